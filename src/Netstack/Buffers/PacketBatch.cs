@@ -1,0 +1,88 @@
+namespace Netstack.Buffers;
+
+/// <summary>
+/// An ordered group of packets moved through one call (a link read, a link write, GRO, GSO), so that the
+/// per-call costs — a system call, a lock, an ACK decision — are paid once per batch rather than per packet.
+/// </summary>
+/// <remarks>
+/// A batch holds references: adding a packet hands its reference to the batch, and whoever consumes the
+/// batch (a link writing it, a dispatcher delivering it) releases each packet and then clears the batch.
+/// The batch object itself is reused; it grows only while warming up.
+/// </remarks>
+public sealed class PacketBatch
+{
+    /// <summary>The batch size links and dispatchers aim for.</summary>
+    public const int DefaultCapacity = 64;
+
+    private PacketBuffer[] _items;
+    private int _count;
+
+    public PacketBatch(int capacity = DefaultCapacity)
+    {
+        _items = new PacketBuffer[Math.Max(1, capacity)];
+    }
+
+    public int Count => _count;
+
+    public bool IsEmpty => _count == 0;
+
+    public PacketBuffer this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)_count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(index));
+            }
+            return _items[index];
+        }
+        set
+        {
+            if ((uint)index >= (uint)_count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(index));
+            }
+            _items[index] = value;
+        }
+    }
+
+    /// <summary>The packets as a span (valid until the batch changes).</summary>
+    public ReadOnlySpan<PacketBuffer> AsSpan() => _items.AsSpan(0, _count);
+
+    /// <summary>Adds a packet, handing its reference to the batch.</summary>
+    public void Add(PacketBuffer packet)
+    {
+        if (_count == _items.Length)
+        {
+            Array.Resize(ref _items, _items.Length * 2);
+        }
+        _items[_count++] = packet;
+    }
+
+    /// <summary>Forgets the packets without releasing them (their references moved elsewhere).</summary>
+    public void Clear()
+    {
+        Array.Clear(_items, 0, _count);
+        _count = 0;
+    }
+
+    /// <summary>Releases every packet and empties the batch.</summary>
+    public void ReleaseAll()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            _items[i].Release();
+        }
+        Clear();
+    }
+
+    /// <summary>Moves all packets from this batch to the end of <paramref name="destination"/>.</summary>
+    public void MoveTo(PacketBatch destination)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            destination.Add(_items[i]);
+        }
+        Clear();
+    }
+}
