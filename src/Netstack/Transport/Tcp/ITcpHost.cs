@@ -1,11 +1,8 @@
+using Netstack.Stack;
 using Netstack.Buffers;
-using Netstack.Link;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
-
-/// <summary>A route as TCP sees it: the same fields as the stack's route record.</summary>
-public readonly record struct TcpRoute(int InterfaceId, NetAddress LocalAddress, NetAddress NextHop, int Mtu, int GsoMaxSize, LinkCapabilities Capabilities);
 
 /// <summary>
 /// What TCP needs from the stack below it: a packet pool, a clock, timers, routes, ports and a way
@@ -19,9 +16,9 @@ public interface ITcpHost
     TimeSpan Now { get; }
 
     /// <summary>Sends a TCP segment (header + payload with headroom in front); takes the reference.</summary>
-    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in TcpRoute route);
+    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route);
 
-    bool TryFindRoute(NetAddress destination, out TcpRoute route);
+    bool TryFindRoute(NetAddress destination, out RouteInfo route);
 
     /// <summary>Creates a reusable timer; the callback runs on a timer thread, never under a TCP lock.</summary>
     object CreateTimer(Action<object?> callback, object? state);

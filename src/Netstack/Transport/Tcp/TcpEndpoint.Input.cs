@@ -378,15 +378,9 @@ public sealed partial class TcpEndpoint
                 _rcvNxt = _reassembly.Drain(_rcvNxt, _receive);
                 _ackNow = true; // filling a hole is acknowledged at once (RFC 5681 §4.2)
             }
-            else if (++_unackedSegments >= 2 || keep < _sendMss / 2)
+            else if (++_unackedSegments >= 2)
             {
-                // Every second full segment at once; small segments (likely a request) too, since
-                // the peer's Nagle waits for this ACK.
-                _ackNow = _unackedSegments >= 2 || _options.NoDelay;
-                if (!_ackNow)
-                {
-                    SetDeadlineIfEarlier(TimerKind.DelayedAck, _options.DelayedAckTimeout);
-                }
+                _ackNow = true; // RFC 5681 §4.2: at least every second full-sized segment
             }
             else
             {
@@ -480,7 +474,7 @@ public sealed partial class TcpEndpoint
     {
         SetState(TcpState.Established);
         _retransmits = 0;
-        _backoff = 0;
+        _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
         _congestion.Init((uint)_sendMss, _host.Now);
         if (_options.KeepAlive)

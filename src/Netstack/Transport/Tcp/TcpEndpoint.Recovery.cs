@@ -5,9 +5,8 @@ namespace Netstack.Transport.Tcp;
 /// <summary>RTT measurement, retransmission timeout, congestion control and loss recovery (RFC 6298, 5681, 6582).</summary>
 public sealed partial class TcpEndpoint
 {
-    private readonly ICongestionControl _congestion = CreateCongestionControl();
-    private TimeSpan _rto;
-    private int _backoff;
+    private ICongestionControl _congestion = null!;
+    private RttEstimator _rtt = null!;
     private bool _rttTiming;
     private SeqNumber _rttSeq;
     private TimeSpan _rttStart;
@@ -16,20 +15,16 @@ public sealed partial class TcpEndpoint
     private SeqNumber _recover;
     private TimeSpan _minRtt = TimeSpan.MaxValue;
 
-    // TODO(tcp): choose NewReno/Cubic from Options.CongestionControl once tcpalg lands.
-#pragma warning disable CA1859 // the interface is the point: real algorithms replace the placeholder
-    private static ICongestionControl CreateCongestionControl() => new UnlimitedCongestionControl();
-#pragma warning restore CA1859
+    private static ICongestionControl CreateCongestionControl(string name) =>
+        string.Equals(name, "newreno", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "reno", StringComparison.OrdinalIgnoreCase)
+            ? new NewReno()
+            : new Cubic();
 
     private long CongestionWindow => _congestion.CongestionWindow;
 
-    private TimeSpan CurrentRto()
-    {
-        TimeSpan rto = _rto * (1L << Math.Min(_backoff, 16));
-        return rto < _options.MaxRto ? rto : _options.MaxRto;
-    }
+    private TimeSpan CurrentRto() => _rtt.Rto;
 
-    private void BackOff() => _backoff++;
+    private void BackOff() => _rtt.Backoff();
 
     private void TakeRttSampleFromSyn(in TcpSegment seg)
     {
@@ -58,7 +53,7 @@ public sealed partial class TcpEndpoint
             _rttTiming = false;
             AddRttSample(_host.Now - _rttStart);
         }
-        _backoff = 0;
+        _rtt.ResetBackoff();
     }
 
     private void AddRttSample(TimeSpan sample)
@@ -67,7 +62,7 @@ public sealed partial class TcpEndpoint
         {
             _minRtt = sample;
         }
-        // TODO(tcp): RttEstimator from tcpalg; until then the RTO stays at its initial value.
+        _rtt.AddSample(sample);
     }
 
     private void DuplicateAck(in TcpSegment seg)

@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using System.Net.Sockets;
 using Netstack.Wire;
 
@@ -44,7 +45,7 @@ public sealed partial class TcpEndpoint
 
     private TcpState _state;
     private FourTuple _id;
-    private TcpRoute _route;
+    private RouteInfo _route;
     private bool _registered;
     private bool _portReserved;
     private TcpListenSocket? _listener;
@@ -100,7 +101,8 @@ public sealed partial class TcpEndpoint
         Array.Fill(_deadlines, Never);
         _scheduledAt = Never;
         _tsOffset = protocol.NextRandom();
-        _rto = options.InitialRto;
+        _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
+        _congestion = CreateCongestionControl(options.CongestionControl);
     }
 
     public TcpState State => _state;
@@ -194,7 +196,7 @@ public sealed partial class TcpEndpoint
     // ---- Passive open --------------------------------------------------------------------------
 
     /// <summary>Creates the child of a listener for a SYN (RFC 9293 §3.10.7.2) and answers SYN-ACK.</summary>
-    internal void AcceptSyn(TcpListenSocket? listener, in FourTuple id, in TcpSegment syn, in TcpRoute route)
+    internal void AcceptSyn(TcpListenSocket? listener, in FourTuple id, in TcpSegment syn, in RouteInfo route)
     {
         lock (_lock)
         {

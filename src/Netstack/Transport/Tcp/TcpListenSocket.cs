@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using System.Net.Sockets;
 using Netstack.Wire;
 
@@ -67,7 +68,7 @@ public sealed class TcpListenSocket
             }
             _halfOpen++;
         }
-        if (!_protocol.Host.TryFindRoute(id.RemoteAddress, out TcpRoute route))
+        if (!_protocol.Host.TryFindRoute(id.RemoteAddress, out RouteInfo route))
         {
             Release();
             return;

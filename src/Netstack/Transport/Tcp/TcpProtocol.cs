@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using System.Buffers.Binary;
 using Netstack.Buffers;
 using Netstack.Link;
@@ -40,7 +41,7 @@ public sealed class TcpForwarder
 /// (RFC 9293 §3.10.7.1). Table lookups take a short lock that is never held while an endpoint's
 /// lock is taken (endpoints call back into the table under their own lock).
 /// </summary>
-public sealed class TcpProtocol
+public sealed class TcpProtocol : ITransportHandler
 {
     public const byte ProtocolNumber = 6;
 
@@ -62,6 +63,23 @@ public sealed class TcpProtocol
     }
 
     public ITcpHost Host { get; }
+
+    /// <summary>The stack's TCP, created and registered (with its counters on the stack's Meter) on first use.</summary>
+    public static TcpProtocol For(NetStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return stack.GetOrAddTransport(static s =>
+        {
+            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Options.RandomSeed is int seed ? seed ^ 0x7C9 : null);
+            tcp.Statistics.Register(s.Meter);
+            return tcp;
+        });
+    }
+
+    byte ITransportHandler.Protocol => ProtocolNumber;
+
+    void ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet) =>
+        HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid);
 
     public TcpStatistics Statistics { get; } = new();
 
@@ -260,7 +278,7 @@ public sealed class TcpProtocol
     /// <summary>A bare control segment (RST) from no endpoint.</summary>
     internal void SendControl(in FourTuple id, TcpFlags flags, SeqNumber seq, SeqNumber ack)
     {
-        if (!Host.TryFindRoute(id.RemoteAddress, out TcpRoute route))
+        if (!Host.TryFindRoute(id.RemoteAddress, out RouteInfo route))
         {
             return;
         }
@@ -287,7 +305,7 @@ public sealed class TcpProtocol
     /// pseudo-header sum and <see cref="OffloadInfo.NeedsChecksum"/> (the Linux CHECKSUM_PARTIAL
     /// contract: ChecksumStart is relative to the transport header; the stack adds the IP header).
     /// </summary>
-    internal static void FinishChecksum(PacketBuffer packet, NetAddress source, NetAddress destination, in TcpRoute route, int gsoSize)
+    internal static void FinishChecksum(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, int gsoSize)
     {
         Span<byte> segment = packet.Span;
         if (gsoSize > 0 || (route.Capabilities & LinkCapabilities.TxChecksumOffload) != 0)
