@@ -125,6 +125,12 @@ public sealed partial class TcpEndpoint
             if (!seg.Has(TcpFlags.Rst))
             {
                 _ackNow = true;
+                if (_sack && seg.PayloadLength > 0 && seg.Seq + seg.PayloadLength <= _rcvNxt)
+                {
+                    _dsack = new SackBlock(seg.Seq, seg.Seq + seg.PayloadLength);
+                    _hasDsack = true;
+                    TcpStatistics.Increment(ref Stats.TCPDSACKOldSent);
+                }
                 if (_state == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
                 {
                     SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);

@@ -11,6 +11,7 @@ public sealed partial class TcpEndpoint
 
     private bool _ackNow;
     private int _unackedSegments;
+    private SeqNumber _sndSmallEnd;
 
     /// <summary>
     /// Sends whatever the windows, Nagle (RFC 896) and sender SWS avoidance (RFC 9293 §3.8.6.2.1)
@@ -57,10 +58,11 @@ public sealed partial class TcpEndpoint
             bool carriesAllData = length == unsent;
             if (length < _sendMss && unsent > 0)
             {
-                // Nagle and sender SWS avoidance: a short segment goes only when it empties the
-                // buffer and nothing is outstanding (or NoDelay / closing), or when it is at least
-                // half the largest window the peer ever offered.
-                bool push = carriesAllData && (_options.NoDelay || inFlight == 0 || _finQueued);
+                // Nagle (with Minshall's refinement, as Linux) and sender SWS avoidance: a short
+                // segment goes only when it empties the buffer and no other short segment is
+                // unacknowledged (or NoDelay / closing), or when it is at least half the largest
+                // window the peer ever offered.
+                bool push = carriesAllData && (_options.NoDelay || _sndSmallEnd <= _sndUna || _finQueued);
                 if (!push && length < _maxSndWnd / 2)
                 {
                     return;
@@ -88,6 +90,10 @@ public sealed partial class TcpEndpoint
                 _rttStart = _host.Now;
             }
             SendSegment(flags, _sndNxt, offset, length);
+            if (length < _sendMss)
+            {
+                _sndSmallEnd = _sndNxt + length;
+            }
             _sndNxt += (uint)length + (fin ? 1u : 0u);
             if (_sndNxt > _sndMax)
             {

@@ -158,6 +158,7 @@ public sealed partial class TcpEndpoint
             _registered = true;
             _iss = _protocol.NewIsn(_id);
             _sndUna = _iss;
+            _sndSmallEnd = _iss;
             _sndNxt = _iss;
             _sndMax = _iss;
             _recover = _iss;
@@ -205,6 +206,7 @@ public sealed partial class TcpEndpoint
             _route = route;
             _iss = _protocol.NewIsn(id);
             _sndUna = _iss;
+            _sndSmallEnd = _iss;
             _sndNxt = _iss;
             _sndMax = _iss;
             _recover = _iss;
