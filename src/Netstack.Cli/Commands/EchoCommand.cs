@@ -68,22 +68,8 @@ public static class EchoCommand
         return command;
     }
 
-    /// <summary>Linux interface names: 1 to IFNAMSIZ-1 (15) bytes, not "." or "..", without '/', ':' or whitespace (dev_valid_name).</summary>
-    public static bool IsValidInterfaceName(string name)
-    {
-        if (name.Length is 0 or > 15 || name is "." or "..")
-        {
-            return false;
-        }
-        foreach (char c in name)
-        {
-            if (c is '/' or ':' || char.IsWhiteSpace(c) || c > 0x7e || c < 0x21)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    /// <summary>Linux interface names (dev_valid_name); the same rule <see cref="Netstack.Link.TunLink"/> enforces.</summary>
+    public static bool IsValidInterfaceName(string name) => Netstack.Link.TunLink.IsValidName(name);
 
     private static int Run(EchoOptions options)
     {
