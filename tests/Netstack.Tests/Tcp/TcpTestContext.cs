@@ -185,6 +185,8 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
 
     public PacketPool Pool { get; } = new();
 
+    public TimeProvider TimeProvider => time;
+
     public TimeSpan Now => time.Elapsed;
 
     public RouteInfo Route { get; set; } = route;

@@ -12,6 +12,9 @@ public interface ITcpHost
 {
     PacketPool Pool { get; }
 
+    /// <summary>The clock behind <see cref="Now"/> (for the RFC 6528 ISN clock).</summary>
+    TimeProvider TimeProvider { get; }
+
     /// <summary>Monotonic time since the host started.</summary>
     TimeSpan Now { get; }
 

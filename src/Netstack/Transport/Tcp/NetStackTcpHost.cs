@@ -9,6 +9,8 @@ internal sealed class NetStackTcpHost(NetStack stack) : ITcpHost
 {
     public PacketPool Pool => stack.Pool;
 
+    public TimeProvider TimeProvider => stack.TimeProvider;
+
     public TimeSpan Now => stack.Timers.Now;
 
     public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route) =>

@@ -49,7 +49,7 @@ public sealed class TcpProtocol : ITransportHandler
     private readonly Dictionary<FourTuple, TcpEndpoint> _connections;
     private readonly Dictionary<ushort, List<TcpListenSocket>> _listeners = [];
     private readonly Random _random;
-    private readonly ulong _isnKey;
+    private readonly InitialSequenceNumber _isn;
     private long _challengeWindowStart;
     private int _challengeCount;
 
@@ -58,8 +58,8 @@ public sealed class TcpProtocol : ITransportHandler
         ArgumentNullException.ThrowIfNull(host);
         Host = host;
         _random = randomSeed is int seed ? new Random(seed) : new Random();
-        _isnKey = (ulong)_random.NextInt64();
-        _connections = new Dictionary<FourTuple, TcpEndpoint>(new FourTupleComparer(_random.Next()));
+        _isn = new InitialSequenceNumber(host.TimeProvider, _random);
+        _connections = new Dictionary<FourTuple, TcpEndpoint>(_isn.CreateComparer());
     }
 
     public ITcpHost Host { get; }
@@ -328,16 +328,9 @@ public sealed class TcpProtocol : ITransportHandler
         TcpSegment.WriteChecksum(segment, source, destination);
     }
 
-    // TODO(tcp): replace with tcpalg's InitialSequenceNumber (RFC 6528, SipHash) when it lands.
-    internal SeqNumber NewIsn(in FourTuple id)
-    {
-        if (InitialSequenceNumberOverride is { } pinned)
-        {
-            return pinned(id);
-        }
-        uint clock = (uint)(Host.Now.Ticks / 40); // RFC 6528: a 4 µs timer
-        return new SeqNumber(clock + (uint)HashCode.Combine(_isnKey, id));
-    }
+    /// <summary>RFC 6528 ISN: a 4 µs clock plus a keyed hash of the four-tuple.</summary>
+    internal SeqNumber NewIsn(in FourTuple id) =>
+        InitialSequenceNumberOverride is { } pinned ? pinned(id) : _isn.Generate(id);
 
     internal uint NextRandom()
     {
@@ -359,13 +352,5 @@ public sealed class TcpProtocol : ITransportHandler
             }
             return ++_challengeCount <= ChallengeAckLimit;
         }
-    }
-
-    private sealed class FourTupleComparer(int seed) : IEqualityComparer<FourTuple>
-    {
-        public bool Equals(FourTuple x, FourTuple y) => x == y;
-
-        public int GetHashCode(FourTuple t) =>
-            HashCode.Combine(seed, t.LocalAddress.Bits, t.RemoteAddress.Bits, t.LocalPort, t.RemotePort);
     }
 }
