@@ -290,6 +290,10 @@ public sealed partial class TcpEndpoint
             return false;
         }
         uint newWindow = (uint)seg.Window << _sndWndShift;
+        if (_sack && seg.SackCount > 0)
+        {
+            _sackBlocksReceived += seg.SackCount;
+        }
         if (seg.Ack > _sndUna)
         {
             NewDataAcked(seg);
@@ -379,6 +383,7 @@ public sealed partial class TcpEndpoint
         {
             _receive.Enqueue(packet);
             _rcvNxt += (uint)keep;
+            _bytesReceived += keep;
             if (!_reassembly.IsEmpty)
             {
                 _rcvNxt = _reassembly.Drain(_rcvNxt, _receive);

@@ -82,8 +82,13 @@ public sealed partial class TcpEndpoint
             if (retransmission)
             {
                 TcpStatistics.Increment(ref Stats.RetransSegs);
+                _retransmitCount++;
             }
-            else if (!_rttTiming && !_timestamps && length > 0)
+            else
+            {
+                _bytesSent += length;
+            }
+            if (!retransmission && !_rttTiming && !_timestamps && length > 0)
             {
                 _rttTiming = true;
                 _rttSeq = _sndNxt;

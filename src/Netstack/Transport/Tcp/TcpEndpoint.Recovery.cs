@@ -121,6 +121,7 @@ public sealed partial class TcpEndpoint
             return;
         }
         TcpStatistics.Increment(ref Stats.RetransSegs);
+        _retransmitCount++;
         _rttTiming = false;
         SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sndUna, 0, length);
         SetDeadline(TimerKind.Retransmit, CurrentRto());

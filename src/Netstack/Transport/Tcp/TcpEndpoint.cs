@@ -542,3 +542,65 @@ public sealed partial class TcpEndpoint
 
     public override string ToString() => $"{_id.LocalAddress}:{_id.LocalPort} -> {_id.RemoteAddress}:{_id.RemotePort} {_state}";
 }
+
+/// <summary>Snapshots and option changes that need the lock.</summary>
+public sealed partial class TcpEndpoint
+{
+    private long _retransmitCount;
+    private long _sackBlocksReceived;
+    private long _bytesSent;
+    private long _bytesReceived;
+
+    public TcpInfo GetInfo()
+    {
+        lock (_lock)
+        {
+            return new TcpInfo
+            {
+                State = _state,
+                CongestionControl = _congestion.Name,
+                CongestionWindow = _state is TcpState.SynSent or TcpState.SynReceived ? 0 : _congestion.CongestionWindow,
+                SlowStartThreshold = _congestion.SlowStartThreshold,
+                SmoothedRtt = _rtt.SmoothedRtt,
+                RttVariance = _rtt.RttVariance,
+                MinRtt = _rtt.MinRtt,
+                Rto = _rtt.Rto,
+                BytesInFlight = BytesInFlight,
+                Retransmits = _retransmitCount,
+                SackBlocksReceived = _sackBlocksReceived,
+                SendMss = _sendMss,
+                AdvertisedMss = _advertisedMss,
+                SendWindow = _sndWnd,
+                ReceiveWindow = (uint)Math.Max(0, _rcvAdvertised - _rcvNxt),
+                SendWindowScale = _sndWndShift,
+                ReceiveWindowScale = _rcvWndShift,
+                Timestamps = _timestamps,
+                Sack = _sack,
+                BytesSent = _bytesSent,
+                BytesReceived = _bytesReceived,
+                SendBufferBytes = _send.Length,
+                ReceiveQueueBytes = _receive.Bytes,
+            };
+        }
+    }
+
+    /// <summary>Applies changed keepalive options (arms or disarms the timer).</summary>
+    public void OptionsChanged()
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            if (_options.KeepAlive && _state is TcpState.Established or TcpState.CloseWait)
+            {
+                _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
+            }
+            else
+            {
+                _deadlines[(int)TimerKind.Keepalive] = Never;
+            }
+            Output();
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+}
