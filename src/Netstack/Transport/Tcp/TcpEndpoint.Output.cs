@@ -56,7 +56,7 @@ public sealed partial class TcpEndpoint
                 return;
             }
             bool carriesAllData = length == unsent;
-            if (length < _sendMss && unsent > 0)
+            if (length < _sendMss && unsent > 0 && _sndNxt >= _sndMax)
             {
                 // Nagle (with Minshall's refinement, as Linux) and sender SWS avoidance: a short
                 // segment goes only when it empties the buffer and no other short segment is
