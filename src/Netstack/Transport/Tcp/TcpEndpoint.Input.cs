@@ -294,6 +294,7 @@ public sealed partial class TcpEndpoint
         {
             _sackBlocksReceived += seg.SackCount;
         }
+        UpdateScoreboard(seg);
         if (seg.Ack > _sndUna)
         {
             NewDataAcked(seg);
