@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using Netstack.Cli;
+
+return NetstackCli.Run(args, Console.Out, Console.Error);

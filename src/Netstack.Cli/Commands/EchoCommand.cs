@@ -1,0 +1,82 @@
+using System.CommandLine;
+
+namespace Netstack.Cli.Commands;
+
+/// <summary>
+/// <c>netstack echo</c>: attaches the stack to a TUN device and serves the echo protocol (RFC 862) over TCP and
+/// UDP, and answers pings, until SIGINT or SIGTERM.
+/// </summary>
+public static class EchoCommand
+{
+    public static Command Create()
+    {
+        var tun = new Option<string>("--tun")
+        {
+            Description = "The TUN device to attach to (created when missing).",
+            HelpName = "NAME",
+            Required = true,
+        };
+        tun.Validators.Add(result =>
+        {
+            string? name = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (name is not null && !IsValidInterfaceName(name))
+            {
+                result.AddError($"'{name}' is not a valid interface name (1-15 characters, no '/', ':' or whitespace).");
+            }
+        });
+
+        var address = new Option<InterfaceAddress[]>("--address")
+        {
+            Description = "An address of the stack with its prefix length, e.g. 10.0.0.2/24 or fd00::2/64 (repeatable).",
+            HelpName = "CIDR",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+            CustomParser = OptionParsers.ParseInterfaceAddresses,
+        };
+
+        var port = new Option<int>("--port")
+        {
+            Description = "The TCP and UDP port to serve echo on.",
+            HelpName = "PORT",
+            DefaultValueFactory = _ => 7,
+            CustomParser = OptionParsers.IntegerInRange("--port", 1, 65535),
+        };
+
+        var mtu = new Option<int>("--mtu")
+        {
+            Description = "Set the device's MTU (default: leave the device's MTU as it is).",
+            HelpName = "BYTES",
+            CustomParser = OptionParsers.IntegerInRange("--mtu", 68, 65535),
+        };
+
+        var pcap = new Option<FileInfo?>("--pcap")
+        {
+            Description = "Write every packet the stack sends and receives to this pcap file.",
+            HelpName = "FILE",
+        };
+
+        var command = new Command("echo", "Serve TCP and UDP echo and answer pings on a TUN device until interrupted.")
+        {
+            tun, address, port, mtu, pcap,
+        };
+        command.SetAction(parseResult => Run(new EchoOptions(
+            parseResult.GetRequiredValue(tun),
+            parseResult.GetRequiredValue(address),
+            (ushort)parseResult.GetValue(port),
+            parseResult.GetResult(mtu) is null ? null : parseResult.GetValue(mtu),
+            parseResult.GetValue(pcap)?.FullName)));
+        return command;
+    }
+
+    /// <summary>Linux interface names (dev_valid_name); the same rule <see cref="Netstack.Link.TunLink"/> enforces.</summary>
+    public static bool IsValidInterfaceName(string name) => Netstack.Link.TunLink.IsValidName(name);
+
+    private static int Run(EchoOptions options)
+    {
+        _ = options;
+        throw new CommandFailedException("echo: the stack is not available in this build yet.");
+    }
+}
+
+/// <summary>The parsed options of <c>netstack echo</c>.</summary>
+public sealed record EchoOptions(string Tun, InterfaceAddress[] Addresses, ushort Port, int? Mtu, string? PcapPath);

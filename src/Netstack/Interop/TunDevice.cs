@@ -1,0 +1,61 @@
+namespace Netstack.Interop;
+
+/// <summary>
+/// Opening queues of a Linux TUN device: <c>open("/dev/net/tun")</c> then <c>TUNSETIFF</c>, which creates the
+/// device if no device has the name, or attaches to the existing (persistent or multi-queue) one without
+/// touching its configuration.
+/// </summary>
+internal static unsafe class TunDevice
+{
+    public const string ClonePath = "/dev/net/tun";
+
+    /// <summary>
+    /// Opens one queue file descriptor (non-blocking, close-on-exec) for <paramref name="name"/> with
+    /// <paramref name="flags"/> (<see cref="TunIoctl.IFF_TUN"/> etc.); returns it and the device's actual name.
+    /// </summary>
+    /// <exception cref="SystemCallException">The driver is missing, the caller lacks CAP_NET_ADMIN, or the name is taken.</exception>
+    public static int OpenQueue(string name, short flags, out string actualName)
+    {
+        int fd;
+        fixed (byte* path = "/dev/net/tun\0"u8)
+        {
+            fd = LibC.Open(path, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        }
+        if (fd < 0)
+        {
+            int errno = Errno.Last;
+            throw Errno.ToException(errno, "open " + ClonePath, errno switch
+            {
+                Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => "the TUN driver is not available (load the 'tun' module, or give the container /dev/net/tun)",
+                Errno.EPERM or Errno.EACCES => "needs CAP_NET_ADMIN (run as root or grant the capability)",
+                _ => null,
+            });
+        }
+
+        IfReq request = IfReq.ForName(name);
+        request.Flags = flags;
+        if (LibC.Ioctl(fd, TunIoctl.TUNSETIFF, &request) < 0)
+        {
+            int errno = Errno.Last;
+            LibC.Close(fd);
+            throw Errno.ToException(errno, $"TUNSETIFF '{name}'", errno switch
+            {
+                Errno.EPERM or Errno.EACCES => $"needs CAP_NET_ADMIN to create or attach to TUN device '{name}'",
+                Errno.EBUSY => $"the name '{name}' is in use (another process has the TUN device open, or its queue limit is reached)",
+                Errno.EINVAL => $"'{name}' exists but is not a TUN device with these flags (TAP, multi_queue or vnet_hdr differ), or the name is invalid",
+                _ => null,
+            });
+        }
+        actualName = request.GetName();
+        return fd;
+    }
+
+    /// <summary>Closes a file descriptor, ignoring errors (Linux releases the descriptor even when close fails).</summary>
+    public static void Close(int fd)
+    {
+        if (fd >= 0)
+        {
+            LibC.Close(fd);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using Netstack.Buffers;
+using Netstack.Interop;
+
+namespace Netstack.Link;
+
+/// <summary>
+/// A link to a Linux TUN device (<c>/dev/net/tun</c>, IFF_TUN | IFF_NO_PI): packets are bare IP packets, read and
+/// written one per system call. With <see cref="TunLinkOptions.QueueCount"/> &gt; 1 the device is opened with
+/// IFF_MULTI_QUEUE and each queue gets its own descriptor and dispatcher thread (the kernel spreads flows over
+/// the queues by hash).
+/// </summary>
+/// <remarks>
+/// <para>Opening creates the device when no interface has the name (it then disappears when the link is
+/// disposed), or attaches to an existing one — typically a persistent device made with
+/// <c>ip tuntap add dev NAME mode tun</c> — without changing its configuration: the MTU is changed only when
+/// <see cref="TunLinkOptions.Mtu"/> is set and the link brought up only with <see cref="TunLinkOptions.BringUp"/>.
+/// The descriptors keep working when the device is moved to another network namespace
+/// (<c>ip link set NAME netns NS</c>); the MTU and up-flag ioctls act on the caller's namespace, so use them
+/// before moving it.</para>
+/// <para>Errors opening the device are <see cref="SystemCallException"/>s naming the cause: no TUN driver,
+/// missing CAP_NET_ADMIN (EPERM), the name in use (EBUSY). Inbound batches are delivered on the queues'
+/// dispatcher threads after <see cref="Attach"/>; <see cref="Dispose"/> wakes and joins them through an eventfd
+/// and closes the descriptors, so no thread is left blocked.</para>
+/// </remarks>
+public sealed class TunLink : ILinkEndpoint
+{
+    private readonly TunQueue[] _queues;
+    private readonly EventFd _stop;
+    private int _attached;
+    private int _disposed;
+
+    /// <summary>Opens (creating if needed) the TUN device <paramref name="name"/>; a name with <c>%d</c> lets the kernel pick the number.</summary>
+    /// <exception cref="ArgumentException">The name is not a valid interface name, or the options are out of range.</exception>
+    /// <exception cref="SystemCallException">The device could not be opened or configured.</exception>
+    public TunLink(string name, TunLinkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        options ??= new TunLinkOptions();
+        if (!IsValidName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a valid interface name (1-15 printable ASCII characters without '/', ':' or spaces).", nameof(name));
+        }
+        if (options.QueueCount is < 1 or > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"QueueCount must be 1 to 256, not {options.QueueCount}.");
+        }
+        if (options.Mtu is < 68 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Mtu must be 68 to 65535, not {options.Mtu}.");
+        }
+        if (options.BatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize must be positive, not {options.BatchSize}.");
+        }
+
+        Pool = options.Pool ?? PacketPool.Shared;
+        BatchSize = options.BatchSize;
+        bool multiQueue = options.MultiQueue || options.QueueCount > 1;
+        short flags = (short)(TunIoctl.IFF_TUN | TunIoctl.IFF_NO_PI | (multiQueue ? TunIoctl.IFF_MULTI_QUEUE : 0));
+
+        _queues = new TunQueue[options.QueueCount];
+        _stop = new EventFd();
+        try
+        {
+            string actual = name;
+            for (int i = 0; i < _queues.Length; i++)
+            {
+                // The first queue may expand "tun%d"; the others must join that device by its real name.
+                int fd = TunDevice.OpenQueue(i == 0 ? name : actual, flags, out string opened);
+                if (i == 0)
+                {
+                    actual = opened;
+                }
+                _queues[i] = new TunQueue(this, i, fd);
+            }
+            Name = actual;
+
+            if (options.Mtu is int mtu)
+            {
+                NetDevice.SetMtu(Name, mtu);
+            }
+            Mtu = NetDevice.GetMtu(Name);
+            if (options.BringUp)
+            {
+                NetDevice.SetUp(Name);
+            }
+        }
+        catch
+        {
+            CloseQueues();
+            _stop.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The device's name (as the kernel reports it, with any <c>%d</c> expanded).</summary>
+    public string Name { get; }
+
+    /// <summary>The device's MTU when the link was opened (after <see cref="TunLinkOptions.Mtu"/> was applied).</summary>
+    public int Mtu { get; }
+
+    public int LinkHeaderLength => 0;
+
+    public LinkCapabilities Capabilities => LinkCapabilities.None;
+
+    /// <summary>Without vnet_hdr the device takes no super-segments: the largest packet is the MTU.</summary>
+    public int GsoMaxSize => Mtu;
+
+    /// <summary>How many queues (descriptors and dispatcher threads) the link has.</summary>
+    public int QueueCount => _queues.Length;
+
+    /// <summary>Packet and error counters.</summary>
+    public TunLinkStatistics Statistics { get; } = new();
+
+    internal PacketPool Pool { get; }
+
+    internal int BatchSize { get; }
+
+    /// <summary>Bytes each read asks for: the whole MTU-sized packet (the pooled block may offer more).</summary>
+    internal int ReadSize => Math.Max(Mtu, 1500);
+
+    /// <summary>The dispatcher threads (for tests: they must all be gone after <see cref="Dispose"/>).</summary>
+    internal IEnumerable<Thread> Threads
+    {
+        get
+        {
+            foreach (TunQueue queue in _queues)
+            {
+                if (queue.Thread is Thread thread)
+                {
+                    yield return thread;
+                }
+            }
+        }
+    }
+
+    /// <summary>Linux interface names (dev_valid_name): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. ASCII only here.</summary>
+    public static bool IsValidName(string name)
+    {
+        if (name is null || name.Length is 0 or >= IfReq.NameSize || name is "." or "..")
+        {
+            return false;
+        }
+        foreach (char c in name)
+        {
+            if (c is '/' or ':' or <= ' ' or > '~')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Starts one dispatcher thread per queue, delivering to <paramref name="dispatcher"/>. Once only.</summary>
+    public void Attach(INetworkDispatcher dispatcher)
+    {
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Interlocked.Exchange(ref _attached, 1) != 0)
+        {
+            throw new InvalidOperationException($"TUN link '{Name}' is already attached.");
+        }
+        foreach (TunQueue queue in _queues)
+        {
+            queue.Start(dispatcher, _stop.Fd);
+        }
+    }
+
+    /// <summary>
+    /// Writes the packets, one <c>write</c> each, on the calling dispatcher thread's own queue (or one chosen by
+    /// thread when called from elsewhere). Failed packets are dropped and counted; the references are consumed.
+    /// </summary>
+    public void WritePackets(PacketBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        TunQueue? queue = TunQueue.Current;
+        if (queue is null || queue.Link != this)
+        {
+            queue = _queues.Length == 1 ? _queues[0] : _queues[(uint)Environment.CurrentManagedThreadId % (uint)_queues.Length];
+        }
+        queue.Write(batch);
+    }
+
+    /// <summary>Stops the dispatcher threads (waking them through the eventfd), waits for them, and closes the descriptors.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _stop.Signal();
+        Thread current = Thread.CurrentThread;
+        foreach (TunQueue queue in _queues)
+        {
+            if (queue.Thread is Thread thread && thread != current && thread.ThreadState != System.Threading.ThreadState.Unstarted)
+            {
+                thread.Join();
+            }
+        }
+        CloseQueues();
+        _stop.Dispose();
+    }
+
+    private void CloseQueues()
+    {
+        foreach (TunQueue? queue in _queues)
+        {
+            queue?.Close();
+        }
+    }
+
+    public override string ToString() => $"tun {Name} (mtu {Mtu}, {_queues.Length} queue{(_queues.Length == 1 ? "" : "s")})";
+}

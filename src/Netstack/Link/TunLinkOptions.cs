@@ -1,0 +1,25 @@
+using Netstack.Buffers;
+
+namespace Netstack.Link;
+
+/// <summary>How a <see cref="TunLink"/> opens its device. The defaults attach to (or create) a single-queue TUN device and change nothing about it.</summary>
+public sealed class TunLinkOptions
+{
+    /// <summary>Queues to open, each with its own file descriptor and dispatcher thread; more than one needs <see cref="MultiQueue"/> (implied).</summary>
+    public int QueueCount { get; init; } = 1;
+
+    /// <summary>Open with IFF_MULTI_QUEUE even for one queue (needed to join a device created with <c>ip tuntap add ... multi_queue</c>).</summary>
+    public bool MultiQueue { get; init; }
+
+    /// <summary>When set, the device's MTU is changed to this value (SIOCSIFMTU); otherwise the device's MTU is read and left as it is.</summary>
+    public int? Mtu { get; init; }
+
+    /// <summary>Set the device's IFF_UP flag after opening (otherwise its state is left as it is).</summary>
+    public bool BringUp { get; init; }
+
+    /// <summary>The pool inbound packets are read into; <see cref="PacketPool.Shared"/> when null.</summary>
+    public PacketPool? Pool { get; init; }
+
+    /// <summary>Packets read before a batch is delivered (fewer when the device runs dry).</summary>
+    public int BatchSize { get; init; } = PacketBatch.DefaultCapacity;
+}

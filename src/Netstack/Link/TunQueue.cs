@@ -1,0 +1,263 @@
+using Netstack.Buffers;
+using Netstack.Interop;
+
+namespace Netstack.Link;
+
+/// <summary>
+/// One queue of a <see cref="TunLink"/>: a non-blocking TUN file descriptor, the dispatcher thread that reads it,
+/// and the lock that serialises writes to it.
+/// </summary>
+/// <remarks>
+/// The dispatcher sleeps in <c>poll</c> on the queue's descriptor and the link's stop eventfd, then reads packets
+/// until EAGAIN (one <c>read</c> per packet: a TUN descriptor returns exactly one packet per read), delivering
+/// them in batches. Each packet is read straight into a pinned pooled block after the default headroom, so the
+/// stack can prepend headers to a reply without copying. <see cref="CompleteReceive"/> and
+/// <see cref="PrepareTransmit"/> are where a virtio_net_hdr (IFF_VNET_HDR) would be parsed and written.
+/// </remarks>
+internal sealed unsafe class TunQueue
+{
+    // How long a write waits for the device to drain before the packet is dropped (TUN writes rarely block).
+    private const int WritePollMilliseconds = 20;
+
+    [ThreadStatic]
+    private static TunQueue? t_current;
+
+    private readonly TunLink _link;
+    private readonly int _index;
+    private readonly Lock _writeLock = new();
+    private int _fd;
+    private Thread? _thread;
+
+    public TunQueue(TunLink link, int index, int fd)
+    {
+        _link = link;
+        _index = index;
+        _fd = fd;
+    }
+
+    /// <summary>The queue whose dispatcher thread is the calling thread, if any.</summary>
+    public static TunQueue? Current => t_current;
+
+    public TunLink Link => _link;
+
+    public int Index => _index;
+
+    public Thread? Thread => _thread;
+
+    public void Start(INetworkDispatcher dispatcher, int stopFd)
+    {
+        _thread = new Thread(() => RunDispatcher(dispatcher, stopFd))
+        {
+            IsBackground = true,
+            Name = $"tun {_link.Name} q{_index}",
+        };
+        _thread.Start();
+    }
+
+    private void RunDispatcher(INetworkDispatcher dispatcher, int stopFd)
+    {
+        t_current = this;
+        var batch = new PacketBatch(_link.BatchSize);
+        PacketPool pool = _link.Pool;
+        int readSize = _link.ReadSize;
+        PacketBuffer? spare = null;
+        PollFd* fds = stackalloc PollFd[2];
+        try
+        {
+            while (true)
+            {
+                fds[0] = new PollFd { Fd = _fd, Events = LibC.POLLIN };
+                fds[1] = new PollFd { Fd = stopFd, Events = LibC.POLLIN };
+                if (LibC.Poll(fds, 2, -1) < 0)
+                {
+                    if (Errno.Last == Errno.EINTR)
+                    {
+                        continue;
+                    }
+                    Interlocked.Increment(ref _link.Statistics.RxErrors);
+                    return;
+                }
+                if (fds[1].ReturnedEvents != 0)
+                {
+                    return; // the link is being disposed
+                }
+                if ((fds[0].ReturnedEvents & LibC.POLLIN) == 0)
+                {
+                    // POLLERR/POLLHUP without data: the device was deleted under us. Nothing more will arrive.
+                    Interlocked.Increment(ref _link.Statistics.RxErrors);
+                    WaitForStop(fds, stopFd);
+                    return;
+                }
+
+                bool dead = false;
+                while (true)
+                {
+                    spare ??= pool.Rent(readSize);
+                    Span<byte> space = spare.Block.AsSpan(spare.Start, spare.Tailroom); // at least ReadSize
+                    nint n;
+                    fixed (byte* p = space)
+                    {
+                        n = LibC.Read(_fd, p, (nuint)space.Length);
+                    }
+                    if (n <= 0)
+                    {
+                        int errno = n < 0 ? Errno.Last : 0;
+                        if (errno == Errno.EINTR)
+                        {
+                            continue;
+                        }
+                        if (errno != Errno.EAGAIN)
+                        {
+                            Interlocked.Increment(ref _link.Statistics.RxErrors);
+                            dead = errno is 0 or Errno.EBADF or 77 /* EBADFD: detached */ or Errno.EIO;
+                        }
+                        break;
+                    }
+                    PacketBuffer packet = spare;
+                    spare = null;
+                    packet.Append((int)n);
+                    if (!CompleteReceive(packet))
+                    {
+                        packet.Release();
+                        continue;
+                    }
+                    Interlocked.Increment(ref _link.Statistics.RxPackets);
+                    Interlocked.Add(ref _link.Statistics.RxBytes, n);
+                    batch.Add(packet);
+                    if (batch.Count >= _link.BatchSize)
+                    {
+                        Deliver(dispatcher, batch);
+                    }
+                }
+                if (!batch.IsEmpty)
+                {
+                    Deliver(dispatcher, batch);
+                }
+                if (dead)
+                {
+                    WaitForStop(fds, stopFd);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            batch.ReleaseAll();
+            spare?.Release();
+            t_current = null;
+        }
+    }
+
+    private static void WaitForStop(PollFd* fds, int stopFd)
+    {
+        while (true)
+        {
+            fds[0] = new PollFd { Fd = stopFd, Events = LibC.POLLIN };
+            if (LibC.Poll(fds, 1, -1) > 0 || Errno.Last != Errno.EINTR)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Deliver(INetworkDispatcher dispatcher, PacketBatch batch)
+    {
+        try
+        {
+            dispatcher.DeliverPackets(_link, batch);
+        }
+#pragma warning disable CA1031 // A dispatcher bug must not kill the link's thread; it is counted instead.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _link.Statistics.RxErrors);
+        }
+        // The dispatcher owns the references; if it threw before clearing, forgetting them leaks at worst (never a double release).
+        batch.Clear();
+    }
+
+    /// <summary>Turns the bytes read into a packet starting at the IP header; false drops it. (A vnet_hdr would be parsed and trimmed here.)</summary>
+    private static bool CompleteReceive(PacketBuffer packet) => packet.Length > 0;
+
+    /// <summary>Makes the packet ready for the device, false when it cannot be sent. (A vnet_hdr would be prepended here.)</summary>
+    private static bool PrepareTransmit(PacketBuffer packet) => packet.Offload.GsoType == GsoType.None && packet.Length > 0;
+
+    /// <summary>Writes the batch's packets in order, releasing each, and clears the batch.</summary>
+    public void Write(PacketBatch batch)
+    {
+        TunLinkStatistics stats = _link.Statistics;
+        lock (_writeLock)
+        {
+            ReadOnlySpan<PacketBuffer> packets = batch.AsSpan();
+            for (int i = 0; i < packets.Length; i++)
+            {
+                PacketBuffer packet = packets[i];
+                if (_fd < 0 || !PrepareTransmit(packet))
+                {
+                    Interlocked.Increment(ref stats.TxDropped);
+                }
+                else
+                {
+                    WriteOne(packet.Span, stats);
+                }
+                packet.Release();
+            }
+        }
+        batch.Clear();
+    }
+
+    private void WriteOne(Span<byte> bytes, TunLinkStatistics stats)
+    {
+        bool waited = false;
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = bytes)
+            {
+                n = LibC.Write(_fd, p, (nuint)bytes.Length);
+            }
+            if (n == bytes.Length)
+            {
+                Interlocked.Increment(ref stats.TxPackets);
+                Interlocked.Add(ref stats.TxBytes, n);
+                return;
+            }
+            int errno = n < 0 ? Errno.Last : Errno.EIO;
+            if (errno == Errno.EINTR)
+            {
+                continue;
+            }
+            if (errno == Errno.EAGAIN && !waited)
+            {
+                // Full: wait briefly for room once, never indefinitely (the link must not stall the stack).
+                waited = true;
+                var pfd = new PollFd { Fd = _fd, Events = LibC.POLLOUT };
+                if (LibC.Poll(&pfd, 1, WritePollMilliseconds) > 0)
+                {
+                    continue;
+                }
+                Interlocked.Increment(ref stats.TxDropped);
+                return;
+            }
+            if (errno == Errno.EAGAIN)
+            {
+                Interlocked.Increment(ref stats.TxDropped);
+            }
+            else
+            {
+                Interlocked.Increment(ref stats.TxErrors);
+            }
+            return;
+        }
+    }
+
+    /// <summary>Closes the descriptor once no write is in progress; later writes drop their packets.</summary>
+    public void Close()
+    {
+        lock (_writeLock)
+        {
+            TunDevice.Close(_fd);
+            _fd = -1;
+        }
+    }
+}
