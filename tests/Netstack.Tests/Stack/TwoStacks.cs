@@ -22,6 +22,7 @@ internal sealed class TwoStacks : IDisposable
     private readonly ILinkEndpoint _linkA;
     private readonly ILinkEndpoint _linkB;
     private readonly Action _pump;
+    private readonly ILinkEndpoint? _wrappedA;
 
     public TwoStacks(int mtu = 1500, int seed = 1, bool tap = false, Func<ILinkEndpoint, ILinkEndpoint>? wrapA = null)
     {
@@ -42,7 +43,8 @@ internal sealed class TwoStacks : IDisposable
         }
         A = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed });
         B = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed + 1 });
-        A.AddInterface(wrapA is null ? _linkA : wrapA(_linkA), "10.9.0.1/24", "fd00:9::1/64");
+        _wrappedA = wrapA?.Invoke(_linkA);
+        A.AddInterface(_wrappedA ?? _linkA, "10.9.0.1/24", "fd00:9::1/64");
         B.AddInterface(_linkB, "10.9.0.2/24", "fd00:9::2/64");
     }
 
@@ -64,6 +66,7 @@ internal sealed class TwoStacks : IDisposable
 
     public void Dispose()
     {
+        _wrappedA?.Dispose();
         _linkA.Dispose();
         _linkB.Dispose();
         A.Dispose();
