@@ -34,9 +34,9 @@ public sealed class SynCookies
     private const uint TsEcn = 1u << 5;
     private const int MaxWindowScale = 14; // RFC 7323 §2.3
 
-    private static ReadOnlySpan<ushort> MssTableV4 => [536, 1300, 1440, 1460];
+    private static readonly ushort[] MssTableV4 = [536, 1300, 1440, 1460];
 
-    private static ReadOnlySpan<ushort> MssTableV6 => [1280 - 60, 1480 - 60, 1500 - 60, 9000 - 60];
+    private static readonly ushort[] MssTableV6 = [1280 - 60, 1480 - 60, 1500 - 60, 9000 - 60];
 
     private readonly SipHashKey _key0;
     private readonly SipHashKey _key1;
