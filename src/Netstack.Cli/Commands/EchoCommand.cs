@@ -73,8 +73,9 @@ public static class EchoCommand
 
     private static int Run(EchoOptions options)
     {
-        _ = options;
-        throw new CommandFailedException("echo: the stack is not available in this build yet.");
+        using var shutdown = new ShutdownSignal();
+        using Netstack.Link.TunLink link = TunOpener.Open("echo", options.Tun, options.Mtu);
+        throw new CommandFailedException($"echo: opened {link}, but the stack is not available in this build yet.");
     }
 }
 

@@ -1,0 +1,30 @@
+using Netstack.Interop.Tests.Infrastructure;
+
+namespace Netstack.Interop.Tests;
+
+/// <summary>The <c>netstack echo</c> command as a process against real devices.</summary>
+public class EchoCommandTests
+{
+    [RequiresRootAndTunFact]
+    public void A_device_that_cannot_be_opened_exits_1_with_one_line()
+    {
+        ProcessRunner.Result r = NetstackProcess.Run([], "echo", "--tun", "lo", "--address", "10.9.0.2/24");
+        Assert.Equal(1, r.ExitCode);
+        string line = Assert.Single(r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("netstack: echo: cannot open TUN device 'lo': ", line, StringComparison.Ordinal);
+        Assert.Contains("EINVAL", line, StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunFact("setpriv")]
+    public void Without_CAP_NET_ADMIN_the_error_says_so()
+    {
+        string name = NetnsFixture.NewDeviceName('t');
+        ProcessRunner.Result r = NetstackProcess.Run(
+            ["setpriv", "--inh-caps=-net_admin", "--bounding-set=-net_admin"], "echo", "--tun", name, "--address", "10.9.0.2/24");
+        Assert.Equal(1, r.ExitCode);
+        string line = Assert.Single(r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("EPERM", line, StringComparison.Ordinal);
+        Assert.Contains("needs CAP_NET_ADMIN", line, StringComparison.Ordinal);
+        Assert.NotEqual(0, ProcessRunner.Run("ip", "link", "show", name).ExitCode);
+    }
+}
