@@ -1,0 +1,38 @@
+namespace Netstack.Link;
+
+/// <summary>
+/// The two ends of a <see cref="ChannelLink"/>, with the pumps a deterministic test drives in
+/// <see cref="ChannelDispatchMode.Manual"/> mode. Deconstructs as <c>var (a, b) = ChannelLink.CreatePair();</c>.
+/// </summary>
+public sealed class ChannelLinkPair : IDisposable
+{
+    internal ChannelLinkPair(ChannelLink a, ChannelLink b)
+    {
+        A = a;
+        B = b;
+    }
+
+    public ChannelLink A { get; }
+
+    public ChannelLink B { get; }
+
+    public void Deconstruct(out ChannelLink a, out ChannelLink b)
+    {
+        a = A;
+        b = B;
+    }
+
+    /// <summary>Delivers everything queued now at both ends, once (A's queue, then B's); returns the packets delivered.</summary>
+    public int Pump() => A.Pump() + B.Pump();
+
+    /// <summary>Pumps until both queues stay empty; returns the packets delivered.</summary>
+    /// <exception cref="InvalidOperationException">Still busy after <paramref name="maxRounds"/> rounds.</exception>
+    public int PumpUntilIdle(int maxRounds = 10000) => ChannelLink.PumpUntilIdle(A, B, maxRounds);
+
+    /// <summary>Disposes both ends, releasing whatever is still queued.</summary>
+    public void Dispose()
+    {
+        A.Dispose();
+        B.Dispose();
+    }
+}

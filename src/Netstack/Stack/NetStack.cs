@@ -1,0 +1,253 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Netstack.Buffers;
+using Netstack.Link;
+using Netstack.Network;
+using Netstack.Wire;
+
+namespace Netstack.Stack;
+
+/// <summary>
+/// A userspace TCP/IP stack: the composition root that owns the interfaces (links with addresses), the route
+/// table, the transport handlers, port allocation, the timer wheel, the clock and the statistics.
+/// </summary>
+/// <remarks>
+/// The stack is the <see cref="INetworkDispatcher"/> of every link added to it. Each inbound batch runs to
+/// completion on the link's dispatcher thread; whatever the stack sends while doing so (ACKs, echo replies,
+/// ICMP errors, socket sends made from handlers) is collected per thread and written to each link once at the
+/// end of the batch. Sends from other threads go to the link directly. All time comes from
+/// <see cref="NetStackOptions.TimeProvider"/>, all timers sit in <see cref="Timers"/>.
+/// </remarks>
+public sealed partial class NetStack : INetworkDispatcher, IDisposable
+{
+    private readonly Lock _lock = new();
+    private NetInterface[] _interfaces = [null!]; // index = interface id; id 0 is "none"
+    private readonly RouteTable _routes = new();
+    private readonly ITransportHandler?[] _transports = new ITransportHandler?[256];
+    private readonly Random _random;
+    private bool _disposed;
+
+    public NetStack(NetStackOptions? options = null)
+    {
+        Options = options ?? new NetStackOptions();
+        TimeProvider = Options.TimeProvider ?? TimeProvider.System;
+        Pool = Options.Pool ?? new PacketPool();
+        Span<byte> secret = stackalloc byte[32];
+        if (Options.RandomSeed is int seed)
+        {
+            _random = new Random(seed);
+            _random.NextBytes(secret);
+        }
+        else
+        {
+            RandomNumberGenerator.Fill(secret);
+            _random = new Random(BitConverter.ToInt32(secret[..4]) ^ Environment.TickCount);
+            RandomNumberGenerator.Fill(secret);
+        }
+        Secret = secret.ToArray();
+        Ports = new PortManager(secret);
+        Timers = new TimerWheel(TimeProvider);
+        Meter = new Meter(Options.MeterName);
+        Statistics = new NetStackStatistics();
+        Statistics.Register(Meter);
+        Ipv4 = new Ipv4Layer(this);
+        Ipv6 = new Ipv6Layer(this);
+    }
+
+    public NetStackOptions Options { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public PacketPool Pool { get; }
+
+    public TimerWheel Timers { get; }
+
+    public Meter Meter { get; }
+
+    public PortManager Ports { get; }
+
+    /// <summary>Protocol counters named as Linux <c>netstat -s</c>.</summary>
+    public NetStackStatistics Statistics { get; }
+
+    /// <summary>A per-stack 32-byte random secret for keyed hashes (ephemeral ports, TCP ISNs and SYN cookies).</summary>
+    internal byte[] Secret { get; }
+
+    internal Ipv4Layer Ipv4 { get; }
+
+    internal Ipv6Layer Ipv6 { get; }
+
+    /// <summary>Adds an interface on <paramref name="link"/>. Each <see cref="IPNetwork"/> must be a host address (/32 or /128), because
+    /// <see cref="IPNetwork"/> clears host bits; use the <see cref="InterfaceAddress"/> overload ("10.9.0.2/24") for an address with its subnet.</summary>
+    public int AddInterface(ILinkEndpoint link, params IPNetwork[] addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        var converted = new InterfaceAddress[addresses.Length];
+        for (int i = 0; i < addresses.Length; i++)
+        {
+            NetAddress a = NetAddress.FromIPAddress(addresses[i].BaseAddress);
+            int width = a.IsV6 ? 128 : 32;
+            if (addresses[i].PrefixLength != width && a == a.Mask(addresses[i].PrefixLength))
+            {
+                throw new ArgumentException(
+                    $"{addresses[i]} is a network, not an address: IPNetwork clears the host bits. Pass an InterfaceAddress such as \"10.9.0.2/24\".",
+                    nameof(addresses));
+            }
+            converted[i] = new InterfaceAddress(a, addresses[i].PrefixLength);
+        }
+        return AddInterface(link, converted);
+    }
+
+    /// <summary>Adds an interface on <paramref name="link"/> with addresses like "10.9.0.2/24"; adds their on-link routes and attaches the link. Returns the interface id (from 1).</summary>
+    public int AddInterface(ILinkEndpoint link, params InterfaceAddress[] addresses)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        ArgumentNullException.ThrowIfNull(addresses);
+        NetInterface nic;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            nic = new NetInterface(_interfaces.Length, link);
+            Volatile.Write(ref _interfaces, [.. _interfaces, nic]);
+        }
+        foreach (InterfaceAddress a in addresses)
+        {
+            AddAddress(nic.Id, a);
+        }
+        link.Attach(this);
+        return nic.Id;
+    }
+
+    /// <summary>Assigns another address to an interface and adds its on-link route.</summary>
+    public void AddAddress(int interfaceId, InterfaceAddress address)
+    {
+        NetInterface nic = GetInterface(interfaceId) ?? throw new ArgumentOutOfRangeException(nameof(interfaceId));
+        nic.AddAddress(address);
+        _routes.Add(address.Address, address.PrefixLength, interfaceId, default);
+    }
+
+    /// <summary>Adds a route; a prefix length of 0 is a default route. Without a gateway the destination is on-link.</summary>
+    public void AddRoute(IPNetwork destination, int interfaceId, IPAddress? gateway = null)
+    {
+        if (GetInterface(interfaceId) is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interfaceId));
+        }
+        NetAddress prefix = NetAddress.FromIPAddress(destination.BaseAddress);
+        NetAddress hop = gateway is null ? default : NetAddress.FromIPAddress(gateway);
+        if (gateway is not null && hop.IsV6 != prefix.IsV6)
+        {
+            throw new ArgumentException("The gateway's family differs from the destination's.", nameof(gateway));
+        }
+        _routes.Add(prefix, destination.PrefixLength, interfaceId, hop);
+    }
+
+    /// <summary>Looks up the longest-prefix route to <paramref name="destination"/> and picks the source address.</summary>
+    public bool TryFindRoute(NetAddress destination, out RouteInfo route)
+    {
+        if (_routes.TryLookup(destination, out RouteTable.Entry entry) && GetInterface(entry.InterfaceId) is NetInterface nic
+            && nic.TrySelectSource(entry.Gateway.IsUnspecified ? destination : entry.Gateway, out NetAddress source))
+        {
+            ILinkEndpoint link = nic.Link;
+            route = new RouteInfo(nic.Id, source, entry.Gateway.IsUnspecified ? destination : entry.Gateway, link.Mtu, link.GsoMaxSize, link.Capabilities);
+            return true;
+        }
+        route = default;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="address"/> is assigned to any interface of the stack.</summary>
+    public bool IsLocalAddress(NetAddress address)
+    {
+        NetInterface[] nics = Volatile.Read(ref _interfaces);
+        for (int i = 1; i < nics.Length; i++)
+        {
+            if (nics[i].HasAddress(address))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Returns the stack's handler of type <typeparamref name="T"/>, creating and registering it for its protocol on first use.</summary>
+    public T GetOrAddTransport<T>(Func<NetStack, T> factory) where T : class, ITransportHandler
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        lock (_lock)
+        {
+            foreach (ITransportHandler? h in _transports)
+            {
+                if (h is T existing)
+                {
+                    return existing;
+                }
+            }
+            T created = factory(this);
+            if (_transports[created.Protocol] is not null)
+            {
+                throw new InvalidOperationException($"Protocol {created.Protocol} already has a handler.");
+            }
+            Volatile.Write(ref _transports[created.Protocol], created);
+            return created;
+        }
+    }
+
+    internal ITransportHandler? GetTransport(byte protocol) => Volatile.Read(ref _transports[protocol]);
+
+    internal NetInterface? GetInterface(int id)
+    {
+        NetInterface[] nics = Volatile.Read(ref _interfaces);
+        return id > 0 && id < nics.Length ? nics[id] : null;
+    }
+
+    /// <summary>
+    /// Sends a transport datagram: <paramref name="packet"/> holds the transport header and payload with headroom in
+    /// front; the stack prepends the IP header, fragments it if it exceeds the route's MTU (a GSO super-segment
+    /// passes whole to a link with <see cref="LinkCapabilities.Gso"/>), and writes it to the route's interface.
+    /// Takes the packet's reference in every case.
+    /// </summary>
+    /// <returns><see cref="SocketError.Success"/>, or why the datagram was dropped: <see cref="SocketError.MessageSize"/>
+    /// (too big for the MTU and may not be fragmented), <see cref="SocketError.NetworkUnreachable"/> (no such interface),
+    /// <see cref="SocketError.NoBufferSpaceAvailable"/> (no room for headers).</returns>
+    public SocketError SendTransport(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        return destination.IsV6
+            ? Ipv6.Send(packet, source, destination, protocol, route)
+            : Ipv4.Send(packet, source, destination, protocol, route);
+    }
+
+    /// <summary>Uniform random 32 bits from the stack's generator (seeded by <see cref="NetStackOptions.RandomSeed"/>).</summary>
+    internal uint NextRandom()
+    {
+        lock (_random)
+        {
+            return (uint)_random.NextInt64(0, 1L << 32);
+        }
+    }
+
+    public void Dispose()
+    {
+        NetInterface[] nics;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            nics = _interfaces;
+        }
+        Timers.Dispose();
+        Ipv4.Dispose();
+        Ipv6.Dispose();
+        foreach (ITransportHandler? h in _transports)
+        {
+            (h as IDisposable)?.Dispose();
+        }
+        Meter.Dispose();
+        _ = nics; // links are owned by the caller, who disposes them
+    }
+}

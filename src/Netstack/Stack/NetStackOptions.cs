@@ -1,0 +1,37 @@
+using Netstack.Buffers;
+
+namespace Netstack.Stack;
+
+/// <summary>Settings of a <see cref="NetStack"/>.</summary>
+public sealed class NetStackOptions
+{
+    /// <summary>The clock for every timer and timestamp of the stack; tests inject a manual one.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The packet pool; a new private pool when null.</summary>
+    public PacketPool? Pool { get; set; }
+
+    /// <summary>Seeds the stack's randomness (port secret, IP identifications) for reproducible runs; cryptographically random when null.</summary>
+    public int? RandomSeed { get; set; }
+
+    /// <summary>Default TTL / hop limit of outgoing datagrams (Linux <c>ip_default_ttl</c> 64).</summary>
+    public byte DefaultTtl { get; set; } = 64;
+
+    /// <summary>ICMP error messages allowed per second (Linux <c>icmp_msgs_per_sec</c> 1000).</summary>
+    public int IcmpRateLimitPerSecond { get; set; } = 1000;
+
+    /// <summary>ICMP error burst (Linux <c>icmp_msgs_burst</c> 50).</summary>
+    public int IcmpRateLimitBurst { get; set; } = 50;
+
+    /// <summary>Bytes the reassembly queues may hold before the oldest are evicted (Linux <c>ipfrag_high_thresh</c> 4 MiB).</summary>
+    public int ReassemblyMemoryLimit { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>IPv4 reassembly timeout (Linux <c>ipfrag_time</c> 30 s).</summary>
+    public TimeSpan Ipv4ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>IPv6 reassembly timeout (RFC 8200 §4.5: 60 s).</summary>
+    public TimeSpan Ipv6ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on.</summary>
+    public string MeterName { get; set; } = "Netstack";
+}
