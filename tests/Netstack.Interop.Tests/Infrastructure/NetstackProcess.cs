@@ -23,4 +23,19 @@ public static class NetstackProcess
         string[] line = CommandLine(prefix, args);
         return ProcessRunner.Start(line[0], line[1..]);
     }
+
+    /// <summary>Reads one line of standard output, or fails after <paramref name="timeout"/> (a safety net against a hung process).</summary>
+    public static string? ReadLine(Process process, TimeSpan timeout)
+    {
+        Task<string?> line = process.StandardOutput.ReadLineAsync();
+        if (!line.Wait(timeout))
+        {
+            throw new TimeoutException($"no output from netstack within {timeout}; stderr: {(process.HasExited ? process.StandardError.ReadToEnd() : "(running)")}");
+        }
+        return line.Result;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (INT, TERM) to a process we started, by its PID.</summary>
+    public static void Signal(Process process, string signal) =>
+        ProcessRunner.Check("kill", "-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
