@@ -1,28 +1,291 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using Netstack.Buffers;
+using Netstack.Link;
 using Netstack.Stack;
 using Netstack.Wire;
 
 namespace Netstack.Network;
 
-/// <summary>IPv4 input and output for one stack (placeholder until the header views land).</summary>
-internal sealed class Ipv4Layer(NetStack stack) : IDisposable
+/// <summary>
+/// IPv4 for one stack (RFC 791, RFC 1122 §3.2.1): input validation, reassembly, local delivery by protocol,
+/// and output with fragmentation. A host, not a router: datagrams for other addresses are dropped and counted.
+/// </summary>
+/// <remarks>
+/// Input checks, in order, each with its <c>netstat -s</c> counter: version and lengths (InHdrErrors, and
+/// InTruncatedPkts when shorter than the total length), header checksum unless the link vouched for it
+/// (InCsumErrors), destination ours, broadcast or all-hosts (InAddrErrors), source not multicast/broadcast
+/// (InAddrErrors). Options are not interpreted (RFC 1122 §3.2.1.8 lets a host ignore those it does not
+/// implement) but kept, so they never confuse the lengths. The TTL is not checked on local delivery
+/// (RFC 1122 §3.2.1.7: a host must not discard a datagram for a low TTL).
+/// </remarks>
+internal sealed class Ipv4Layer : IDisposable
 {
-    public void Receive(NetInterface nic, PacketBuffer packet)
+    private readonly NetStack _stack;
+    private readonly Ipv4Statistics _stats;
+    private readonly Reassembler _reassembler;
+    private readonly ushort[] _identifiers = new ushort[2048]; // Linux ip_idents: counters hashed by destination
+
+    [ThreadStatic]
+    private static int t_deliveredHeaderLength;
+
+    public Ipv4Layer(NetStack stack)
     {
-        _ = nic;
-        Interlocked.Increment(ref stack.Statistics.Ip.InReceives);
-        packet.Release();
+        _stack = stack;
+        _stats = stack.Statistics.Ip;
+        Icmp = new IcmpV4Protocol(stack, this);
+        _reassembler = new Reassembler(stack, isV6: false, stack.Options.Ipv4ReassemblyTimeout, Icmp.OnReassemblyTimeout);
+        for (int i = 0; i < _identifiers.Length; i++)
+        {
+            _identifiers[i] = (ushort)stack.NextRandom();
+        }
     }
 
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route)
+    public IcmpV4Protocol Icmp { get; }
+
+    internal Reassembler Reassembler => _reassembler;
+
+    public void Receive(NetInterface nic, PacketBuffer packet)
     {
-        _ = (source, destination, protocol, route);
+        Interlocked.Increment(ref _stats.InReceives);
+        if (!Ipv4Header.TryParse(packet.Span, out Ipv4Header ip))
+        {
+            if (packet.Length >= Ipv4Header.MinLength && (packet.Span[0] >> 4) == 4
+                && BinaryPrimitives.ReadUInt16BigEndian(packet.Span[Ipv4Header.TotalLengthOffset..]) > packet.Length)
+            {
+                Interlocked.Increment(ref _stats.InTruncatedPkts);
+            }
+            Drop(packet, ref _stats.InHdrErrors);
+            return;
+        }
+        if (!packet.Offload.ChecksumValid && !ip.IsChecksumValid)
+        {
+            Interlocked.Increment(ref _stats.InCsumErrors);
+            Drop(packet, ref _stats.InHdrErrors);
+            return;
+        }
+        NetAddress source = ip.Source;
+        NetAddress destination = ip.Destination;
+        int totalLength = ip.TotalLength;
+        CastKind cast = Classify(nic, destination);
+        if (cast == CastKind.NotOurs || source.IsMulticast || source.IsBroadcast || nic.IsSubnetBroadcast(source))
+        {
+            Drop(packet, ref _stats.InAddrErrors);
+            return;
+        }
+        if (cast == CastKind.Broadcast)
+        {
+            Interlocked.Increment(ref _stats.InBcastPkts);
+        }
+        else if (cast == CastKind.Multicast)
+        {
+            Interlocked.Increment(ref _stats.InMcastPkts);
+        }
+        packet.Truncate(totalLength); // drop link padding
+        if (ip.IsFragment)
+        {
+            Interlocked.Increment(ref _stats.ReasmReqds);
+            int headerLength = ip.HeaderLength;
+            var key = new ReassemblyKey(source, destination, ip.Identification, ip.Protocol);
+            PacketBuffer? whole = _reassembler.Add(key, ip.FragmentOffset, ip.MoreFragments, ip.Payload, ip.Header, nic.Id, out ReassembledInfo info);
+            packet.Release();
+            if (whole is null)
+            {
+                return;
+            }
+            packet = whole;
+            // The first fragment's header now fronts the whole datagram: make it describe the datagram.
+            Span<byte> h = packet.Span;
+            BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.TotalLengthOffset..], (ushort)packet.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.FlagsFragmentOffset..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], Checksum.Compute(h[..info.HeaderLength]));
+            _ = headerLength;
+        }
+        Deliver(nic, packet, cast);
+    }
+
+    private void Deliver(NetInterface nic, PacketBuffer packet, CastKind cast)
+    {
+        _ = Ipv4Header.TryParse(packet.Span, out Ipv4Header ip);
+        int headerLength = ip.HeaderLength;
+        byte protocol = ip.Protocol;
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.TimeToLive);
+        if (protocol == IpProtocol.Icmp)
+        {
+            Interlocked.Increment(ref _stats.InDelivers);
+            Icmp.Receive(nic, packet, headerLength, cast != CastKind.Unicast);
+            return;
+        }
+        ITransportHandler? handler = _stack.GetTransport(protocol);
+        if (handler is null)
+        {
+            Interlocked.Increment(ref _stats.InUnknownProtos);
+            if (cast == CastKind.Unicast)
+            {
+                Icmp.SendError(packet.Span, IcmpV4Type.DestinationUnreachable, IcmpV4Code.ProtocolUnreachable, 0);
+            }
+            packet.Release();
+            return;
+        }
+        Interlocked.Increment(ref _stats.InDelivers);
+        packet.TrimFront(headerLength);
+        int saved = t_deliveredHeaderLength;
+        t_deliveredHeaderLength = headerLength;
+        try
+        {
+            handler.HandlePacket(info, packet);
+        }
+        finally
+        {
+            t_deliveredHeaderLength = saved;
+        }
+    }
+
+    /// <summary>
+    /// Sends an ICMP destination unreachable for a datagram a transport is handling (positioned at its transport
+    /// header, IP header still in the headroom in front of it), e.g. UDP port unreachable.
+    /// </summary>
+    public void SendUnreachable(in TransportPacketInfo info, PacketBuffer packet, byte code)
+    {
+        int headerLength = t_deliveredHeaderLength;
+        if (headerLength < Ipv4Header.MinLength || packet.Headroom < headerLength || info.Destination.IsMulticast || info.Destination.IsBroadcast)
+        {
+            return;
+        }
+        NetInterface? nic = _stack.GetInterface(info.InterfaceId);
+        if (nic is null || nic.IsSubnetBroadcast(info.Destination))
+        {
+            return;
+        }
+        packet.Prepend(headerLength);
+        try
+        {
+            Icmp.SendError(packet.Span, IcmpV4Type.DestinationUnreachable, code, 0);
+        }
+        finally
+        {
+            packet.TrimFront(headerLength);
+        }
+    }
+
+    /// <summary>Prepends the IPv4 header and writes the datagram (fragmenting when allowed). Takes the reference.</summary>
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, byte ttl = 0)
+    {
+        Interlocked.Increment(ref _stats.OutRequests);
+        NetInterface? nic = _stack.GetInterface(route.InterfaceId);
+        if (nic is null)
+        {
+            Drop(packet, ref _stats.OutNoRoutes);
+            return SocketError.NetworkUnreachable;
+        }
+        if (ttl == 0)
+        {
+            ttl = _stack.Options.DefaultTtl;
+        }
+        int mtu = nic.Link.Mtu;
+        bool dontFragment = protocol == IpProtocol.Tcp; // TCP does path MTU discovery (RFC 1191); others may fragment
+        ushort id = NextIdentification(destination);
+        int totalLength = packet.Length + Ipv4Header.MinLength;
+        bool gso = packet.Offload.GsoType != GsoType.None;
+        if (gso && (nic.Link.Capabilities & LinkCapabilities.Gso) == 0)
+        {
+            Drop(packet, ref _stats.OutDiscards);
+            return SocketError.MessageSize;
+        }
+        if (totalLength <= mtu || gso)
+        {
+            if (packet.Headroom < Ipv4Header.MinLength || totalLength > 65535)
+            {
+                Drop(packet, ref _stats.OutDiscards);
+                return totalLength > 65535 ? SocketError.MessageSize : SocketError.NoBufferSpaceAvailable;
+            }
+            if (gso || packet.Offload.NeedsChecksum)
+            {
+                packet.Offload.HeaderLength += Ipv4Header.MinLength;
+                packet.Offload.ChecksumStart += Ipv4Header.MinLength;
+            }
+            Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment);
+            _stack.Transmit(nic, packet);
+            return SocketError.Success;
+        }
+        if (dontFragment || packet.Offload.NeedsChecksum)
+        {
+            Drop(packet, ref _stats.FragFails);
+            return SocketError.MessageSize;
+        }
+        return Fragment(nic, packet, source, destination, protocol, id, ttl, mtu);
+    }
+
+    /// <summary>RFC 791 §3.2 fragmentation at the source: every fragment but the last carries a multiple of 8 data bytes.</summary>
+    private SocketError Fragment(NetInterface nic, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, ushort id, byte ttl, int mtu)
+    {
+        int chunk = (mtu - Ipv4Header.MinLength) & ~7;
+        if (chunk < 8)
+        {
+            Drop(packet, ref _stats.FragFails);
+            return SocketError.MessageSize;
+        }
+        ReadOnlySpan<byte> data = packet.Span;
+        int created = 0;
+        for (int offset = 0; offset < data.Length; offset += chunk)
+        {
+            int length = Math.Min(chunk, data.Length - offset);
+            bool more = offset + length < data.Length;
+            PacketBuffer fragment = _stack.Pool.Rent(Ipv4Header.MinLength + length);
+            Span<byte> bytes = fragment.Append(Ipv4Header.MinLength + length);
+            Ipv4Header.Write(bytes, source, destination, protocol, Ipv4Header.MinLength + length, id, ttl, dontFragment: false, fragmentOffset: offset, moreFragments: more);
+            data.Slice(offset, length).CopyTo(bytes[Ipv4Header.MinLength..]);
+            _stack.Transmit(nic, fragment);
+            created++;
+        }
         packet.Release();
+        Interlocked.Add(ref _stats.FragCreates, created);
+        Interlocked.Increment(ref _stats.FragOKs);
         return SocketError.Success;
     }
 
-    public void Dispose()
+    private ushort NextIdentification(NetAddress destination)
     {
+        int slot = (int)((destination.V4 * 2654435761u) >> 21) & (_identifiers.Length - 1);
+        ref ushort counter = ref _identifiers[slot];
+        lock (_identifiers)
+        {
+            return counter++;
+        }
     }
+
+    private CastKind Classify(NetInterface nic, NetAddress destination)
+    {
+        if (nic.HasAddress(destination) || _stack.IsLocalAddress(destination))
+        {
+            return CastKind.Unicast;
+        }
+        if (destination.IsBroadcast || nic.IsSubnetBroadcast(destination))
+        {
+            return CastKind.Broadcast;
+        }
+        if (destination.V4 == 0xE0000001) // 224.0.0.1, all systems (RFC 1112): every host is a member
+        {
+            return CastKind.Multicast;
+        }
+        return CastKind.NotOurs;
+    }
+
+    private static void Drop(PacketBuffer packet, ref long counter)
+    {
+        Interlocked.Increment(ref counter);
+        packet.Release();
+    }
+
+    public void Dispose() => _reassembler.Dispose();
+}
+
+/// <summary>How an inbound datagram was addressed to us.</summary>
+internal enum CastKind : byte
+{
+    NotOurs,
+    Unicast,
+    Broadcast,
+    Multicast,
 }

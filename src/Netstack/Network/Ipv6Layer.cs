@@ -1,28 +1,256 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using Netstack.Buffers;
+using Netstack.Link;
 using Netstack.Stack;
 using Netstack.Wire;
 
 namespace Netstack.Network;
 
-/// <summary>IPv6 input and output for one stack (placeholder until the header views land).</summary>
-internal sealed class Ipv6Layer(NetStack stack) : IDisposable
+/// <summary>
+/// IPv6 for one stack (RFC 8200): input validation with the extension header chain, reassembly, local
+/// delivery by upper-layer protocol, and output with source fragmentation (§4.5).
+/// </summary>
+/// <remarks>
+/// A datagram is ours when its destination is one of our addresses, the all-nodes group ff02::1, or the
+/// solicited-node group of one of our addresses (RFC 4291 §2.8: a node joins these). Hop-by-Hop and
+/// Destination options are skipped, not interpreted. A Routing header with segments left is not ours to
+/// forward and is dropped (InHdrErrors). Unknown upper layers get a parameter problem, code 1, pointing at the
+/// next-header field (RFC 8200 §4, RFC 4443 §3.4).
+/// </remarks>
+internal sealed class Ipv6Layer : IDisposable
 {
-    public void Receive(NetInterface nic, PacketBuffer packet)
+    private readonly NetStack _stack;
+    private readonly Ipv6Statistics _stats;
+    private readonly Reassembler _reassembler;
+
+    [ThreadStatic]
+    private static int t_deliveredHeaderLength;
+
+    public Ipv6Layer(NetStack stack)
     {
-        _ = nic;
-        Interlocked.Increment(ref stack.Statistics.Ip6.InReceives);
-        packet.Release();
+        _stack = stack;
+        _stats = stack.Statistics.Ip6;
+        Icmp = new IcmpV6Protocol(stack, this);
+        _reassembler = new Reassembler(stack, isV6: true, stack.Options.Ipv6ReassemblyTimeout, Icmp.OnReassemblyTimeout);
     }
 
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route)
+    public IcmpV6Protocol Icmp { get; }
+
+    internal Reassembler Reassembler => _reassembler;
+
+    public void Receive(NetInterface nic, PacketBuffer packet)
     {
-        _ = (source, destination, protocol, route);
+        Interlocked.Increment(ref _stats.InReceives);
+        if (!Ipv6Header.TryParse(packet.Span, out Ipv6Header ip))
+        {
+            if (packet.Length >= Ipv6Header.Length && (packet.Span[0] >> 4) == 6)
+            {
+                Interlocked.Increment(ref _stats.InTruncatedPkts);
+            }
+            Drop(packet, ref _stats.InHdrErrors);
+            return;
+        }
+        NetAddress source = ip.Source;
+        NetAddress destination = ip.Destination;
+        bool multicast = destination.IsMulticast;
+        if (!(multicast ? nic.HasJoined(destination) : (nic.HasAddress(destination) || _stack.IsLocalAddress(destination))) || source.IsMulticast)
+        {
+            Drop(packet, ref _stats.InAddrErrors);
+            return;
+        }
+        if (multicast)
+        {
+            Interlocked.Increment(ref _stats.InMcastPkts);
+        }
+        packet.Truncate(Ipv6Header.Length + ip.PayloadLength);
+        if (!Ipv6ExtensionHeaders.TryParse(packet.Span, out Ipv6ExtensionHeaders chain) || chain.RoutingSegmentsLeft != 0)
+        {
+            Drop(packet, ref _stats.InHdrErrors);
+            return;
+        }
+        if (chain.IsFragment)
+        {
+            Interlocked.Increment(ref _stats.ReasmReqds);
+            byte nextHeader = packet.Span[chain.FragmentHeaderOffset];
+            int dataStart = chain.FragmentHeaderOffset + Ipv6FragmentHeader.Length;
+            // Only the fixed header is kept as the unfragmentable part; its next header becomes the fragmentable part's.
+            Span<byte> header = stackalloc byte[Ipv6Header.Length];
+            packet.Span[..Ipv6Header.Length].CopyTo(header);
+            header[Ipv6Header.NextHeaderOffset] = nextHeader;
+            var key = new ReassemblyKey(source, destination, chain.FragmentIdentification, 0);
+            PacketBuffer? whole = _reassembler.Add(key, chain.FragmentOffset, chain.MoreFragments, packet.Span[dataStart..], header, nic.Id, out _);
+            packet.Release();
+            if (whole is null)
+            {
+                return;
+            }
+            packet = whole;
+            BinaryPrimitives.WriteUInt16BigEndian(packet.Span[Ipv6Header.PayloadLengthOffset..], (ushort)(packet.Length - Ipv6Header.Length));
+            if (!Ipv6ExtensionHeaders.TryParse(packet.Span, out chain) || chain.HasFragmentHeader)
+            {
+                Drop(packet, ref _stats.InHdrErrors);
+                return;
+            }
+        }
+        Deliver(nic, packet, chain, multicast);
+    }
+
+    private void Deliver(NetInterface nic, PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast)
+    {
+        _ = Ipv6Header.TryParse(packet.Span, out Ipv6Header ip);
+        byte protocol = chain.UpperLayerProtocol;
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.HopLimit);
+        if (protocol == IpProtocol.IcmpV6)
+        {
+            Interlocked.Increment(ref _stats.InDelivers);
+            Icmp.Receive(nic, packet, chain.UpperLayerOffset, multicast);
+            return;
+        }
+        if (protocol == IpProtocol.NoNextHeader)
+        {
+            Interlocked.Increment(ref _stats.InDelivers);
+            packet.Release();
+            return;
+        }
+        ITransportHandler? handler = _stack.GetTransport(protocol);
+        if (handler is null)
+        {
+            Interlocked.Increment(ref _stats.InUnknownProtos);
+            if (!multicast)
+            {
+                int pointer = chain.HeaderCount == 0 ? Ipv6Header.NextHeaderOffset : FindNextHeaderField(packet.Span, chain);
+                Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.UnrecognizedNextHeader, (uint)pointer, multicast);
+            }
+            packet.Release();
+            return;
+        }
+        Interlocked.Increment(ref _stats.InDelivers);
+        packet.TrimFront(chain.UpperLayerOffset);
+        int saved = t_deliveredHeaderLength;
+        t_deliveredHeaderLength = chain.UpperLayerOffset;
+        try
+        {
+            handler.HandlePacket(info, packet);
+        }
+        finally
+        {
+            t_deliveredHeaderLength = saved;
+        }
+    }
+
+    /// <summary>The offset of the next-header field that named the upper layer (the last extension header's first byte).</summary>
+    private static int FindNextHeaderField(ReadOnlySpan<byte> packet, in Ipv6ExtensionHeaders chain)
+    {
+        byte next = packet[Ipv6Header.NextHeaderOffset];
+        int offset = Ipv6Header.Length;
+        int field = Ipv6Header.NextHeaderOffset;
+        while (offset < chain.UpperLayerOffset && offset + 2 <= packet.Length)
+        {
+            field = offset;
+            int length = next == IpProtocol.Fragment ? Ipv6FragmentHeader.Length : (packet[offset + 1] + 1) * 8;
+            next = packet[offset];
+            offset += length;
+        }
+        return field;
+    }
+
+    /// <summary>Sends an ICMPv6 destination unreachable about a datagram a transport is handling (at its transport header).</summary>
+    public void SendUnreachable(in TransportPacketInfo info, PacketBuffer packet, byte code)
+    {
+        int headerLength = t_deliveredHeaderLength;
+        if (headerLength < Ipv6Header.Length || packet.Headroom < headerLength || info.Destination.IsMulticast)
+        {
+            return;
+        }
+        packet.Prepend(headerLength);
+        try
+        {
+            Icmp.SendError(packet.Span, IcmpV6Type.DestinationUnreachable, code, 0, multicastDestination: false);
+        }
+        finally
+        {
+            packet.TrimFront(headerLength);
+        }
+    }
+
+    /// <summary>Prepends the IPv6 header and writes the datagram, fragmenting at the source when it exceeds the MTU. Takes the reference.</summary>
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, byte hopLimit = 0)
+    {
+        Interlocked.Increment(ref _stats.OutRequests);
+        NetInterface? nic = _stack.GetInterface(route.InterfaceId);
+        if (nic is null)
+        {
+            Drop(packet, ref _stats.OutNoRoutes);
+            return SocketError.NetworkUnreachable;
+        }
+        if (hopLimit == 0)
+        {
+            hopLimit = _stack.Options.DefaultTtl;
+        }
+        int mtu = Math.Max(nic.Link.Mtu, 1280);
+        int payloadLength = packet.Length;
+        bool gso = packet.Offload.GsoType != GsoType.None;
+        if (gso && (nic.Link.Capabilities & LinkCapabilities.Gso) == 0)
+        {
+            Drop(packet, ref _stats.OutDiscards);
+            return SocketError.MessageSize;
+        }
+        if (Ipv6Header.Length + payloadLength <= mtu || gso)
+        {
+            if (packet.Headroom < Ipv6Header.Length || payloadLength > 65535)
+            {
+                Drop(packet, ref _stats.OutDiscards);
+                return payloadLength > 65535 ? SocketError.MessageSize : SocketError.NoBufferSpaceAvailable;
+            }
+            if (gso || packet.Offload.NeedsChecksum)
+            {
+                packet.Offload.HeaderLength += Ipv6Header.Length;
+                packet.Offload.ChecksumStart += Ipv6Header.Length;
+            }
+            Ipv6Header.Write(packet.Prepend(Ipv6Header.Length), source, destination, protocol, payloadLength, hopLimit);
+            _stack.Transmit(nic, packet);
+            return SocketError.Success;
+        }
+        if (protocol == IpProtocol.Tcp || packet.Offload.NeedsChecksum || payloadLength > 65535)
+        {
+            Drop(packet, ref _stats.FragFails);
+            return SocketError.MessageSize;
+        }
+        return Fragment(nic, packet, source, destination, protocol, hopLimit, mtu);
+    }
+
+    /// <summary>RFC 8200 §4.5: each fragment is the fixed header, a Fragment header with a random identification (RFC 7739), and a multiple of 8 bytes.</summary>
+    private SocketError Fragment(NetInterface nic, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, byte hopLimit, int mtu)
+    {
+        const int headers = Ipv6Header.Length + Ipv6FragmentHeader.Length;
+        int chunk = (mtu - headers) & ~7;
+        uint identification = _stack.NextRandom();
+        ReadOnlySpan<byte> data = packet.Span;
+        int created = 0;
+        for (int offset = 0; offset < data.Length; offset += chunk)
+        {
+            int length = Math.Min(chunk, data.Length - offset);
+            bool more = offset + length < data.Length;
+            PacketBuffer fragment = _stack.Pool.Rent(headers + length);
+            Span<byte> bytes = fragment.Append(headers + length);
+            Ipv6Header.Write(bytes, source, destination, IpProtocol.Fragment, Ipv6FragmentHeader.Length + length, hopLimit);
+            Ipv6FragmentHeader.Write(bytes[Ipv6Header.Length..], protocol, offset, more, identification);
+            data.Slice(offset, length).CopyTo(bytes[headers..]);
+            _stack.Transmit(nic, fragment);
+            created++;
+        }
         packet.Release();
+        Interlocked.Add(ref _stats.FragCreates, created);
+        Interlocked.Increment(ref _stats.FragOKs);
         return SocketError.Success;
     }
 
-    public void Dispose()
+    private static void Drop(PacketBuffer packet, ref long counter)
     {
+        Interlocked.Increment(ref counter);
+        packet.Release();
     }
+
+    public void Dispose() => _reassembler.Dispose();
 }

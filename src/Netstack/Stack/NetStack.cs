@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Network;
+using Netstack.Transport.Udp;
 using Netstack.Wire;
 
 namespace Netstack.Stack;
@@ -54,6 +55,7 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
         Statistics.Register(Meter);
         Ipv4 = new Ipv4Layer(this);
         Ipv6 = new Ipv6Layer(this);
+        Udp = GetOrAddTransport(static s => new UdpProtocol(s)); // always present, so closed ports answer port unreachable
     }
 
     public NetStackOptions Options { get; }
@@ -73,6 +75,9 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
 
     /// <summary>A per-stack 32-byte random secret for keyed hashes (ephemeral ports, TCP ISNs and SYN cookies).</summary>
     internal byte[] Secret { get; }
+
+    /// <summary>The UDP protocol handler (registered at construction).</summary>
+    public UdpProtocol Udp { get; }
 
     internal Ipv4Layer Ipv4 { get; }
 

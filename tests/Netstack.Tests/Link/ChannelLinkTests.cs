@@ -356,9 +356,51 @@ public class ChannelLinkTests
     }
 
     [Fact]
+    public void PairConvertsToATupleAndDeconstructs()
+    {
+        using ChannelLinkPair pair = ChannelLink.CreatePair(Manual);
+        (ChannelLink A, ChannelLink B) tuple = pair;
+        var (a, b) = pair;
+        Assert.Same(pair.A, tuple.A);
+        Assert.Same(pair.B, b);
+        Assert.Same(b, a.Peer);
+        Assert.Same(a, b.Peer);
+        Assert.Equal(1500, a.Mtu);
+        Assert.Equal(0, a.LinkHeaderLength);
+    }
+
+    [Fact]
     public void PumpIsRefusedInThreadMode()
     {
         using ChannelLinkPair pair = ChannelLink.CreatePair();
         Assert.Throws<InvalidOperationException>(() => pair.Pump());
+    }
+
+    [Fact]
+    public void SteadyStateAllocatesNothing()
+    {
+        var pool = new PacketPool();
+        using ChannelLinkPair pair = ChannelLink.CreatePair(Manual);
+        var sink = new ReleasingDispatcher();
+        pair.B.Attach(sink);
+        var batch = new PacketBatch();
+        void Run(int rounds)
+        {
+            for (int r = 0; r < rounds; r++)
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    batch.Add(Packet(pool, 100));
+                }
+                pair.A.WritePackets(batch);
+                pair.PumpUntilIdle();
+            }
+        }
+        Run(5); // warm up: the queue grows to its working size, the pool fills
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run(50);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(5500, sink.Packets);
+        Assert.Equal(0, pool.Outstanding);
     }
 }

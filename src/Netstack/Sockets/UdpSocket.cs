@@ -1,0 +1,445 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+using Netstack.Buffers;
+using Netstack.Stack;
+using Netstack.Transport.Udp;
+using Netstack.Wire;
+
+namespace Netstack.Sockets;
+
+/// <summary>
+/// A UDP socket on a <see cref="NetStack"/>, shaped like <see cref="Socket"/>'s datagram API: bind (port 0 picks
+/// an RFC 6056 ephemeral port), optionally connect, send, and receive with the sender's endpoint.
+/// </summary>
+/// <remarks>
+/// Received datagrams wait in a per-socket queue as the packet buffers themselves (no copy until the
+/// application reads), up to <see cref="ReceiveBufferSize"/> bytes; beyond that they are dropped and counted
+/// (<c>Udp.RcvbufErrors</c>). A datagram longer than the receive buffer is truncated, as <c>recvfrom</c> does.
+/// One receive may be outstanding at a time (a reusable <see cref="IValueTaskSource{T}"/>, no allocation per
+/// wait); its continuation never runs on the stack's dispatcher thread. A connected socket that receives an
+/// ICMP port unreachable fails its next operation with <see cref="SocketError.ConnectionRefused"/>, as Linux does.
+/// </remarks>
+public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<UdpReceiveFromResult>
+{
+    private readonly UdpProtocol _udp;
+    private readonly Lock _lock = new();
+    private ManualResetValueTaskSourceCore<UdpReceiveFromResult> _source = new() { RunContinuationsAsynchronously = true };
+    private QueuedDatagram[] _queue = new QueuedDatagram[16];
+    private int _head;
+    private int _count;
+    private int _queuedBytes;
+    private bool _receivePending;
+    private Memory<byte> _pendingBuffer;
+    private CancellationTokenRegistration _cancellation;
+    private CancellationToken _pendingToken;
+    private UdpDemuxKey _key;
+    private bool _registered;
+    private bool _reservedPort;
+    private SocketError _pendingError;
+    private bool _disposed;
+
+    private readonly record struct QueuedDatagram(PacketBuffer Packet, NetAddress Address, ushort Port);
+
+    /// <summary>Creates an unbound socket for <paramref name="family"/> (InterNetwork or InterNetworkV6).</summary>
+    public UdpSocket(NetStack stack, AddressFamily family)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            throw new ArgumentOutOfRangeException(nameof(family));
+        }
+        Stack = stack;
+        AddressFamily = family;
+        _udp = stack.Udp;
+    }
+
+    public NetStack Stack { get; }
+
+    public AddressFamily AddressFamily { get; }
+
+    private bool IsV6 => AddressFamily == AddressFamily.InterNetworkV6;
+
+    /// <summary>Bytes of received datagrams the socket queues before dropping (Linux <c>rmem_default</c> is 208 KiB).</summary>
+    public int ReceiveBufferSize { get; set; } = 256 * 1024;
+
+    /// <summary>The bound local endpoint, or null before <see cref="Bind"/>, <see cref="Connect"/> or the first send.</summary>
+    public IPEndPoint? LocalEndPoint { get; private set; }
+
+    /// <summary>The connected remote endpoint, or null.</summary>
+    public IPEndPoint? RemoteEndPoint { get; private set; }
+
+    /// <summary>Datagrams waiting to be received.</summary>
+    public int Available
+    {
+        get { lock (_lock) { return _count; } }
+    }
+
+    /// <summary>Binds to <paramref name="localEndPoint"/> (Any = every address of the family; port 0 = ephemeral).</summary>
+    /// <exception cref="SocketException">AddressAlreadyInUse, AddressNotAvailable, or InvalidArgument when already bound.</exception>
+    public void Bind(IPEndPoint localEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        NetAddress local = ToAddress(localEndPoint.Address);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_registered)
+            {
+                throw new SocketException((int)SocketError.InvalidArgument);
+            }
+            BindLocked(local, (ushort)localEndPoint.Port, default, 0);
+        }
+    }
+
+    /// <summary>Sets the default destination and receives only from it; binds first if needed (source from the route).</summary>
+    public void Connect(IPEndPoint remoteEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        NetAddress remote = ToAddress(remoteEndPoint.Address);
+        ushort remotePort = (ushort)remoteEndPoint.Port;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_registered)
+            {
+                if (!Stack.TryFindRoute(remote, out RouteInfo route))
+                {
+                    throw new SocketException((int)SocketError.NetworkUnreachable);
+                }
+                BindLocked(route.LocalAddress, 0, remote, remotePort);
+            }
+            else
+            {
+                UdpDemuxKey connected = _key with { RemoteAddress = remote, RemotePort = remotePort };
+                _udp.Register(connected, this);
+                _udp.Unregister(_key, this);
+                _key = connected;
+            }
+            _pendingError = SocketError.Success;
+            RemoteEndPoint = new IPEndPoint(remote.ToIPAddress(), remotePort);
+        }
+    }
+
+    private void BindLocked(NetAddress local, ushort port, NetAddress remote, ushort remotePort)
+    {
+        if (!local.IsUnspecified && !Stack.IsLocalAddress(local))
+        {
+            throw new SocketException((int)SocketError.AddressNotAvailable);
+        }
+        if (port == 0)
+        {
+            port = Stack.Ports.ReserveEphemeral(IpProtocol.Udp, local, remote, remotePort);
+            if (port == 0)
+            {
+                throw new SocketException((int)SocketError.AddressAlreadyInUse);
+            }
+        }
+        else if (!Stack.Ports.TryReserve(IpProtocol.Udp, local, port))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        _reservedPort = true;
+        var key = new UdpDemuxKey(local, port, remote.IsUnspecified ? new NetAddress(UInt128.Zero, IsV6) : remote, remotePort);
+        try
+        {
+            _udp.Register(key, this);
+        }
+        catch
+        {
+            Stack.Ports.Release(IpProtocol.Udp, local, port);
+            _reservedPort = false;
+            throw;
+        }
+        _key = key;
+        _registered = true;
+        LocalEndPoint = new IPEndPoint(local.ToIPAddress(), port);
+    }
+
+    /// <summary>Sends one datagram to <paramref name="remoteEndPoint"/>; completes synchronously (UDP never waits for the peer).</summary>
+    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+        SocketError error = SendTo(buffer.Span, ToAddress(remoteEndPoint.Address), (ushort)remoteEndPoint.Port);
+        return error == SocketError.Success ? ValueTask.FromResult(buffer.Length) : ValueTask.FromException<int>(new SocketException((int)error));
+    }
+
+    /// <summary>Sends one datagram to the connected remote.</summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        IPEndPoint remote = RemoteEndPoint ?? throw new SocketException((int)SocketError.NotConnected);
+        return SendToAsync(buffer, remote, cancellationToken);
+    }
+
+    /// <summary>The synchronous send path (allocation-free): binds to an ephemeral port on first use.</summary>
+    internal SocketError SendTo(ReadOnlySpan<byte> payload, NetAddress remote, ushort remotePort)
+    {
+        NetAddress local;
+        ushort localPort;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return SocketError.OperationAborted;
+            }
+            if (remote.IsV6 != IsV6)
+            {
+                return SocketError.AddressFamilyNotSupported;
+            }
+            if (_pendingError != SocketError.Success)
+            {
+                SocketError e = _pendingError;
+                _pendingError = SocketError.Success;
+                return e;
+            }
+            if (!_registered)
+            {
+                try
+                {
+                    BindLocked(new NetAddress(UInt128.Zero, IsV6), 0, default, 0);
+                }
+                catch (SocketException e)
+                {
+                    return e.SocketErrorCode;
+                }
+            }
+            local = _key.LocalAddress;
+            localPort = _key.LocalPort;
+        }
+        return _udp.Send(payload, local, localPort, remote, remotePort);
+    }
+
+    /// <summary>Receives one datagram into <paramref name="buffer"/>, waiting until one arrives.</summary>
+    /// <exception cref="InvalidOperationException">Another receive is outstanding.</exception>
+    public ValueTask<UdpReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_receivePending)
+            {
+                throw new InvalidOperationException("A receive is already outstanding on this socket.");
+            }
+            if (_disposed)
+            {
+                return ValueTask.FromException<UdpReceiveFromResult>(new ObjectDisposedException(nameof(UdpSocket)));
+            }
+            if (_pendingError != SocketError.Success)
+            {
+                SocketError e = _pendingError;
+                _pendingError = SocketError.Success;
+                return ValueTask.FromException<UdpReceiveFromResult>(new SocketException((int)e));
+            }
+            if (_count > 0)
+            {
+                int n = DequeueLocked(buffer.Span, out NetAddress address, out ushort port);
+                return ValueTask.FromResult(new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)));
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<UdpReceiveFromResult>(cancellationToken);
+            }
+            _source.Reset();
+            _receivePending = true;
+            _pendingBuffer = buffer;
+            _pendingToken = cancellationToken;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.UnsafeRegister(static (s, ct) => ((UdpSocket)s!).CancelReceive(ct), this);
+            }
+            return new ValueTask<UdpReceiveFromResult>(this, _source.Version);
+        }
+    }
+
+    /// <summary>The synchronous receive path (allocation-free): false when nothing is queued.</summary>
+    internal bool TryReceiveFrom(Span<byte> buffer, out int bytes, out NetAddress remote, out ushort remotePort)
+    {
+        lock (_lock)
+        {
+            if (_count == 0 || _receivePending)
+            {
+                bytes = 0;
+                remote = default;
+                remotePort = 0;
+                return false;
+            }
+            bytes = DequeueLocked(buffer, out remote, out remotePort);
+            return true;
+        }
+    }
+
+    /// <summary>Called on the dispatcher thread with a datagram positioned at its payload; false when the queue is full (the caller drops it).</summary>
+    internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort)
+    {
+        CancellationTokenRegistration registration = default;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+            if (_receivePending)
+            {
+                // A reader waits: copy straight into its buffer; its continuation runs elsewhere.
+                int n = Math.Min(packet.Length, _pendingBuffer.Length);
+                packet.Span[..n].CopyTo(_pendingBuffer.Span);
+                packet.Release();
+                _receivePending = false;
+                _pendingBuffer = default;
+                registration = _cancellation;
+                _cancellation = default;
+                _source.SetResult(new UdpReceiveFromResult(n, new IPEndPoint(source.ToIPAddress(), sourcePort)));
+            }
+            else
+            {
+                if (_queuedBytes + packet.Length > ReceiveBufferSize)
+                {
+                    return false;
+                }
+                if (_count == _queue.Length)
+                {
+                    var larger = new QueuedDatagram[_queue.Length * 2];
+                    for (int i = 0; i < _count; i++)
+                    {
+                        larger[i] = _queue[(_head + i) % _queue.Length];
+                    }
+                    _queue = larger;
+                    _head = 0;
+                }
+                _queue[(_head + _count) % _queue.Length] = new QueuedDatagram(packet, source, sourcePort);
+                _count++;
+                _queuedBytes += packet.Length;
+            }
+        }
+        registration.Dispose();
+        return true;
+    }
+
+    internal void OnError(in TransportErrorInfo error)
+    {
+        if (error.Kind != TransportErrorKind.PortUnreachable && error.Kind != TransportErrorKind.ProtocolUnreachable
+            && error.Kind != TransportErrorKind.DestinationUnreachable)
+        {
+            return;
+        }
+        SocketError code = error.Kind == TransportErrorKind.DestinationUnreachable ? SocketError.HostUnreachable : SocketError.ConnectionRefused;
+        CancellationTokenRegistration registration = default;
+        lock (_lock)
+        {
+            if (_disposed || RemoteEndPoint is null)
+            {
+                return;
+            }
+            if (_receivePending)
+            {
+                _receivePending = false;
+                _pendingBuffer = default;
+                registration = _cancellation;
+                _cancellation = default;
+                _source.SetException(new SocketException((int)code));
+            }
+            else
+            {
+                _pendingError = code;
+            }
+        }
+        registration.Dispose();
+    }
+
+    private void CancelReceive(CancellationToken token)
+    {
+        lock (_lock)
+        {
+            if (!_receivePending || _pendingToken != token)
+            {
+                return; // a late callback for a receive that already completed
+            }
+            _receivePending = false;
+            _pendingBuffer = default;
+            _cancellation = default;
+            _source.SetException(new OperationCanceledException(token));
+        }
+    }
+
+    private int DequeueLocked(Span<byte> buffer, out NetAddress address, out ushort port)
+    {
+        QueuedDatagram d = _queue[_head];
+        _queue[_head] = default;
+        _head = (_head + 1) % _queue.Length;
+        _count--;
+        _queuedBytes -= d.Packet.Length;
+        int n = Math.Min(d.Packet.Length, buffer.Length);
+        d.Packet.Span[..n].CopyTo(buffer);
+        d.Packet.Release();
+        address = d.Address;
+        port = d.Port;
+        return n;
+    }
+
+    private NetAddress ToAddress(IPAddress address)
+    {
+        NetAddress a = NetAddress.FromIPAddress(address);
+        if (a.IsV6 != IsV6)
+        {
+            throw new SocketException((int)SocketError.AddressFamilyNotSupported);
+        }
+        return a;
+    }
+
+    UdpReceiveFromResult IValueTaskSource<UdpReceiveFromResult>.GetResult(short token) => _source.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<UdpReceiveFromResult>.GetStatus(short token) => _source.GetStatus(token);
+
+    void IValueTaskSource<UdpReceiveFromResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _source.OnCompleted(continuation, state, token, flags);
+
+    public void Dispose()
+    {
+        CancellationTokenRegistration registration = default;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            if (_registered)
+            {
+                _udp.Unregister(_key, this);
+                _registered = false;
+            }
+            if (_reservedPort)
+            {
+                Stack.Ports.Release(IpProtocol.Udp, _key.LocalAddress, _key.LocalPort);
+                _reservedPort = false;
+            }
+            while (_count > 0)
+            {
+                QueuedDatagram d = _queue[_head];
+                _queue[_head] = default;
+                _head = (_head + 1) % _queue.Length;
+                _count--;
+                d.Packet.Release();
+            }
+            _queuedBytes = 0;
+            if (_receivePending)
+            {
+                _receivePending = false;
+                _pendingBuffer = default;
+                registration = _cancellation;
+                _cancellation = default;
+                _source.SetException(new ObjectDisposedException(nameof(UdpSocket)));
+            }
+        }
+        registration.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
