@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using Netstack.Transport.Tcp;
+
+namespace Netstack.Sockets;
+
+/// <summary>
+/// An established TCP connection of a <see cref="Stack.NetStack"/>: its <see cref="Stream"/>, the
+/// socket options a .NET programmer knows (NoDelay, buffer sizes, keepalive, linger), half-close,
+/// abort and a <see cref="TcpInfo"/> snapshot. Disposing closes gracefully (or resets with linger 0).
+/// </summary>
+public sealed class TcpConnection : IAsyncDisposable, IDisposable
+{
+    private readonly TcpEndpoint _endpoint;
+    private int _disposed;
+
+    internal TcpConnection(TcpEndpoint endpoint)
+    {
+        _endpoint = endpoint;
+        Stream = new TcpStream(this, endpoint);
+        FourTuple id = endpoint.Id;
+        LocalEndPoint = new IPEndPoint(id.LocalAddress.ToIPAddress(), id.LocalPort);
+        RemoteEndPoint = new IPEndPoint(id.RemoteAddress.ToIPAddress(), id.RemotePort);
+    }
+
+    public TcpStream Stream { get; }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    public TcpState State => _endpoint.State;
+
+    /// <summary>The protocol endpoint underneath (for diagnostics and tests).</summary>
+    public TcpEndpoint Endpoint => _endpoint;
+
+    public bool NoDelay
+    {
+        get => _endpoint.Options.NoDelay;
+        set
+        {
+            _endpoint.Options.NoDelay = value;
+            _endpoint.OptionsChanged();
+        }
+    }
+
+    public int SendBufferSize
+    {
+        get => _endpoint.Options.SendBufferSize;
+        set => _endpoint.Options.SendBufferSize = Math.Max(1, value);
+    }
+
+    /// <summary>Receive buffer; the window scale was fixed at the handshake, so growth beyond 65535·2^scale has no effect.</summary>
+    public int ReceiveBufferSize
+    {
+        get => _endpoint.Options.ReceiveBufferSize;
+        set
+        {
+            _endpoint.Options.ReceiveBufferSize = Math.Max(1, value);
+            _endpoint.OptionsChanged();
+        }
+    }
+
+    public bool KeepAlive
+    {
+        get => _endpoint.Options.KeepAlive;
+        set
+        {
+            _endpoint.Options.KeepAlive = value;
+            _endpoint.OptionsChanged();
+        }
+    }
+
+    public TimeSpan KeepAliveTime
+    {
+        get => _endpoint.Options.KeepAliveTime;
+        set
+        {
+            _endpoint.Options.KeepAliveTime = value;
+            _endpoint.OptionsChanged();
+        }
+    }
+
+    public TimeSpan KeepAliveInterval
+    {
+        get => _endpoint.Options.KeepAliveInterval;
+        set => _endpoint.Options.KeepAliveInterval = value;
+    }
+
+    public int KeepAliveRetryCount
+    {
+        get => _endpoint.Options.KeepAliveProbes;
+        set => _endpoint.Options.KeepAliveProbes = value;
+    }
+
+    /// <summary>SO_LINGER: only "enabled with 0 seconds" (abortive close) changes behaviour.</summary>
+    public LingerOption LingerState
+    {
+        get => new(_endpoint.Options.LingerZero, 0);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _endpoint.Options.LingerZero = value.Enabled && value.LingerTime == 0;
+        }
+    }
+
+    public TcpInfo GetInfo() => _endpoint.GetInfo();
+
+    /// <summary>Half-close: send FIN after the buffered data; reading continues.</summary>
+    public void ShutdownWrite() => _endpoint.Shutdown();
+
+    /// <summary>Reset the connection (RST) and drop all buffered data.</summary>
+    public void Abort()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        _endpoint.Abort();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _endpoint.Close();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public override string ToString() => $"TCP {LocalEndPoint} -> {RemoteEndPoint} {State}";
+
+    internal static IOException StreamError(SocketError error) =>
+        new($"Unable to transfer data on the TCP connection: {error}.", new SocketException((int)error));
+}

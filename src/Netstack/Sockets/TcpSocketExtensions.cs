@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using Netstack.Stack;
+using Netstack.Transport.Tcp;
+using Netstack.Wire;
+
+namespace Netstack.Sockets;
+
+/// <summary>The TCP entry points on <see cref="NetStack"/>: listen, connect, forward.</summary>
+public static class TcpSocketExtensions
+{
+    /// <summary>The stack's TCP protocol (created on first use).</summary>
+    public static TcpProtocol GetTcp(this NetStack stack) => TcpProtocol.For(stack);
+
+    /// <summary>Listens on <paramref name="endpoint"/> (Any / IPv6Any for every local address).</summary>
+    /// <exception cref="SocketException">AddressAlreadyInUse when the port is taken.</exception>
+    public static TcpListener ListenTcp(this NetStack stack, IPEndPoint endpoint, int backlog = 128, TcpEndpointOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        TcpProtocol tcp = TcpProtocol.For(stack);
+        NetAddress local = NetAddress.FromIPAddress(endpoint.Address);
+        ushort port = (ushort)endpoint.Port;
+        if (port == 0)
+        {
+            port = stack.Ports.ReserveEphemeral(TcpProtocol.ProtocolNumber, local, local, 0);
+            if (port == 0)
+            {
+                throw new SocketException((int)SocketError.AddressNotAvailable);
+            }
+        }
+        else if (!stack.Ports.TryReserve(TcpProtocol.ProtocolNumber, local, port))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse);
+        }
+        TcpListenSocket socket;
+        try
+        {
+            socket = tcp.Listen(local, port, backlog, options);
+        }
+        catch
+        {
+            stack.Ports.Release(TcpProtocol.ProtocolNumber, local, port);
+            throw;
+        }
+        return new TcpListener(socket, new IPEndPoint(endpoint.Address, port), () => stack.Ports.Release(TcpProtocol.ProtocolNumber, local, port));
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="remote"/>. Fails with <see cref="SocketException"/>
+    /// (ConnectionRefused, TimedOut, NetworkUnreachable, AddressNotAvailable, ...); cancellation
+    /// aborts the attempt and throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public static ValueTask<TcpConnection> ConnectTcpAsync(this NetStack stack, IPEndPoint remote, CancellationToken cancellationToken = default) =>
+        ConnectTcpAsync(stack, remote, timeout: null, options: null, cancellationToken);
+
+    /// <summary>Connects with a timeout (on the stack's clock; TimedOut when it expires) and per-connection options.</summary>
+    public static async ValueTask<TcpConnection> ConnectTcpAsync(this NetStack stack, IPEndPoint remote, TimeSpan? timeout, TcpEndpointOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(remote);
+        cancellationToken.ThrowIfCancellationRequested();
+        TcpProtocol tcp = TcpProtocol.For(stack);
+        TcpEndpoint endpoint = tcp.Connect(NetAddress.FromIPAddress(remote.Address), (ushort)remote.Port, out SocketError error, options);
+        if (error != SocketError.Success)
+        {
+            throw new SocketException((int)error);
+        }
+        // The timeout runs on the stack's clock, so a fake clock drives it too.
+        using var timer = timeout is TimeSpan delay ? new CancellationTokenSource(delay, stack.TimeProvider) : null;
+        using CancellationTokenSource? linked = timer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        CancellationToken token = linked?.Token ?? cancellationToken;
+        while (true)
+        {
+            SocketError state = endpoint.PollConnect(armWaiter: true);
+            if (state == SocketError.Success)
+            {
+                return new TcpConnection(endpoint);
+            }
+            if (state != SocketError.IOPending)
+            {
+                throw new SocketException((int)state);
+            }
+            try
+            {
+                await endpoint.WriteWaiter.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                endpoint.Abort();
+                if (timer is not null && timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new SocketException((int)SocketError.TimedOut);
+                }
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Forwarder mode (gVisor <c>tcp.Forwarder</c>): SYNs to any address/port nobody listens on are
+    /// offered to <paramref name="decide"/>; accepted ones come out of the returned listener.
+    /// </summary>
+    public static TcpListener ForwardTcp(this NetStack stack, Func<FourTuple, TcpForwarderDecision> decide, int backlog = 1024, TcpEndpointOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(decide);
+        TcpProtocol tcp = TcpProtocol.For(stack);
+        var queue = new TcpListenSocket(tcp, NetAddress.AnyV6, 0, backlog, (options ?? tcp.DefaultOptions).Clone());
+        tcp.Forwarder = new TcpForwarder(decide, queue);
+        return new TcpListener(queue, new IPEndPoint(IPAddress.IPv6Any, 0), () => tcp.Forwarder = null);
+    }
+}

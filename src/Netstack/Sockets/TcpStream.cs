@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using Netstack.Transport.Tcp;
+
+namespace Netstack.Sockets;
+
+/// <summary>
+/// The byte stream of a <see cref="TcpConnection"/>, shaped like <see cref="NetworkStream"/>:
+/// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> returns 0 after the peer's FIN, writes
+/// wait while the send buffer is full, errors surface as <see cref="IOException"/> wrapping a
+/// <see cref="SocketException"/>. One read and one write may be pending at a time; waits use the
+/// endpoint's reusable awaitables, so steady-state I/O does not allocate.
+/// </summary>
+public sealed class TcpStream : Stream
+{
+    private readonly TcpConnection _connection;
+    private readonly TcpEndpoint _endpoint;
+
+    internal TcpStream(TcpConnection connection, TcpEndpoint endpoint)
+    {
+        _connection = connection;
+        _endpoint = endpoint;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Bytes that can be read without waiting.</summary>
+    public long DataAvailable => _endpoint.Available;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        while (true)
+        {
+            int n = _endpoint.Receive(buffer.Span, armWaiter: true, out bool endOfStream, out SocketError error);
+            if (n > 0 || endOfStream || buffer.IsEmpty)
+            {
+                return n;
+            }
+            if (error != SocketError.Success)
+            {
+                throw TcpConnection.StreamError(error);
+            }
+            await _endpoint.ReadWaiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        while (!buffer.IsEmpty)
+        {
+            int n = _endpoint.Send(buffer.Span, armWaiter: true, out SocketError error);
+            if (error != SocketError.Success)
+            {
+                throw TcpConnection.StreamError(error);
+            }
+            buffer = buffer[n..];
+            if (n == 0)
+            {
+                await _endpoint.WriteWaiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        byte[] temp = new byte[buffer.Length];
+        int n = ReadAsync(temp, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        temp.AsSpan(0, n).CopyTo(buffer);
+        return n;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) =>
+        WriteAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+    /// <summary>Data is handed to TCP as soon as it is written; flushing has nothing to wait for.</summary>
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>Disposing the stream closes the connection gracefully (FIN).</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _connection.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

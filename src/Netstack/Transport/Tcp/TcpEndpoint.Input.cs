@@ -1,0 +1,544 @@
+using System.Net.Sockets;
+using Netstack.Buffers;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Segment arrival: RFC 9293 §3.10.7, one method per step, read next to the RFC.</summary>
+public sealed partial class TcpEndpoint
+{
+    /// <summary>Processes one segment for this connection. <paramref name="packet"/> is positioned at the TCP header; the caller keeps its reference.</summary>
+    internal void HandleSegment(in TcpSegment seg, PacketBuffer packet)
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            _lastReceived = _host.Now;
+            _keepaliveProbes = 0;
+            switch (_state)
+            {
+                case TcpState.Closed:
+                case TcpState.Listen:
+                    break;
+                case TcpState.SynSent:
+                    SynSentArrives(seg);
+                    break;
+                default:
+                    SynchronizedArrives(seg, packet);
+                    break;
+            }
+            Output();
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
+    /// <summary>RFC 9293 §3.10.7.3: SYN-SENT.</summary>
+    private void SynSentArrives(in TcpSegment seg)
+    {
+        bool ackAcceptable = false;
+        if (seg.Has(TcpFlags.Ack))
+        {
+            if (seg.Ack <= _iss || seg.Ack > _sndNxt)
+            {
+                if (!seg.Has(TcpFlags.Rst))
+                {
+                    SendReset(seg.Ack, withAck: false);
+                }
+                return;
+            }
+            ackAcceptable = true;
+        }
+        if (seg.Has(TcpFlags.Rst))
+        {
+            // RFC 5961 §3.2 leaves SYN-SENT to the acceptable-ACK test above.
+            if (ackAcceptable)
+            {
+                Terminate(SocketError.ConnectionRefused, TcpState.Closed);
+            }
+            return;
+        }
+        if (!seg.Has(TcpFlags.Syn))
+        {
+            return;
+        }
+        _irs = seg.Seq;
+        _rcvNxt = seg.Seq + 1;
+        _rcvAdvertised = _rcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
+        NegotiateSynOptions(seg, _options.WindowScaling);
+        if (_timestamps)
+        {
+            _tsRecent = seg.TsVal;
+        }
+        _sndWnd = seg.Window;
+        _maxSndWnd = _sndWnd;
+        _sndWl1 = seg.Seq;
+        _sndWl2 = seg.Ack;
+        if (ackAcceptable)
+        {
+            _sndUna = seg.Ack;
+            TakeRttSampleFromSyn(seg);
+            EnterEstablished();
+            _ackNow = true;
+        }
+        else
+        {
+            // Simultaneous open (RFC 9293 Figure 8): answer with SYN-ACK from the same ISS.
+            SetState(TcpState.SynReceived);
+            _sndNxt = _iss;
+            SendSyn();
+        }
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4: every synchronized state, and SYN-RECEIVED.</summary>
+    private void SynchronizedArrives(in TcpSegment seg, PacketBuffer packet)
+    {
+        if (_state == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && seg.Seq == _irs && !seg.Has(TcpFlags.Rst))
+        {
+            // A retransmitted SYN (our SYN-ACK was lost), or the peer's SYN-ACK in a simultaneous open.
+            if (seg.Has(TcpFlags.Ack) && seg.Ack > _sndUna && seg.Ack <= _sndNxt)
+            {
+                _sndUna = seg.Ack;
+                _sndWnd = (uint)seg.Window;
+                EnterEstablished();
+                _ackNow = true;
+            }
+            else
+            {
+                _sndNxt = _iss;
+                SendSyn();
+            }
+            return;
+        }
+
+        // RFC 7323 §5.3 R1: PAWS rejects old duplicates before the sequence test.
+        if (_timestamps && seg.HasTimestamp && !seg.Has(TcpFlags.Rst) && (int)(seg.TsVal - _tsRecent) < 0)
+        {
+            TcpStatistics.Increment(ref Stats.PAWSEstab);
+            _ackNow = true;
+            return;
+        }
+
+        // First: sequence number check.
+        if (!IsAcceptable(seg))
+        {
+            if (!seg.Has(TcpFlags.Rst))
+            {
+                _ackNow = true;
+                if (_sack && seg.PayloadLength > 0 && seg.Seq + seg.PayloadLength <= _rcvNxt)
+                {
+                    _dsack = new SackBlock(seg.Seq, seg.Seq + seg.PayloadLength);
+                    _hasDsack = true;
+                    TcpStatistics.Increment(ref Stats.TCPDSACKOldSent);
+                }
+                if (_state == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
+                {
+                    SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
+                }
+            }
+            return;
+        }
+
+        // RFC 7323 §4.3: remember TS.Recent from a segment covering Last.ACK.sent.
+        if (_timestamps && seg.HasTimestamp && seg.Seq <= _lastAckSent)
+        {
+            _tsRecent = seg.TsVal;
+        }
+
+        // Second: RST (RFC 5961 §3.2: only an exact match resets, others in the window get a challenge ACK).
+        if (seg.Has(TcpFlags.Rst))
+        {
+            if (seg.Seq == _rcvNxt)
+            {
+                ResetArrives();
+            }
+            else
+            {
+                SendChallengeAck();
+            }
+            return;
+        }
+
+        // Fourth: SYN in a synchronized state gets a challenge ACK (RFC 5961 §4.2).
+        if (seg.Has(TcpFlags.Syn))
+        {
+            SendChallengeAck();
+            return;
+        }
+
+        // Fifth: ACK.
+        if (!seg.Has(TcpFlags.Ack))
+        {
+            return;
+        }
+        if (_state == TcpState.SynReceived)
+        {
+            if (seg.Ack > _sndUna && seg.Ack <= _sndNxt)
+            {
+                _sndUna = _iss + 1;
+                _sndWnd = (uint)seg.Window << _sndWndShift;
+                _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+                _sndWl1 = seg.Seq;
+                _sndWl2 = seg.Ack;
+                TakeRttSampleFromSyn(seg);
+                bool finWasQueued = _finQueued;
+                EnterEstablished();
+                if (finWasQueued)
+                {
+                    SetState(TcpState.FinWait1);
+                }
+            }
+            else
+            {
+                SendReset(seg.Ack, withAck: false);
+                return;
+            }
+        }
+        if (!AckArrives(seg))
+        {
+            return;
+        }
+        switch (_state)
+        {
+            case TcpState.FinWait1 when _finAcked:
+                SetState(TcpState.FinWait2);
+                if (_appClosed)
+                {
+                    SetDeadline(TimerKind.TimeWait, _options.FinWait2Timeout);
+                }
+                break;
+            case TcpState.Closing when _finAcked:
+                EnterTimeWait();
+                return;
+            case TcpState.LastAck when _finAcked:
+                Terminate(SocketError.Success, TcpState.Closed);
+                return;
+        }
+
+        // Seventh: segment text.
+        if (seg.PayloadLength > 0)
+        {
+            if (_state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+            {
+                if (_appClosed)
+                {
+                    // Linux: data for a socket the application closed is answered with RST.
+                    TcpStatistics.Increment(ref Stats.TCPAbortOnData);
+                    SendReset(_sndNxt, withAck: false);
+                    Terminate(SocketError.ConnectionReset, TcpState.Closed);
+                    return;
+                }
+                DataArrives(seg, packet);
+            }
+        }
+
+        // Eighth: FIN.
+        if (seg.Has(TcpFlags.Fin))
+        {
+            FinArrives(seg.Seq + seg.PayloadLength);
+        }
+    }
+
+    /// <summary>The four cases of the acceptability test (RFC 9293 §3.10.7.4, first).</summary>
+    private bool IsAcceptable(in TcpSegment seg)
+    {
+        uint window = (uint)Math.Max(0, _rcvAdvertised - _rcvNxt);
+        uint length = seg.SeqLength;
+        if (length == 0)
+        {
+            return window == 0 ? seg.Seq == _rcvNxt : seg.Seq == _rcvNxt || seg.Seq.InWindow(_rcvNxt, window);
+        }
+        if (window == 0)
+        {
+            return false;
+        }
+        return seg.Seq.InWindow(_rcvNxt, window) || (seg.Seq + (length - 1)).InWindow(_rcvNxt, window);
+    }
+
+    private void ResetArrives()
+    {
+        switch (_state)
+        {
+            case TcpState.SynReceived:
+                // From a passive open: back to LISTEN, which for us means forgetting the child.
+                Terminate(SocketError.ConnectionRefused, TcpState.Closed);
+                break;
+            case TcpState.Established:
+            case TcpState.FinWait1:
+            case TcpState.FinWait2:
+            case TcpState.CloseWait:
+                TcpStatistics.Increment(ref Stats.EstabResets);
+                Terminate(SocketError.ConnectionReset, TcpState.Closed);
+                break;
+            default:
+                Terminate(SocketError.Success, TcpState.Closed);
+                break;
+        }
+    }
+
+    /// <summary>Fifth step for synchronized states: RFC 5961 §5 acceptance, SND.UNA, window, duplicate ACKs.</summary>
+    private bool AckArrives(in TcpSegment seg)
+    {
+        if (seg.Ack > _sndMax)
+        {
+            _ackNow = true; // acknowledges something not yet sent
+            return false;
+        }
+        if (seg.Ack < _sndUna - _maxSndWnd)
+        {
+            SendChallengeAck(); // RFC 5961 §5.2: too old
+            return false;
+        }
+        uint newWindow = (uint)seg.Window << _sndWndShift;
+        if (_sack && seg.SackCount > 0)
+        {
+            _sackBlocksReceived += seg.SackCount;
+        }
+        if (seg.Ack > _sndUna)
+        {
+            NewDataAcked(seg);
+        }
+        else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna)
+        {
+            DuplicateAck(seg);
+        }
+        if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
+        {
+            bool opened = _sndWnd == 0 && newWindow > 0;
+            _sndWnd = newWindow;
+            _maxSndWnd = Math.Max(_maxSndWnd, newWindow);
+            _sndWl1 = seg.Seq;
+            _sndWl2 = seg.Ack;
+            if (opened)
+            {
+                _deadlines[(int)TimerKind.Persist] = Never;
+                _signals |= Signals.Write;
+            }
+        }
+        return true;
+    }
+
+    private void NewDataAcked(in TcpSegment seg)
+    {
+        uint acked = (uint)(seg.Ack - _sndUna);
+        long data = Math.Min(acked, _send.Length);
+        _send.Discard(data);
+        if (acked > data && _finQueued && _sndMax == _sndUna + (uint)data + 1)
+        {
+            _finAcked = true;
+        }
+        _sndUna = seg.Ack;
+        if (_sndNxt < _sndUna)
+        {
+            _sndNxt = _sndUna;
+        }
+        TakeRttSample(seg);
+        OnAckedForRecovery(seg, acked);
+        _retransmits = 0;
+        if (_sndUna == _sndMax)
+        {
+            _deadlines[(int)TimerKind.Retransmit] = Never;
+        }
+        else
+        {
+            SetDeadline(TimerKind.Retransmit, CurrentRto());
+        }
+        if (data > 0)
+        {
+            _signals |= Signals.Write;
+        }
+    }
+
+    /// <summary>Seventh step: queue in-order data (no copy), keep out-of-order data for later, ACK policy.</summary>
+    private void DataArrives(in TcpSegment seg, PacketBuffer packet)
+    {
+        SeqNumber seq = seg.Seq;
+        int length = seg.PayloadLength;
+        int skip = _rcvNxt - seq;
+        if (skip >= length)
+        {
+            // Entirely old: a duplicate, reported with D-SACK (RFC 2883).
+            if (_sack)
+            {
+                _dsack = new SackBlock(seq, seq + length);
+                _hasDsack = true;
+                TcpStatistics.Increment(ref Stats.TCPDSACKOldSent);
+            }
+            _ackNow = true;
+            return;
+        }
+        skip = Math.Max(skip, 0);
+        int beyond = (seq + length) - _rcvAdvertised;
+        int keep = length - skip - Math.Max(beyond, 0);
+        if (keep <= 0)
+        {
+            _ackNow = true;
+            return;
+        }
+        packet.AddReference();
+        packet.TrimFront(seg.HeaderLength + skip);
+        packet.Truncate(keep);
+        seq += (uint)skip;
+        if (seq == _rcvNxt)
+        {
+            _receive.Enqueue(packet);
+            _rcvNxt += (uint)keep;
+            _bytesReceived += keep;
+            if (!_reassembly.IsEmpty)
+            {
+                _rcvNxt = _reassembly.Drain(_rcvNxt, _receive);
+                _ackNow = true; // filling a hole is acknowledged at once (RFC 5681 §4.2)
+            }
+            else if (++_unackedSegments >= 2)
+            {
+                _ackNow = true; // RFC 5681 §4.2: at least every second full-sized segment
+            }
+            else
+            {
+                SetDeadlineIfEarlier(TimerKind.DelayedAck, _options.DelayedAckTimeout);
+            }
+            _signals |= Signals.Read;
+            if (_pendingFin && _rcvNxt == _pendingFinSeq)
+            {
+                _pendingFin = false;
+                FinArrives(_pendingFinSeq);
+            }
+        }
+        else
+        {
+            if (_reassembly.Insert(seq, packet, out bool duplicate))
+            {
+                TcpStatistics.Increment(ref Stats.TCPOFOQueue);
+            }
+            else if (duplicate && _sack)
+            {
+                _dsack = _reassembly.LastRange;
+                _hasDsack = true;
+            }
+            else if (!duplicate)
+            {
+                TcpStatistics.Increment(ref Stats.TCPOFODrop);
+            }
+            _ackNow = true; // out of order: duplicate ACK at once (RFC 5681 §4.2)
+        }
+    }
+
+    /// <summary>Eighth step: a FIN at <paramref name="finSeq"/>; processed only when everything before it arrived.</summary>
+    private void FinArrives(SeqNumber finSeq)
+    {
+        switch (_state)
+        {
+            case TcpState.SynReceived:
+            case TcpState.Established:
+            case TcpState.FinWait1:
+            case TcpState.FinWait2:
+                if (_finReceived)
+                {
+                    _ackNow = true;
+                    return;
+                }
+                if (finSeq != _rcvNxt)
+                {
+                    if (finSeq > _rcvNxt)
+                    {
+                        _pendingFin = true;
+                        _pendingFinSeq = finSeq;
+                    }
+                    _ackNow = true;
+                    return;
+                }
+                _rcvNxt += 1;
+                _finReceived = true;
+                _ackNow = true;
+                _signals |= Signals.Read;
+                if (_state is TcpState.SynReceived or TcpState.Established)
+                {
+                    SetState(TcpState.CloseWait);
+                }
+                else if (_state == TcpState.FinWait1)
+                {
+                    if (_finAcked)
+                    {
+                        EnterTimeWait();
+                    }
+                    else
+                    {
+                        SetState(TcpState.Closing);
+                    }
+                }
+                else
+                {
+                    EnterTimeWait();
+                }
+                break;
+            case TcpState.TimeWait:
+                _ackNow = true;
+                SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
+                break;
+            default:
+                _ackNow = true; // CLOSE-WAIT, CLOSING, LAST-ACK: a retransmitted FIN
+                break;
+        }
+    }
+
+    private void EnterEstablished()
+    {
+        SetState(TcpState.Established);
+        _retransmits = 0;
+        _rtt.ResetBackoff();
+        _deadlines[(int)TimerKind.Retransmit] = Never;
+        _congestion.Init((uint)_sendMss, _host.Now);
+        if (_options.KeepAlive)
+        {
+            SetDeadline(TimerKind.Keepalive, _options.KeepAliveTime);
+        }
+        _signals |= Signals.Write;
+        if (_listener is not null)
+        {
+            TcpListenSocket listener = _listener;
+            _listener = null;
+            if (listener.OnChildEstablished(this))
+            {
+                _listenerForSignal = listener;
+                _signals |= Signals.Accept;
+            }
+            else
+            {
+                AbortLocked();
+            }
+        }
+    }
+
+    private void EnterTimeWait()
+    {
+        SetState(TcpState.TimeWait);
+        _ackNow = true;
+        for (int i = 0; i < _deadlines.Length; i++)
+        {
+            _deadlines[i] = Never;
+        }
+        SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
+        _send.Clear();
+        _reassembly.Clear();
+        _signals |= Signals.Read | Signals.Write;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 / RFC 6191: may a SYN reuse this TIME-WAIT connection's four-tuple?</summary>
+    internal bool CanReuseTimeWait(in TcpSegment syn)
+    {
+        lock (_lock)
+        {
+            if (_state != TcpState.TimeWait)
+            {
+                return false;
+            }
+            bool newer = _timestamps && syn.HasTimestamp ? (int)(syn.TsVal - _tsRecent) > 0 : syn.Seq > _rcvNxt;
+            if (newer)
+            {
+                TcpStatistics.Increment(ref Stats.TCPTimeWaitReuse);
+                Terminate(SocketError.Success, TcpState.Closed);
+            }
+            return newer;
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using Netstack.Buffers;
+using Netstack.Link;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Deciding what to send and building segments into pooled packet buffers.</summary>
+public sealed partial class TcpEndpoint
+{
+    private const int MaxTcpHeader = 60;
+
+    private bool _ackNow;
+    private int _unackedSegments;
+    private SeqNumber _sndSmallEnd;
+
+    /// <summary>
+    /// Sends whatever the windows, Nagle (RFC 896) and sender SWS avoidance (RFC 9293 §3.8.6.2.1)
+    /// allow, then a pure ACK if one is owed and nothing carried it.
+    /// </summary>
+    private void Output()
+    {
+        if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck && _sndUna != _iss)
+        {
+            SendData();
+        }
+        if (_ackNow)
+        {
+            SendAck();
+        }
+    }
+
+    private void SendData()
+    {
+        long buffered = _send.Length;
+        while (true)
+        {
+            long offset = _sndNxt - _sndUna;
+            long unsent = buffered - offset;
+            bool finPending = _finQueued && !_finAcked && unsent >= 0 && _sndNxt - _sndUna <= buffered;
+            if (unsent <= 0 && !(finPending && unsent == 0))
+            {
+                return;
+            }
+            long inFlight = _sndNxt - _sndUna;
+            long window = Math.Min(_sndWnd, CongestionWindow);
+            long usable = window - inFlight;
+            int maxSegment = MaxSegmentPayload();
+            int length = (int)Math.Min(Math.Min(unsent, maxSegment), Math.Max(usable, 0));
+            if (unsent > 0 && length <= 0)
+            {
+                if (_sndWnd == 0 && inFlight == 0 && !IsArmed(TimerKind.Persist))
+                {
+                    _persistBackoff = 0;
+                    SetDeadline(TimerKind.Persist, CurrentRto());
+                }
+                return;
+            }
+            bool carriesAllData = length == unsent;
+            if (length < _sendMss && unsent > 0)
+            {
+                // Nagle (with Minshall's refinement, as Linux) and sender SWS avoidance: a short
+                // segment goes only when it empties the buffer and no other short segment is
+                // unacknowledged (or NoDelay / closing), or when it is at least half the largest
+                // window the peer ever offered.
+                bool push = carriesAllData && (_options.NoDelay || _sndSmallEnd <= _sndUna || _finQueued);
+                if (!push && length < _maxSndWnd / 2)
+                {
+                    return;
+                }
+            }
+            bool fin = finPending && carriesAllData;
+            TcpFlags flags = TcpFlags.Ack;
+            if (fin)
+            {
+                flags |= TcpFlags.Fin;
+            }
+            if (carriesAllData && length > 0)
+            {
+                flags |= TcpFlags.Psh;
+            }
+            bool retransmission = _sndNxt < _sndMax;
+            if (retransmission)
+            {
+                TcpStatistics.Increment(ref Stats.RetransSegs);
+                _retransmitCount++;
+            }
+            else
+            {
+                _bytesSent += length;
+            }
+            if (!retransmission && !_rttTiming && !_timestamps && length > 0)
+            {
+                _rttTiming = true;
+                _rttSeq = _sndNxt;
+                _rttStart = _host.Now;
+            }
+            SendSegment(flags, _sndNxt, offset, length);
+            if (length < _sendMss)
+            {
+                _sndSmallEnd = _sndNxt + length;
+            }
+            _sndNxt += (uint)length + (fin ? 1u : 0u);
+            if (_sndNxt > _sndMax)
+            {
+                _sndMax = _sndNxt;
+            }
+            _deadlines[(int)TimerKind.Persist] = Never;
+            if (!IsArmed(TimerKind.Retransmit))
+            {
+                SetDeadline(TimerKind.Retransmit, CurrentRto());
+            }
+            if (fin)
+            {
+                return;
+            }
+        }
+    }
+
+    private int MaxSegmentPayload()
+    {
+        if ((_route.Capabilities & LinkCapabilities.Gso) != 0 && _route.GsoMaxSize > _sendMss)
+        {
+            int limit = Math.Min(_route.GsoMaxSize, PacketPool.MaxPacketSize) - MaxTcpHeader - 60;
+            return Math.Max(_sendMss, limit / _sendMss * _sendMss);
+        }
+        return _sendMss;
+    }
+
+    /// <summary>SYN (active open) or SYN-ACK (passive or simultaneous open), with the options of RFC 7323 / 2018.</summary>
+    private void SendSyn()
+    {
+        TcpFlags flags = _state == TcpState.SynSent ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
+        TcpSegment h = NewHeader(flags, _iss);
+        h.Mss = (ushort)_advertisedMss;
+        bool active = _state == TcpState.SynSent;
+        h.WindowScale = (active ? _options.WindowScaling : _windowScaling) ? _rcvWndShift : -1;
+        h.SackPermitted = active ? _options.Sack : _sack;
+        h.HasTimestamp = active ? _options.Timestamps : _timestamps;
+        h.TsVal = TsNow;
+        h.TsEcr = active ? 0 : _tsRecent;
+        h.Window = (ushort)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
+        _rcvAdvertised = _rcvNxt + h.Window;
+        _synSentAt = _host.Now;
+        Emit(ref h, 0, 0);
+        _sndNxt = _iss + 1;
+        if (_sndNxt > _sndMax)
+        {
+            _sndMax = _sndNxt;
+        }
+        if (!IsArmed(TimerKind.Retransmit))
+        {
+            SetDeadline(TimerKind.Retransmit, CurrentRto());
+        }
+    }
+
+    private void SendAck() => SendSegment(TcpFlags.Ack, _sndNxt, 0, 0);
+
+    /// <summary>RFC 5961 §7 rate-limits challenge ACKs (Linux: tcp_challenge_ack_limit per second).</summary>
+    private void SendChallengeAck()
+    {
+        if (_protocol.TryTakeChallengeAck())
+        {
+            TcpStatistics.Increment(ref Stats.TCPChallengeACK);
+            SendAck();
+        }
+    }
+
+    /// <summary>A zero-window or keepalive probe: an ACK carrying SND.UNA - 1, which the peer must answer.</summary>
+    private void SendProbe() => SendSegment(TcpFlags.Ack, _sndUna - 1, 0, 0);
+
+    private void SendReset(SeqNumber seq, bool withAck)
+    {
+        TcpSegment h = NewHeader(withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, seq);
+        h.Window = 0;
+        TcpStatistics.Increment(ref Stats.OutRsts);
+        Emit(ref h, 0, 0);
+    }
+
+    private TcpSegment NewHeader(TcpFlags flags, SeqNumber seq)
+    {
+        TcpSegment h = default;
+        h.WindowScale = -1;
+        h.SourcePort = _id.LocalPort;
+        h.DestinationPort = _id.RemotePort;
+        h.Seq = seq;
+        h.Flags = flags;
+        if ((flags & TcpFlags.Ack) != 0)
+        {
+            h.Ack = _rcvNxt;
+        }
+        return h;
+    }
+
+    /// <summary>A synchronized-state segment: ACK, timestamps, SACK blocks and the scaled window.</summary>
+    private void SendSegment(TcpFlags flags, SeqNumber seq, long bufferOffset, int length)
+    {
+        TcpSegment h = NewHeader(flags, seq);
+        if (_timestamps)
+        {
+            h.HasTimestamp = true;
+            h.TsVal = TsNow;
+            h.TsEcr = _tsRecent;
+        }
+        if (_sack && (_hasDsack || !_reassembly.IsEmpty))
+        {
+            int max = _timestamps ? 3 : 4;
+            Span<SackBlock> blocks = h.Sack;
+            int n = 0;
+            if (_hasDsack)
+            {
+                blocks[n++] = _dsack; // RFC 2883 §4: the D-SACK block comes first
+                _hasDsack = false;
+            }
+            n += _reassembly.GetSackBlocks(blocks[n..max]);
+            h.SackCount = n;
+        }
+        uint window = ReceiveWindow();
+        h.Window = (ushort)Math.Min(window >> _rcvWndShift, ushort.MaxValue);
+        _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
+        Emit(ref h, bufferOffset, length);
+    }
+
+    /// <summary>Builds the packet: payload copied from the send buffer, header prepended, checksum or offload set.</summary>
+    private void Emit(ref TcpSegment h, long bufferOffset, int length)
+    {
+        PacketBuffer packet = _host.Pool.Rent(length, PacketPool.DefaultHeadroom);
+        if (length > 0)
+        {
+            _send.CopyTo(bufferOffset, packet.Append(length));
+        }
+        int headerLength = h.ComputeHeaderLength();
+        h.Write(packet.Prepend(headerLength));
+        TcpProtocol.FinishChecksum(packet, _id.LocalAddress, _id.RemoteAddress, _route, length > _sendMss ? _sendMss : 0);
+        if ((h.Flags & TcpFlags.Ack) != 0)
+        {
+            _ackNow = false;
+            _unackedSegments = 0;
+            _lastAckSent = _rcvNxt;
+            _deadlines[(int)TimerKind.DelayedAck] = Never;
+        }
+        TcpStatistics.Increment(ref Stats.OutSegs);
+        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route);
+    }
+
+    /// <summary>
+    /// RCV.WND: free receive buffer space, never moving the right edge left, and with receiver SWS
+    /// avoidance (RFC 9293 §3.8.6.2.2): the edge only advances by at least min(buffer/2, MSS).
+    /// </summary>
+    private uint ReceiveWindow()
+    {
+        long free = Math.Max(0, _options.ReceiveBufferSize - _receive.Bytes);
+        free = Math.Min(free, (long)ushort.MaxValue << _rcvWndShift);
+        free &= ~((1L << _rcvWndShift) - 1);
+        long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
+        long threshold = Math.Min(_options.ReceiveBufferSize / 2, _advertisedMss);
+        if (free < current || free - current < threshold)
+        {
+            return (uint)current;
+        }
+        return (uint)free;
+    }
+
+    /// <summary>After the application reads: announce a window that grew by a meaningful amount.</summary>
+    private void MaybeSendWindowUpdate()
+    {
+        if (_state is not (TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2))
+        {
+            return;
+        }
+        long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
+        if (ReceiveWindow() > current)
+        {
+            SendAck();
+        }
+    }
+
+    private uint TsNow => (uint)(long)_host.Now.TotalMilliseconds + _tsOffset;
+}

@@ -1,0 +1,227 @@
+using System.Net.Sockets;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>The endpoint's timers (one host timer for the earliest deadline) and the signals delivered after the lock.</summary>
+public sealed partial class TcpEndpoint
+{
+    private enum TimerKind
+    {
+        Retransmit,
+        DelayedAck,
+        Persist,
+        Keepalive,
+        TimeWait,
+        Count,
+    }
+
+    [Flags]
+    private enum Signals
+    {
+        None = 0,
+        Read = 1,
+        Write = 2,
+        Accept = 4,
+    }
+
+    private readonly TimeSpan[] _deadlines;
+    private TimeSpan _scheduledAt;
+    private Signals _signals;
+    private int _retransmits;
+    private int _persistBackoff;
+    private TimeSpan _lastReceived;
+    private int _keepaliveProbes;
+
+    private bool IsArmed(TimerKind kind) => _deadlines[(int)kind] != Never;
+
+    private void SetDeadline(TimerKind kind, TimeSpan delay) => _deadlines[(int)kind] = _host.Now + delay;
+
+    private void SetDeadlineIfEarlier(TimerKind kind, TimeSpan delay)
+    {
+        TimeSpan at = _host.Now + delay;
+        if (at < _deadlines[(int)kind])
+        {
+            _deadlines[(int)kind] = at;
+        }
+    }
+
+    /// <summary>End of every locked entry point: arm the host timer if a deadline moved earlier, hand back the signals.</summary>
+    private Signals Leave()
+    {
+        TimeSpan earliest = Never;
+        foreach (TimeSpan d in _deadlines)
+        {
+            if (d < earliest)
+            {
+                earliest = d;
+            }
+        }
+        if (earliest == Never)
+        {
+            if (_scheduledAt != Never && _state == TcpState.Closed)
+            {
+                _host.CancelTimer(_timer);
+                _scheduledAt = Never;
+            }
+        }
+        else if (earliest < _scheduledAt)
+        {
+            _scheduledAt = earliest;
+            TimeSpan delay = earliest - _host.Now;
+            _host.ScheduleTimer(_timer, delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        }
+        Signals s = _signals;
+        _signals = Signals.None;
+        return s;
+    }
+
+    private void Deliver(Signals signals)
+    {
+        if ((signals & Signals.Read) != 0)
+        {
+            ReadWaiter.Signal();
+        }
+        if ((signals & Signals.Write) != 0)
+        {
+            WriteWaiter.Signal();
+        }
+        if ((signals & Signals.Accept) != 0)
+        {
+            _listenerForSignal?.AcceptWaiter.Signal();
+            _listenerForSignal = null;
+        }
+    }
+
+    private TcpListenSocket? _listenerForSignal;
+
+    private void OnTimer()
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            _scheduledAt = Never;
+            TimeSpan now = _host.Now;
+            if (_deadlines[(int)TimerKind.Retransmit] <= now)
+            {
+                _deadlines[(int)TimerKind.Retransmit] = Never;
+                RetransmitTimerExpired();
+            }
+            if (_deadlines[(int)TimerKind.DelayedAck] <= now)
+            {
+                _deadlines[(int)TimerKind.DelayedAck] = Never;
+                if (IsSynchronized && _state != TcpState.TimeWait)
+                {
+                    _ackNow = true;
+                }
+            }
+            if (_deadlines[(int)TimerKind.Persist] <= now)
+            {
+                _deadlines[(int)TimerKind.Persist] = Never;
+                PersistTimerExpired();
+            }
+            if (_deadlines[(int)TimerKind.Keepalive] <= now)
+            {
+                _deadlines[(int)TimerKind.Keepalive] = Never;
+                KeepaliveTimerExpired(now);
+            }
+            if (_deadlines[(int)TimerKind.TimeWait] <= now)
+            {
+                _deadlines[(int)TimerKind.TimeWait] = Never;
+                if (_state is TcpState.TimeWait or TcpState.FinWait2)
+                {
+                    Terminate(SocketError.Success, TcpState.Closed);
+                }
+            }
+            if (_state != TcpState.Closed)
+            {
+                Output();
+            }
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
+    /// <summary>RFC 6298 §5: back off, go back to SND.UNA and resend; SYNs give up after SynRetries (TimedOut).</summary>
+    private void RetransmitTimerExpired()
+    {
+        switch (_state)
+        {
+            case TcpState.SynSent:
+            case TcpState.SynReceived:
+                if (++_retransmits > _options.SynRetries)
+                {
+                    Terminate(SocketError.TimedOut, TcpState.Closed);
+                    return;
+                }
+                BackOff();
+                TcpStatistics.Increment(ref Stats.RetransSegs);
+                _sndNxt = _iss;
+                SendSyn();
+                return;
+            case TcpState.Closed:
+            case TcpState.Listen:
+            case TcpState.TimeWait:
+                return;
+        }
+        if (_sndUna == _sndMax)
+        {
+            return;
+        }
+        if (++_retransmits > _options.MaxRetransmits)
+        {
+            TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
+            SendReset(_sndNxt, withAck: false);
+            Terminate(SocketError.TimedOut, TcpState.Closed);
+            return;
+        }
+        TcpStatistics.Increment(ref Stats.TCPTimeouts);
+        BackOff();
+        OnRetransmitTimeoutForRecovery();
+        _sndNxt = _sndUna;
+        _rttTiming = false;
+        SetDeadline(TimerKind.Retransmit, CurrentRto());
+    }
+
+    /// <summary>Zero-window probe (RFC 9293 §3.8.6.1) with exponential back-off.</summary>
+    private void PersistTimerExpired()
+    {
+        if (_state is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing))
+        {
+            return;
+        }
+        if (_sndWnd != 0 || _send.Length <= _sndNxt - _sndUna)
+        {
+            return;
+        }
+        SendProbe();
+        _persistBackoff = Math.Min(_persistBackoff + 1, 10);
+        TimeSpan delay = CurrentRto() * (1 << _persistBackoff);
+        SetDeadline(TimerKind.Persist, delay < _options.MaxRto ? delay : _options.MaxRto);
+    }
+
+    /// <summary>RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6 keepalive: probe after idle time, give up after the probe count.</summary>
+    private void KeepaliveTimerExpired(TimeSpan now)
+    {
+        if (!_options.KeepAlive || _state is not (TcpState.Established or TcpState.CloseWait))
+        {
+            return;
+        }
+        TimeSpan idle = now - _lastReceived;
+        if (idle < _options.KeepAliveTime && _keepaliveProbes == 0)
+        {
+            _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
+            return;
+        }
+        if (_keepaliveProbes >= _options.KeepAliveProbes)
+        {
+            TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
+            SendReset(_sndNxt, withAck: false);
+            Terminate(SocketError.TimedOut, TcpState.Closed);
+            return;
+        }
+        _keepaliveProbes++;
+        TcpStatistics.Increment(ref Stats.TCPKeepAlive);
+        SendProbe();
+        SetDeadline(TimerKind.Keepalive, _options.KeepAliveInterval);
+    }
+}

@@ -1,0 +1,356 @@
+using Netstack.Stack;
+using System.Buffers.Binary;
+using Netstack.Buffers;
+using Netstack.Link;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>What a <see cref="TcpForwarder"/> decides for a SYN nobody listens for.</summary>
+public enum TcpForwarderDecision
+{
+    /// <summary>Drop the SYN silently.</summary>
+    Ignore,
+    /// <summary>Answer with RST (connection refused).</summary>
+    Refuse,
+    /// <summary>Create an endpoint; once established it is queued on the forwarder's listener.</summary>
+    Accept,
+}
+
+/// <summary>
+/// gVisor's <c>tcp.Forwarder</c>: sees every SYN to an address/port nobody listens on and decides
+/// whether to accept it (for user-mode networking, where every destination is "local").
+/// </summary>
+public sealed class TcpForwarder
+{
+    public TcpForwarder(Func<FourTuple, TcpForwarderDecision> decide, TcpListenSocket acceptQueue)
+    {
+        Decide = decide;
+        AcceptQueue = acceptQueue;
+    }
+
+    public Func<FourTuple, TcpForwarderDecision> Decide { get; }
+
+    /// <summary>Accepted connections are queued here (its address/port are not used for matching).</summary>
+    public TcpListenSocket AcceptQueue { get; }
+}
+
+/// <summary>
+/// TCP for one stack: validates inbound segments, demultiplexes them by four-tuple to endpoints,
+/// by local address/port to listeners, then to the forwarder, and answers the rest with RST
+/// (RFC 9293 §3.10.7.1). Table lookups take a short lock that is never held while an endpoint's
+/// lock is taken (endpoints call back into the table under their own lock).
+/// </summary>
+public sealed class TcpProtocol : ITransportHandler
+{
+    public const byte ProtocolNumber = 6;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<FourTuple, TcpEndpoint> _connections;
+    private readonly Dictionary<ushort, List<TcpListenSocket>> _listeners = [];
+    private readonly Random _random;
+    private readonly InitialSequenceNumber _isn;
+    private long _challengeWindowStart;
+    private int _challengeCount;
+
+    public TcpProtocol(ITcpHost host, int? randomSeed = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        Host = host;
+        _random = randomSeed is int seed ? new Random(seed) : new Random();
+        _isn = new InitialSequenceNumber(host.TimeProvider, _random);
+        _connections = new Dictionary<FourTuple, TcpEndpoint>(_isn.CreateComparer());
+    }
+
+    public ITcpHost Host { get; }
+
+    /// <summary>The stack's TCP, created and registered (with its counters on the stack's Meter) on first use.</summary>
+    public static TcpProtocol For(NetStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return stack.GetOrAddTransport(static s =>
+        {
+            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Options.RandomSeed is int seed ? seed ^ 0x7C9 : null);
+            tcp.Statistics.Register(s.Meter);
+            return tcp;
+        });
+    }
+
+    byte ITransportHandler.Protocol => ProtocolNumber;
+
+    void ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet) =>
+        HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid);
+
+    public TcpStatistics Statistics { get; } = new();
+
+    /// <summary>Options new endpoints start from.</summary>
+    public TcpEndpointOptions DefaultOptions { get; } = new();
+
+    public TcpForwarder? Forwarder { get; set; }
+
+    /// <summary>RFC 5961 §7: challenge ACKs allowed per second (Linux tcp_challenge_ack_limit).</summary>
+    public int ChallengeAckLimit { get; set; } = 1000;
+
+    /// <summary>Tests may pin ISNs (e.g. near 2^32 to exercise wrap-around).</summary>
+    public Func<FourTuple, SeqNumber>? InitialSequenceNumberOverride { get; set; }
+
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    public TcpEndpoint CreateEndpoint(TcpEndpointOptions? options = null) => new(this, (options ?? DefaultOptions).Clone());
+
+    /// <summary>Starts an active open; the result arrives through <see cref="TcpEndpoint.PollConnect"/>.</summary>
+    public TcpEndpoint Connect(NetAddress remote, ushort remotePort, out System.Net.Sockets.SocketError error, TcpEndpointOptions? options = null, NetAddress local = default, ushort localPort = 0)
+    {
+        TcpEndpoint endpoint = CreateEndpoint(options);
+        error = endpoint.Connect(remote, remotePort, local, localPort);
+        return endpoint;
+    }
+
+    /// <summary>Opens a listener (the port must already be reserved by the caller or free).</summary>
+    public TcpListenSocket Listen(NetAddress local, ushort port, int backlog, TcpEndpointOptions? options = null)
+    {
+        var listener = new TcpListenSocket(this, local, port, backlog, (options ?? DefaultOptions).Clone());
+        lock (_lock)
+        {
+            if (!_listeners.TryGetValue(port, out List<TcpListenSocket>? list))
+            {
+                list = [];
+                _listeners[port] = list;
+            }
+            foreach (TcpListenSocket existing in list)
+            {
+                if (existing.LocalAddress == local)
+                {
+                    throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse);
+                }
+            }
+            list.Add(listener);
+        }
+        return listener;
+    }
+
+    internal void RemoveListener(TcpListenSocket listener)
+    {
+        lock (_lock)
+        {
+            if (_listeners.TryGetValue(listener.Port, out List<TcpListenSocket>? list))
+            {
+                list.Remove(listener);
+                if (list.Count == 0)
+                {
+                    _listeners.Remove(listener.Port);
+                }
+            }
+        }
+    }
+
+    internal bool TryRegister(TcpEndpoint endpoint)
+    {
+        lock (_lock)
+        {
+            return _connections.TryAdd(endpoint.Id, endpoint);
+        }
+    }
+
+    internal void Unregister(TcpEndpoint endpoint)
+    {
+        lock (_lock)
+        {
+            if (_connections.TryGetValue(endpoint.Id, out TcpEndpoint? current) && current == endpoint)
+            {
+                _connections.Remove(endpoint.Id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inbound segment (positioned at the TCP header); takes the packet's reference.
+    /// <paramref name="checksumValid"/> skips verification when the link already did it.
+    /// </summary>
+    public void HandleSegment(NetAddress source, NetAddress destination, PacketBuffer packet, bool checksumValid)
+    {
+        try
+        {
+            TcpStatistics.Increment(ref Statistics.InSegs);
+            Span<byte> bytes = packet.Span;
+            if (!checksumValid && !Checksum.IsValid(bytes, Checksum.PseudoHeader(source, destination, ProtocolNumber, bytes.Length)))
+            {
+                TcpStatistics.Increment(ref Statistics.InErrs);
+                TcpStatistics.Increment(ref Statistics.InCsumErrors);
+                return;
+            }
+            if (!TcpSegment.TryParse(bytes, out TcpSegment seg) || seg.SourcePort == 0 || seg.DestinationPort == 0
+                || source.IsMulticast || source.IsBroadcast || destination.IsMulticast || destination.IsBroadcast)
+            {
+                TcpStatistics.Increment(ref Statistics.InErrs);
+                return;
+            }
+            var id = new FourTuple(destination, seg.DestinationPort, source, seg.SourcePort);
+            TcpEndpoint? endpoint;
+            lock (_lock)
+            {
+                _connections.TryGetValue(id, out endpoint);
+            }
+            if (endpoint is not null)
+            {
+                bool isNewSyn = (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn;
+                if (!(isNewSyn && endpoint.State == TcpState.TimeWait && endpoint.CanReuseTimeWait(seg)))
+                {
+                    endpoint.HandleSegment(seg, packet);
+                    return;
+                }
+            }
+            TcpListenSocket? listener = FindListener(destination, seg.DestinationPort);
+            if (listener is not null)
+            {
+                listener.HandleSegment(id, seg);
+                return;
+            }
+            if (Forwarder is { } forwarder && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
+            {
+                switch (forwarder.Decide(id))
+                {
+                    case TcpForwarderDecision.Accept:
+                        forwarder.AcceptQueue.HandleSegment(id, seg);
+                        return;
+                    case TcpForwarderDecision.Ignore:
+                        return;
+                }
+            }
+            SendResetForNoEndpoint(id, seg);
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    private TcpListenSocket? FindListener(NetAddress local, ushort port)
+    {
+        lock (_lock)
+        {
+            if (!_listeners.TryGetValue(port, out List<TcpListenSocket>? list))
+            {
+                return null;
+            }
+            TcpListenSocket? wildcard = null;
+            foreach (TcpListenSocket l in list)
+            {
+                if (l.LocalAddress == local)
+                {
+                    return l;
+                }
+                if (l.LocalAddress.IsUnspecified && (l.LocalAddress.IsV6 || !local.IsV6))
+                {
+                    wildcard ??= l;
+                }
+            }
+            return wildcard;
+        }
+    }
+
+    /// <summary>RFC 9293 §3.10.7.1: a segment for no connection is answered with RST (unless it is one).</summary>
+    internal void SendResetForNoEndpoint(in FourTuple id, in TcpSegment seg)
+    {
+        if ((seg.Flags & TcpFlags.Rst) != 0)
+        {
+            return;
+        }
+        if ((seg.Flags & TcpFlags.Ack) != 0)
+        {
+            SendControl(id, TcpFlags.Rst, seg.Ack, default);
+        }
+        else
+        {
+            SendControl(id, TcpFlags.Rst | TcpFlags.Ack, default, seg.Seq + seg.SeqLength);
+        }
+    }
+
+    /// <summary>A bare control segment (RST) from no endpoint.</summary>
+    internal void SendControl(in FourTuple id, TcpFlags flags, SeqNumber seq, SeqNumber ack)
+    {
+        if (!Host.TryFindRoute(id.RemoteAddress, out RouteInfo route))
+        {
+            return;
+        }
+        TcpSegment h = default;
+        h.WindowScale = -1;
+        h.SourcePort = id.LocalPort;
+        h.DestinationPort = id.RemotePort;
+        h.Seq = seq;
+        h.Ack = ack;
+        h.Flags = flags;
+        PacketBuffer packet = Host.Pool.Rent(0);
+        h.Write(packet.Prepend(h.ComputeHeaderLength()));
+        FinishChecksum(packet, id.LocalAddress, id.RemoteAddress, route, 0);
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            TcpStatistics.Increment(ref Statistics.OutRsts);
+        }
+        TcpStatistics.Increment(ref Statistics.OutSegs);
+        Host.Send(packet, id.LocalAddress, id.RemoteAddress, route);
+    }
+
+    /// <summary>
+    /// Full checksum, or with <see cref="LinkCapabilities.TxChecksumOffload"/> / GSO the folded
+    /// pseudo-header sum and <see cref="OffloadInfo.NeedsChecksum"/> (the Linux CHECKSUM_PARTIAL
+    /// contract: ChecksumStart is relative to the transport header; the stack adds the IP header).
+    /// </summary>
+    internal static void FinishChecksum(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, int gsoSize)
+    {
+        Span<byte> segment = packet.Span;
+        if (gsoSize > 0 || (route.Capabilities & LinkCapabilities.TxChecksumOffload) != 0)
+        {
+            ulong sum = Checksum.PseudoHeader(source, destination, ProtocolNumber, segment.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Checksum.Fold(sum));
+            packet.Offload.NeedsChecksum = true;
+            packet.Offload.ChecksumStart = 0;
+            packet.Offload.ChecksumOffset = 16;
+            packet.Offload.HeaderLength = (ushort)((segment[12] >> 4) * 4);
+            if (gsoSize > 0)
+            {
+                packet.Offload.GsoType = destination.IsV6 ? GsoType.TcpV6 : GsoType.TcpV4;
+                packet.Offload.GsoSize = (ushort)gsoSize;
+                int payload = segment.Length - packet.Offload.HeaderLength;
+                packet.Offload.SegmentCount = (ushort)((payload + gsoSize - 1) / gsoSize);
+            }
+            return;
+        }
+        TcpSegment.WriteChecksum(segment, source, destination);
+    }
+
+    /// <summary>RFC 6528 ISN: a 4 µs clock plus a keyed hash of the four-tuple.</summary>
+    internal SeqNumber NewIsn(in FourTuple id) =>
+        InitialSequenceNumberOverride is { } pinned ? pinned(id) : _isn.Generate(id);
+
+    internal uint NextRandom()
+    {
+        lock (_lock)
+        {
+            return (uint)_random.NextInt64();
+        }
+    }
+
+    internal bool TryTakeChallengeAck()
+    {
+        lock (_lock)
+        {
+            long second = (long)Host.Now.TotalSeconds;
+            if (second != _challengeWindowStart)
+            {
+                _challengeWindowStart = second;
+                _challengeCount = 0;
+            }
+            return ++_challengeCount <= ChallengeAckLimit;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Netstack.Buffers;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>
+/// In-order received data waiting for the application: the packet buffers themselves, trimmed to
+/// their payload, so nothing is copied until the application reads. Guarded by the endpoint lock.
+/// </summary>
+public sealed class TcpReceiveQueue
+{
+    private readonly Queue<PacketBuffer> _buffers = new();
+    private long _bytes;
+
+    public long Bytes => _bytes;
+
+    public bool IsEmpty => _bytes == 0;
+
+    /// <summary>Appends a buffer trimmed to its payload; the queue takes the reference.</summary>
+    public void Enqueue(PacketBuffer payload)
+    {
+        if (payload.Length == 0)
+        {
+            payload.Release();
+            return;
+        }
+        _buffers.Enqueue(payload);
+        _bytes += payload.Length;
+    }
+
+    /// <summary>Copies up to <paramref name="destination"/>.Length bytes out; returns the count.</summary>
+    public int Read(Span<byte> destination)
+    {
+        int done = 0;
+        while (done < destination.Length && _buffers.Count > 0)
+        {
+            PacketBuffer head = _buffers.Peek();
+            int n = Math.Min(head.Length, destination.Length - done);
+            head.Span[..n].CopyTo(destination[done..]);
+            done += n;
+            if (n == head.Length)
+            {
+                _buffers.Dequeue().Release();
+            }
+            else
+            {
+                head.TrimFront(n);
+            }
+        }
+        _bytes -= done;
+        return done;
+    }
+
+    public void Clear()
+    {
+        while (_buffers.Count > 0)
+        {
+            _buffers.Dequeue().Release();
+        }
+        _bytes = 0;
+    }
+}

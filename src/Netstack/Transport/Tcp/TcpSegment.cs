@@ -1,0 +1,246 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>One SACK block (RFC 2018 §3): the sequence range [Left, Right).</summary>
+public readonly record struct SackBlock(SeqNumber Left, SeqNumber Right);
+
+/// <summary>Up to four SACK blocks held inline (the most a 40-byte option space carries).</summary>
+[InlineArray(4)]
+public struct SackBlocks
+{
+    private SackBlock _element;
+}
+
+/// <summary>
+/// The representation of a TCP segment's header as values (smoltcp's <c>TcpRepr</c> idea): what the
+/// state machine reasons about. <see cref="TryParse"/> validates every length it reads and never
+/// throws on hostile bytes; unknown options are skipped by their length and a bad length ends the
+/// option walk (RFC 9293 §3.1: options we do not understand are ignored).
+/// </summary>
+public struct TcpSegment
+{
+    public const int MinHeaderLength = 20;
+    public const int MaxOptionsLength = 40;
+
+    public ushort SourcePort;
+    public ushort DestinationPort;
+    public SeqNumber Seq;
+    public SeqNumber Ack;
+    public TcpFlags Flags;
+    /// <summary>The raw 16-bit window field (unscaled).</summary>
+    public ushort Window;
+    public int HeaderLength;
+    public int PayloadLength;
+
+    /// <summary>MSS option value, 0 when absent.</summary>
+    public ushort Mss;
+    /// <summary>Window scale option shift, -1 when absent.</summary>
+    public int WindowScale;
+    public bool SackPermitted;
+    public bool HasTimestamp;
+    public uint TsVal;
+    public uint TsEcr;
+    public int SackCount;
+    public SackBlocks Sack;
+
+    public readonly bool Has(TcpFlags flag) => (Flags & flag) != 0;
+
+    /// <summary>SEG.LEN of RFC 9293: payload plus one for SYN and one for FIN.</summary>
+    public readonly uint SeqLength => (uint)PayloadLength + (Has(TcpFlags.Syn) ? 1u : 0) + (Has(TcpFlags.Fin) ? 1u : 0);
+
+    public static bool TryParse(ReadOnlySpan<byte> bytes, out TcpSegment segment)
+    {
+        segment = default;
+        segment.WindowScale = -1;
+        if (bytes.Length < MinHeaderLength)
+        {
+            return false;
+        }
+        int headerLength = (bytes[12] >> 4) * 4;
+        if (headerLength < MinHeaderLength || headerLength > bytes.Length)
+        {
+            return false;
+        }
+        segment.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(bytes);
+        segment.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(bytes[2..]);
+        segment.Seq = new SeqNumber(BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]));
+        segment.Ack = new SeqNumber(BinaryPrimitives.ReadUInt32BigEndian(bytes[8..]));
+        segment.Flags = (TcpFlags)bytes[13];
+        segment.Window = BinaryPrimitives.ReadUInt16BigEndian(bytes[14..]);
+        segment.HeaderLength = headerLength;
+        segment.PayloadLength = bytes.Length - headerLength;
+        ParseOptions(bytes[MinHeaderLength..headerLength], ref segment);
+        return true;
+    }
+
+    private static void ParseOptions(ReadOnlySpan<byte> options, ref TcpSegment segment)
+    {
+        int i = 0;
+        while (i < options.Length)
+        {
+            byte kind = options[i];
+            if (kind == 0)
+            {
+                return; // End of option list
+            }
+            if (kind == 1)
+            {
+                i++;
+                continue;
+            }
+            if (i + 1 >= options.Length)
+            {
+                return;
+            }
+            int length = options[i + 1];
+            if (length < 2 || i + length > options.Length)
+            {
+                return;
+            }
+            ReadOnlySpan<byte> value = options.Slice(i + 2, length - 2);
+            switch (kind)
+            {
+                case 2 when length == 4:
+                    segment.Mss = BinaryPrimitives.ReadUInt16BigEndian(value);
+                    break;
+                case 3 when length == 3:
+                    segment.WindowScale = Math.Min(value[0], (byte)14); // RFC 7323 §2.3: clamp to 14
+                    break;
+                case 4 when length == 2:
+                    segment.SackPermitted = true;
+                    break;
+                case 5 when length >= 10 && (length - 2) % 8 == 0:
+                    int count = Math.Min((length - 2) / 8, 4);
+                    for (int b = 0; b < count; b++)
+                    {
+                        segment.Sack[b] = new SackBlock(
+                            new SeqNumber(BinaryPrimitives.ReadUInt32BigEndian(value[(b * 8)..])),
+                            new SeqNumber(BinaryPrimitives.ReadUInt32BigEndian(value[(b * 8 + 4)..])));
+                    }
+                    segment.SackCount = count;
+                    break;
+                case 8 when length == 10:
+                    segment.HasTimestamp = true;
+                    segment.TsVal = BinaryPrimitives.ReadUInt32BigEndian(value);
+                    segment.TsEcr = BinaryPrimitives.ReadUInt32BigEndian(value[4..]);
+                    break;
+            }
+            i += length;
+        }
+    }
+
+    /// <summary>The header length (options padded to 4 bytes) <see cref="Write"/> will produce.</summary>
+    public readonly int ComputeHeaderLength()
+    {
+        int options = 0;
+        if (Mss != 0)
+        {
+            options += 4;
+        }
+        if (WindowScale >= 0)
+        {
+            options += 4; // NOP + 3
+        }
+        if (SackPermitted && !HasTimestamp)
+        {
+            options += 4; // NOP NOP + 2
+        }
+        if (HasTimestamp)
+        {
+            options += 12; // (SACK-permitted or NOP NOP) + 10
+        }
+        if (SackCount > 0)
+        {
+            options += 4 + 8 * SackCount; // NOP NOP + 2 + 8n
+        }
+        return MinHeaderLength + options;
+    }
+
+    /// <summary>
+    /// Writes the header (checksum zero) into <paramref name="destination"/>, which must be at least
+    /// <see cref="ComputeHeaderLength"/> bytes; returns the header length.
+    /// </summary>
+    public readonly int Write(Span<byte> destination)
+    {
+        int length = ComputeHeaderLength();
+        Span<byte> h = destination[..length];
+        BinaryPrimitives.WriteUInt16BigEndian(h, SourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(h[2..], DestinationPort);
+        BinaryPrimitives.WriteUInt32BigEndian(h[4..], Seq.Value);
+        BinaryPrimitives.WriteUInt32BigEndian(h[8..], Ack.Value);
+        h[12] = (byte)((length / 4) << 4);
+        h[13] = (byte)Flags;
+        BinaryPrimitives.WriteUInt16BigEndian(h[14..], Window);
+        BinaryPrimitives.WriteUInt32BigEndian(h[16..], 0); // checksum + urgent pointer
+        int i = MinHeaderLength;
+        if (Mss != 0)
+        {
+            h[i] = 2;
+            h[i + 1] = 4;
+            BinaryPrimitives.WriteUInt16BigEndian(h[(i + 2)..], Mss);
+            i += 4;
+        }
+        if (HasTimestamp)
+        {
+            // Linux layout: SACK-permitted shares the timestamp's alignment padding.
+            if (SackPermitted)
+            {
+                h[i] = 4;
+                h[i + 1] = 2;
+            }
+            else
+            {
+                h[i] = 1;
+                h[i + 1] = 1;
+            }
+            h[i + 2] = 8;
+            h[i + 3] = 10;
+            BinaryPrimitives.WriteUInt32BigEndian(h[(i + 4)..], TsVal);
+            BinaryPrimitives.WriteUInt32BigEndian(h[(i + 8)..], TsEcr);
+            i += 12;
+        }
+        else if (SackPermitted)
+        {
+            h[i] = 1;
+            h[i + 1] = 1;
+            h[i + 2] = 4;
+            h[i + 3] = 2;
+            i += 4;
+        }
+        if (WindowScale >= 0)
+        {
+            h[i] = 1;
+            h[i + 1] = 3;
+            h[i + 2] = 3;
+            h[i + 3] = (byte)WindowScale;
+            i += 4;
+        }
+        if (SackCount > 0)
+        {
+            h[i] = 1;
+            h[i + 1] = 1;
+            h[i + 2] = 5;
+            h[i + 3] = (byte)(2 + 8 * SackCount);
+            i += 4;
+            for (int b = 0; b < SackCount; b++)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(h[i..], Sack[b].Left.Value);
+                BinaryPrimitives.WriteUInt32BigEndian(h[(i + 4)..], Sack[b].Right.Value);
+                i += 8;
+            }
+        }
+        return length;
+    }
+
+    /// <summary>Fills in the checksum over the pseudo-header, header and payload in <paramref name="segment"/>.</summary>
+    public static void WriteChecksum(Span<byte> segment, NetAddress source, NetAddress destination)
+    {
+        segment[16] = 0;
+        segment[17] = 0;
+        ulong sum = Checksum.PseudoHeader(source, destination, 6, segment.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], Checksum.Finish(Checksum.Add(segment, sum)));
+    }
+}

@@ -1,0 +1,78 @@
+using System.Threading.Tasks.Sources;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>
+/// A reusable awaitable for one direction of one connection (read, write or accept): the waiting
+/// side arms it under the endpoint's lock after finding nothing to do, the protocol signals it after
+/// releasing that lock, and the continuation always runs asynchronously. One waiter at a time;
+/// an overlapping wait throws. Allocation-free per wait (<see cref="ManualResetValueTaskSourceCore{T}"/>).
+/// </summary>
+public sealed class TcpWaiter : IValueTaskSource
+{
+    private const int Idle = 0;
+    private const int Armed = 1;
+    private const int Completed = 2;
+
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private int _state;
+    private CancellationTokenRegistration _registration;
+
+    /// <summary>Arms the waiter; call under the endpoint lock, then await <see cref="WaitAsync"/>.</summary>
+    public void Arm()
+    {
+        if (Interlocked.CompareExchange(ref _state, Armed, Idle) != Idle)
+        {
+            throw new InvalidOperationException("Another operation of the same kind is already pending on this connection.");
+        }
+        _core.Reset();
+    }
+
+    /// <summary>Waits for the armed waiter to be signalled (or for cancellation).</summary>
+    public ValueTask WaitAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(static (s, ct) => ((TcpWaiter)s!).Complete(ct), this);
+        }
+        return new ValueTask(this, _core.Version);
+    }
+
+    /// <summary>Wakes the waiter if armed; harmless otherwise.</summary>
+    public void Signal() => Complete(default);
+
+    private void Complete(CancellationToken canceled)
+    {
+        if (Interlocked.CompareExchange(ref _state, Completed, Armed) != Armed)
+        {
+            return;
+        }
+        if (canceled.IsCancellationRequested)
+        {
+            _core.SetException(new OperationCanceledException(canceled));
+        }
+        else
+        {
+            _core.SetResult(true);
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token)
+    {
+        try
+        {
+            _core.GetResult(token);
+        }
+        finally
+        {
+            _registration.Dispose();
+            _registration = default;
+            Volatile.Write(ref _state, Idle);
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

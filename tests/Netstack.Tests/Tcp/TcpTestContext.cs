@@ -1,0 +1,224 @@
+using System.Net.Sockets;
+using Netstack.Buffers;
+using Netstack.Link;
+using Netstack.Stack;
+using Netstack.Tests.Infrastructure;
+using Netstack.Transport.Tcp;
+using Netstack.Wire;
+
+namespace Netstack.Tests.Tcp;
+
+/// <summary>
+/// A TCP under test on one side and a hand-driven peer on the other (smoltcp's send!/recv! idea):
+/// the peer injects segments with <see cref="Send"/> and checks what TCP emitted with
+/// <see cref="Expect"/> / <see cref="ExpectNothing"/>, so a test reads like an RFC exchange.
+/// Time is a <see cref="ManualTimeProvider"/>; nothing moves unless the test says so.
+/// </summary>
+internal sealed class TcpTestContext : IDisposable
+{
+    public static readonly NetAddress Local = NetAddress.Parse("10.9.0.1");
+    public static readonly NetAddress Remote = NetAddress.Parse("10.9.0.2");
+    public const ushort LocalPort = 80;
+    public const ushort RemotePort = 49152;
+
+    public TcpTestContext(int mtu = 1500, LinkCapabilities capabilities = LinkCapabilities.None, int gsoMaxSize = 0)
+    {
+        Host = new TestTcpHost(Time, new RouteInfo(1, Local, Remote, mtu, gsoMaxSize, capabilities));
+        Tcp = new TcpProtocol(Host, randomSeed: 1);
+        Tcp.InitialSequenceNumberOverride = _ => new SeqNumber(Iss);
+    }
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public TestTcpHost Host { get; }
+
+    public TcpProtocol Tcp { get; }
+
+    /// <summary>The ISN our TCP will pick.</summary>
+    public uint Iss { get; set; } = 1000;
+
+    public static TcpSegment Seg(TcpFlags flags, uint seq, uint ack = 0, ushort window = 65535)
+    {
+        TcpSegment s = default;
+        s.WindowScale = -1;
+        s.Flags = flags;
+        s.Seq = new SeqNumber(seq);
+        s.Ack = new SeqNumber(ack);
+        s.Window = window;
+        s.SourcePort = RemotePort;
+        s.DestinationPort = LocalPort;
+        return s;
+    }
+
+    public void Send(TcpFlags flags, uint seq, uint ack = 0, ushort window = 65535, ReadOnlySpan<byte> payload = default) =>
+        Send(Seg(flags, seq, ack, window), payload);
+
+    /// <summary>The peer sends <paramref name="header"/> with <paramref name="payload"/> to our TCP.</summary>
+    public void Send(TcpSegment header, ReadOnlySpan<byte> payload = default, bool corruptChecksum = false)
+    {
+        PacketBuffer packet = Host.Pool.Rent(payload.Length);
+        payload.CopyTo(packet.Append(payload.Length));
+        header.Write(packet.Prepend(header.ComputeHeaderLength()));
+        TcpSegment.WriteChecksum(packet.Span, Remote, Local);
+        if (corruptChecksum)
+        {
+            packet.Span[16] ^= 0x55;
+        }
+        Tcp.HandleSegment(Remote, Local, packet, checksumValid: false);
+    }
+
+    /// <summary>Takes the next segment our TCP sent and checks it; returns it with its payload.</summary>
+    public TcpSegment Expect(TcpFlags flags, uint? seq = null, uint? ack = null, ushort? window = null, byte[]? payload = null)
+    {
+        TcpSegment s = Next(out byte[] data);
+        Assert.True(s.Flags == flags, $"flags: expected {flags}, got {s.Flags} (seq {s.Seq}, ack {s.Ack})");
+        if (seq is uint q)
+        {
+            Assert.Equal(q, s.Seq.Value);
+        }
+        if (ack is uint a)
+        {
+            Assert.Equal(a, s.Ack.Value);
+        }
+        if (window is ushort w)
+        {
+            Assert.Equal(w, s.Window);
+        }
+        if (payload is not null)
+        {
+            Assert.Equal(payload, data);
+        }
+        LastPayload = data;
+        return s;
+    }
+
+    public byte[] LastPayload { get; private set; } = [];
+
+    public TcpSegment Next(out byte[] payload)
+    {
+        Assert.True(Host.Sent.TryDequeue(out PacketBuffer? packet), "expected a segment, TCP sent nothing");
+        try
+        {
+            Assert.True(Checksum.IsValid(packet.Span, Checksum.PseudoHeader(Local, Remote, 6, packet.Length)), "bad checksum");
+            Assert.True(TcpSegment.TryParse(packet.Span, out TcpSegment s));
+            payload = packet.Span[s.HeaderLength..].ToArray();
+            return s;
+        }
+        finally
+        {
+            packet.Release();
+        }
+    }
+
+    public void ExpectNothing()
+    {
+        if (Host.Sent.TryDequeue(out PacketBuffer? packet))
+        {
+            _ = TcpSegment.TryParse(packet.Span, out TcpSegment s);
+            packet.Release();
+            Assert.Fail($"expected nothing, TCP sent {s.Flags} seq {s.Seq} ack {s.Ack} len {s.PayloadLength}");
+        }
+    }
+
+    public void Advance(TimeSpan time) => Time.Advance(time);
+
+    public void Advance(int milliseconds) => Time.Advance(TimeSpan.FromMilliseconds(milliseconds));
+
+    public TcpListenSocket Listen(int backlog = 16, TcpEndpointOptions? options = null) => Tcp.Listen(Local, LocalPort, backlog, options);
+
+    /// <summary>Our TCP connects to the peer; returns the endpoint after checking the SYN.</summary>
+    public TcpEndpoint Connect(TcpEndpointOptions? options = null)
+    {
+        TcpEndpoint ep = Tcp.Connect(Remote, RemotePort, out SocketError error, options, Local, LocalPort);
+        Assert.Equal(SocketError.Success, error);
+        return ep;
+    }
+
+    /// <summary>
+    /// Brings a passive connection to ESTABLISHED with no options (so sequence numbers are easy to
+    /// follow): peer SYN at <paramref name="peerIss"/>, our SYN-ACK, peer ACK. Returns the accepted endpoint.
+    /// </summary>
+    public TcpEndpoint EstablishPassive(uint peerIss = 5000, ushort peerWindow = 65535, TcpEndpointOptions? options = null, bool timestamps = false, bool sack = false)
+    {
+        options ??= new TcpEndpointOptions();
+        TcpListenSocket listener = Listen(options: options);
+        TcpSegment syn = Seg(TcpFlags.Syn, peerIss, 0, peerWindow);
+        syn.Mss = 1460;
+        if (timestamps)
+        {
+            syn.HasTimestamp = true;
+            syn.TsVal = 100;
+        }
+        syn.SackPermitted = sack;
+        Send(syn);
+        Expect(TcpFlags.Syn | TcpFlags.Ack, seq: Iss, ack: peerIss + 1);
+        TcpSegment ack = Seg(TcpFlags.Ack, peerIss + 1, Iss + 1, peerWindow);
+        if (timestamps)
+        {
+            ack.HasTimestamp = true;
+            ack.TsVal = 101;
+            ack.TsEcr = 1;
+        }
+        Send(ack);
+        TcpEndpoint? ep = listener.TryAccept(false, out _);
+        Assert.NotNull(ep);
+        Assert.Equal(TcpState.Established, ep.State);
+        ExpectNothing();
+        return ep;
+    }
+
+    public void Dispose()
+    {
+        while (Host.Sent.TryDequeue(out PacketBuffer? p))
+        {
+            p.Release();
+        }
+    }
+}
+
+/// <summary>An <see cref="ITcpHost"/> that records what TCP sends and runs timers on a manual clock.</summary>
+internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : ITcpHost
+{
+    private readonly HashSet<(NetAddress, ushort)> _ports = [];
+
+    public Queue<PacketBuffer> Sent { get; } = new();
+
+    public PacketPool Pool { get; } = new();
+
+    public TimeProvider TimeProvider => time;
+
+    public TimeSpan Now => time.Elapsed;
+
+    public RouteInfo Route { get; set; } = route;
+
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route) => Sent.Enqueue(packet);
+
+    public bool TryFindRoute(NetAddress destination, out RouteInfo route)
+    {
+        route = Route;
+        return true;
+    }
+
+    public object CreateTimer(Action<object?> callback, object? state) =>
+        time.CreateTimer(s => callback(s), state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+    public void ScheduleTimer(object timer, TimeSpan delay) => ((ITimer)timer).Change(delay, Timeout.InfiniteTimeSpan);
+
+    public void CancelTimer(object timer) => ((ITimer)timer).Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+    public bool TryReservePort(NetAddress local, ushort port) => _ports.Add((local, port));
+
+    public ushort ReserveEphemeralPort(NetAddress local, NetAddress remote, ushort remotePort)
+    {
+        for (ushort p = 40000; p < 60000; p++)
+        {
+            if (_ports.Add((local, p)))
+            {
+                return p;
+            }
+        }
+        return 0;
+    }
+
+    public void ReleasePort(NetAddress local, ushort port) => _ports.Remove((local, port));
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using Netstack.Link;
+using Netstack.Sockets;
+using TcpListener = Netstack.Sockets.TcpListener;
+using Netstack.Transport.Tcp;
+
+namespace Netstack.Tests.Tcp;
+
+public class TcpTwoStackTests
+{
+    private static byte[] Bytes(int n, int seed = 1)
+    {
+        var b = new byte[n];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    [Fact]
+    public void Connect_Transfer_Close_NoLeaks()
+    {
+        using var p = new TcpPair();
+        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        Assert.Equal(TcpState.Established, client.State);
+        Assert.Equal(TcpState.Established, server.State);
+        TcpInfo info = client.GetInfo();
+        Assert.True(info.Timestamps);
+        Assert.True(info.Sack);
+        Assert.Equal(1448, info.SendMss);
+
+        byte[] data = Bytes(100_000);
+        Assert.Equal(data, p.Transfer(client, server, data));
+        client.Close();
+        p.Run(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TcpState.FinWait2, client.State);
+        Assert.Equal(TcpState.CloseWait, server.State);
+        server.Close();
+        p.Run(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TcpState.TimeWait, client.State);
+        Assert.Equal(TcpState.Closed, server.State);
+        p.Run(TimeSpan.FromSeconds(61), TimeSpan.FromSeconds(1));
+        Assert.Equal(TcpState.Closed, client.State);
+        Assert.Equal(0, p.TcpA.ConnectionCount);
+        Assert.Equal(0, p.TcpB.ConnectionCount);
+        listener.Dispose();
+    }
+
+    [Theory]
+    [InlineData(LinkCapabilities.None)]
+    [InlineData(LinkCapabilities.Gso | LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload)]
+    public void OneMegabyte_BothWays_Verified(LinkCapabilities capabilities)
+    {
+        using var p = new TcpPair(capabilities: capabilities);
+        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        byte[] up = Bytes(1 << 20, 11);
+        byte[] down = Bytes(1 << 20, 12);
+        Assert.Equal(up, p.Transfer(client, server, up));
+        Assert.Equal(down, p.Transfer(server, client, down));
+        Assert.Equal(0, p.TcpA.Statistics.RetransSegs);
+        client.Abort();
+        p.Pump();
+        Assert.Equal(TcpState.Closed, server.State);
+        Assert.Equal(SocketError.ConnectionReset, server.Error);
+        listener.Dispose();
+    }
+
+    [Theory]
+    [InlineData(0.02, 0, 0, 1)]
+    [InlineData(0, 0.05, 0, 2)]
+    [InlineData(0, 0, 0.05, 3)]
+    [InlineData(0.03, 0.03, 0.03, 4)]
+    public void OneMegabyte_OverImpairedLink(double loss, double duplicate, double reorder, int seed)
+    {
+        var impairment = new Impairment(loss, duplicate, reorder, seed);
+        using var p = new TcpPair(aToB: impairment, bToA: impairment with { Seed = seed + 100 });
+        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        byte[] up = Bytes(1 << 20, seed);
+        Assert.Equal(up, p.Transfer(client, server, up, close: true));
+        byte[] down = Bytes(256 * 1024, seed + 1);
+        Assert.Equal(down, p.Transfer(server, client, down, close: true));
+        p.Run(TimeSpan.FromSeconds(70), TimeSpan.FromMilliseconds(100));
+        client.Close();
+        server.Close();
+        p.Run(TimeSpan.FromSeconds(200), TimeSpan.FromMilliseconds(500));
+        listener.Dispose();
+    }
+
+    [Fact]
+    public void ConnectionRefused_WhenNobodyListens()
+    {
+        using var p = new TcpPair();
+        _ = p.TcpB;
+        TcpEndpoint client = p.TcpA.Connect(TcpPair.B4, 81, out SocketError error);
+        Assert.Equal(SocketError.Success, error);
+        p.Pump();
+        Assert.Equal(SocketError.ConnectionRefused, client.PollConnect(false));
+    }
+}
