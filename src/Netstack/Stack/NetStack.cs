@@ -155,7 +155,8 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
             && nic.TrySelectSource(entry.Gateway.IsUnspecified ? destination : entry.Gateway, out NetAddress source))
         {
             ILinkEndpoint link = nic.Link;
-            route = new RouteInfo(nic.Id, source, entry.Gateway.IsUnspecified ? destination : entry.Gateway, link.Mtu, link.GsoMaxSize, link.Capabilities);
+            // An IP packet's length field is 16 bits: a super-segment can be at most 65535 bytes whatever the link accepts.
+            route = new RouteInfo(nic.Id, source, entry.Gateway.IsUnspecified ? destination : entry.Gateway, link.Mtu, Math.Min(link.GsoMaxSize, 65535), link.Capabilities);
             return true;
         }
         route = default;
