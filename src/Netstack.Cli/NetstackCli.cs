@@ -52,6 +52,7 @@ public static class NetstackCli
             Output = output,
             Error = error,
             EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // long-running commands handle SIGINT/SIGTERM themselves (ShutdownSignal)
         };
         try
         {

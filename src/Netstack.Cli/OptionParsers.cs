@@ -1,5 +1,9 @@
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using Netstack.Stack;
+using Netstack.Wire;
 
 namespace Netstack.Cli;
 
@@ -26,7 +30,7 @@ public static class OptionParsers
         for (int i = 0; i < addresses.Length; i++)
         {
             string text = result.Tokens[i].Value;
-            if (!InterfaceAddress.TryParse(text, out addresses[i]))
+            if (!TryParseInterfaceAddress(text, out addresses[i]))
             {
                 result.AddError($"'{text}' is not an address with a prefix length such as 10.0.0.2/24 or fd00::2/64.");
                 return [];
@@ -34,28 +38,23 @@ public static class OptionParsers
         }
         return addresses;
     }
-}
 
-/// <summary>An interface address: the host address and the on-link prefix length (what <c>ip addr add 10.0.0.2/24</c> takes).</summary>
-public readonly record struct InterfaceAddress(IPAddress Address, int PrefixLength)
-{
-    public static bool TryParse(string text, out InterfaceAddress value)
+    /// <summary>Parses "address/prefix"; unlike <see cref="InterfaceAddress.Parse"/> the prefix is required and zone ids are refused.</summary>
+    public static bool TryParseInterfaceAddress(string text, out InterfaceAddress value)
     {
         value = default;
         int slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || !IPAddress.TryParse(text.AsSpan(0, slash), out IPAddress? address)
-            || !int.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int prefix))
+        if (slash <= 0 || text.Contains('%', StringComparison.Ordinal)
+            || !IPAddress.TryParse(text.AsSpan(0, slash), out IPAddress? address)
+            || !int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int prefix))
         {
             return false;
         }
-        int max = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32;
-        if (prefix > max || text.Contains('%', StringComparison.Ordinal))
+        if (prefix > (address.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32))
         {
             return false;
         }
-        value = new InterfaceAddress(address, prefix);
+        value = new InterfaceAddress(NetAddress.FromIPAddress(address), prefix);
         return true;
     }
-
-    public override string ToString() => $"{Address}/{PrefixLength}";
 }

@@ -61,16 +61,19 @@ public class CommandLineTests
     }
 
     [Fact]
-    public void Addresses_accept_v4_and_v6_and_repeat()
+    public void Addresses_accept_v4_and_v6_with_a_prefix_only()
     {
-        Assert.True(InterfaceAddress.TryParse("10.0.0.2/24", out InterfaceAddress v4));
+        Assert.True(OptionParsers.TryParseInterfaceAddress("10.0.0.2/24", out var v4));
         Assert.Equal(24, v4.PrefixLength);
         Assert.Equal("10.0.0.2/24", v4.ToString());
-        Assert.True(InterfaceAddress.TryParse("fd00::2/64", out InterfaceAddress v6));
-        Assert.Equal("fd00::2/64", v6.ToString());
-        Assert.False(InterfaceAddress.TryParse("fe80::1%2/64", out _));
-        Assert.False(InterfaceAddress.TryParse("/24", out _));
-        Assert.False(InterfaceAddress.TryParse("10.0.0.2/-1", out _));
+        Assert.True(OptionParsers.TryParseInterfaceAddress("fd00::2/64", out var v6));
+        Assert.True(v6.Address.IsV6);
+        Assert.Equal(64, v6.PrefixLength);
+        Assert.False(OptionParsers.TryParseInterfaceAddress("fe80::1%2/64", out _));
+        Assert.False(OptionParsers.TryParseInterfaceAddress("/24", out _));
+        Assert.False(OptionParsers.TryParseInterfaceAddress("10.0.0.2", out _));
+        Assert.False(OptionParsers.TryParseInterfaceAddress("10.0.0.2/-1", out _));
+        Assert.False(OptionParsers.TryParseInterfaceAddress("10.0.0.2/33", out _));
     }
 
     [Theory]

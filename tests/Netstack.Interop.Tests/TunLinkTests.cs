@@ -45,6 +45,35 @@ public class TunLinkTests
         Assert.Equal(0, pool.Outstanding);
     }
 
+    [RequiresRootAndTunFact("ping")]
+    public void A_kernel_ping6_is_delivered_and_a_written_echo_reply_completes_it()
+    {
+        var pool = new PacketPool();
+        using NetnsFixture ns = NetnsFixture.Create(new TunLinkOptions { Pool = pool });
+        using var dispatcher = new CollectingDispatcher();
+        ns.Link.Attach(dispatcher);
+
+        using Process ping = ns.Start("ping", "-6", "-n", "-c1", "-W10", ns.StackV6.ToString());
+        try
+        {
+            byte[]? request = dispatcher.WaitFor(p => TestPackets.IsIcmpV6EchoRequest(p, ns.StackV6), Patience);
+            Assert.NotNull(request);
+
+            var batch = new PacketBatch();
+            batch.Add(pool.RentCopy(TestPackets.IcmpV6EchoReply(request)));
+            ns.Link.WritePackets(batch);
+
+            Assert.True(ping.WaitForExit(Patience), "ping did not finish");
+            Assert.Equal(0, ping.ExitCode);
+        }
+        finally
+        {
+            ProcessRunner.Kill(ping);
+        }
+        ns.Link.Dispose();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
     [RequiresRootAndTunFact]
     public void A_packet_the_kernel_rejects_is_dropped_and_counted()
     {

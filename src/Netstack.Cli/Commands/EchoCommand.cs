@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Netstack.Link;
+using Netstack.Stack;
 
 namespace Netstack.Cli.Commands;
 
@@ -64,17 +66,34 @@ public static class EchoCommand
             parseResult.GetRequiredValue(address),
             (ushort)parseResult.GetValue(port),
             parseResult.GetResult(mtu) is null ? null : parseResult.GetValue(mtu),
-            parseResult.GetValue(pcap)?.FullName)));
+            parseResult.GetValue(pcap)?.FullName), parseResult.InvocationConfiguration.Output));
         return command;
     }
 
     /// <summary>Linux interface names (dev_valid_name); the same rule <see cref="Netstack.Link.TunLink"/> enforces.</summary>
     public static bool IsValidInterfaceName(string name) => Netstack.Link.TunLink.IsValidName(name);
 
-    private static int Run(EchoOptions options)
+    private static int Run(EchoOptions options, TextWriter output)
     {
-        _ = options;
-        throw new CommandFailedException("echo: the stack is not available in this build yet.");
+        if (options.PcapPath is not null)
+        {
+            throw new CommandFailedException("echo: --pcap is not available in this build yet.");
+        }
+        using var shutdown = new ShutdownSignal();
+        using TunLink link = TunOpener.Open("echo", options.Tun, options.Mtu);
+        using var stack = new NetStack();
+        stack.AddInterface(link, options.Addresses);
+
+        // One line a script can wait for: from here on the device can be configured and used.
+        output.WriteLine($"echo: ready on {link.Name} (mtu {link.Mtu}), {string.Join(", ", options.Addresses)}, port {options.Port}");
+        output.Flush();
+
+        shutdown.Token.WaitHandle.WaitOne();
+
+        // The link first: its dispatcher threads stop before the stack they deliver to goes away.
+        link.Dispose();
+        output.WriteLine($"echo: stopped by {shutdown.Received}; rx {link.Statistics.RxPackets} packets, tx {link.Statistics.TxPackets} packets");
+        return ExitCodes.Success;
     }
 }
 

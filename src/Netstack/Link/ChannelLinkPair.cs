@@ -22,6 +22,9 @@ public sealed class ChannelLinkPair : IDisposable
         b = B;
     }
 
+    /// <summary>The pair as a tuple, for code written against <c>(ChannelLink A, ChannelLink B)</c>.</summary>
+    public static implicit operator (ChannelLink A, ChannelLink B)(ChannelLinkPair pair) => (pair.A, pair.B);
+
     /// <summary>Delivers everything queued now at both ends, once (A's queue, then B's); returns the packets delivered.</summary>
     public int Pump() => A.Pump() + B.Pump();
 

@@ -61,6 +61,7 @@ internal sealed unsafe class TunQueue
         PacketPool pool = _link.Pool;
         int readSize = _link.ReadSize;
         PacketBuffer? spare = null;
+        long rxBytes = 0;
         PollFd* fds = stackalloc PollFd[2];
         try
         {
@@ -121,17 +122,16 @@ internal sealed unsafe class TunQueue
                         packet.Release();
                         continue;
                     }
-                    Interlocked.Increment(ref _link.Statistics.RxPackets);
-                    Interlocked.Add(ref _link.Statistics.RxBytes, n);
+                    rxBytes += n;
                     batch.Add(packet);
                     if (batch.Count >= _link.BatchSize)
                     {
-                        Deliver(dispatcher, batch);
+                        Deliver(dispatcher, batch, ref rxBytes);
                     }
                 }
                 if (!batch.IsEmpty)
                 {
-                    Deliver(dispatcher, batch);
+                    Deliver(dispatcher, batch, ref rxBytes);
                 }
                 if (dead)
                 {
@@ -160,8 +160,12 @@ internal sealed unsafe class TunQueue
         }
     }
 
-    private void Deliver(INetworkDispatcher dispatcher, PacketBatch batch)
+    private void Deliver(INetworkDispatcher dispatcher, PacketBatch batch, ref long rxBytes)
     {
+        // Counted once per batch, not per packet: queues share the counters.
+        Interlocked.Add(ref _link.Statistics.RxPackets, batch.Count);
+        Interlocked.Add(ref _link.Statistics.RxBytes, rxBytes);
+        rxBytes = 0;
         try
         {
             dispatcher.DeliverPackets(_link, batch);
@@ -185,7 +189,7 @@ internal sealed unsafe class TunQueue
     /// <summary>Writes the batch's packets in order, releasing each, and clears the batch.</summary>
     public void Write(PacketBatch batch)
     {
-        TunLinkStatistics stats = _link.Statistics;
+        long packetsOut = 0, bytesOut = 0, errors = 0, dropped = 0;
         lock (_writeLock)
         {
             ReadOnlySpan<PacketBuffer> packets = batch.AsSpan();
@@ -194,19 +198,54 @@ internal sealed unsafe class TunQueue
                 PacketBuffer packet = packets[i];
                 if (_fd < 0 || !PrepareTransmit(packet))
                 {
-                    Interlocked.Increment(ref stats.TxDropped);
+                    dropped++;
                 }
                 else
                 {
-                    WriteOne(packet.Span, stats);
+                    switch (WriteOne(packet.Span))
+                    {
+                        case WriteResult.Written:
+                            packetsOut++;
+                            bytesOut += packet.Length;
+                            break;
+                        case WriteResult.Full:
+                            dropped++;
+                            break;
+                        default:
+                            errors++;
+                            break;
+                    }
                 }
                 packet.Release();
             }
         }
         batch.Clear();
+
+        // Counted once per batch, not per packet: queues share the counters.
+        TunLinkStatistics stats = _link.Statistics;
+        if (packetsOut != 0)
+        {
+            Interlocked.Add(ref stats.TxPackets, packetsOut);
+            Interlocked.Add(ref stats.TxBytes, bytesOut);
+        }
+        if (errors != 0)
+        {
+            Interlocked.Add(ref stats.TxErrors, errors);
+        }
+        if (dropped != 0)
+        {
+            Interlocked.Add(ref stats.TxDropped, dropped);
+        }
     }
 
-    private void WriteOne(Span<byte> bytes, TunLinkStatistics stats)
+    private enum WriteResult
+    {
+        Written,
+        Full,
+        Error,
+    }
+
+    private WriteResult WriteOne(Span<byte> bytes)
     {
         bool waited = false;
         while (true)
@@ -218,36 +257,28 @@ internal sealed unsafe class TunQueue
             }
             if (n == bytes.Length)
             {
-                Interlocked.Increment(ref stats.TxPackets);
-                Interlocked.Add(ref stats.TxBytes, n);
-                return;
+                return WriteResult.Written;
             }
-            int errno = n < 0 ? Errno.Last : Errno.EIO;
+            int errno = n < 0 ? Errno.Last : Errno.EIO; // a short write cannot happen on TUN; treat it as an error
             if (errno == Errno.EINTR)
             {
                 continue;
             }
-            if (errno == Errno.EAGAIN && !waited)
+            if (errno != Errno.EAGAIN)
             {
-                // Full: wait briefly for room once, never indefinitely (the link must not stall the stack).
-                waited = true;
-                var pfd = new PollFd { Fd = _fd, Events = LibC.POLLOUT };
-                if (LibC.Poll(&pfd, 1, WritePollMilliseconds) > 0)
-                {
-                    continue;
-                }
-                Interlocked.Increment(ref stats.TxDropped);
-                return;
+                return WriteResult.Error;
             }
-            if (errno == Errno.EAGAIN)
+            if (waited)
             {
-                Interlocked.Increment(ref stats.TxDropped);
+                return WriteResult.Full;
             }
-            else
+            // Full: wait briefly for room once, never indefinitely (the link must not stall the stack).
+            waited = true;
+            var pfd = new PollFd { Fd = _fd, Events = LibC.POLLOUT };
+            if (LibC.Poll(&pfd, 1, WritePollMilliseconds) <= 0)
             {
-                Interlocked.Increment(ref stats.TxErrors);
+                return WriteResult.Full;
             }
-            return;
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
         }
         Stack = stack;
         AddressFamily = family;
-        _udp = stack.GetOrAddTransport(static s => new UdpProtocol(s));
+        _udp = stack.Udp;
     }
 
     public NetStack Stack { get; }

@@ -12,6 +12,12 @@ namespace Netstack.Wire;
 /// </summary>
 public ref struct TcpOptions
 {
+    /// <summary>Total lengths (kind and length octets included) of the options with a fixed size.</summary>
+    public const int MssLength = 4;
+    public const int WindowScaleLength = 3;
+    public const int SackPermittedLength = 2;
+    public const int TimestampLength = 10;
+
     private ReadOnlySpan<byte> _remaining;
 
     public TcpOptions(ReadOnlySpan<byte> options)
@@ -56,11 +62,6 @@ public ref struct TcpOptions
         _remaining = default;
         return false;
     }
-
-    public const int MssLength = 4;
-    public const int WindowScaleLength = 3;
-    public const int SackPermittedLength = 2;
-    public const int TimestampLength = 10;
 
     /// <summary>The aligned length of a SACK option with <paramref name="blocks"/> blocks: NOP NOP kind len + 8 per block.</summary>
     public static int AlignedSackLength(int blocks) => blocks == 0 ? 0 : 4 + (8 * blocks);

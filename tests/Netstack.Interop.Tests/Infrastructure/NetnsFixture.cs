@@ -23,6 +23,7 @@ public sealed partial class NetnsFixture : IDisposable
     private static int s_sweptStale;
 
     private readonly List<string> _cleanupErrors = [];
+    private readonly List<System.Diagnostics.Process> _processes = [];
     private bool _namespaceCreated;
     private bool _disposed;
 
@@ -78,6 +79,29 @@ public sealed partial class NetnsFixture : IDisposable
         }
     }
 
+    /// <summary>
+    /// Creates only the namespace, for a device some other process creates inside it (e.g. <c>netstack echo</c> run
+    /// with <see cref="ExecPrefix"/>); call <see cref="ConfigureKernelSide"/> once the device exists.
+    /// </summary>
+    public static NetnsFixture CreateEmpty()
+    {
+        SweepStale();
+        var fixture = new NetnsFixture(Interlocked.Increment(ref s_counter));
+        try
+        {
+            fixture.CreateNamespace();
+            return fixture;
+        }
+        catch
+        {
+            fixture.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The command prefix that runs a program inside the namespace.</summary>
+    public string[] ExecPrefix => ["ip", "netns", "exec", Namespace];
+
     /// <summary>A fresh device name for tests that create devices themselves ("nst{pid}{kind}{n}"); swept like the fixture's own when stale.</summary>
     public static string NewDeviceName(char kind = 'p')
     {
@@ -95,6 +119,12 @@ public sealed partial class NetnsFixture : IDisposable
     private void MoveDeviceIn()
     {
         ProcessRunner.Check("ip", "link", "set", DeviceName, "netns", Namespace);
+        ConfigureKernelSide();
+    }
+
+    /// <summary>Gives the kernel its addresses on the device (already in the namespace) and brings it up.</summary>
+    public void ConfigureKernelSide()
+    {
         // Keep the kernel quiet on the link: no router solicitations or DAD delays in the tests' way.
         Exec("sysctl", "-q", "-w", $"net.ipv6.conf.{DeviceName}.accept_ra=0");
         Exec("sysctl", "-q", "-w", $"net.ipv6.conf.{DeviceName}.router_solicitations=0");
@@ -114,9 +144,16 @@ public sealed partial class NetnsFixture : IDisposable
     public ProcessRunner.Result Exec(TimeSpan timeout, byte[]? input, string program, params string[] args) =>
         ProcessRunner.Run(timeout, input, "ip", ["netns", "exec", Namespace, program, .. args]);
 
-    /// <summary>Starts a program inside the namespace; the caller kills it with <see cref="ProcessRunner.Kill"/>.</summary>
+    /// <summary>Starts a program inside the namespace; it is killed (by PID) in <see cref="Dispose"/> if still running.</summary>
     public Process Start(string program, params string[] args) =>
-        ProcessRunner.Start("ip", ["netns", "exec", Namespace, program, .. args]);
+        Track(ProcessRunner.Start("ip", ["netns", "exec", Namespace, program, .. args]));
+
+    /// <summary>Has <see cref="Dispose"/> kill <paramref name="process"/> (by its PID) if it is still running, before the namespace goes.</summary>
+    public Process Track(Process process)
+    {
+        _processes.Add(process);
+        return process;
+    }
 
     /// <summary>Reads an interface attribute (mtu, flags, ...) from sysfs inside the namespace.</summary>
     public string ReadDeviceAttribute(string attribute) =>
@@ -130,6 +167,10 @@ public sealed partial class NetnsFixture : IDisposable
         }
         _disposed = true;
         Attempt("dispose the TUN link", () => Link?.Dispose());
+        foreach (System.Diagnostics.Process process in _processes)
+        {
+            Attempt("stop a process", () => ProcessRunner.Kill(process));
+        }
         if (_namespaceCreated)
         {
             Attempt("delete the namespace", () => ProcessRunner.Check("ip", "netns", "del", Namespace));

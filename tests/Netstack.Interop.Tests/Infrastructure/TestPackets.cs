@@ -45,4 +45,37 @@ public static class TestPackets
         BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Checksum.Compute(icmp));
         return reply[..total];
     }
+
+    /// <summary>True when <paramref name="packet"/> is an IPv6 ICMPv6 echo request (no extension headers) to <paramref name="destination"/> with a valid checksum.</summary>
+    public static bool IsIcmpV6EchoRequest(byte[] packet, IPAddress destination)
+    {
+        if (packet.Length < 48 || packet[0] >> 4 != 6 || packet[6] != 58)
+        {
+            return false;
+        }
+        int payload = BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(4));
+        if (40 + payload > packet.Length || payload < 8 || !new IPAddress(packet.AsSpan(24, 16)).Equals(destination))
+        {
+            return false;
+        }
+        Span<byte> icmp = packet.AsSpan(40, payload);
+        ulong pseudo = Checksum.PseudoHeader(NetAddress.ReadV6(packet.AsSpan(8, 16)), NetAddress.ReadV6(packet.AsSpan(24, 16)), 58, payload);
+        return icmp[0] == 128 && icmp[1] == 0 && Checksum.IsValid(icmp, pseudo);
+    }
+
+    /// <summary>Turns an ICMPv6 echo request into its reply (addresses swapped, type 129, hop limit 64, checksum redone).</summary>
+    public static byte[] IcmpV6EchoReply(byte[] request)
+    {
+        int payload = BinaryPrimitives.ReadUInt16BigEndian(request.AsSpan(4));
+        byte[] reply = request[..(40 + payload)];
+        request.AsSpan(8, 16).CopyTo(reply.AsSpan(24, 16));
+        request.AsSpan(24, 16).CopyTo(reply.AsSpan(8, 16));
+        reply[7] = 64;
+        Span<byte> icmp = reply.AsSpan(40, payload);
+        icmp[0] = 129;
+        icmp[2] = icmp[3] = 0;
+        ulong pseudo = Checksum.PseudoHeader(NetAddress.ReadV6(reply.AsSpan(8, 16)), NetAddress.ReadV6(reply.AsSpan(24, 16)), 58, payload);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Checksum.Finish(Checksum.Add(icmp, pseudo)));
+        return reply;
+    }
 }

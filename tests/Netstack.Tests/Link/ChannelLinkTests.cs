@@ -356,6 +356,20 @@ public class ChannelLinkTests
     }
 
     [Fact]
+    public void PairConvertsToATupleAndDeconstructs()
+    {
+        using ChannelLinkPair pair = ChannelLink.CreatePair(Manual);
+        (ChannelLink A, ChannelLink B) tuple = pair;
+        var (a, b) = pair;
+        Assert.Same(pair.A, tuple.A);
+        Assert.Same(pair.B, b);
+        Assert.Same(b, a.Peer);
+        Assert.Same(a, b.Peer);
+        Assert.Equal(1500, a.Mtu);
+        Assert.Equal(0, a.LinkHeaderLength);
+    }
+
+    [Fact]
     public void PumpIsRefusedInThreadMode()
     {
         using ChannelLinkPair pair = ChannelLink.CreatePair();

@@ -46,9 +46,9 @@ public class PingTests
     [Fact]
     public void Neighbour_solicitation_is_answered_with_an_advertisement()
     {
-        using var net = new TwoStacks();
+        using var net = new TwoStacks(tap: true);
         var seen = new List<byte[]>();
-        net.LinkB.Filter = p => { seen.Add(p.Span.ToArray()); return true; };
+        net.TapB!.Filter = p => { seen.Add(p.Span.ToArray()); return true; };
         // A solicits B's address at B's solicited-node group, as a kernel would.
         NetAddress group = Ipv6Addresses.SolicitedNode(TwoStacks.B6);
         var packet = net.Pool.Rent(80);
@@ -72,8 +72,8 @@ public class PingTests
     [Fact]
     public void Bad_header_checksum_is_dropped_and_counted()
     {
-        using var net = new TwoStacks();
-        net.LinkA.Filter = p => { p.Span[Ipv4Header.ChecksumOffset] ^= 0x55; return true; };
+        using var net = new TwoStacks(tap: true);
+        net.TapA!.Filter = p => { p.Span[Ipv4Header.ChecksumOffset] ^= 0x55; return true; };
         net.A.Ipv4.Icmp.SendEchoRequest(TwoStacks.B4, 1, 1, 10);
         net.Pump();
         Assert.Equal(1, net.B.Statistics.Ip.InCsumErrors);

@@ -1,6 +1,10 @@
 #!/bin/bash
-# Generates real packets between namespaces created here (A -- B -- C, B forwards; B-C MTU 1280), removed at the end.
+# How tests/Netstack.Tests/Wire/CapturedFrames.cs was made (run as root; not part of the test run).
+# Generates real packets between namespaces created here (A -- B -- C, B forwards; B-C MTU 1280), all removed
+# at the end, and captures them on A's veth: ./capture.sh out.pcap; then tshark -r out.pcap -F pcap -w ... to dump.
 set -u
+OUT=$(realpath -m "${1:-capture.pcap}")
+HERE=$(cd "$(dirname "$0")" && pwd)
 A=wtA$$; B=wtB$$; C=wtC$$
 PIDS=""
 cleanup() { for p in $PIDS; do kill $p 2>/dev/null; done; sleep 1; ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; ip netns del $C 2>/dev/null; }
@@ -17,11 +21,12 @@ ip -n $C addr add 10.9.3.3/24 dev c0; ip -n $C addr add fd00:9:3::3/64 dev c0 no
 ip -n $A link set a0 up; ip -n $B link set b0 up; ip -n $B link set b1 up; ip -n $C link set c0 up
 ip -n $A route add 10.9.3.0/24 via 10.9.1.2; ip -n $A route add fd00:9:3::/64 via fd00:9::2
 ip -n $C route add default via 10.9.3.2; ip -n $C route add default via fd00:9:3::2
-for x in "$A a0" "$B b0" "$B b1" "$C c0"; do set -- $x; ip netns exec $1 python3 /tmp/wire/txoff.py $2 || echo TXOFF FAILED; done
+for x in "$A a0" "$B b0" "$B b1" "$C c0"; do set -- $x; ip netns exec $1 python3 "$HERE/txoff.py" $2 || echo TXOFF FAILED; done
 sleep 2
-ip netns exec $A tshark -q -i a0 -w /tmp/wire/eth.pcap 2>/tmp/wire/tshark.err & TPID=$!; PIDS="$PIDS $TPID"
+ip netns exec $A tshark -q -i a0 -w "$OUT" 2>/dev/null & TPID=$!; PIDS="$PIDS $TPID"
 sleep 3
-ip -n $A link set a0 down; ip -n $A link set a0 up; sleep 2; ip -n $A route add 10.9.3.0/24 via 10.9.1.2; ip -n $A route add fd00:9:3::/64 via fd00:9::2; ip -n $A route
+# Bounce the link so the capture sees router solicitations and MLD reports (Hop-by-Hop).
+ip -n $A link set a0 down; ip -n $A link set a0 up; sleep 2; ip -n $A route add 10.9.3.0/24 via 10.9.1.2; ip -n $A route add fd00:9:3::/64 via fd00:9::2
 ip netns exec $A ping -c1 -W1 10.9.1.2
 ip netns exec $A ping -c1 -W1 -R 10.9.1.2
 ip netns exec $A ping -6 -c1 -W1 fd00:9::2
@@ -42,6 +47,5 @@ ip netns exec $A ping -c1 -W1 -M do -s 1400 10.9.3.3
 ip netns exec $A ping -6 -c1 -W1 -s 1400 fd00:9:3::3
 ip netns exec $A ping -c1 -W1 -s 1400 10.9.3.3
 ip netns exec $A ping -6 -c1 -W1 -s 1400 fd00:9:3::3
-for x in "$A a0" "$B b0" "$B b1" "$C c0"; do set -- $x; ip netns exec $1 python3 /tmp/wire/txoff.py $2 || echo TXOFF FAILED; done
 sleep 2
 kill -INT $TPID; wait $TPID

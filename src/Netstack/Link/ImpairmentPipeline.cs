@@ -1,0 +1,252 @@
+using Netstack.Buffers;
+
+namespace Netstack.Link;
+
+/// <summary>
+/// The impairments of one direction of an <see cref="ImpairedLink"/>, applied per packet in netem's order:
+/// loss, duplication, corruption, reordering, then the delay line. Packets that survive leave through
+/// <c>emit</c> — straight away in the caller's batch, or from a timer of the injected <see cref="TimeProvider"/>
+/// when they are delayed (so a fake clock decides when they leave).
+/// </summary>
+/// <remarks>
+/// The random draws happen under one lock, in packet order, and only for impairments whose probability is not
+/// zero, so a seed replays exactly. Nothing is allocated per packet except the copies duplication and
+/// corruption of shared buffers need, which come from the packet's own pool.
+/// </remarks>
+internal sealed class ImpairmentPipeline : IDisposable
+{
+    private readonly Lock _lock = new();      // guards the random generator, _held, _delayed, _scratch
+    private readonly Lock _emitLock = new();  // one timer emission at a time, and not during dispose
+    private readonly ImpairmentOptions _options;
+    private readonly Random _random;
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private readonly int _protectedPrefix;
+    private readonly Action<PacketBatch> _emit;
+    private readonly bool _delayLine;
+    private readonly PacketBatch _scratch = new();
+    private readonly PacketBatch _due = new();
+    private readonly DelayQueue _delayed = new();
+    private readonly ITimer? _timer;
+    private PacketBuffer? _held;
+    private long _armedDueTicks = long.MaxValue;
+    private bool _disposed;
+
+    public ImpairmentPipeline(ImpairmentOptions options, int seed, TimeProvider time, int protectedPrefix, Action<PacketBatch> emit)
+    {
+        _options = options;
+        _random = new Random(seed);
+        _time = time;
+        _startTimestamp = time.GetTimestamp();
+        _protectedPrefix = protectedPrefix;
+        _emit = emit;
+        _delayLine = options.Delay > TimeSpan.Zero || options.Jitter > TimeSpan.Zero;
+        if (_delayLine)
+        {
+            _timer = time.CreateTimer(static s => ((ImpairmentPipeline)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public ImpairmentCounters Counters { get; } = new();
+
+    /// <summary>Packets held for reordering or waiting in the delay line.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _delayed.Count + (_held is null ? 0 : 1);
+            }
+        }
+    }
+
+    /// <summary>Impairs the batch's packets (taking their references) and emits those due now; clears the batch.</summary>
+    public void Process(PacketBatch batch)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                Interlocked.Add(ref Counters._discarded, batch.Count);
+                batch.ReleaseAll();
+                return;
+            }
+            ReadOnlySpan<PacketBuffer> packets = batch.AsSpan();
+            for (int i = 0; i < packets.Length; i++)
+            {
+                Impair(packets[i]);
+            }
+            batch.Clear();
+            _scratch.MoveTo(batch);
+            if (_delayLine)
+            {
+                ArmTimer(NowTicks());
+            }
+        }
+        if (!batch.IsEmpty)
+        {
+            _emit(batch);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_emitLock)
+        {
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+                _disposed = true;
+                _timer?.Dispose();
+                int discarded = _delayed.ReleaseAll();
+                if (_held is not null)
+                {
+                    _held.Release();
+                    _held = null;
+                    discarded++;
+                }
+                Interlocked.Add(ref Counters._discarded, discarded);
+            }
+        }
+    }
+
+    private void Impair(PacketBuffer packet)
+    {
+        Interlocked.Increment(ref Counters._packets);
+        if (Draw(_options.Loss))
+        {
+            Interlocked.Increment(ref Counters._lost);
+            packet.Release();
+            return;
+        }
+        PacketBuffer? duplicate = null;
+        if (Draw(_options.Duplicate))
+        {
+            duplicate = Clone(packet);
+            Interlocked.Increment(ref Counters._duplicated);
+        }
+        CorruptAndReorder(packet);
+        if (duplicate is not null)
+        {
+            CorruptAndReorder(duplicate);
+        }
+    }
+
+    private void CorruptAndReorder(PacketBuffer packet)
+    {
+        if (Draw(_options.Corrupt))
+        {
+            packet = FlipOneBit(packet);
+        }
+        if (_held is not null)
+        {
+            // The held packet goes right after this one.
+            PacketBuffer held = _held;
+            _held = null;
+            Send(packet);
+            Send(held);
+            return;
+        }
+        if (Draw(_options.Reorder))
+        {
+            _held = packet;
+            Interlocked.Increment(ref Counters._reordered);
+            return;
+        }
+        Send(packet);
+    }
+
+    private void Send(PacketBuffer packet)
+    {
+        if (!_delayLine)
+        {
+            _scratch.Add(packet);
+            return;
+        }
+        long delay = _options.Delay.Ticks;
+        if (_options.Jitter > TimeSpan.Zero)
+        {
+            delay += (long)((_random.NextDouble() * 2 - 1) * _options.Jitter.Ticks);
+        }
+        _delayed.Enqueue(packet, NowTicks() + Math.Max(0, delay));
+        Interlocked.Increment(ref Counters._delayed);
+    }
+
+    /// <summary>Flips one random bit past the link header; a shared buffer is copied first so other holders keep the original bytes.</summary>
+    private PacketBuffer FlipOneBit(PacketBuffer packet)
+    {
+        if (packet.ReferenceCount > 1)
+        {
+            PacketBuffer copy = Clone(packet);
+            packet.Release();
+            packet = copy;
+        }
+        if (packet.Offload.NeedsChecksum && packet.Offload.GsoType == GsoType.None)
+        {
+            // Fix the checksum before the damage, so the receiver can detect it (netem does the same).
+            ChecksumHelp.TryComplete(packet);
+        }
+        packet.Offload.ChecksumValid = false;
+        int bits = (packet.Length - _protectedPrefix) * 8;
+        if (bits <= 0)
+        {
+            return packet;
+        }
+        int bit = _random.Next(bits);
+        packet.Span[_protectedPrefix + bit / 8] ^= (byte)(1 << (bit % 8));
+        Interlocked.Increment(ref Counters._corrupted);
+        return packet;
+    }
+
+    private bool Draw(double probability) => probability > 0 && _random.NextDouble() < probability;
+
+    private long NowTicks() => _time.GetElapsedTime(_startTimestamp).Ticks;
+
+    /// <summary>Points the timer at the earliest waiting packet, if that is sooner than where it points now. Under <see cref="_lock"/>.</summary>
+    private void ArmTimer(long nowTicks)
+    {
+        if (_delayed.Count == 0 || _delayed.NextDueTicks >= _armedDueTicks)
+        {
+            return;
+        }
+        _armedDueTicks = _delayed.NextDueTicks;
+        _timer!.Change(TimeSpan.FromTicks(Math.Max(0, _armedDueTicks - nowTicks)), Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnTimer()
+    {
+        lock (_emitLock)
+        {
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+                long now = NowTicks();
+                _armedDueTicks = long.MaxValue;
+                _delayed.DequeueDue(now, _due);
+                ArmTimer(now);
+            }
+            if (!_due.IsEmpty)
+            {
+                _emit(_due);
+                _due.Clear();
+            }
+        }
+    }
+
+    /// <summary>An independent copy (bytes, headroom where possible, offload metadata) from the packet's own pool.</summary>
+    private static PacketBuffer Clone(PacketBuffer packet)
+    {
+        PacketPool pool = packet.Pool ?? PacketPool.Shared;
+        PacketBuffer copy = pool.RentCopy(packet.Span, Math.Min(packet.Headroom, PacketPool.DefaultHeadroom));
+        copy.Offload = packet.Offload;
+        copy.InterfaceId = packet.InterfaceId;
+        return copy;
+    }
+}

@@ -1,0 +1,149 @@
+using Netstack.Buffers;
+using Netstack.Network;
+using Netstack.Stack;
+using Netstack.Tests.Stack;
+using Netstack.Wire;
+
+namespace Netstack.Tests.Network;
+
+public class ReassemblyTests
+{
+    private static PacketBuffer Fragment4(PacketPool pool, ushort id, int offset, bool more, int length, byte fill = 0xAB)
+    {
+        PacketBuffer p = pool.Rent(Ipv4Header.MinLength + length);
+        Span<byte> b = p.Append(Ipv4Header.MinLength + length);
+        Ipv4Header.Write(b, TwoStacks.A4, TwoStacks.B4, IpProtocol.Udp, Ipv4Header.MinLength + length, id, 64, dontFragment: false, fragmentOffset: offset, moreFragments: more);
+        b[Ipv4Header.MinLength..].Fill(fill);
+        return p;
+    }
+
+    private static PacketBuffer Fragment6(PacketPool pool, uint id, int offset, bool more, int length)
+    {
+        const int headers = Ipv6Header.Length + Ipv6FragmentHeader.Length;
+        PacketBuffer p = pool.Rent(headers + length);
+        Span<byte> b = p.Append(headers + length);
+        Ipv6Header.Write(b, TwoStacks.A6, TwoStacks.B6, IpProtocol.Fragment, Ipv6FragmentHeader.Length + length, 64);
+        Ipv6FragmentHeader.Write(b[Ipv6Header.Length..], IpProtocol.Udp, offset, more, id);
+        b[headers..].Fill(0xCD);
+        return p;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Missing_fragment_times_out_with_time_exceeded_and_releases_buffers(bool v6)
+    {
+        using var net = new TwoStacks(tap: true);
+        int seen = 0;
+        // Drop the second fragment of A's large echo request.
+        net.TapA!.Filter = p => ++seen != 2;
+        if (v6)
+        {
+            net.A.Ipv6.Icmp.SendEchoRequest(TwoStacks.B6, 1, 1, 3000);
+        }
+        else
+        {
+            net.A.Ipv4.Icmp.SendEchoRequest(TwoStacks.B4, 1, 1, 3000);
+        }
+        net.Pump();
+        Reassembler r = v6 ? net.B.Ipv6.Reassembler : net.B.Ipv4.Reassembler;
+        Assert.Equal(1, r.Count);
+        Assert.True(net.Pool.Outstanding > 0);
+        net.Clock.Advance(v6 ? TimeSpan.FromSeconds(59) : TimeSpan.FromSeconds(29));
+        Assert.Equal(1, r.Count);
+        net.Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, r.Count);
+        Assert.Equal(0, r.Memory);
+        net.Pump();
+        if (v6)
+        {
+            Assert.Equal(1, net.B.Statistics.Ip6.ReasmTimeout);
+            Assert.Equal(1, net.B.Statistics.Ip6.ReasmFails);
+            Assert.Equal(1, net.B.Statistics.Icmp6.OutTimeExcds);
+            Assert.Equal(1, net.A.Statistics.Icmp6.InTimeExcds);
+        }
+        else
+        {
+            Assert.Equal(1, net.B.Statistics.Ip.ReasmTimeout);
+            Assert.Equal(1, net.B.Statistics.Ip.ReasmFails);
+            Assert.Equal(1, net.B.Statistics.Icmp.OutTimeExcds);
+            Assert.Equal(1, net.A.Statistics.Icmp.InTimeExcds);
+        }
+        Assert.Equal(0, net.Pool.Outstanding);
+    }
+
+    [Fact]
+    public void No_time_exceeded_without_the_first_fragment()
+    {
+        using var net = new TwoStacks(tap: true);
+        net.B.DeliverPacket(1, Fragment4(net.Pool, 9, 8, more: true, 16));
+        net.Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, net.B.Statistics.Ip.ReasmTimeout);
+        Assert.Equal(0, net.B.Statistics.Icmp.OutTimeExcds);
+    }
+
+    [Fact]
+    public void Overlapping_fragments_drop_the_datagram_v4()
+    {
+        using var net = new TwoStacks(tap: true);
+        net.B.DeliverPacket(1, Fragment4(net.Pool, 5, 0, more: true, 16));
+        net.B.DeliverPacket(1, Fragment4(net.Pool, 5, 8, more: false, 16)); // overlaps bytes 8..16
+        Assert.Equal(1, net.B.Statistics.Ip.ReasmOverlaps);
+        Assert.Equal(1, net.B.Statistics.Ip.ReasmFails);
+        Assert.Equal(0, net.B.Statistics.Ip.ReasmOKs);
+        Assert.Equal(0, net.B.Ipv4.Reassembler.Count);
+        // A later fragment of the same id starts afresh and cannot complete with the dropped data.
+        net.B.DeliverPacket(1, Fragment4(net.Pool, 5, 16, more: false, 8));
+        Assert.Equal(0, net.B.Statistics.Ip.ReasmOKs);
+    }
+
+    [Fact]
+    public void Overlapping_fragments_drop_the_datagram_v6()
+    {
+        using var net = new TwoStacks(tap: true);
+        net.B.DeliverPacket(1, Fragment6(net.Pool, 77, 0, more: true, 64));
+        net.B.DeliverPacket(1, Fragment6(net.Pool, 77, 32, more: false, 64));
+        Assert.Equal(1, net.B.Statistics.Ip6.ReasmOverlaps);
+        Assert.Equal(0, net.B.Ipv6.Reassembler.Count);
+    }
+
+    [Fact]
+    public void Exact_duplicates_are_ignored_and_the_datagram_completes()
+    {
+        using var net = new TwoStacks(tap: true);
+        // A UDP datagram to a closed port: completion shows as NoPorts.
+        PacketBuffer first = Fragment4(net.Pool, 6, 0, more: true, 16);
+        Span<byte> udp = first.Span[Ipv4Header.MinLength..];
+        UdpHeader.Write(udp, 1000, 9, 24);
+        net.B.DeliverPacket(1, first.Pool!.RentCopy(first.Span));
+        net.B.DeliverPacket(1, first);
+        net.B.DeliverPacket(1, Fragment4(net.Pool, 6, 16, more: false, 8));
+        Assert.Equal(1, net.B.Statistics.Ip.ReasmOKs);
+        Assert.Equal(0, net.B.Statistics.Ip.ReasmFails);
+        Assert.Equal(3, net.B.Statistics.Ip.ReasmReqds);
+    }
+
+    [Fact]
+    public void Oversized_datagram_is_rejected()
+    {
+        using var net = new TwoStacks(tap: true);
+        net.B.DeliverPacket(1, Fragment4(net.Pool, 8, 65528, more: false, 16)); // ends past 65535
+        Assert.Equal(1, net.B.Statistics.Ip.ReasmFails);
+        Assert.Equal(0, net.B.Ipv4.Reassembler.Count);
+    }
+
+    [Fact]
+    public void Memory_cap_evicts_the_oldest()
+    {
+        using var net = new TwoStacks(tap: true);
+        long cap = net.B.Options.ReassemblyMemoryLimit;
+        int fits = (int)(cap / PacketPool.MaxPacketSize);
+        for (int i = 0; i < fits + 5; i++)
+        {
+            net.B.DeliverPacket(1, Fragment4(net.Pool, (ushort)i, 0, more: true, 16));
+        }
+        Assert.Equal(fits, net.B.Ipv4.Reassembler.Count);
+        Assert.True(net.B.Ipv4.Reassembler.Memory <= cap);
+        Assert.Equal(5, net.B.Statistics.Ip.ReasmFails);
+    }
+}
