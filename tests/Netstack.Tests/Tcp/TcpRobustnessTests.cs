@@ -291,3 +291,40 @@ public class TcpRobustnessTests
         Assert.Equal(1, t.Tcp.Statistics.TCPAbortOnData);
     }
 }
+
+public class TcpWindowTests
+{
+    [Fact]
+    public void ScaledWindow_RightEdgeNeverMovesLeft()
+    {
+        // Regression: truncating RCV.WND >> scale shrank the window by a few bytes; the Linux peer
+        // sent into them, its segments became unacceptable and the connection deadlocked.
+        using var t = new TcpTestContext();
+        t.Listen();
+        TcpSegment syn = TcpTestContext.Seg(Syn, 5000);
+        syn.Mss = 1460;
+        syn.WindowScale = 7;
+        t.Send(syn);
+        TcpSegment synAck = t.Expect(Syn | Ack, seq: 1000, ack: 5001);
+        int shift = synAck.WindowScale;
+        Assert.True(shift > 0);
+        t.Send(Ack, 5001, 1001);
+        uint seq = 5001;
+        long edge = 0;
+        var rng = new Random(9);
+        for (int i = 0; i < 200; i++)
+        {
+            int n = rng.Next(1, 1460);
+            t.Send(Ack, seq, 1001, payload: new byte[n]);
+            seq += (uint)n;
+            t.Advance(40);
+            while (t.Host.Sent.Count > 0)
+            {
+                TcpSegment ack = t.Next(out _);
+                long right = (long)ack.Ack.Value + ((long)ack.Window << shift);
+                Assert.True(right >= edge, $"right edge moved left: {right} < {edge}");
+                edge = right;
+            }
+        }
+    }
+}

@@ -225,8 +225,10 @@ public sealed partial class TcpEndpoint
             n += _reassembly.GetSackBlocks(blocks[n..max]);
             h.SackCount = n;
         }
+        // Round up, never down: truncating a scaled window would move the right edge left (Linux
+        // tcp_select_window aligns up for the same reason), and the peer may already use those bytes.
         uint window = ReceiveWindow();
-        h.Window = (ushort)Math.Min(window >> _rcvWndShift, ushort.MaxValue);
+        h.Window = (ushort)Math.Min((window + (1u << _rcvWndShift) - 1) >> _rcvWndShift, ushort.MaxValue);
         _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
         Emit(ref h, bufferOffset, length);
     }
