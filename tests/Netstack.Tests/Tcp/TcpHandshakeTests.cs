@@ -204,9 +204,10 @@ public class TcpHandshakeTests
     }
 
     [Fact]
-    public void BacklogFull_DropsSyn()
+    public void BacklogFull_DropsSyn_WhenCookiesAreOff()
     {
         using var t = new TcpTestContext();
+        t.Tcp.SynCookiesEnabled = false;
         t.Listen(backlog: 1);
         t.Send(Syn, 5000);
         t.Expect(Syn | Ack);

@@ -482,7 +482,7 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void EnterEstablished()
+    private void EnterEstablished(bool countedHalfOpen = true)
     {
         SetState(TcpState.Established);
         _retransmits = 0;
@@ -498,7 +498,7 @@ public sealed partial class TcpEndpoint
         {
             TcpListenSocket listener = _listener;
             _listener = null;
-            if (listener.OnChildEstablished(this))
+            if (listener.OnChildEstablished(this, countedHalfOpen))
             {
                 _listenerForSignal = listener;
                 _signals |= Signals.Accept;
