@@ -150,7 +150,7 @@ public sealed partial class TcpEndpoint
             case TcpState.SynReceived:
                 if (++_retransmits > _options.SynRetries)
                 {
-                    Terminate(SocketError.TimedOut, TcpState.Closed);
+                    Terminate(_softError != SocketError.Success ? _softError : SocketError.TimedOut, TcpState.Closed);
                     return;
                 }
                 BackOff();
