@@ -12,6 +12,7 @@ public sealed partial class TcpEndpoint
         Persist,
         Keepalive,
         TimeWait,
+        LossProbe,
         Count,
     }
 
@@ -123,6 +124,11 @@ public sealed partial class TcpEndpoint
             {
                 _deadlines[(int)TimerKind.Keepalive] = Never;
                 KeepaliveTimerExpired(now);
+            }
+            if (_deadlines[(int)TimerKind.LossProbe] <= now)
+            {
+                _deadlines[(int)TimerKind.LossProbe] = Never;
+                LossProbeTimerExpired();
             }
             if (_deadlines[(int)TimerKind.TimeWait] <= now)
             {
