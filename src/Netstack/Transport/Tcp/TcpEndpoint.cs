@@ -164,7 +164,7 @@ public sealed partial class TcpEndpoint
             _recover = _iss;
             _advertisedMss = MssForRoute();
             _sendMss = 536;
-            _rcvWndShift = _options.WindowScaling ? ShiftFor(_options.ReceiveBufferSize) : 0;
+            _rcvWndShift = _options.WindowScaling ? _options.WindowShift : 0;
             SetState(TcpState.SynSent);
             TcpStatistics.Increment(ref Stats.ActiveOpens);
             SendSyn();
@@ -253,7 +253,7 @@ public sealed partial class TcpEndpoint
             _advertisedMss = MssForRoute();
             _windowScaling = peerShift is not null && _options.WindowScaling;
             _sndWndShift = _windowScaling ? peerShift!.Value : 0;
-            _rcvWndShift = _windowScaling ? ShiftFor(_options.ReceiveBufferSize) : 0;
+            _rcvWndShift = _windowScaling ? _options.WindowShift : 0;
             _timestamps = timestamps;
             _sack = sack && _options.Sack;
             _sendMss = Math.Max(64, Math.Min(mss, _advertisedMss) - (_timestamps ? 12 : 0));
@@ -287,7 +287,7 @@ public sealed partial class TcpEndpoint
         }
         else if (_state != TcpState.SynSent)
         {
-            _rcvWndShift = ShiftFor(_options.ReceiveBufferSize);
+            _rcvWndShift = _options.WindowShift;
         }
         _timestamps = _options.Timestamps && syn.HasTimestamp;
         _sack = _options.Sack && syn.SackPermitted;
@@ -296,16 +296,6 @@ public sealed partial class TcpEndpoint
             _sendMss -= 12;
         }
         _sendMss = Math.Max(_sendMss, 64);
-    }
-
-    internal static int ShiftFor(int bufferSize)
-    {
-        int shift = 0;
-        while (shift < 14 && (bufferSize >> shift) > ushort.MaxValue)
-        {
-            shift++;
-        }
-        return shift;
     }
 
     private int MssForRoute()
@@ -380,6 +370,11 @@ public sealed partial class TcpEndpoint
             read = _receive.Read(destination);
             if (read > 0)
             {
+                if (_autoTuner is not null && _rtt.HasSample)
+                {
+                    _autoTuner.OnCopied((uint)read);
+                    _autoTuner.Adjust(_host.Now, _rtt.SmoothedRtt);
+                }
                 MaybeSendWindowUpdate();
             }
             else if (destination.IsEmpty)
@@ -523,6 +518,7 @@ public sealed partial class TcpEndpoint
     }
 
     private bool _appClosed;
+    private ReceiveBufferAutoTuner? _autoTuner;
 
     /// <summary>
     /// Ends the connection: everything is freed, the four-tuple unregistered, waiters woken.
