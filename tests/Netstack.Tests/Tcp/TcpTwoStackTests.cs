@@ -162,7 +162,7 @@ public class TcpSimulationTests
             }
             p.Clock.Advance(TimeSpan.FromMilliseconds(1));
         }
-        Assert.True(up.AsSpan().SequenceEqual(gotUp.ToArray()), $"upstream differs: {gotUp.Length} of {up.Length}; {client.GetInfo()}");
+        Assert.True(up.AsSpan().SequenceEqual(gotUp.ToArray()), $"upstream differs: {gotUp.Length} of {up.Length}; {client.GetInfo()} SERVER {server.GetInfo()} A: paws {p.TcpA.Statistics.PAWSEstab} chal {p.TcpA.Statistics.TCPChallengeACK} B: paws {p.TcpB.Statistics.PAWSEstab} chal {p.TcpB.Statistics.TCPChallengeACK} ofo {p.TcpB.Statistics.TCPOFOQueue} ofodrop {p.TcpB.Statistics.TCPOFODrop} probes {p.TcpA.Statistics.TCPLossProbes} fast {p.TcpA.Statistics.TCPFastRetrans} to {p.TcpA.Statistics.TCPTimeouts} pending {p.Impaired!.Pending} drops {p.Impaired.Outbound.Lost} {p.Impaired.Inbound.Lost}");
         Assert.True(down.AsSpan().SequenceEqual(gotDown.ToArray()), $"downstream differs: {gotDown.Length} of {down.Length}; {server.GetInfo()}");
         if (loss > 0)
         {
