@@ -104,11 +104,31 @@ public class TcpSimulationTests
     [InlineData(1, 0.01)]
     [InlineData(2, 0.03)]
     [InlineData(3, 0.0)]
-    public void Bidirectional_OverDelayJitterLoss(int seed, double loss)
+    [InlineData(4, 0.05)]
+    [InlineData(5, 0.02)]
+    [InlineData(6, 0.0)]
+    [InlineData(7, 0.1)]
+    [InlineData(8, 0.01)]
+    [InlineData(9, 0.03)]
+    [InlineData(10, 0.0)]
+    [InlineData(11, 0.02)]
+    [InlineData(12, 0.05)]
+    public void Bidirectional_OverDelayJitterLoss(int seed, double loss) => Bidirectional(seed, loss, 0, 0);
+
+    [Theory]
+    [InlineData(21, 0.01, 0.02, 0.01)]
+    [InlineData(22, 0.02, 0.05, 0.02)]
+    [InlineData(23, 0.0, 0.1, 0.05)]
+    public void Bidirectional_WithDuplicationAndCorruption(int seed, double loss, double duplicate, double corrupt) =>
+        Bidirectional(seed, loss, duplicate, corrupt);
+
+    private static void Bidirectional(int seed, double loss, double duplicate, double corrupt)
     {
         var options = new ImpairmentOptions
         {
             Loss = loss,
+            Duplicate = duplicate,
+            Corrupt = corrupt,
             Delay = TimeSpan.FromMilliseconds(5),
             Jitter = TimeSpan.FromMilliseconds(2),
             Seed = seed,
