@@ -295,14 +295,18 @@ public sealed partial class TcpEndpoint
             _sackBlocksReceived += seg.SackCount;
         }
         UpdateScoreboard(seg);
+        bool duplicate = false;
         if (seg.Ack > _sndUna)
         {
+            _deadlines[(int)TimerKind.LossProbe] = Never; // re-armed from this ACK by Output
             NewDataAcked(seg);
         }
         else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna)
         {
+            duplicate = true;
             DuplicateAck(seg);
         }
+        CheckLossProbe(seg, duplicate);
         if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
         {
             bool opened = _sndWnd == 0 && newWindow > 0;

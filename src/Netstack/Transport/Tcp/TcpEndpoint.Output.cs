@@ -34,6 +34,7 @@ public sealed partial class TcpEndpoint
         {
             SendAck();
         }
+        ArmLossProbe();
     }
 
     /// <summary>Sends new (or, after a timeout, go-back-N) data; returns the segments sent.</summary>

@@ -1,5 +1,5 @@
-using Netstack.Stack;
 using System.Net.Sockets;
+using Netstack.Stack;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
@@ -648,4 +648,49 @@ public sealed partial class TcpEndpoint
         }
         Deliver(signals);
     }
+
+    /// <summary>
+    /// ICMP feedback (Linux tcp_v4_err): only for a quoted sequence number we have outstanding (RFC
+    /// 5927 §4.1). Packet-too-big lowers the MSS and resends; port/protocol unreachable refuses a
+    /// connection still in SYN-SENT; the other errors are soft and only name a later timeout.
+    /// </summary>
+    internal void HandleError(in TransportErrorInfo error)
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            var quoted = new SeqNumber(error.QuotedSequence);
+            bool outstanding = _state == TcpState.SynSent ? quoted == _iss : quoted >= _sndUna && quoted < _sndMax;
+            if (outstanding)
+            {
+                switch (error.Kind)
+                {
+                    case TransportErrorKind.PacketTooBig when error.Mtu > 0:
+                        int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
+                        int mss = Math.Max(error.Mtu - ipHeader - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0), 64);
+                        if (mss < _sendMss)
+                        {
+                            _sendMss = mss;
+                            _route = _route with { Mtu = Math.Min(_route.Mtu, error.Mtu) };
+                            if (IsSynchronized && _sndUna != _sndMax)
+                            {
+                                _sndNxt = _sndUna; // resend what the path dropped, in smaller segments
+                                Output();
+                            }
+                        }
+                        break;
+                    case TransportErrorKind.PortUnreachable or TransportErrorKind.ProtocolUnreachable when _state == TcpState.SynSent:
+                        Terminate(SocketError.ConnectionRefused, TcpState.Closed);
+                        break;
+                    case TransportErrorKind.DestinationUnreachable or TransportErrorKind.TimeExceeded:
+                        _softError = error.Kind == TransportErrorKind.TimeExceeded ? SocketError.TimedOut : SocketError.HostUnreachable;
+                        break;
+                }
+            }
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
+    private SocketError _softError;
 }
