@@ -144,6 +144,7 @@ internal sealed class TcpPair : IDisposable
 
     public void Dispose()
     {
+        Impaired?.Dispose();
         _links.Dispose();
         A.Dispose();
         B.Dispose();

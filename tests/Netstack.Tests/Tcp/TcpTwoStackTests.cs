@@ -175,3 +175,30 @@ public class TcpSimulationTests
         listener.Dispose();
     }
 }
+
+public class TcpAutoTuningTests
+{
+    [Fact]
+    public void ReceiveBuffer_GrowsWithAFastReader_AndNotWhenLocked()
+    {
+        var delay = new ImpairmentOptions { Delay = TimeSpan.FromMilliseconds(10), Seed = 1 };
+        using var p = new TcpPair(impairedLink: delay);
+        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        byte[] data = new byte[8 << 20];
+        Assert.Equal(data.Length, p.Transfer(client, server, data).Length);
+        Assert.True(server.GetInfo().ReceiveWindow > 256 * 1024, server.GetInfo().ToString());
+        Assert.True(server.GetInfo().ReceiveWindowScale >= 7);
+        client.Abort();
+        p.Pump();
+        listener.Dispose();
+
+        using var q = new TcpPair(impairedLink: delay);
+        var locked = new TcpEndpointOptions { ReceiveBufferAutoTuning = false };
+        (client, server, listener) = q.Connect(serverOptions: locked);
+        Assert.Equal(data.Length, q.Transfer(client, server, data).Length);
+        Assert.True(server.GetInfo().ReceiveWindow <= 256 * 1024, server.GetInfo().ToString());
+        client.Abort();
+        q.Pump();
+        listener.Dispose();
+    }
+}

@@ -489,6 +489,11 @@ public sealed partial class TcpEndpoint
     private void EnterEstablished(bool countedHalfOpen = true)
     {
         SetState(TcpState.Established);
+        if (_options.ReceiveBufferAutoTuning)
+        {
+            _autoTuner = new ReceiveBufferAutoTuner((uint)_options.ReceiveBufferSize,
+                (uint)Math.Max(_options.ReceiveBufferSize, Math.Min(_options.MaxReceiveBufferSize, ushort.MaxValue << _rcvWndShift)), (uint)_advertisedMss);
+        }
         _retransmits = 0;
         _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
