@@ -215,7 +215,10 @@ public sealed partial class TcpEndpoint
             h.SackCount = n;
         }
         uint window = ReceiveWindow();
-        h.Window = (ushort)Math.Min(window >> _rcvWndShift, ushort.MaxValue);
+        // Round up, as Linux's tcp_select_window does: rounding a scaled window down would move the right
+        // edge left by up to 2^shift - 1 bytes, and the peer's data already sent there would become
+        // unacceptable, ACKs and all (RFC 7323 §2.4; RFC 9293 §3.8.6.2.2 forbids shrinking).
+        h.Window = (ushort)Math.Min((window + (1u << _rcvWndShift) - 1) >> _rcvWndShift, ushort.MaxValue);
         _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
         Emit(ref h, bufferOffset, length);
     }
