@@ -20,6 +20,7 @@ public static class NetstackCli
     {
         var root = new RootCommand("A userspace TCP/IP stack for .NET: serve and measure traffic through a TUN device.");
         root.Subcommands.Add(EchoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         foreach (Option option in root.Options)
         {
             if (option is VersionOption)

@@ -14,8 +14,8 @@ namespace Netstack.Network;
 /// <remarks>
 /// Input checks, in order, each with its <c>netstat -s</c> counter: version and lengths (InHdrErrors, and
 /// InTruncatedPkts when shorter than the total length), header checksum unless the link vouched for it
-/// (InCsumErrors), destination ours, broadcast or all-hosts (InAddrErrors), source not multicast/broadcast
-/// (InAddrErrors). Options are not interpreted (RFC 1122 §3.2.1.8 lets a host ignore those it does not
+/// (InCsumErrors), destination ours, broadcast or all-hosts (InAddrErrors), source not multicast, broadcast or loopback
+/// (InAddrErrors, the martians of RFC 1812 §5.3.7). Options are not interpreted (RFC 1122 §3.2.1.8 lets a host ignore those it does not
 /// implement) but kept, so they never confuse the lengths. The TTL is not checked on local delivery
 /// (RFC 1122 §3.2.1.7: a host must not discard a datagram for a low TTL).
 /// </remarks>
@@ -68,7 +68,7 @@ internal sealed class Ipv4Layer : IDisposable
         NetAddress destination = ip.Destination;
         int totalLength = ip.TotalLength;
         CastKind cast = Classify(nic, destination);
-        if (cast == CastKind.NotOurs || source.IsMulticast || source.IsBroadcast || nic.IsSubnetBroadcast(source))
+        if (cast == CastKind.NotOurs || source.IsMulticast || source.IsBroadcast || source.IsLoopback || nic.IsSubnetBroadcast(source))
         {
             Drop(packet, ref _stats.InAddrErrors);
             return;
@@ -85,7 +85,6 @@ internal sealed class Ipv4Layer : IDisposable
         if (ip.IsFragment)
         {
             Interlocked.Increment(ref _stats.ReasmReqds);
-            int headerLength = ip.HeaderLength;
             var key = new ReassemblyKey(source, destination, ip.Identification, ip.Protocol);
             PacketBuffer? whole = _reassembler.Add(key, ip.FragmentOffset, ip.MoreFragments, ip.Payload, ip.Header, nic.Id, out ReassembledInfo info);
             packet.Release();
@@ -100,7 +99,6 @@ internal sealed class Ipv4Layer : IDisposable
             BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.FlagsFragmentOffset..], 0);
             BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], 0);
             BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], Checksum.Compute(h[..info.HeaderLength]));
-            _ = headerLength;
         }
         Deliver(nic, packet, cast);
     }

@@ -14,7 +14,7 @@ namespace Netstack.Network;
 /// <remarks>
 /// A datagram is ours when its destination is one of our addresses, the all-nodes group ff02::1, or the
 /// solicited-node group of one of our addresses (RFC 4291 §2.8: a node joins these). Hop-by-Hop and
-/// Destination options are skipped, not interpreted. A Routing header with segments left is not ours to
+/// Destination options are checked by <see cref="Ipv6Options"/> (unknown ones handled as their type says). A Routing header with segments left is not ours to
 /// forward and is dropped (InHdrErrors). Unknown upper layers get a parameter problem, code 1, pointing at the
 /// next-header field (RFC 8200 §4, RFC 4443 §3.4).
 /// </remarks>
@@ -69,6 +69,10 @@ internal sealed class Ipv6Layer : IDisposable
             Drop(packet, ref _stats.InHdrErrors);
             return;
         }
+        if (!CheckOptions(packet, chain, multicast))
+        {
+            return;
+        }
         if (chain.IsFragment)
         {
             Interlocked.Increment(ref _stats.ReasmReqds);
@@ -92,8 +96,32 @@ internal sealed class Ipv6Layer : IDisposable
                 Drop(packet, ref _stats.InHdrErrors);
                 return;
             }
+            if (!CheckOptions(packet, chain, multicast))
+            {
+                return;
+            }
         }
         Deliver(nic, packet, chain, multicast);
+    }
+
+    /// <summary>Applies RFC 8200 §4.2 to the option headers; false when the packet was dropped (and released).</summary>
+    private bool CheckOptions(PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast)
+    {
+        if (chain.HeaderCount == 0)
+        {
+            return true;
+        }
+        Ipv6Options.Verdict verdict = Ipv6Options.Check(packet.Span, chain.UpperLayerOffset, multicast, out int pointer);
+        if (verdict == Ipv6Options.Verdict.Accept)
+        {
+            return true;
+        }
+        if (verdict == Ipv6Options.Verdict.DiscardWithError)
+        {
+            Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.UnrecognizedOption, (uint)pointer, multicast);
+        }
+        Drop(packet, ref _stats.InHdrErrors);
+        return false;
     }
 
     private void Deliver(NetInterface nic, PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast)

@@ -14,7 +14,8 @@ namespace Netstack.Sockets;
 /// </summary>
 /// <remarks>
 /// Received datagrams wait in a per-socket queue as the packet buffers themselves (no copy until the
-/// application reads), up to <see cref="ReceiveBufferSize"/> bytes; beyond that they are dropped and counted
+/// application reads), up to <see cref="ReceiveBufferSize"/> bytes of buffer (each datagram charged its whole
+/// pooled block, as Linux charges truesize); beyond that they are dropped and counted
 /// (<c>Udp.RcvbufErrors</c>). A datagram longer than the receive buffer is truncated, as <c>recvfrom</c> does.
 /// One receive may be outstanding at a time (a reusable <see cref="IValueTaskSource{T}"/>, no allocation per
 /// wait); its continuation never runs on the stack's dispatcher thread. A connected socket that receives an
@@ -60,7 +61,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
 
     private bool IsV6 => AddressFamily == AddressFamily.InterNetworkV6;
 
-    /// <summary>Bytes of received datagrams the socket queues before dropping (Linux <c>rmem_default</c> is 208 KiB).</summary>
+    /// <summary>Buffer bytes of received datagrams the socket queues before dropping, each charged its pooled block (Linux <c>rmem_default</c> is 208 KiB).</summary>
     public int ReceiveBufferSize { get; set; } = 256 * 1024;
 
     /// <summary>The bound local endpoint, or null before <see cref="Bind"/>, <see cref="Connect"/> or the first send.</summary>
@@ -295,7 +296,9 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
             }
             else
             {
-                if (_queuedBytes + packet.Length > ReceiveBufferSize)
+                // Charge the whole buffer, not the payload (Linux's truesize): a flood of tiny datagrams must not
+                // pin thousands of 2 KiB blocks under a limit meant for bytes.
+                if (_queuedBytes + packet.Capacity > ReceiveBufferSize)
                 {
                     return false;
                 }
@@ -311,7 +314,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
                 }
                 _queue[(_head + _count) % _queue.Length] = new QueuedDatagram(packet, source, sourcePort);
                 _count++;
-                _queuedBytes += packet.Length;
+                _queuedBytes += packet.Capacity;
             }
         }
         registration.Dispose();
@@ -370,7 +373,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
         _queue[_head] = default;
         _head = (_head + 1) % _queue.Length;
         _count--;
-        _queuedBytes -= d.Packet.Length;
+        _queuedBytes -= d.Packet.Capacity;
         int n = Math.Min(d.Packet.Length, buffer.Length);
         d.Packet.Span[..n].CopyTo(buffer);
         d.Packet.Release();

@@ -8,6 +8,7 @@ internal sealed class NetInterface(int id, ILinkEndpoint link)
 {
     private InterfaceAddress[] _addresses = [];
     private NetAddress[] _joinedGroups = [];
+    private readonly Lock _lock = new();
 
     public int Id { get; } = id;
 
@@ -20,7 +21,7 @@ internal sealed class NetInterface(int id, ILinkEndpoint link)
 
     public void AddAddress(InterfaceAddress address)
     {
-        lock (this)
+        lock (_lock)
         {
             _addresses = [.. _addresses, address];
             if (address.Address.IsV6)

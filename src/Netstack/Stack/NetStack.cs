@@ -155,7 +155,8 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
             && nic.TrySelectSource(entry.Gateway.IsUnspecified ? destination : entry.Gateway, out NetAddress source))
         {
             ILinkEndpoint link = nic.Link;
-            route = new RouteInfo(nic.Id, source, entry.Gateway.IsUnspecified ? destination : entry.Gateway, link.Mtu, link.GsoMaxSize, link.Capabilities);
+            // An IP packet's length field is 16 bits: a super-segment can be at most 65535 bytes whatever the link accepts.
+            route = new RouteInfo(nic.Id, source, entry.Gateway.IsUnspecified ? destination : entry.Gateway, link.Mtu, Math.Min(link.GsoMaxSize, 65535), link.Capabilities);
             return true;
         }
         route = default;
@@ -213,6 +214,16 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
     /// passes whole to a link with <see cref="LinkCapabilities.Gso"/>), and writes it to the route's interface.
     /// Takes the packet's reference in every case.
     /// </summary>
+    /// <remarks>
+    /// Offload offsets: for a packet with <see cref="OffloadInfo.NeedsChecksum"/> or a GSO type, the transport sets
+    /// <see cref="OffloadInfo.HeaderLength"/> to its own header length and <see cref="OffloadInfo.ChecksumStart"/> to 0
+    /// (relative to the transport header), <see cref="OffloadInfo.ChecksumOffset"/> to its checksum field (16 for TCP,
+    /// 6 for UDP), and the pseudo-header sum in that field; this method adds the IP header length to both, so the
+    /// link sees virtio_net_hdr offsets from the start of the IP packet. TCP is never fragmented (DF, RFC 1191):
+    /// above the MTU without GSO it is dropped, counted in FragFails, and <see cref="SocketError.MessageSize"/> returned.
+    /// Called on a dispatcher thread (from <see cref="ITransportHandler.HandlePacket"/>), the packet joins the batch
+    /// flushed when the inbound batch ends; from any other thread it is written at once.
+    /// </remarks>
     /// <returns><see cref="SocketError.Success"/>, or why the datagram was dropped: <see cref="SocketError.MessageSize"/>
     /// (too big for the MTU and may not be fragmented), <see cref="SocketError.NetworkUnreachable"/> (no such interface),
     /// <see cref="SocketError.NoBufferSpaceAvailable"/> (no room for headers).</returns>

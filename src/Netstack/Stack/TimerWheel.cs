@@ -84,9 +84,15 @@ public sealed class TimerWheel : IDisposable
             bool was = entry.Slot >= 0;
             Unlink(entry);
             entry.Generation++;
+            if (was && _count == 0 && !_firing && _armedTick != long.MaxValue)
+            {
+                // Nothing left: disarm so an idle stack takes no wake-up. Otherwise the armed ITimer is left
+                // alone; firing early with nothing due costs one wake-up and re-arms.
+                _armedTick = long.MaxValue;
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
             return was;
         }
-        // The armed ITimer is left alone: firing early with nothing due costs one wake-up and re-arms.
     }
 
     public void Dispose()

@@ -86,6 +86,49 @@ public class TimerWheelTests
     }
 
     [Fact]
+    public void Cancelling_the_last_entry_disarms_the_timer()
+    {
+        var clock = new CountingTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        var entry = new TimerEntry(_ => { });
+        wheel.Schedule(entry, TimeSpan.FromSeconds(1));
+        Assert.True(clock.Armed);
+        wheel.Cancel(entry);
+        Assert.False(clock.Armed);
+    }
+
+    /// <summary>A manual clock that also tells whether its single timer is armed.</summary>
+    private sealed class CountingTimeProvider : TimeProvider
+    {
+        private readonly ManualTimeProvider _inner = new();
+        private Probe? _probe;
+
+        public bool Armed => _probe?.Armed ?? false;
+
+        public override long GetTimestamp() => _inner.GetTimestamp();
+
+        public override long TimestampFrequency => _inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            _probe = new Probe(_inner.CreateTimer(callback, state, dueTime, period)) { Armed = dueTime != Timeout.InfiniteTimeSpan };
+
+        private sealed class Probe(ITimer inner) : ITimer
+        {
+            public bool Armed;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                Armed = dueTime != Timeout.InfiniteTimeSpan;
+                return inner.Change(dueTime, period);
+            }
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public void Schedule_and_cancel_do_not_allocate()
     {
         var clock = new ManualTimeProvider();

@@ -128,7 +128,7 @@ public class UdpTests
     {
         using var net = new TwoStacks();
         await using UdpSocket s = net.B.CreateUdpSocket(AddressFamily.InterNetwork);
-        s.ReceiveBufferSize = 3000;
+        s.ReceiveBufferSize = 3 * (2048 + Netstack.Buffers.PacketPool.DefaultHeadroom); // three 2 KiB blocks
         s.Bind(new IPEndPoint(IPAddress.Any, 6001));
         await using UdpSocket sender = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
         for (int i = 0; i < 5; i++)

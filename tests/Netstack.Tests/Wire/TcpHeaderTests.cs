@@ -10,14 +10,26 @@ public class TcpHeaderTests
     private static readonly NetAddress A6 = NetAddress.Parse("fd00:9::1");
     private static readonly NetAddress B6 = NetAddress.Parse("fd00:9::2");
 
-    /// <summary>
-    /// Not captured: an ACK from A carrying NOP NOP TS and NOP NOP SACK with three blocks, built by hand (the
-    /// kernel did not SACK on the loss-free veth), written to a pcap and checked with `tshark -r -V`: tshark
-    /// decodes "SACK 1001-2001 3001-4001 5001-6001" (relative to ack 3798326957) and both checksums as correct.
-    /// </summary>
-    private const string SackFrame =
-        "32b291120a8176db84da12d00800450000507b1a40004006a9790a0901010a0901028cce1f90e9787f94e265deadf010003f81aa" +
-        "00000101080a76e5a87ee448b5dc0101051ae265e295e265e67de265ea65e265ee4de265f235e265f61d";
+    // Real Linux SACKs: B's kernel (10.9.1.2:8080) answering a TCP flow that namespace A spoke by hand from
+    // 10.9.1.7 over a veth (Capture/sack-capture.sh), sending 100-byte segments out of order. Captured with tshark
+    // on A's veth, TX checksum offload off; tshark reports the IP and TCP checksums as good.
+    // Frame 12: ACK 287454021, TSval 4235620036 TSecr 1001, SLE=287454121 SRE=287454221.
+    internal const string SackOneBlock =
+        "e654ab4d89b18a1d347875d4080045000040d896400040064c070a0901020a0901071f909c400845162a11223345b0100040128600000101080a" +
+        "fc766ec4000003e90101050a112233a91122340d";
+
+    // Frame 16: the same ACK after two more out-of-order segments: three blocks, the newest first (RFC 2018 §4).
+    internal const string SackThreeBlocks =
+        "e654ab4d89b18a1d347875d4080045000050d898400040064bf50a0901020a0901071f909c400845162a11223345f0100040b9c000000101080a" +
+        "fc766ec4000003e90101051a112235391122359d11223471112234d5112233a91122340d";
+
+    // Frame 18: the hole filled: ACK 287454221, TSecr 1005, two blocks left.
+    internal const string SackTwoBlocks =
+        "e654ab4d89b18a1d347875d4080045000048d899400040064bfc0a0901020a0901071f909c400845162a1122340dd010004062ff00000101080a" +
+        "fc766ec4000003ed01010512112235391122359d11223471112234d5";
+
+    private static readonly NetAddress SackReceiver = NetAddress.Parse("10.9.1.2");
+    private static readonly NetAddress SackSender = NetAddress.Parse("10.9.1.7");
 
     private static byte[] Segment(string frame, int ipHeaderLength) => WireTestHelpers.AfterEthernet(frame)[ipHeaderLength..];
 
@@ -138,36 +150,45 @@ public class TcpHeaderTests
         Assert.Equal("hello tcp6\n", Encoding.ASCII.GetString(d.Payload));
     }
 
-    [Fact]
-    public void SackBlocksRoundTripInLinuxLayout()
+    [Theory]
+    [InlineData(SackOneBlock, 287454021u, 1001u, 1)]
+    [InlineData(SackThreeBlocks, 287454021u, 1001u, 3)]
+    [InlineData(SackTwoBlocks, 287454221u, 1005u, 2)]
+    public void CapturedSacksRoundTripInLinuxLayout(string frame, uint ack, uint echoReply, int blockCount)
     {
-        byte[] segment = Segment(SackFrame, 20);
+        // Blocks of the three frames, newest first; frame 18 dropped the oldest one once the hole before it filled.
+        SackBlock[] all = [new(287454521, 287454621), new(287454321, 287454421), new(287454121, 287454221)];
+        SackBlock[] expectedBlocks = blockCount switch
+        {
+            1 => [all[2]],
+            2 => all[..2],
+            _ => all,
+        };
+        byte[] segment = Segment(frame, 20);
         Assert.True(TcpHeader.TryParse(segment, out TcpHeader tcp));
-        Assert.Equal(60, tcp.HeaderLength);
-        Assert.Equal(0x81aa, tcp.Checksum);
-        Assert.True(tcp.IsChecksumValid(A4, B4));
+        Assert.Equal(8080, tcp.SourcePort);
+        Assert.Equal(40000, tcp.DestinationPort);
+        Assert.Equal(138745386u, tcp.SequenceNumber);
+        Assert.Equal(ack, tcp.AcknowledgmentNumber);
+        Assert.Equal(TcpFlags.Ack, tcp.Flags);
+        Assert.Equal(64, tcp.WindowSize);
+        Assert.Equal(20 + 12 + 4 + (8 * blockCount), tcp.HeaderLength);
+        Assert.True(tcp.IsChecksumValid(SackReceiver, SackSender));
         Assert.True(tcp.TryGetOptions(out TcpOptionsInfo options));
-        Assert.Equal(3, options.SackBlocks.Count);
-        const uint ack = 3798326957;
-        Assert.Equal(new SackBlock(ack + 1000, ack + 2000), options.SackBlocks[0]);
-        Assert.Equal(new SackBlock(ack + 3000, ack + 4000), options.SackBlocks[1]);
-        Assert.Equal(new SackBlock(ack + 5000, ack + 6000), options.SackBlocks[2]);
-        Assert.Equal(new TcpTimestamp(1994762366, 3829970396), options.Timestamp);
-
-        var blocks = new SackBlockList([new(ack + 1000, ack + 2000), new(ack + 3000, ack + 4000), new(ack + 5000, ack + 6000)]);
-        var expected = new TcpOptionsInfo { Timestamp = new TcpTimestamp(1994762366, 3829970396), SackBlocks = blocks };
+        var expected = new TcpOptionsInfo { Timestamp = new TcpTimestamp(4235620036, echoReply), SackBlocks = new SackBlockList(expectedBlocks) };
         Assert.Equal(expected, options);
+
         byte[] written = new byte[segment.Length];
-        Assert.Equal(60, TcpHeader.Write(written, 36046, 8080, 3916988308, ack, TcpFlags.Ack, 63, expected));
+        Assert.Equal(tcp.HeaderLength, TcpHeader.Write(written, 8080, 40000, 138745386, ack, TcpFlags.Ack, 64, expected));
         Assert.True(TcpHeader.TryParse(written, out TcpHeader w));
-        w.SetChecksum(A4, B4);
+        w.SetChecksum(SackReceiver, SackSender);
         Assert.Equal(segment, written);
     }
 
     [Fact]
     public void EveryTruncationOfTheHeaderIsRejected()
     {
-        byte[] segment = Segment(SackFrame, 20);
+        byte[] segment = Segment(SackThreeBlocks, 20);
         WireTestHelpers.AssertPrefixes(segment, 60, b => TcpHeader.TryParse(b, out _));
         byte[] data = Segment(CapturedFrames.TcpV4Data, 20);
         WireTestHelpers.AssertPrefixes(data, 32, b => TcpHeader.TryParse(b, out _));

@@ -15,7 +15,7 @@ public class WireFuzzTests
         CapturedFrames.NeighborAdvertisement, CapturedFrames.UdpV4, CapturedFrames.UdpV6, CapturedFrames.TcpV4Syn,
         CapturedFrames.TcpV4Data, CapturedFrames.TcpV6Syn, CapturedFrames.IcmpV4PortUnreachable,
         CapturedFrames.IcmpV6PortUnreachable, CapturedFrames.Ipv6LastFragment, CapturedFrames.MldReportHopByHop,
-        CapturedFrames.IcmpV6TimeExceeded,
+        CapturedFrames.IcmpV6TimeExceeded, TcpHeaderTests.SackThreeBlocks,
     ];
 
     private static readonly NetAddress V4 = NetAddress.Parse("10.9.1.1");

@@ -1,0 +1,22 @@
+using Netstack.Buffers;
+using Netstack.Stack;
+
+namespace Netstack.Tests.Stack;
+
+/// <summary>A transport handler for tests: records what the network layer hands it and releases the packets.</summary>
+internal sealed class RecordingTransport(byte protocol) : ITransportHandler
+{
+    public byte Protocol => protocol;
+
+    public List<(TransportPacketInfo Info, byte[] Bytes, OffloadInfo Offload)> Packets { get; } = [];
+
+    public List<TransportErrorInfo> Errors { get; } = [];
+
+    public void HandlePacket(in TransportPacketInfo info, PacketBuffer packet)
+    {
+        Packets.Add((info, packet.Span.ToArray(), packet.Offload));
+        packet.Release();
+    }
+
+    public void HandleError(in TransportErrorInfo error) => Errors.Add(error);
+}
