@@ -181,7 +181,12 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void SendAck() => SendSegment(TcpFlags.Ack, _sndNxt, 0, 0);
+    /// <summary>
+    /// A pure ACK carries SND.MAX, not SND.NXT: after a timeout rewinds SND.NXT (go-back-N), an ACK
+    /// numbered below what the peer already received would fail its acceptability test and be
+    /// dropped unread; both ends doing so deadlocks the connection (found by the simulation).
+    /// </summary>
+    private void SendAck() => SendSegment(TcpFlags.Ack, _sndMax, 0, 0);
 
     /// <summary>RFC 5961 §7 rate-limits challenge ACKs (Linux: tcp_challenge_ack_limit per second).</summary>
     private void SendChallengeAck()
