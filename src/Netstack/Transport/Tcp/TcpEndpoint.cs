@@ -134,7 +134,11 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             error = SocketError.Success;
-            if (_error != SocketError.Success)
+            if (_appClosed)
+            {
+                error = SocketError.OperationAborted;
+            }
+            else if (_error != SocketError.Success)
             {
                 error = _error;
             }
@@ -183,8 +187,12 @@ public sealed partial class TcpEndpoint
         {
             error = SocketError.Success;
             endOfStream = false;
-            read = _receive.Read(destination);
-            if (read > 0)
+            read = _appClosed ? 0 : _receive.Read(destination);
+            if (_appClosed)
+            {
+                error = SocketError.OperationAborted;
+            }
+            else if (read > 0)
             {
                 if (_autoTuner is not null && _rtt.HasSample)
                 {
@@ -283,6 +291,7 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             _appClosed = true;
+            _signals |= Signals.Read | Signals.Write; // pending reads and writes end with OperationAborted
             if (_state is TcpState.Closed or TcpState.TimeWait)
             {
                 _receive.Clear();
