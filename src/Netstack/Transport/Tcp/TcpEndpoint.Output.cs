@@ -172,7 +172,11 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void SendAck() => SendSegment(TcpFlags.Ack, _sndNxt, 0, 0);
+    // SND.MAX, not SND.NXT: after a timeout rewinds SND.NXT (go-back-N) a pure ACK with the old
+    // sequence number is unacceptable to a peer that already has that data (RFC 9293 §3.10.7.4), so its
+    // acknowledgment would be ignored and two rewound ends would ACK each other forever (Linux
+    // tcp_acceptable_seq: snd_nxt never moves back there).
+    private void SendAck() => SendSegment(TcpFlags.Ack, _sndMax, 0, 0);
 
     /// <summary>RFC 5961 §7 rate-limits challenge ACKs (Linux: tcp_challenge_ack_limit per second).</summary>
     private void SendChallengeAck()
