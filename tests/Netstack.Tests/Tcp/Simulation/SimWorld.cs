@@ -34,6 +34,9 @@ internal sealed class SimWorld : IDisposable
     private readonly NetStack _a;
     private readonly NetStack _b;
     private readonly List<Conn> _conns = [];
+    private readonly Dictionary<ushort, TcpEndpoint> _acceptedByPort = [];
+    private const ushort SharedPort = 7000;
+    private TcpListenSocket? _sharedListener;
     private bool _disposed;
 
     public SimWorld(SimScenario scenario)
@@ -51,6 +54,23 @@ internal sealed class SimWorld : IDisposable
         _b = new NetStack(new NetStackOptions { TimeProvider = _clock, Pool = _pool, RandomSeed = scenario.Seed * 4 + 3 });
         _a.AddInterface(_linkA, "10.9.0.1/24", "fd00:9::1/64");
         _b.AddInterface(_linkB, "10.9.0.2/24", "fd00:9::2/64");
+        if (scenario.IsnBelowWrap is uint below)
+        {
+            TcpA.InitialSequenceNumberOverride = _ => new SeqNumber(0u - below);
+            TcpB.InitialSequenceNumberOverride = _ => new SeqNumber(0u - below - 7777);
+        }
+        if (scenario.SharedListener)
+        {
+            _sharedListener = TcpB.Listen(NetAddress.Parse("::"), SharedPort, 1, scenario.Connections[0].Server.Options);
+            foreach (ConnectionSpec spec in scenario.Connections)
+            {
+                // A client whose cookie ACK was dropped believes it is connected; if it has nothing to
+                // send, only a keepalive probe (answered with RST) tells it otherwise.
+                spec.Client.Options.KeepAlive = true;
+                spec.Client.Options.KeepAliveTime = TimeSpan.FromSeconds(5);
+                spec.Client.Options.KeepAliveInterval = TimeSpan.FromSeconds(1);
+            }
+        }
         var rng = new Random(scenario.Seed ^ 0x5EED);
         foreach (ConnectionSpec spec in scenario.Connections)
         {
@@ -100,6 +120,11 @@ internal sealed class SimWorld : IDisposable
             {
                 break;
             }
+            if (_sharedListener is not null && _conns.TrueForAll(c => c.Server.Endpoint is not null))
+            {
+                _sharedListener.Close();
+                _sharedListener = null;
+            }
             if (_clock.Elapsed >= VirtualTimeLimit)
             {
                 throw new SimulationException($"not finished after {VirtualTimeLimit.TotalMinutes} virtual minutes");
@@ -148,8 +173,8 @@ internal sealed class SimWorld : IDisposable
             {
                 return false;
             }
-            ushort port = (ushort)(8000 + c.Spec.Index);
-            c.Listener = TcpB.Listen(c.Spec.V6 ? B6 : B4, port, 16, c.Spec.Server.Options);
+            ushort port = _sharedListener is null ? (ushort)(8000 + c.Spec.Index) : SharedPort;
+            c.Listener = _sharedListener ?? TcpB.Listen(c.Spec.V6 ? B6 : B4, port, 16, c.Spec.Server.Options);
             c.Client.Endpoint = TcpA.Connect(c.Spec.V6 ? B6 : B4, port, out SocketError error, c.Spec.Client.Options);
             if (error != SocketError.Success)
             {
@@ -173,15 +198,27 @@ internal sealed class SimWorld : IDisposable
         }
         if (c.Server.Endpoint is null && c.Listener is not null)
         {
-            TcpEndpoint? child = c.Listener.TryAccept(false, out SocketError error);
-            if (error != SocketError.Success)
+            while (c.Listener.TryAccept(false, out SocketError error) is { } child)
             {
-                throw new SimulationException($"conn {c.Spec.Index}: accept failed: {error}");
+                _acceptedByPort.Add(child.Id.RemotePort, child);
             }
-            if (child is not null)
+            if (_acceptedByPort.Remove(c.Client.Endpoint.Id.LocalPort, out TcpEndpoint? mine))
             {
-                c.Server.Endpoint = child;
-                c.Listener.Close();
+                c.Server.Endpoint = mine;
+                TcpEndpointOptions wanted = c.Spec.Server.Options;
+                if (wanted.KeepAlive && !mine.Options.KeepAlive)
+                {
+                    // A shared listener's children start from connection 0's options: set this one's keepalive.
+                    mine.Options.KeepAlive = true;
+                    mine.Options.KeepAliveTime = wanted.KeepAliveTime;
+                    mine.Options.KeepAliveInterval = wanted.KeepAliveInterval;
+                    mine.Options.KeepAliveProbes = wanted.KeepAliveProbes;
+                    mine.OptionsChanged();
+                }
+                if (c.Listener != _sharedListener)
+                {
+                    c.Listener.Close();
+                }
                 c.Listener = null;
                 progress = true;
             }
@@ -191,8 +228,20 @@ internal sealed class SimWorld : IDisposable
         return progress;
     }
 
-    private static bool IsFinished(Conn c) =>
-        Finished(c.Client) && Finished(c.Server);
+    private bool IsFinished(Conn c) =>
+        Finished(c.Client) && (Finished(c.Server) || ResetInCookieHandshake(c));
+
+    /// <summary>
+    /// With a backlog of 1 a SYN-cookie handshake can fail legitimately: when the cookie ACK is dropped
+    /// (accept queue full) or lost, a later segment fails validation and is answered with RST (Linux
+    /// cookie_v4_check does the same), so the client is reset before the server ever had the connection.
+    /// </summary>
+    /// The server may also have built the connection from another (valid) segment and then be reset by
+    /// the client's stack, which no longer knows it.
+    private bool ResetInCookieHandshake(Conn c) =>
+        _scenario.SharedListener && TcpB.Statistics.SyncookiesFailed > 0 && !c.Client.Aborted && !c.Server.Aborted
+        && c.Client.Endpoint is { State: TcpState.Closed, Error: SocketError.ConnectionReset }
+        && c.Server.Endpoint is null or { State: TcpState.Closed, Error: SocketError.ConnectionReset };
 
     private static bool Finished(SimSide s) => s.Endpoint is { State: TcpState.Closed } && (s.AppDone || s.Endpoint.Error != SocketError.Success);
 
@@ -202,6 +251,10 @@ internal sealed class SimWorld : IDisposable
         {
             SimSide client = c.Client;
             SimSide server = c.Server;
+            if (ResetInCookieHandshake(c))
+            {
+                continue;
+            }
             switch (c.Spec.Pattern)
             {
                 case ClosePattern.ClientAborts:
@@ -274,6 +327,8 @@ internal sealed class SimWorld : IDisposable
         foreach ((string n, NetStack st) in (ReadOnlySpan<(string, NetStack)>)[("A", _a), ("B", _b)])
         {
             var ip = st.Statistics.Ip;
+            TcpStatistics t = TcpProtocol.For(st).Statistics;
+            s.Append($"  stack {n}: tcp cookies sent {t.SyncookiesSent} recv {t.SyncookiesRecv} failed {t.SyncookiesFailed}, listen overflows {t.ListenOverflows}, out rsts {t.OutRsts}, retrans {t.RetransSegs}\n");
             s.Append($"  stack {n}: ip out {ip.OutRequests} discards {ip.OutDiscards} noroutes {ip.OutNoRoutes} in {ip.InReceives} hdrerr {ip.InHdrErrors} csum {ip.InCsumErrors} indiscards {ip.InDiscards}\n");
         }
         foreach (Conn c in _conns)
@@ -291,6 +346,11 @@ internal sealed class SimWorld : IDisposable
             return;
         }
         _disposed = true;
+        _sharedListener?.Close();
+        foreach (TcpEndpoint orphan in _acceptedByPort.Values)
+        {
+            orphan.Abort();
+        }
         foreach (Conn c in _conns)
         {
             c.Listener?.Close();
