@@ -61,15 +61,19 @@ internal sealed class SimWorld : IDisposable
         }
         if (scenario.SharedListener)
         {
-            _sharedListener = TcpB.Listen(NetAddress.Parse("::"), SharedPort, 1, scenario.Connections[0].Server.Options);
             foreach (ConnectionSpec spec in scenario.Connections)
             {
-                // A client whose cookie ACK was dropped believes it is connected; if it has nothing to
-                // send, only a keepalive probe (answered with RST) tells it otherwise.
-                spec.Client.Options.KeepAlive = true;
-                spec.Client.Options.KeepAliveTime = TimeSpan.FromSeconds(5);
-                spec.Client.Options.KeepAliveInterval = TimeSpan.FromSeconds(1);
+                // A client whose cookie ACK was dropped believes it is connected, and a server child
+                // built from one valid segment may face a client already reset: if they have nothing
+                // to send, only a keepalive probe (answered with RST) tells them.
+                foreach (SideSpec side in (ReadOnlySpan<SideSpec>)[spec.Client, spec.Server])
+                {
+                    side.Options.KeepAlive = true;
+                    side.Options.KeepAliveTime = TimeSpan.FromSeconds(5);
+                    side.Options.KeepAliveInterval = TimeSpan.FromSeconds(1);
+                }
             }
+            _sharedListener = TcpB.Listen(NetAddress.Parse("::"), SharedPort, 1, scenario.Connections[0].Server.Options);
         }
         var rng = new Random(scenario.Seed ^ 0x5EED);
         foreach (ConnectionSpec spec in scenario.Connections)
@@ -97,6 +101,7 @@ internal sealed class SimWorld : IDisposable
             {
                 bool progress = false;
                 TimeSpan now = _clock.Elapsed;
+                progress |= DrainSharedListener();
                 foreach (Conn c in _conns)
                 {
                     progress |= Step(c, now);
@@ -141,6 +146,26 @@ internal sealed class SimWorld : IDisposable
             _clock.Advance(delay);
         }
         CheckEndStates();
+    }
+
+    /// <summary>
+    /// The server application accepts from the shared listener all the time. A second child for a
+    /// four-tuple it already served is a connection resurrected by a duplicate of the cookie ACK (the
+    /// first child was aborted or closed): the application rejects it with Abort.
+    /// </summary>
+    private bool DrainSharedListener()
+    {
+        bool progress = false;
+        while (_sharedListener?.TryAccept(false, out _) is { } child)
+        {
+            progress = true;
+            bool served = _conns.Exists(c => c.Server.Endpoint is not null && c.Client.Endpoint?.Id.LocalPort == child.Id.RemotePort);
+            if (served || !_acceptedByPort.TryAdd(child.Id.RemotePort, child))
+            {
+                child.Abort();
+            }
+        }
+        return progress;
     }
 
     private TimeSpan? WakeUp(Conn c)
@@ -198,9 +223,12 @@ internal sealed class SimWorld : IDisposable
         }
         if (c.Server.Endpoint is null && c.Listener is not null)
         {
-            while (c.Listener.TryAccept(false, out SocketError error) is { } child)
+            if (c.Listener != _sharedListener)
             {
-                _acceptedByPort.Add(child.Id.RemotePort, child);
+                while (c.Listener.TryAccept(false, out _) is { } child)
+                {
+                    _acceptedByPort.Add(child.Id.RemotePort, child);
+                }
             }
             if (_acceptedByPort.Remove(c.Client.Endpoint.Id.LocalPort, out TcpEndpoint? mine))
             {
