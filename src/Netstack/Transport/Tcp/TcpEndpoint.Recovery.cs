@@ -18,6 +18,7 @@ public sealed partial class TcpEndpoint
     private SeqNumber _highRxt;
     private bool _sackRecovery;
     private readonly RackTlp _rack = new();
+    private static readonly TimeSpan MinProbeTimeout = TimeSpan.FromMilliseconds(10);
 
     private static ICongestionControl CreateCongestionControl(string name) =>
         string.Equals(name, "newreno", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "reno", StringComparison.OrdinalIgnoreCase)
@@ -113,7 +114,7 @@ public sealed partial class TcpEndpoint
             // RFC 6675 §5 steps 4.1-4.4: retransmit the first segment, then let the pipe decide.
             _sackRecovery = true;
             TcpStatistics.Increment(ref Stats.TCPSackRecovery);
-            int length = (int)Math.Min(Math.Min(_sendMss, _send.Length), _sndMax - _sndUna);
+            int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), _sndMax - _sndUna);
             if (length > 0)
             {
                 RetransmitRange(_sndUna, length);
@@ -162,7 +163,7 @@ public sealed partial class TcpEndpoint
     private void RetransmitRange(SeqNumber seq, int length)
     {
         long offset = seq - _sndUna;
-        length = (int)Math.Min(length, _send.Length - offset);
+        length = (int)Math.Min(Math.Min(length, CurrentMss), _send.Length - offset);
         if (length <= 0)
         {
             return;
@@ -220,7 +221,7 @@ public sealed partial class TcpEndpoint
     private void RetransmitFirstUnacknowledged()
     {
         long outstanding = _sndMax - _sndUna;
-        int length = (int)Math.Min(Math.Min(_sendMss, _send.Length), outstanding);
+        int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), outstanding);
         bool fin = _finQueued && !_finAcked && length == _send.Length && outstanding > _send.Length;
         if (length <= 0 && !fin)
         {
@@ -246,7 +247,9 @@ public sealed partial class TcpEndpoint
         }
         bool single = _sndMax - _sndUna <= _sendMss;
         TimeSpan pto = _rack.ProbeTimeout(_rtt.SmoothedRtt, single, CurrentRto());
-        SetDeadline(TimerKind.LossProbe, pto);
+        // A floor (Linux TCP_TIMEOUT_MIN-like): at sub-millisecond RTTs, scheduling noise alone would
+        // fire spurious probes.
+        SetDeadline(TimerKind.LossProbe, pto < MinProbeTimeout ? MinProbeTimeout : pto);
     }
 
     /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
@@ -264,7 +267,7 @@ public sealed partial class TcpEndpoint
         else
         {
             long outstandingData = Math.Min(_sndMax - _sndUna, _send.Length);
-            int length = (int)Math.Min(_sendMss, outstandingData);
+            int length = (int)Math.Min(CurrentMss, outstandingData);
             if (length <= 0)
             {
                 return;
