@@ -127,6 +127,12 @@ internal sealed class SimScenario
     /// <summary>All connections go to one listener with a backlog of 1 (SYN cookies when SYNs overlap), using connection 0's server options.</summary>
     public bool SharedListener { get; init; }
 
+    /// <summary>
+    /// Connections run one after another on the same four-tuple (the client reuses its port once its
+    /// previous connection is closed), so a SYN may meet the server's TIME-WAIT (RFC 9293 §3.10.7.4, RFC 6191).
+    /// </summary>
+    public bool SequentialReuse { get; init; }
+
     public static SimScenario Generate(int seed)
     {
         var rng = new Random(seed);
@@ -148,6 +154,7 @@ internal sealed class SimScenario
         }
         uint? isn = more.NextDouble() < 0.2 ? (uint)more.Next(1, 300_000) : null;
         bool shared = count > 1 && more.NextDouble() < 0.4;
+        bool sequential = count > 1 && !shared && more.NextDouble() < 0.5;
         return new SimScenario
         {
             Seed = seed,
@@ -158,6 +165,7 @@ internal sealed class SimScenario
             Connections = connections,
             IsnBelowWrap = isn,
             SharedListener = shared,
+            SequentialReuse = sequential,
         };
     }
 
@@ -312,6 +320,10 @@ internal sealed class SimScenario
         if (SharedListener)
         {
             s.Append(", one listener with backlog 1");
+        }
+        if (SequentialReuse)
+        {
+            s.Append(", connections one after another on the same ports");
         }
         s.Append('\n');
         s.Append($"  A->B {Describe(AToB)}\n  B->A {Describe(BToA)}\n");

@@ -172,7 +172,7 @@ internal sealed class SimWorld : IDisposable
     {
         TimeSpan now = _clock.Elapsed;
         TimeSpan? wake = null;
-        if (c.Client.Endpoint is null)
+        if (c.Client.Endpoint is null && !(_scenario.SequentialReuse && c.Spec.Index > 0))
         {
             wake = TimeSpan.FromMilliseconds(c.Spec.StartMs) - now;
         }
@@ -194,13 +194,23 @@ internal sealed class SimWorld : IDisposable
         bool progress = false;
         if (c.Client.Endpoint is null)
         {
-            if (now < TimeSpan.FromMilliseconds(c.Spec.StartMs))
+            ushort localPort = 0;
+            if (_scenario.SequentialReuse && c.Spec.Index > 0)
+            {
+                Conn previous = _conns[c.Spec.Index - 1];
+                if (previous.Client.Endpoint is not { State: TcpState.Closed } || previous.Listener is not null)
+                {
+                    return false;
+                }
+                localPort = previous.Client.Endpoint.Id.LocalPort;
+            }
+            else if (now < TimeSpan.FromMilliseconds(c.Spec.StartMs))
             {
                 return false;
             }
-            ushort port = _sharedListener is null ? (ushort)(8000 + c.Spec.Index) : SharedPort;
+            ushort port = _sharedListener is not null ? SharedPort : _scenario.SequentialReuse ? (ushort)8000 : (ushort)(8000 + c.Spec.Index);
             c.Listener = _sharedListener ?? TcpB.Listen(c.Spec.V6 ? B6 : B4, port, 16, c.Spec.Server.Options);
-            c.Client.Endpoint = TcpA.Connect(c.Spec.V6 ? B6 : B4, port, out SocketError error, c.Spec.Client.Options);
+            c.Client.Endpoint = TcpA.Connect(c.Spec.V6 ? B6 : B4, port, out SocketError error, c.Spec.Client.Options, localPort: localPort);
             if (error != SocketError.Success)
             {
                 throw new SimulationException($"conn {c.Spec.Index}: connect failed at once: {error}");
