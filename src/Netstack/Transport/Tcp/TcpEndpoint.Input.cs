@@ -294,6 +294,7 @@ public sealed partial class TcpEndpoint
         {
             _sackBlocksReceived += seg.SackCount;
         }
+        UpdateScoreboard(seg);
         if (seg.Ack > _sndUna)
         {
             NewDataAcked(seg);
@@ -481,7 +482,7 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void EnterEstablished()
+    private void EnterEstablished(bool countedHalfOpen = true)
     {
         SetState(TcpState.Established);
         _retransmits = 0;
@@ -497,7 +498,7 @@ public sealed partial class TcpEndpoint
         {
             TcpListenSocket listener = _listener;
             _listener = null;
-            if (listener.OnChildEstablished(this))
+            if (listener.OnChildEstablished(this, countedHalfOpen))
             {
                 _listenerForSignal = listener;
                 _signals |= Signals.Accept;

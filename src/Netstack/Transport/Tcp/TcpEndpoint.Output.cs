@@ -21,7 +21,14 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck && _sndUna != _iss)
         {
-            SendData();
+            if (_sackRecovery)
+            {
+                SackRecoverySend();
+            }
+            else
+            {
+                SendData();
+            }
         }
         if (_ackNow)
         {
@@ -29,20 +36,22 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void SendData()
+    /// <summary>Sends new (or, after a timeout, go-back-N) data; returns the segments sent.</summary>
+    private int SendData(int maxSegments = int.MaxValue, bool ignoreCongestionWindow = false)
     {
         long buffered = _send.Length;
-        while (true)
+        int segments = 0;
+        while (segments < maxSegments)
         {
             long offset = _sndNxt - _sndUna;
             long unsent = buffered - offset;
             bool finPending = _finQueued && !_finAcked && unsent >= 0 && _sndNxt - _sndUna <= buffered;
             if (unsent <= 0 && !(finPending && unsent == 0))
             {
-                return;
+                return segments;
             }
             long inFlight = _sndNxt - _sndUna;
-            long window = Math.Min(_sndWnd, CongestionWindow);
+            long window = ignoreCongestionWindow ? _sndWnd : Math.Min(_sndWnd, CongestionWindow);
             long usable = window - inFlight;
             int maxSegment = MaxSegmentPayload();
             int length = (int)Math.Min(Math.Min(unsent, maxSegment), Math.Max(usable, 0));
@@ -53,10 +62,10 @@ public sealed partial class TcpEndpoint
                     _persistBackoff = 0;
                     SetDeadline(TimerKind.Persist, CurrentRto());
                 }
-                return;
+                return segments;
             }
             bool carriesAllData = length == unsent;
-            if (length < _sendMss && unsent > 0)
+            if (length < _sendMss && unsent > 0 && _sndNxt >= _sndMax)
             {
                 // Nagle (with Minshall's refinement, as Linux) and sender SWS avoidance: a short
                 // segment goes only when it empties the buffer and no other short segment is
@@ -65,7 +74,7 @@ public sealed partial class TcpEndpoint
                 bool push = carriesAllData && (_options.NoDelay || _sndSmallEnd <= _sndUna || _finQueued);
                 if (!push && length < _maxSndWnd / 2)
                 {
-                    return;
+                    return segments;
                 }
             }
             bool fin = finPending && carriesAllData;
@@ -109,11 +118,13 @@ public sealed partial class TcpEndpoint
             {
                 SetDeadline(TimerKind.Retransmit, CurrentRto());
             }
+            segments++;
             if (fin)
             {
-                return;
+                return segments;
             }
         }
+        return segments;
     }
 
     private int MaxSegmentPayload()
@@ -214,8 +225,10 @@ public sealed partial class TcpEndpoint
             n += _reassembly.GetSackBlocks(blocks[n..max]);
             h.SackCount = n;
         }
+        // Round up, never down: truncating a scaled window would move the right edge left (Linux
+        // tcp_select_window aligns up for the same reason), and the peer may already use those bytes.
         uint window = ReceiveWindow();
-        h.Window = (ushort)Math.Min(window >> _rcvWndShift, ushort.MaxValue);
+        h.Window = (ushort)Math.Min((window + (1u << _rcvWndShift) - 1) >> _rcvWndShift, ushort.MaxValue);
         _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
         Emit(ref h, bufferOffset, length);
     }

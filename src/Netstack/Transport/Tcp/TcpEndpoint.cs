@@ -230,6 +230,51 @@ public sealed partial class TcpEndpoint
         }
     }
 
+    /// <summary>
+    /// A connection rebuilt from a valid SYN-cookie ACK: ISS = SEG.ACK - 1, IRS = SEG.SEQ - 1, the MSS
+    /// from the cookie and the other options from the echoed timestamp (or none).
+    /// </summary>
+    internal void AcceptCookie(TcpListenSocket listener, in TcpSegment ack, in RouteInfo route, ushort mss, int? peerShift, bool sack, bool timestamps)
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            _listener = listener;
+            _route = route;
+            _iss = ack.Ack - 1;
+            _sndUna = ack.Ack;
+            _sndNxt = ack.Ack;
+            _sndMax = ack.Ack;
+            _sndSmallEnd = ack.Ack;
+            _recover = ack.Ack;
+            _irs = ack.Seq - 1;
+            _rcvNxt = ack.Seq;
+            _lastAckSent = ack.Seq;
+            _advertisedMss = MssForRoute();
+            _windowScaling = peerShift is not null && _options.WindowScaling;
+            _sndWndShift = _windowScaling ? peerShift!.Value : 0;
+            _rcvWndShift = _windowScaling ? ShiftFor(_options.ReceiveBufferSize) : 0;
+            _timestamps = timestamps;
+            _sack = sack && _options.Sack;
+            _sendMss = Math.Max(64, Math.Min(mss, _advertisedMss) - (_timestamps ? 12 : 0));
+            if (_timestamps)
+            {
+                _tsRecent = ack.TsVal;
+                _tsOffset = 0; // the cookie's TSval was sent on the bare clock
+            }
+            _rcvAdvertised = _rcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
+            _sndWnd = (uint)ack.Window << _sndWndShift;
+            _maxSndWnd = _sndWnd;
+            _sndWl1 = ack.Seq;
+            _sndWl2 = ack.Ack;
+            _registered = true;
+            TcpStatistics.Increment(ref Stats.PassiveOpens);
+            EnterEstablished(countedHalfOpen: false);
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
     private void NegotiateSynOptions(in TcpSegment syn, bool weScale)
     {
         int mssCap = _advertisedMss;
@@ -253,7 +298,7 @@ public sealed partial class TcpEndpoint
         _sendMss = Math.Max(_sendMss, 64);
     }
 
-    private static int ShiftFor(int bufferSize)
+    internal static int ShiftFor(int bufferSize)
     {
         int shift = 0;
         while (shift < 14 && (bufferSize >> shift) > ushort.MaxValue)

@@ -59,6 +59,7 @@ public sealed class TcpProtocol : ITransportHandler
         Host = host;
         _random = randomSeed is int seed ? new Random(seed) : new Random();
         _isn = new InitialSequenceNumber(host.TimeProvider, _random);
+        Cookies = new SynCookies(_random);
         _connections = new Dictionary<FourTuple, TcpEndpoint>(_isn.CreateComparer());
     }
 
@@ -87,6 +88,14 @@ public sealed class TcpProtocol : ITransportHandler
     public TcpEndpointOptions DefaultOptions { get; } = new();
 
     public TcpForwarder? Forwarder { get; set; }
+
+    /// <summary>Linux tcp_syncookies = 1: answer with SYN cookies when a listener's backlog is full.</summary>
+    public bool SynCookiesEnabled { get; set; } = true;
+
+    internal SynCookies Cookies { get; }
+
+    /// <summary>The clock of the TCP timestamp option (1 ms); per-connection offsets are added by endpoints.</summary>
+    internal uint TimestampClock => (uint)(long)Host.Now.TotalMilliseconds;
 
     /// <summary>RFC 5961 §7: challenge ACKs allowed per second (Linux tcp_challenge_ack_limit).</summary>
     public int ChallengeAckLimit { get; set; } = 1000;
@@ -212,7 +221,7 @@ public sealed class TcpProtocol : ITransportHandler
             TcpListenSocket? listener = FindListener(destination, seg.DestinationPort);
             if (listener is not null)
             {
-                listener.HandleSegment(id, seg);
+                listener.HandleSegment(id, seg, packet);
                 return;
             }
             if (Forwarder is { } forwarder && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
@@ -220,7 +229,7 @@ public sealed class TcpProtocol : ITransportHandler
                 switch (forwarder.Decide(id))
                 {
                     case TcpForwarderDecision.Accept:
-                        forwarder.AcceptQueue.HandleSegment(id, seg);
+                        forwarder.AcceptQueue.HandleSegment(id, seg, packet);
                         return;
                     case TcpForwarderDecision.Ignore:
                         return;
