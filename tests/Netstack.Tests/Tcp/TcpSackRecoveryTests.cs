@@ -68,3 +68,36 @@ public class TcpSackRecoveryTests
         Assert.Empty(Drain(t)); // nothing outstanding: no timeout
     }
 }
+
+public class TcpLossProbeTests
+{
+    [Fact]
+    public void TailLoss_IsProbedBeforeTheRto()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(sack: true);
+        byte[] data = new byte[1460 * 4];
+        ep.Send(data.AsSpan(0, 1460), false, out _);
+        t.Expect(Ack | Psh, seq: 1001);
+        t.Advance(50);
+        t.Send(Ack, 5001, 2461);                     // an RTT sample of 50 ms
+        ep.Send(data.AsSpan(0, 2920), false, out _);
+        t.Expect(Ack, seq: 2461);
+        t.Expect(Ack | Psh, seq: 3921);               // the tail segment is lost; no ACK comes
+        TimeSpan rto = ep.GetInfo().Rto;
+        TimeSpan waited = TimeSpan.Zero;
+        while (t.Host.Sent.Count == 0 && waited < rto)
+        {
+            t.Advance(1);
+            waited += TimeSpan.FromMilliseconds(1);
+        }
+        Assert.True(waited < rto, "no probe before the RTO");
+        t.Expect(Ack, seq: 3921);                     // the probe retransmits the last segment
+        Assert.Equal(1, t.Tcp.Statistics.TCPLossProbes);
+        Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
+        TcpSegment ack = TcpTestContext.Seg(Ack, 5001, 5381);
+        t.Send(ack);                                  // the probe repaired the loss
+        t.Advance(TimeSpan.FromSeconds(5));
+        t.ExpectNothing();
+    }
+}

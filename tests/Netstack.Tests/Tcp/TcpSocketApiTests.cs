@@ -174,3 +174,25 @@ public class TcpSocketApiTests
         p.Pump();
     }
 }
+
+public class TcpDisposeTests
+{
+    [Fact]
+    public void Dispose_EndsAPendingRead()
+    {
+        using var p = new TcpPair();
+        TcpListener listener = p.B.ListenTcp(new IPEndPoint(IPAddress.Parse("10.9.0.2"), 80));
+        TcpEndpoint client = p.TcpA.Connect(TcpPair.B4, 80, out _);
+        p.Pump();
+        TcpEndpoint server = listener.Socket.TryAccept(false, out _)!;
+        var connection = new TcpConnection(client);
+        Task<int> read = connection.Stream.ReadAsync(new byte[10]).AsTask();
+        Assert.False(read.IsCompleted);
+        connection.Dispose();
+        var ex = Assert.ThrowsAny<IOException>(() => read.GetAwaiter().GetResult());
+        Assert.Equal(SocketError.OperationAborted, ((SocketException)ex.InnerException!).SocketErrorCode);
+        server.Abort();
+        p.Pump();
+        listener.Dispose();
+    }
+}

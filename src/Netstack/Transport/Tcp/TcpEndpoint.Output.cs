@@ -34,6 +34,7 @@ public sealed partial class TcpEndpoint
         {
             SendAck();
         }
+        ArmLossProbe();
     }
 
     /// <summary>Sends new (or, after a timeout, go-back-N) data; returns the segments sent.</summary>
@@ -261,11 +262,11 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private uint ReceiveWindow()
     {
-        long free = Math.Max(0, _options.ReceiveBufferSize - _receive.Bytes);
+        long free = Math.Max(0, ReceiveBufferSize - _receive.Bytes);
         free = Math.Min(free, (long)ushort.MaxValue << _rcvWndShift);
         free &= ~((1L << _rcvWndShift) - 1);
         long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
-        long threshold = Math.Min(_options.ReceiveBufferSize / 2, _advertisedMss);
+        long threshold = Math.Min(ReceiveBufferSize / 2, _advertisedMss);
         if (free < current || free - current < threshold)
         {
             return (uint)current;
@@ -286,6 +287,10 @@ public sealed partial class TcpEndpoint
             SendAck();
         }
     }
+
+    /// <summary>The receive buffer in force: the auto-tuner's, or the configured one.</summary>
+    private long ReceiveBufferSize =>
+        _autoTuner is not null && _options.ReceiveBufferAutoTuning ? Math.Max(_autoTuner.Buffer, _options.ReceiveBufferSize) : _options.ReceiveBufferSize;
 
     private uint TsNow => (uint)(long)_host.Now.TotalMilliseconds + _tsOffset;
 }

@@ -17,6 +17,7 @@ public sealed partial class TcpEndpoint
     private readonly SackScoreboard _scoreboard = new();
     private SeqNumber _highRxt;
     private bool _sackRecovery;
+    private readonly RackTlp _rack = new();
 
     private static ICongestionControl CreateCongestionControl(string name) =>
         string.Equals(name, "newreno", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "reno", StringComparison.OrdinalIgnoreCase)
@@ -103,6 +104,7 @@ public sealed partial class TcpEndpoint
     private void EnterRecovery()
     {
         _inRecovery = true;
+        _deadlines[(int)TimerKind.LossProbe] = Never;
         _recover = _sndMax;
         _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
         TcpStatistics.Increment(ref Stats.TCPFastRetrans);
@@ -205,6 +207,8 @@ public sealed partial class TcpEndpoint
     {
         _congestion.OnRetransmitTimeout(BytesInFlight, _host.Now);
         _scoreboard.Clear(); // RFC 2018 §8: the receiver may have reneged; resend from SND.UNA
+        _rack.CancelProbe();
+        _deadlines[(int)TimerKind.LossProbe] = Never;
         _sackRecovery = false;
         _inRecovery = false;
         _dupAcks = 0;
@@ -227,5 +231,64 @@ public sealed partial class TcpEndpoint
         _rttTiming = false;
         SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sndUna, 0, length);
         SetDeadline(TimerKind.Retransmit, CurrentRto());
+    }
+
+    /// <summary>
+    /// RFC 8985 §7.2: with SACK, data outstanding and no recovery under way, a tail loss probe fires
+    /// after PTO = 2·SRTT (+ delayed-ACK allowance for a lone segment), well before the RTO.
+    /// </summary>
+    private void ArmLossProbe()
+    {
+        if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sndUna == _sndMax || IsArmed(TimerKind.LossProbe)
+            || _state is not (TcpState.Established or TcpState.CloseWait) || !_rtt.HasSample)
+        {
+            return;
+        }
+        bool single = _sndMax - _sndUna <= _sendMss;
+        TimeSpan pto = _rack.ProbeTimeout(_rtt.SmoothedRtt, single, CurrentRto());
+        SetDeadline(TimerKind.LossProbe, pto);
+    }
+
+    /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
+    private void LossProbeTimerExpired()
+    {
+        if (!_sack || _inRecovery || _sndUna == _sndMax || _state is not (TcpState.Established or TcpState.CloseWait))
+        {
+            return;
+        }
+        if (_sndNxt == _sndMax && SendData(maxSegments: 1, ignoreCongestionWindow: true) > 0)
+        {
+            TcpStatistics.Increment(ref Stats.TCPLossProbes);
+            _rack.OnProbeSent(_sndMax, retransmission: false);
+        }
+        else
+        {
+            long outstandingData = Math.Min(_sndMax - _sndUna, _send.Length);
+            int length = (int)Math.Min(_sendMss, outstandingData);
+            if (length <= 0)
+            {
+                return;
+            }
+            SeqNumber seq = _sndUna + (uint)(outstandingData - length);
+            TcpStatistics.Increment(ref Stats.TCPLossProbes);
+            RetransmitRange(seq, length);
+            _rack.OnProbeSent(seq + length, retransmission: true);
+        }
+        SetDeadline(TimerKind.Retransmit, CurrentRto());
+    }
+
+    /// <summary>RFC 8985 §7.4: did the probe repair a loss? Then congestion control responds as to a loss.</summary>
+    private void CheckLossProbe(in TcpSegment seg, bool duplicate)
+    {
+        if (!_rack.ProbeOutstanding)
+        {
+            return;
+        }
+        bool dsack = _scoreboard.LastAckWasDsack && _scoreboard.LastDsack.End == _rack.ProbeEndSeq;
+        if (_rack.OnAckForProbe(seg.Ack, dsack, duplicate) == TlpOutcome.LossRepaired)
+        {
+            _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
+            _congestion.OnExitRecovery(_host.Now);
+        }
     }
 }

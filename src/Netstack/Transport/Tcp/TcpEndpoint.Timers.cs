@@ -12,6 +12,7 @@ public sealed partial class TcpEndpoint
         Persist,
         Keepalive,
         TimeWait,
+        LossProbe,
         Count,
     }
 
@@ -124,6 +125,11 @@ public sealed partial class TcpEndpoint
                 _deadlines[(int)TimerKind.Keepalive] = Never;
                 KeepaliveTimerExpired(now);
             }
+            if (_deadlines[(int)TimerKind.LossProbe] <= now)
+            {
+                _deadlines[(int)TimerKind.LossProbe] = Never;
+                LossProbeTimerExpired();
+            }
             if (_deadlines[(int)TimerKind.TimeWait] <= now)
             {
                 _deadlines[(int)TimerKind.TimeWait] = Never;
@@ -150,7 +156,7 @@ public sealed partial class TcpEndpoint
             case TcpState.SynReceived:
                 if (++_retransmits > _options.SynRetries)
                 {
-                    Terminate(SocketError.TimedOut, TcpState.Closed);
+                    Terminate(_softError != SocketError.Success ? _softError : SocketError.TimedOut, TcpState.Closed);
                     return;
                 }
                 BackOff();

@@ -217,7 +217,7 @@ public sealed class TcpListenSocket
             h.TsVal = SynCookies.EncodeTimestampOptions(_protocol.TimestampClock, scale ? syn.WindowScale : null, sack);
             h.TsEcr = syn.TsVal;
             h.SackPermitted = sack;
-            h.WindowScale = scale ? TcpEndpoint.ShiftFor(Options.ReceiveBufferSize) : -1;
+            h.WindowScale = scale ? Options.WindowShift : -1;
         }
         PacketBuffer packet = _protocol.Host.Pool.Rent(0);
         h.Write(packet.Prepend(h.ComputeHeaderLength()));

@@ -82,6 +82,22 @@ public sealed class TcpProtocol : ITransportHandler
     void ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet) =>
         HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid);
 
+    /// <summary>An ICMP error quoting one of our segments (RFC 5927, RFC 1191/8201): found by four-tuple, judged by the endpoint.</summary>
+    public void HandleError(in TransportErrorInfo error)
+    {
+        if (error.Protocol != ProtocolNumber)
+        {
+            return;
+        }
+        var id = new FourTuple(error.LocalAddress, error.LocalPort, error.RemoteAddress, error.RemotePort);
+        TcpEndpoint? endpoint;
+        lock (_lock)
+        {
+            _connections.TryGetValue(id, out endpoint);
+        }
+        endpoint?.HandleError(error);
+    }
+
     public TcpStatistics Statistics { get; } = new();
 
     /// <summary>Options new endpoints start from.</summary>
