@@ -75,6 +75,13 @@ public sealed partial class TcpEndpoint
                 bool push = carriesAllData && (_options.NoDelay || _sndSmallEnd <= _sndUna || _finQueued);
                 if (!push && length < _maxSndWnd / 2)
                 {
+                    if (inFlight == 0 && !IsArmed(TimerKind.Persist))
+                    {
+                        // RFC 9293 §3.8.6.2.1 / RFC 1122 §4.2.3.4 override timeout: with nothing in
+                        // flight no ACK will come, and a lost window update would stall us forever.
+                        _persistBackoff = 0;
+                        SetDeadline(TimerKind.Persist, CurrentRto());
+                    }
                     return segments;
                 }
             }
@@ -213,9 +220,11 @@ public sealed partial class TcpEndpoint
             h.TsVal = TsNow;
             h.TsEcr = _tsRecent;
         }
-        if (_sack && (_hasDsack || !_reassembly.IsEmpty))
+        // RFC 6691 / RFC 9293 §3.7.1: data plus options must fit the MSS, so a data segment carries
+        // only the SACK blocks (4 + 8n bytes) that fit beside its payload; over-size ones die as DF.
+        int max = length > 0 ? Math.Min(_timestamps ? 3 : 4, (_sendMss - Math.Min(length, _sendMss) - 4) / 8) : _timestamps ? 3 : 4;
+        if (_sack && (_hasDsack || !_reassembly.IsEmpty) && max > 0)
         {
-            int max = _timestamps ? 3 : 4;
             Span<SackBlock> blocks = h.Sack;
             int n = 0;
             if (_hasDsack)

@@ -195,11 +195,11 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        if (_sndWnd != 0 || _send.Length <= _sndNxt - _sndUna)
+        if ((_sndWnd != 0 && _sndMax != _sndUna) || _send.Length <= _sndNxt - _sndUna)
         {
             return;
         }
-        SendProbe();
+        SendProbe(); // also when SWS avoidance holds data back: the answer carries the current window
         _persistBackoff = Math.Min(_persistBackoff + 1, 10);
         TimeSpan delay = CurrentRto() * (1 << _persistBackoff);
         SetDeadline(TimerKind.Persist, delay < _options.MaxRto ? delay : _options.MaxRto);
