@@ -172,7 +172,10 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void SendAck() => SendSegment(TcpFlags.Ack, _sndNxt, 0, 0);
+    // A pure ACK carries SND.MAX, not SND.NXT (BSD tcp_output): after an RTO rewinds SND.NXT, the peer may already
+    // have RCV.NXT beyond it and would drop an ACK with an older sequence number as unacceptable (RFC 9293 §3.10.7.4)
+    // without reading its acknowledgment; if both ends are in that state, neither ever learns its data arrived.
+    private void SendAck() => SendSegment(TcpFlags.Ack, _sndMax, 0, 0);
 
     /// <summary>RFC 5961 §7 rate-limits challenge ACKs (Linux: tcp_challenge_ack_limit per second).</summary>
     private void SendChallengeAck()
