@@ -334,7 +334,7 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
         {
-            SendReset(_sndNxt, withAck: false);
+            SendReset(_sndMax, withAck: false);
         }
         if (_state != TcpState.Closed)
         {
