@@ -11,12 +11,14 @@ public class StackOnTunTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120); // safety net only
 
     [RequiresRootAndTunTheory("python3", "ping")]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void Concurrent_flows_are_echoed_over_every_queue(int queues)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(4, false)]
+    [InlineData(1, true)] // vnet_hdr: 64 KiB super-segments both ways (kernel GSO/GRO), partial checksums
+    [InlineData(2, true)]
+    public void Concurrent_flows_are_echoed_over_every_queue(int queues, bool virtioNetHeader)
     {
-        using NetnsFixture ns = NetnsFixture.Create(new TunLinkOptions { QueueCount = queues });
+        using NetnsFixture ns = NetnsFixture.Create(new TunLinkOptions { QueueCount = queues, VirtioNetHeader = virtioNetHeader });
         using var stack = new NetStack();
         stack.AddInterface(ns.Link, $"{ns.StackV4}/24", $"{ns.StackV6}/64");
         using var server = new EchoServer(stack, 7);
@@ -43,6 +45,14 @@ public class StackOnTunTests
             Assert.True(running.Wait(Patience), "the echo server did not stop");
             ns.Link.Dispose(); // the link's threads stop before the stack goes
         }
-        Assert.Equal(0, Volatile.Read(ref ns.Link.Statistics.TxErrors));
+        TunLinkStatistics stats = ns.Link.Statistics;
+        Assert.Equal(0, Volatile.Read(ref stats.TxErrors));
+        Assert.Equal(0, Volatile.Read(ref stats.RxErrors));
+        if (virtioNetHeader)
+        {
+            // Super-segments both ways: on average a packet carries more than an MTU.
+            Assert.True(stats.TxBytes / stats.TxPackets > ns.Link.Mtu, $"tx: {stats.TxBytes} bytes in {stats.TxPackets} packets");
+            Assert.True(stats.RxBytes / stats.RxPackets > ns.Link.Mtu, $"rx: {stats.RxBytes} bytes in {stats.RxPackets} packets");
+        }
     }
 }
