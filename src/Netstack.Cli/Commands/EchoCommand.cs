@@ -75,25 +75,49 @@ public static class EchoCommand
 
     private static int Run(EchoOptions options, TextWriter output)
     {
-        if (options.PcapPath is not null)
-        {
-            throw new CommandFailedException("echo: --pcap is not available in this build yet.");
-        }
         using var shutdown = new ShutdownSignal();
-        using TunLink link = TunOpener.Open("echo", options.Tun, options.Mtu);
+        using TunLink tun = TunOpener.Open("echo", options.Tun, options.Mtu);
+        using ILinkEndpoint link = options.PcapPath is null ? tun : OpenCapture(tun, options.PcapPath);
         using var stack = new NetStack();
         stack.AddInterface(link, options.Addresses);
 
-        // One line a script can wait for: from here on the device can be configured and used.
-        output.WriteLine($"echo: ready on {link.Name} (mtu {link.Mtu}), {string.Join(", ", options.Addresses)}, port {options.Port}");
-        output.Flush();
+        EchoServer server;
+        try
+        {
+            server = new EchoServer(stack, options.Port);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new CommandFailedException($"echo: cannot listen on port {options.Port}: {e.Message}", e);
+        }
+        using (server)
+        {
+            Task serving = server.RunAsync(shutdown.Token);
 
-        shutdown.Token.WaitHandle.WaitOne();
+            // One line a script can wait for: from here on the device can be configured and used.
+            output.WriteLine($"echo: ready on {tun.Name} (mtu {tun.Mtu}), {string.Join(", ", options.Addresses)}, port {options.Port}");
+            output.Flush();
 
-        // The link first: its dispatcher threads stop before the stack they deliver to goes away.
+            serving.GetAwaiter().GetResult();
+        }
+
+        // The link first (and the capture with it): its dispatcher threads stop before the stack goes away.
         link.Dispose();
-        output.WriteLine($"echo: stopped by {shutdown.Received}; rx {link.Statistics.RxPackets} packets, tx {link.Statistics.TxPackets} packets");
+        output.WriteLine($"echo: stopped by {shutdown.Received}; {server.TcpConnections} TCP connections, {server.UdpDatagrams} UDP datagrams, " +
+            $"rx {tun.Statistics.RxPackets} packets, tx {tun.Statistics.TxPackets} packets");
         return ExitCodes.Success;
+    }
+
+    private static PcapSniffer OpenCapture(TunLink tun, string path)
+    {
+        try
+        {
+            return new PcapSniffer(tun, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandFailedException($"echo: cannot write the capture '{path}': {e.Message}", e);
+        }
     }
 }
 

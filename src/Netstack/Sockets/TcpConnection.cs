@@ -57,6 +57,7 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         set
         {
             _endpoint.Options.ReceiveBufferSize = Math.Max(1, value);
+            _endpoint.Options.ReceiveBufferAutoTuning = false; // an explicit size locks the buffer, as SO_RCVBUF does
             _endpoint.OptionsChanged();
         }
     }

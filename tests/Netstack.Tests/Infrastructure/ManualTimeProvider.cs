@@ -29,6 +29,23 @@ public sealed class ManualTimeProvider : TimeProvider
         return timer;
     }
 
+    /// <summary>Time until the earliest pending timer falls due (zero if overdue), or null when none is pending: a simulation jumps straight to it.</summary>
+    public TimeSpan? NextDue
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long min = long.MaxValue;
+                foreach (ManualTimer t in _timers)
+                {
+                    min = Math.Min(min, t.DueTicks);
+                }
+                return min == long.MaxValue ? null : TimeSpan.FromTicks(Math.Max(0, min - _ticks));
+            }
+        }
+    }
+
     /// <summary>Moves time forward by <paramref name="delta"/>, firing every timer that falls due, in order.</summary>
     public void Advance(TimeSpan delta)
     {

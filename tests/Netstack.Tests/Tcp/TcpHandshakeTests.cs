@@ -204,9 +204,10 @@ public class TcpHandshakeTests
     }
 
     [Fact]
-    public void BacklogFull_DropsSyn()
+    public void BacklogFull_DropsSyn_WhenCookiesAreOff()
     {
         using var t = new TcpTestContext();
+        t.Tcp.SynCookiesEnabled = false;
         t.Listen(backlog: 1);
         t.Send(Syn, 5000);
         t.Expect(Syn | Ack);
@@ -215,5 +216,46 @@ public class TcpHandshakeTests
         t.Send(second);
         t.ExpectNothing();
         Assert.Equal(1, t.Tcp.Statistics.ListenOverflows);
+    }
+}
+
+public class TcpForwarderTests
+{
+    [Fact]
+    public void Forwarder_AcceptsRefusesOrIgnoresSynsToAnyAddress()
+    {
+        using var t = new TcpTestContext();
+        var queue = new TcpListenSocket(t.Tcp, NetAddress.AnyV6, 0, 16, new TcpEndpointOptions());
+        t.Tcp.Forwarder = new TcpForwarder(
+            id => id.LocalPort switch { 443 => TcpForwarderDecision.Accept, 80 => TcpForwarderDecision.Refuse, _ => TcpForwarderDecision.Ignore },
+            queue);
+        var other = NetAddress.Parse("10.9.5.7");
+        TcpSegment syn = TcpTestContext.Seg(Syn, 5000);
+        syn.DestinationPort = 443;
+        SendTo(t, other, syn);
+        TcpSegment synAck = t.Expect(Syn | Ack, seq: 1000, ack: 5001);
+        Assert.Equal(443, synAck.SourcePort);
+        TcpSegment ack = TcpTestContext.Seg(Ack, 5001, 1001);
+        ack.DestinationPort = 443;
+        SendTo(t, other, ack);
+        TcpEndpoint? child = queue.TryAccept(false, out _);
+        Assert.NotNull(child);
+        Assert.Equal(other, child.Id.LocalAddress);
+        Assert.Equal(TcpState.Established, child.State);
+
+        syn.DestinationPort = 80;
+        SendTo(t, other, syn);
+        t.Expect(Rst | Ack, ack: 5001);
+        syn.DestinationPort = 22;
+        SendTo(t, other, syn);
+        t.ExpectNothing();
+    }
+
+    private static void SendTo(TcpTestContext t, NetAddress destination, TcpSegment header)
+    {
+        var packet = t.Host.Pool.Rent(0);
+        header.Write(packet.Prepend(header.ComputeHeaderLength()));
+        TcpSegment.WriteChecksum(packet.Span, TcpTestContext.Remote, destination);
+        t.Tcp.HandleSegment(TcpTestContext.Remote, destination, packet, checksumValid: false);
     }
 }

@@ -23,10 +23,14 @@ internal sealed class TcpPair : IDisposable
 
     private readonly ChannelLinkPair _links;
 
-    public TcpPair(int mtu = 1500, LinkCapabilities capabilities = LinkCapabilities.None, Impairment? aToB = null, Impairment? bToA = null, int seed = 1)
+    public TcpPair(int mtu = 1500, LinkCapabilities capabilities = LinkCapabilities.None, Impairment? aToB = null, Impairment? bToA = null, int seed = 1, ImpairmentOptions? impairedLink = null)
     {
         _links = ChannelLink.CreatePair(new ChannelLinkOptions { Mtu = mtu, Capabilities = capabilities, DispatchMode = ChannelDispatchMode.Manual });
         ILinkEndpoint linkA = aToB is null ? _links.A : new ImpairingLink(_links.A, aToB);
+        if (impairedLink is not null)
+        {
+            linkA = Impaired = new ImpairedLink(linkA, impairedLink, Clock);
+        }
         ILinkEndpoint linkB = bToA is null ? _links.B : new ImpairingLink(_links.B, bToA);
         A = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed });
         B = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed + 1 });
@@ -35,6 +39,8 @@ internal sealed class TcpPair : IDisposable
     }
 
     public ManualTimeProvider Clock { get; } = new();
+
+    public ImpairedLink? Impaired { get; }
 
     public PacketPool Pool { get; } = new();
 
@@ -138,6 +144,7 @@ internal sealed class TcpPair : IDisposable
 
     public void Dispose()
     {
+        Impaired?.Dispose();
         _links.Dispose();
         A.Dispose();
         B.Dispose();

@@ -97,9 +97,10 @@ internal sealed class TcpTestContext : IDisposable
     public TcpSegment Next(out byte[] payload)
     {
         Assert.True(Host.Sent.TryDequeue(out PacketBuffer? packet), "expected a segment, TCP sent nothing");
+        NetAddress source = Host.Sources.Dequeue();
         try
         {
-            Assert.True(Checksum.IsValid(packet.Span, Checksum.PseudoHeader(Local, Remote, 6, packet.Length)), "bad checksum");
+            Assert.True(Checksum.IsValid(packet.Span, Checksum.PseudoHeader(source, Remote, 6, packet.Length)), "bad checksum");
             Assert.True(TcpSegment.TryParse(packet.Span, out TcpSegment s));
             payload = packet.Span[s.HeaderLength..].ToArray();
             return s;
@@ -183,6 +184,8 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
 
     public Queue<PacketBuffer> Sent { get; } = new();
 
+    public Queue<NetAddress> Sources { get; } = new();
+
     public PacketPool Pool { get; } = new();
 
     public TimeProvider TimeProvider => time;
@@ -191,7 +194,11 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
 
     public RouteInfo Route { get; set; } = route;
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route) => Sent.Enqueue(packet);
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route)
+    {
+        Sent.Enqueue(packet);
+        Sources.Enqueue(source);
+    }
 
     public bool TryFindRoute(NetAddress destination, out RouteInfo route)
     {

@@ -96,3 +96,109 @@ public class TcpTwoStackTests
         Assert.Equal(SocketError.ConnectionRefused, client.PollConnect(false));
     }
 }
+
+public class TcpSimulationTests
+{
+    /// <summary>Seeded scenarios: both directions at once over a link with delay, jitter (reordering) and loss.</summary>
+    [Theory]
+    [InlineData(1, 0.01)]
+    [InlineData(2, 0.03)]
+    [InlineData(3, 0.0)]
+    public void Bidirectional_OverDelayJitterLoss(int seed, double loss)
+    {
+        var options = new ImpairmentOptions
+        {
+            Loss = loss,
+            Delay = TimeSpan.FromMilliseconds(5),
+            Jitter = TimeSpan.FromMilliseconds(2),
+            Seed = seed,
+        };
+        using var p = new TcpPair(impairedLink: options, seed: seed);
+        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        var rng = new Random(seed);
+        byte[] up = new byte[rng.Next(300_000, 600_000)];
+        byte[] down = new byte[rng.Next(300_000, 600_000)];
+        rng.NextBytes(up);
+        rng.NextBytes(down);
+        var gotUp = new MemoryStream();
+        var gotDown = new MemoryStream();
+        var buffer = new byte[32 * 1024];
+        int sentUp = 0, sentDown = 0;
+        bool upClosed = false, downClosed = false, upEof = false, downEof = false;
+        TimeSpan limit = p.Clock.Elapsed + TimeSpan.FromMinutes(10);
+        while (!(upEof && downEof) && p.Clock.Elapsed < limit)
+        {
+            sentUp += client.Send(up.AsSpan(sentUp), false, out _);
+            sentDown += server.Send(down.AsSpan(sentDown), false, out _);
+            if (sentUp == up.Length && !upClosed)
+            {
+                client.Shutdown();
+                upClosed = true;
+            }
+            if (sentDown == down.Length && !downClosed)
+            {
+                server.Shutdown();
+                downClosed = true;
+            }
+            p.Pump();
+            int n;
+            while ((n = server.Receive(buffer, false, out bool eof, out _)) > 0 || eof)
+            {
+                if (eof)
+                {
+                    upEof = true;
+                    break;
+                }
+                gotUp.Write(buffer, 0, n);
+            }
+            while ((n = client.Receive(buffer, false, out bool eof, out _)) > 0 || eof)
+            {
+                if (eof)
+                {
+                    downEof = true;
+                    break;
+                }
+                gotDown.Write(buffer, 0, n);
+            }
+            p.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+        Assert.True(up.AsSpan().SequenceEqual(gotUp.ToArray()), $"upstream differs: {gotUp.Length} of {up.Length}; {client.GetInfo()}");
+        Assert.True(down.AsSpan().SequenceEqual(gotDown.ToArray()), $"downstream differs: {gotDown.Length} of {down.Length}; {server.GetInfo()}");
+        if (loss > 0)
+        {
+            Assert.True(p.TcpA.Statistics.RetransSegs + p.TcpB.Statistics.RetransSegs > 0);
+        }
+        Assert.True(client.GetInfo().SmoothedRtt >= TimeSpan.FromMilliseconds(5), client.GetInfo().ToString());
+        p.Run(TimeSpan.FromSeconds(130), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TcpState.Closed, client.State);
+        Assert.Equal(TcpState.Closed, server.State);
+        listener.Dispose();
+    }
+}
+
+public class TcpAutoTuningTests
+{
+    [Fact]
+    public void ReceiveBuffer_GrowsWithAFastReader_AndNotWhenLocked()
+    {
+        var delay = new ImpairmentOptions { Delay = TimeSpan.FromMilliseconds(10), Seed = 1 };
+        using var p = new TcpPair(impairedLink: delay);
+        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        byte[] data = new byte[8 << 20];
+        Assert.Equal(data.Length, p.Transfer(client, server, data).Length);
+        Assert.True(server.GetInfo().ReceiveWindow > 256 * 1024, server.GetInfo().ToString());
+        Assert.True(server.GetInfo().ReceiveWindowScale >= 7);
+        client.Abort();
+        p.Pump();
+        listener.Dispose();
+
+        using var q = new TcpPair(impairedLink: delay);
+        var locked = new TcpEndpointOptions { ReceiveBufferAutoTuning = false };
+        (client, server, listener) = q.Connect(serverOptions: locked);
+        Assert.Equal(data.Length, q.Transfer(client, server, data).Length);
+        Assert.True(server.GetInfo().ReceiveWindow <= 256 * 1024, server.GetInfo().ToString());
+        client.Abort();
+        q.Pump();
+        listener.Dispose();
+    }
+}

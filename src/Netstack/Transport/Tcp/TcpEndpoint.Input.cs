@@ -294,14 +294,19 @@ public sealed partial class TcpEndpoint
         {
             _sackBlocksReceived += seg.SackCount;
         }
+        UpdateScoreboard(seg);
+        bool duplicate = false;
         if (seg.Ack > _sndUna)
         {
+            _deadlines[(int)TimerKind.LossProbe] = Never; // re-armed from this ACK by Output
             NewDataAcked(seg);
         }
         else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna)
         {
+            duplicate = true;
             DuplicateAck(seg);
         }
+        CheckLossProbe(seg, duplicate);
         if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
         {
             bool opened = _sndWnd == 0 && newWindow > 0;
@@ -481,9 +486,14 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void EnterEstablished()
+    private void EnterEstablished(bool countedHalfOpen = true)
     {
         SetState(TcpState.Established);
+        if (_options.ReceiveBufferAutoTuning)
+        {
+            _autoTuner = new ReceiveBufferAutoTuner((uint)_options.ReceiveBufferSize,
+                (uint)Math.Max(_options.ReceiveBufferSize, Math.Min(_options.MaxReceiveBufferSize, ushort.MaxValue << _rcvWndShift)), (uint)_advertisedMss);
+        }
         _retransmits = 0;
         _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
@@ -497,7 +507,7 @@ public sealed partial class TcpEndpoint
         {
             TcpListenSocket listener = _listener;
             _listener = null;
-            if (listener.OnChildEstablished(this))
+            if (listener.OnChildEstablished(this, countedHalfOpen))
             {
                 _listenerForSignal = listener;
                 _signals |= Signals.Accept;

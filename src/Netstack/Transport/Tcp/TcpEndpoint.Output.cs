@@ -21,28 +21,38 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck && _sndUna != _iss)
         {
-            SendData();
+            if (_sackRecovery)
+            {
+                SackRecoverySend();
+            }
+            else
+            {
+                SendData();
+            }
         }
         if (_ackNow)
         {
             SendAck();
         }
+        ArmLossProbe();
     }
 
-    private void SendData()
+    /// <summary>Sends new (or, after a timeout, go-back-N) data; returns the segments sent.</summary>
+    private int SendData(int maxSegments = int.MaxValue, bool ignoreCongestionWindow = false)
     {
         long buffered = _send.Length;
-        while (true)
+        int segments = 0;
+        while (segments < maxSegments)
         {
             long offset = _sndNxt - _sndUna;
             long unsent = buffered - offset;
             bool finPending = _finQueued && !_finAcked && unsent >= 0 && _sndNxt - _sndUna <= buffered;
             if (unsent <= 0 && !(finPending && unsent == 0))
             {
-                return;
+                return segments;
             }
             long inFlight = _sndNxt - _sndUna;
-            long window = Math.Min(_sndWnd, CongestionWindow);
+            long window = ignoreCongestionWindow ? _sndWnd : Math.Min(_sndWnd, CongestionWindow);
             long usable = window - inFlight;
             int maxSegment = MaxSegmentPayload();
             int length = (int)Math.Min(Math.Min(unsent, maxSegment), Math.Max(usable, 0));
@@ -53,10 +63,10 @@ public sealed partial class TcpEndpoint
                     _persistBackoff = 0;
                     SetDeadline(TimerKind.Persist, CurrentRto());
                 }
-                return;
+                return segments;
             }
             bool carriesAllData = length == unsent;
-            if (length < _sendMss && unsent > 0)
+            if (length < _sendMss && unsent > 0 && _sndNxt >= _sndMax)
             {
                 // Nagle (with Minshall's refinement, as Linux) and sender SWS avoidance: a short
                 // segment goes only when it empties the buffer and no other short segment is
@@ -65,7 +75,14 @@ public sealed partial class TcpEndpoint
                 bool push = carriesAllData && (_options.NoDelay || _sndSmallEnd <= _sndUna || _finQueued);
                 if (!push && length < _maxSndWnd / 2)
                 {
-                    return;
+                    if (inFlight == 0 && !IsArmed(TimerKind.Persist))
+                    {
+                        // RFC 9293 §3.8.6.2.1 / RFC 1122 §4.2.3.4 override timeout: with nothing in
+                        // flight no ACK will come, and a lost window update would stall us forever.
+                        _persistBackoff = 0;
+                        SetDeadline(TimerKind.Persist, CurrentRto());
+                    }
+                    return segments;
                 }
             }
             bool fin = finPending && carriesAllData;
@@ -109,11 +126,13 @@ public sealed partial class TcpEndpoint
             {
                 SetDeadline(TimerKind.Retransmit, CurrentRto());
             }
+            segments++;
             if (fin)
             {
-                return;
+                return segments;
             }
         }
+        return segments;
     }
 
     private int MaxSegmentPayload()
@@ -201,9 +220,11 @@ public sealed partial class TcpEndpoint
             h.TsVal = TsNow;
             h.TsEcr = _tsRecent;
         }
-        if (_sack && (_hasDsack || !_reassembly.IsEmpty))
+        // RFC 6691 / RFC 9293 §3.7.1: data plus options must fit the MSS, so a data segment carries
+        // only the SACK blocks (4 + 8n bytes) that fit beside its payload; over-size ones die as DF.
+        int max = length > 0 ? Math.Min(_timestamps ? 3 : 4, (_sendMss - Math.Min(length, _sendMss) - 4) / 8) : _timestamps ? 3 : 4;
+        if (_sack && (_hasDsack || !_reassembly.IsEmpty) && max > 0)
         {
-            int max = _timestamps ? 3 : 4;
             Span<SackBlock> blocks = h.Sack;
             int n = 0;
             if (_hasDsack)
@@ -214,8 +235,10 @@ public sealed partial class TcpEndpoint
             n += _reassembly.GetSackBlocks(blocks[n..max]);
             h.SackCount = n;
         }
+        // Round up, never down: truncating a scaled window would move the right edge left (Linux
+        // tcp_select_window aligns up for the same reason), and the peer may already use those bytes.
         uint window = ReceiveWindow();
-        h.Window = (ushort)Math.Min(window >> _rcvWndShift, ushort.MaxValue);
+        h.Window = (ushort)Math.Min((window + (1u << _rcvWndShift) - 1) >> _rcvWndShift, ushort.MaxValue);
         _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
         Emit(ref h, bufferOffset, length);
     }
@@ -248,11 +271,11 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private uint ReceiveWindow()
     {
-        long free = Math.Max(0, _options.ReceiveBufferSize - _receive.Bytes);
+        long free = Math.Max(0, ReceiveBufferSize - _receive.Bytes);
         free = Math.Min(free, (long)ushort.MaxValue << _rcvWndShift);
         free &= ~((1L << _rcvWndShift) - 1);
         long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
-        long threshold = Math.Min(_options.ReceiveBufferSize / 2, _advertisedMss);
+        long threshold = Math.Min(ReceiveBufferSize / 2, _advertisedMss);
         if (free < current || free - current < threshold)
         {
             return (uint)current;
@@ -273,6 +296,10 @@ public sealed partial class TcpEndpoint
             SendAck();
         }
     }
+
+    /// <summary>The receive buffer in force: the auto-tuner's, or the configured one.</summary>
+    private long ReceiveBufferSize =>
+        _autoTuner is not null && _options.ReceiveBufferAutoTuning ? Math.Max(_autoTuner.Buffer, _options.ReceiveBufferSize) : _options.ReceiveBufferSize;
 
     private uint TsNow => (uint)(long)_host.Now.TotalMilliseconds + _tsOffset;
 }

@@ -14,6 +14,10 @@ public sealed partial class TcpEndpoint
     private bool _inRecovery;
     private SeqNumber _recover;
     private TimeSpan _minRtt = TimeSpan.MaxValue;
+    private readonly SackScoreboard _scoreboard = new();
+    private SeqNumber _highRxt;
+    private bool _sackRecovery;
+    private readonly RackTlp _rack = new();
 
     private static ICongestionControl CreateCongestionControl(string name) =>
         string.Equals(name, "newreno", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "reno", StringComparison.OrdinalIgnoreCase)
@@ -65,18 +69,111 @@ public sealed partial class TcpEndpoint
         _rtt.AddSample(sample);
     }
 
+    /// <summary>Feeds the SACK blocks of an acceptable ACK to the scoreboard (RFC 6675 §5 "Update()").</summary>
+    private void UpdateScoreboard(in TcpSegment seg)
+    {
+        if (!_sack || (seg.SackCount == 0 && _scoreboard.Count == 0))
+        {
+            return;
+        }
+        Span<(uint Left, uint Right)> blocks = stackalloc (uint, uint)[4];
+        int n = Math.Min(seg.SackCount, 4);
+        for (int i = 0; i < n; i++)
+        {
+            blocks[i] = (seg.Sack[i].Left.Value, seg.Sack[i].Right.Value);
+        }
+        SeqNumber una = seg.Ack > _sndUna && seg.Ack <= _sndMax ? seg.Ack : _sndUna;
+        _scoreboard.OnAck(una, _sndMax, blocks[..n]);
+    }
+
     private void DuplicateAck(in TcpSegment seg)
     {
         _ = seg;
         _dupAcks++;
-        if (_dupAcks == 3 && !_inRecovery && _sndUna > _recover - 1)
+        bool lost = _dupAcks >= SackScoreboard.DupThresh || (_sack && _scoreboard.IsLost(_sndUna, (uint)_sendMss));
+        if (lost && !_inRecovery && _sndUna >= _recover)
         {
-            // RFC 6582 §3.2 step 2: enter fast retransmit / fast recovery.
-            _inRecovery = true;
-            _recover = _sndMax;
-            _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
-            TcpStatistics.Increment(ref Stats.TCPFastRetrans);
-            RetransmitFirstUnacknowledged();
+            EnterRecovery();
+        }
+    }
+
+    /// <summary>
+    /// Fast retransmit and fast recovery: RFC 6675 (SACK, pipe-driven) when SACK is on, RFC 6582
+    /// (NewReno partial ACKs) otherwise.
+    /// </summary>
+    private void EnterRecovery()
+    {
+        _inRecovery = true;
+        _deadlines[(int)TimerKind.LossProbe] = Never;
+        _recover = _sndMax;
+        _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
+        TcpStatistics.Increment(ref Stats.TCPFastRetrans);
+        if (_sack)
+        {
+            // RFC 6675 §5 steps 4.1-4.4: retransmit the first segment, then let the pipe decide.
+            _sackRecovery = true;
+            TcpStatistics.Increment(ref Stats.TCPSackRecovery);
+            int length = (int)Math.Min(Math.Min(_sendMss, _send.Length), _sndMax - _sndUna);
+            if (length > 0)
+            {
+                RetransmitRange(_sndUna, length);
+                _highRxt = _sndUna + length;
+            }
+            else
+            {
+                _highRxt = _sndUna;
+            }
+            return;
+        }
+        RetransmitFirstUnacknowledged();
+    }
+
+    /// <summary>RFC 6675 §5 step (C): while cwnd - pipe allows a segment, send NextSeg() (lost data, new data, then rescue).</summary>
+    private void SackRecoverySend()
+    {
+        uint mss = (uint)_sendMss;
+        for (int guard = 0; guard < 4096; guard++)
+        {
+            uint pipe = _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
+            if ((long)_congestion.CongestionWindow - pipe < mss)
+            {
+                return;
+            }
+            if (_scoreboard.TryNextLostSegment(_sndUna, _sndMax, _highRxt, mss, out SeqNumber seq, out uint length))
+            {
+                RetransmitRange(seq, (int)length);
+                _highRxt = seq + length;
+                continue;
+            }
+            if (_sndNxt == _sndMax && SendData(maxSegments: 1, ignoreCongestionWindow: true) > 0)
+            {
+                continue;
+            }
+            if (_scoreboard.TryNextSegment(_sndUna, _sndMax, _highRxt, mss, out seq, out length))
+            {
+                RetransmitRange(seq, (int)length);
+                _highRxt = seq + length;
+                continue;
+            }
+            return;
+        }
+    }
+
+    private void RetransmitRange(SeqNumber seq, int length)
+    {
+        long offset = seq - _sndUna;
+        length = (int)Math.Min(length, _send.Length - offset);
+        if (length <= 0)
+        {
+            return;
+        }
+        TcpStatistics.Increment(ref Stats.RetransSegs);
+        _retransmitCount++;
+        _rttTiming = false;
+        SendSegment(TcpFlags.Ack, seq, offset, length);
+        if (!IsArmed(TimerKind.Retransmit))
+        {
+            SetDeadline(TimerKind.Retransmit, CurrentRto());
         }
     }
 
@@ -87,13 +184,18 @@ public sealed partial class TcpEndpoint
             if (seg.Ack >= _recover)
             {
                 _inRecovery = false;
+                _sackRecovery = false;
                 _dupAcks = 0;
                 _congestion.OnExitRecovery(_host.Now);
             }
-            else
+            else if (!_sackRecovery)
             {
                 // RFC 6582 §3.2 step 5: a partial ACK retransmits the next unacknowledged segment.
                 RetransmitFirstUnacknowledged();
+            }
+            else if (_highRxt < _sndUna)
+            {
+                _highRxt = _sndUna;
             }
             return;
         }
@@ -104,6 +206,10 @@ public sealed partial class TcpEndpoint
     private void OnRetransmitTimeoutForRecovery()
     {
         _congestion.OnRetransmitTimeout(BytesInFlight, _host.Now);
+        _scoreboard.Clear(); // RFC 2018 §8: the receiver may have reneged; resend from SND.UNA
+        _rack.CancelProbe();
+        _deadlines[(int)TimerKind.LossProbe] = Never;
+        _sackRecovery = false;
         _inRecovery = false;
         _dupAcks = 0;
         _recover = _sndMax;
@@ -125,5 +231,64 @@ public sealed partial class TcpEndpoint
         _rttTiming = false;
         SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sndUna, 0, length);
         SetDeadline(TimerKind.Retransmit, CurrentRto());
+    }
+
+    /// <summary>
+    /// RFC 8985 §7.2: with SACK, data outstanding and no recovery under way, a tail loss probe fires
+    /// after PTO = 2·SRTT (+ delayed-ACK allowance for a lone segment), well before the RTO.
+    /// </summary>
+    private void ArmLossProbe()
+    {
+        if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sndUna == _sndMax || IsArmed(TimerKind.LossProbe)
+            || _state is not (TcpState.Established or TcpState.CloseWait) || !_rtt.HasSample)
+        {
+            return;
+        }
+        bool single = _sndMax - _sndUna <= _sendMss;
+        TimeSpan pto = _rack.ProbeTimeout(_rtt.SmoothedRtt, single, CurrentRto());
+        SetDeadline(TimerKind.LossProbe, pto);
+    }
+
+    /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
+    private void LossProbeTimerExpired()
+    {
+        if (!_sack || _inRecovery || _sndUna == _sndMax || _state is not (TcpState.Established or TcpState.CloseWait))
+        {
+            return;
+        }
+        if (_sndNxt == _sndMax && SendData(maxSegments: 1, ignoreCongestionWindow: true) > 0)
+        {
+            TcpStatistics.Increment(ref Stats.TCPLossProbes);
+            _rack.OnProbeSent(_sndMax, retransmission: false);
+        }
+        else
+        {
+            long outstandingData = Math.Min(_sndMax - _sndUna, _send.Length);
+            int length = (int)Math.Min(_sendMss, outstandingData);
+            if (length <= 0)
+            {
+                return;
+            }
+            SeqNumber seq = _sndUna + (uint)(outstandingData - length);
+            TcpStatistics.Increment(ref Stats.TCPLossProbes);
+            RetransmitRange(seq, length);
+            _rack.OnProbeSent(seq + length, retransmission: true);
+        }
+        SetDeadline(TimerKind.Retransmit, CurrentRto());
+    }
+
+    /// <summary>RFC 8985 §7.4: did the probe repair a loss? Then congestion control responds as to a loss.</summary>
+    private void CheckLossProbe(in TcpSegment seg, bool duplicate)
+    {
+        if (!_rack.ProbeOutstanding)
+        {
+            return;
+        }
+        bool dsack = _scoreboard.LastAckWasDsack && _scoreboard.LastDsack.End == _rack.ProbeEndSeq;
+        if (_rack.OnAckForProbe(seg.Ack, dsack, duplicate) == TlpOutcome.LossRepaired)
+        {
+            _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
+            _congestion.OnExitRecovery(_host.Now);
+        }
     }
 }

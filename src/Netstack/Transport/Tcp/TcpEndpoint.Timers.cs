@@ -12,6 +12,7 @@ public sealed partial class TcpEndpoint
         Persist,
         Keepalive,
         TimeWait,
+        LossProbe,
         Count,
     }
 
@@ -124,6 +125,11 @@ public sealed partial class TcpEndpoint
                 _deadlines[(int)TimerKind.Keepalive] = Never;
                 KeepaliveTimerExpired(now);
             }
+            if (_deadlines[(int)TimerKind.LossProbe] <= now)
+            {
+                _deadlines[(int)TimerKind.LossProbe] = Never;
+                LossProbeTimerExpired();
+            }
             if (_deadlines[(int)TimerKind.TimeWait] <= now)
             {
                 _deadlines[(int)TimerKind.TimeWait] = Never;
@@ -150,7 +156,7 @@ public sealed partial class TcpEndpoint
             case TcpState.SynReceived:
                 if (++_retransmits > _options.SynRetries)
                 {
-                    Terminate(SocketError.TimedOut, TcpState.Closed);
+                    Terminate(_softError != SocketError.Success ? _softError : SocketError.TimedOut, TcpState.Closed);
                     return;
                 }
                 BackOff();
@@ -189,11 +195,11 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        if (_sndWnd != 0 || _send.Length <= _sndNxt - _sndUna)
+        if ((_sndWnd != 0 && _sndMax != _sndUna) || _send.Length <= _sndNxt - _sndUna)
         {
             return;
         }
-        SendProbe();
+        SendProbe(); // also when SWS avoidance holds data back: the answer carries the current window
         _persistBackoff = Math.Min(_persistBackoff + 1, 10);
         TimeSpan delay = CurrentRto() * (1 << _persistBackoff);
         SetDeadline(TimerKind.Persist, delay < _options.MaxRto ? delay : _options.MaxRto);

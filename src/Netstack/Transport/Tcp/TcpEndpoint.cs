@@ -1,5 +1,5 @@
-using Netstack.Stack;
 using System.Net.Sockets;
+using Netstack.Stack;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
@@ -120,155 +120,6 @@ public sealed partial class TcpEndpoint
 
     private bool IsSynchronized => _state is not (TcpState.Closed or TcpState.Listen or TcpState.SynSent);
 
-    // ---- Active open ---------------------------------------------------------------------------
-
-    /// <summary>Starts an active open (RFC 9293 §3.10.1); completion is signalled on <see cref="WriteWaiter"/>.</summary>
-    internal SocketError Connect(NetAddress remote, ushort remotePort, NetAddress local, ushort localPort)
-    {
-        lock (_lock)
-        {
-            if (!_host.TryFindRoute(remote, out _route))
-            {
-                return SocketError.NetworkUnreachable;
-            }
-            if (local.IsUnspecified)
-            {
-                local = _route.LocalAddress;
-            }
-            if (localPort == 0)
-            {
-                localPort = _host.ReserveEphemeralPort(local, remote, remotePort);
-                if (localPort == 0)
-                {
-                    return SocketError.AddressNotAvailable;
-                }
-            }
-            else if (!_host.TryReservePort(local, localPort))
-            {
-                return SocketError.AddressAlreadyInUse;
-            }
-            _portReserved = true;
-            _id = new FourTuple(local, localPort, remote, remotePort);
-            if (!_protocol.TryRegister(this))
-            {
-                _host.ReleasePort(local, localPort);
-                _portReserved = false;
-                return SocketError.AddressAlreadyInUse;
-            }
-            _registered = true;
-            _iss = _protocol.NewIsn(_id);
-            _sndUna = _iss;
-            _sndSmallEnd = _iss;
-            _sndNxt = _iss;
-            _sndMax = _iss;
-            _recover = _iss;
-            _advertisedMss = MssForRoute();
-            _sendMss = 536;
-            _rcvWndShift = _options.WindowScaling ? ShiftFor(_options.ReceiveBufferSize) : 0;
-            SetState(TcpState.SynSent);
-            TcpStatistics.Increment(ref Stats.ActiveOpens);
-            SendSyn();
-            Leave();
-        }
-        return SocketError.Success;
-    }
-
-    /// <summary>Connection outcome for a waiting connecter: Success once established, the error once failed, IOPending otherwise.</summary>
-    public SocketError PollConnect(bool armWaiter)
-    {
-        lock (_lock)
-        {
-            if (_state is TcpState.SynSent or TcpState.SynReceived)
-            {
-                if (armWaiter)
-                {
-                    WriteWaiter.Arm();
-                }
-                return SocketError.IOPending;
-            }
-            if (_error != SocketError.Success)
-            {
-                return _error;
-            }
-            return _state == TcpState.Closed ? SocketError.NotConnected : SocketError.Success;
-        }
-    }
-
-    // ---- Passive open --------------------------------------------------------------------------
-
-    /// <summary>Creates the child of a listener for a SYN (RFC 9293 §3.10.7.2) and answers SYN-ACK.</summary>
-    internal void AcceptSyn(TcpListenSocket? listener, in FourTuple id, in TcpSegment syn, in RouteInfo route)
-    {
-        lock (_lock)
-        {
-            _listener = listener;
-            _id = id;
-            _route = route;
-            _iss = _protocol.NewIsn(id);
-            _sndUna = _iss;
-            _sndSmallEnd = _iss;
-            _sndNxt = _iss;
-            _sndMax = _iss;
-            _recover = _iss;
-            _irs = syn.Seq;
-            _rcvNxt = syn.Seq + 1;
-            _advertisedMss = MssForRoute();
-            NegotiateSynOptions(syn, _options.WindowScaling);
-            _sndWnd = syn.Window;   // RFC 7323 §2.2: the window in a SYN is never scaled
-            _maxSndWnd = _sndWnd;
-            _sndWl1 = syn.Seq;
-            _sndWl2 = _iss;
-            if (_timestamps)
-            {
-                _tsRecent = syn.TsVal;
-            }
-            SetState(TcpState.SynReceived);
-            _registered = true;
-            TcpStatistics.Increment(ref Stats.PassiveOpens);
-            SendSyn();
-            Leave();
-        }
-    }
-
-    private void NegotiateSynOptions(in TcpSegment syn, bool weScale)
-    {
-        int mssCap = _advertisedMss;
-        _sendMss = Math.Min(syn.Mss != 0 ? syn.Mss : 536, mssCap);
-        _windowScaling = weScale && syn.WindowScale >= 0;
-        _sndWndShift = _windowScaling ? syn.WindowScale : 0;
-        if (!_windowScaling)
-        {
-            _rcvWndShift = 0;
-        }
-        else if (_state != TcpState.SynSent)
-        {
-            _rcvWndShift = ShiftFor(_options.ReceiveBufferSize);
-        }
-        _timestamps = _options.Timestamps && syn.HasTimestamp;
-        _sack = _options.Sack && syn.SackPermitted;
-        if (_timestamps)
-        {
-            _sendMss -= 12;
-        }
-        _sendMss = Math.Max(_sendMss, 64);
-    }
-
-    private static int ShiftFor(int bufferSize)
-    {
-        int shift = 0;
-        while (shift < 14 && (bufferSize >> shift) > ushort.MaxValue)
-        {
-            shift++;
-        }
-        return shift;
-    }
-
-    private int MssForRoute()
-    {
-        int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
-        return Math.Clamp(_route.Mtu - ipHeader - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
-    }
-
     // ---- Application data ----------------------------------------------------------------------
 
     /// <summary>
@@ -283,7 +134,11 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             error = SocketError.Success;
-            if (_error != SocketError.Success)
+            if (_appClosed)
+            {
+                error = SocketError.OperationAborted;
+            }
+            else if (_error != SocketError.Success)
             {
                 error = _error;
             }
@@ -332,9 +187,18 @@ public sealed partial class TcpEndpoint
         {
             error = SocketError.Success;
             endOfStream = false;
-            read = _receive.Read(destination);
-            if (read > 0)
+            read = _appClosed ? 0 : _receive.Read(destination);
+            if (_appClosed)
             {
+                error = SocketError.OperationAborted;
+            }
+            else if (read > 0)
+            {
+                if (_autoTuner is not null && _rtt.HasSample)
+                {
+                    _autoTuner.OnCopied((uint)read);
+                    _autoTuner.Adjust(_host.Now, _rtt.SmoothedRtt);
+                }
                 MaybeSendWindowUpdate();
             }
             else if (destination.IsEmpty)
@@ -427,6 +291,7 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             _appClosed = true;
+            _signals |= Signals.Read | Signals.Write; // pending reads and writes end with OperationAborted
             if (_state is TcpState.Closed or TcpState.TimeWait)
             {
                 _receive.Clear();
@@ -478,6 +343,7 @@ public sealed partial class TcpEndpoint
     }
 
     private bool _appClosed;
+    private ReceiveBufferAutoTuner? _autoTuner;
 
     /// <summary>
     /// Ends the connection: everything is freed, the four-tuple unregistered, waiters woken.
@@ -541,66 +407,4 @@ public sealed partial class TcpEndpoint
     internal void SetIdentity(in FourTuple id) => _id = id;
 
     public override string ToString() => $"{_id.LocalAddress}:{_id.LocalPort} -> {_id.RemoteAddress}:{_id.RemotePort} {_state}";
-}
-
-/// <summary>Snapshots and option changes that need the lock.</summary>
-public sealed partial class TcpEndpoint
-{
-    private long _retransmitCount;
-    private long _sackBlocksReceived;
-    private long _bytesSent;
-    private long _bytesReceived;
-
-    public TcpInfo GetInfo()
-    {
-        lock (_lock)
-        {
-            return new TcpInfo
-            {
-                State = _state,
-                CongestionControl = _congestion.Name,
-                CongestionWindow = _state is TcpState.SynSent or TcpState.SynReceived ? 0 : _congestion.CongestionWindow,
-                SlowStartThreshold = _congestion.SlowStartThreshold,
-                SmoothedRtt = _rtt.SmoothedRtt,
-                RttVariance = _rtt.RttVariance,
-                MinRtt = _rtt.MinRtt,
-                Rto = _rtt.Rto,
-                BytesInFlight = BytesInFlight,
-                Retransmits = _retransmitCount,
-                SackBlocksReceived = _sackBlocksReceived,
-                SendMss = _sendMss,
-                AdvertisedMss = _advertisedMss,
-                SendWindow = _sndWnd,
-                ReceiveWindow = (uint)Math.Max(0, _rcvAdvertised - _rcvNxt),
-                SendWindowScale = _sndWndShift,
-                ReceiveWindowScale = _rcvWndShift,
-                Timestamps = _timestamps,
-                Sack = _sack,
-                BytesSent = _bytesSent,
-                BytesReceived = _bytesReceived,
-                SendBufferBytes = _send.Length,
-                ReceiveQueueBytes = _receive.Bytes,
-            };
-        }
-    }
-
-    /// <summary>Applies changed keepalive options (arms or disarms the timer).</summary>
-    public void OptionsChanged()
-    {
-        Signals signals;
-        lock (_lock)
-        {
-            if (_options.KeepAlive && _state is TcpState.Established or TcpState.CloseWait)
-            {
-                _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
-            }
-            else
-            {
-                _deadlines[(int)TimerKind.Keepalive] = Never;
-            }
-            Output();
-            signals = Leave();
-        }
-        Deliver(signals);
-    }
 }

@@ -5,7 +5,29 @@ public sealed class TcpEndpointOptions
 {
     public int SendBufferSize { get; set; } = 256 * 1024;
 
+    /// <summary>The initial receive buffer (and the fixed one when auto-tuning is off).</summary>
     public int ReceiveBufferSize { get; set; } = 256 * 1024;
+
+    /// <summary>Grow the receive buffer with the application's read rate (Linux tcp_moderate_rcvbuf).</summary>
+    public bool ReceiveBufferAutoTuning { get; set; } = true;
+
+    /// <summary>The most auto-tuning may grow the receive buffer to (Linux tcp_rmem[2]).</summary>
+    public int MaxReceiveBufferSize { get; set; } = 6 * 1024 * 1024;
+
+    /// <summary>Our window scale shift (RFC 7323 §2.2), fixed at the handshake from the largest buffer we may use.</summary>
+    internal int WindowShift
+    {
+        get
+        {
+            int largest = ReceiveBufferAutoTuning ? Math.Max(ReceiveBufferSize, MaxReceiveBufferSize) : ReceiveBufferSize;
+            int shift = 0;
+            while (shift < 14 && (largest >> shift) > ushort.MaxValue)
+            {
+                shift++;
+            }
+            return shift;
+        }
+    }
 
     /// <summary>TCP_NODELAY: send small segments without waiting (disables Nagle, RFC 896).</summary>
     public bool NoDelay { get; set; }

@@ -1,5 +1,6 @@
-using Netstack.Stack;
 using System.Net.Sockets;
+using Netstack.Buffers;
+using Netstack.Stack;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
@@ -15,6 +16,7 @@ public sealed class TcpListenSocket
     private readonly Queue<TcpEndpoint> _acceptQueue = new();
     private readonly TcpProtocol _protocol;
     private int _halfOpen;
+    private TimeSpan? _cookiesSentAt;
     private bool _closed;
 
     internal TcpListenSocket(TcpProtocol protocol, NetAddress local, ushort port, int backlog, TcpEndpointOptions options)
@@ -38,7 +40,7 @@ public sealed class TcpListenSocket
     public TcpWaiter AcceptWaiter { get; } = new();
 
     /// <summary>RFC 9293 §3.10.7.2: LISTEN state.</summary>
-    internal void HandleSegment(in FourTuple id, in TcpSegment seg)
+    internal void HandleSegment(in FourTuple id, in TcpSegment seg, PacketBuffer packet)
     {
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
@@ -46,7 +48,12 @@ public sealed class TcpListenSocket
         }
         if ((seg.Flags & TcpFlags.Ack) != 0)
         {
-            // TODO(tcp): SYN-cookie validation here once tcpalg's SynCookies land.
+            if ((seg.Flags & TcpFlags.Syn) == 0 && _cookiesSentAt is TimeSpan sent
+                && _protocol.Host.Now - sent < SynCookies.CounterPeriod * SynCookies.MaxAge)
+            {
+                CookieAckArrives(id, seg, packet);
+                return;
+            }
             _protocol.SendResetForNoEndpoint(id, seg);
             return;
         }
@@ -62,9 +69,17 @@ public sealed class TcpListenSocket
             }
             if (_halfOpen + _acceptQueue.Count >= Backlog)
             {
-                TcpStatistics.Increment(ref _protocol.Statistics.ListenOverflows);
-                TcpStatistics.Increment(ref _protocol.Statistics.ListenDrops);
-                return;
+                if (_protocol.SynCookiesEnabled && _acceptQueue.Count < Backlog)
+                {
+                    _cookiesSentAt = _protocol.Host.Now;
+                }
+                else
+                {
+                    TcpStatistics.Increment(ref _protocol.Statistics.ListenOverflows);
+                    TcpStatistics.Increment(ref _protocol.Statistics.ListenDrops);
+                    return;
+                }
+                goto cookie;
             }
             _halfOpen++;
         }
@@ -81,6 +96,10 @@ public sealed class TcpListenSocket
             return;
         }
         child.AcceptSyn(this, id, seg, route);
+        return;
+
+    cookie:
+        SendCookieSynAck(id, seg);
 
         void Release()
         {
@@ -92,11 +111,14 @@ public sealed class TcpListenSocket
     }
 
     /// <summary>A child finished the handshake (called under the child's lock). False when the listener closed.</summary>
-    internal bool OnChildEstablished(TcpEndpoint child)
+    internal bool OnChildEstablished(TcpEndpoint child, bool countedHalfOpen = true)
     {
         lock (_lock)
         {
-            _halfOpen--;
+            if (countedHalfOpen)
+            {
+                _halfOpen--;
+            }
             if (_closed)
             {
                 return false;
@@ -162,5 +184,85 @@ public sealed class TcpListenSocket
             child.Abort();
         }
         AcceptWaiter.Signal();
+    }
+
+    /// <summary>
+    /// A stateless SYN-ACK whose ISN is a SYN cookie (Linux <c>cookie_v4_init_sequence</c>); the
+    /// options that do not fit the cookie ride in the TSval when the client sent timestamps.
+    /// </summary>
+    private void SendCookieSynAck(in FourTuple id, in TcpSegment syn)
+    {
+        if (!_protocol.Host.TryFindRoute(id.RemoteAddress, out RouteInfo route))
+        {
+            return;
+        }
+        TcpStatistics.Increment(ref _protocol.Statistics.SyncookiesSent);
+        ushort offered = syn.Mss != 0 ? syn.Mss : (ushort)536;
+        uint cookie = _protocol.Cookies.CreateCookie(id, syn.Seq, offered, SynCookies.Counter(_protocol.Host.Now), out _);
+        TcpSegment h = default;
+        h.WindowScale = -1;
+        h.SourcePort = id.LocalPort;
+        h.DestinationPort = id.RemotePort;
+        h.Seq = new SeqNumber(cookie);
+        h.Ack = syn.Seq + 1;
+        h.Flags = TcpFlags.Syn | TcpFlags.Ack;
+        h.Window = (ushort)Math.Min(Options.ReceiveBufferSize, ushort.MaxValue);
+        int ipHeader = id.RemoteAddress.IsV6 ? 40 : 20;
+        h.Mss = (ushort)Math.Clamp(route.Mtu - ipHeader - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+        if (syn.HasTimestamp && Options.Timestamps)
+        {
+            bool scale = Options.WindowScaling && syn.WindowScale >= 0;
+            bool sack = Options.Sack && syn.SackPermitted;
+            h.HasTimestamp = true;
+            h.TsVal = SynCookies.EncodeTimestampOptions(_protocol.TimestampClock, scale ? syn.WindowScale : null, sack);
+            h.TsEcr = syn.TsVal;
+            h.SackPermitted = sack;
+            h.WindowScale = scale ? Options.WindowShift : -1;
+        }
+        PacketBuffer packet = _protocol.Host.Pool.Rent(0);
+        h.Write(packet.Prepend(h.ComputeHeaderLength()));
+        TcpProtocol.FinishChecksum(packet, id.LocalAddress, id.RemoteAddress, route, 0);
+        TcpStatistics.Increment(ref _protocol.Statistics.OutSegs);
+        _protocol.Host.Send(packet, id.LocalAddress, id.RemoteAddress, route);
+    }
+
+    /// <summary>The third segment of a cookie handshake: validate, then create the connection already ESTABLISHED.</summary>
+    private void CookieAckArrives(in FourTuple id, in TcpSegment seg, PacketBuffer packet)
+    {
+        uint now64 = SynCookies.Counter(_protocol.Host.Now);
+        if (!_protocol.Cookies.TryValidateCookie(id, seg.Seq - 1, seg.Ack.Value - 1, now64, out ushort mss))
+        {
+            TcpStatistics.Increment(ref _protocol.Statistics.SyncookiesFailed);
+            _protocol.SendResetForNoEndpoint(id, seg);
+            return;
+        }
+        int? peerShift = null;
+        bool sack = false;
+        bool timestamps = seg.HasTimestamp && Options.Timestamps
+            && SynCookies.TryDecodeTimestampOptions(seg.TsEcr, out peerShift, out sack);
+        lock (_lock)
+        {
+            if (_closed || _acceptQueue.Count >= Backlog)
+            {
+                TcpStatistics.Increment(ref _protocol.Statistics.ListenOverflows);
+                return;
+            }
+        }
+        if (!_protocol.Host.TryFindRoute(id.RemoteAddress, out RouteInfo route))
+        {
+            return;
+        }
+        TcpStatistics.Increment(ref _protocol.Statistics.SyncookiesRecv);
+        TcpEndpoint child = _protocol.CreateEndpoint(Options);
+        child.SetIdentity(id);
+        if (!_protocol.TryRegister(child))
+        {
+            return;
+        }
+        child.AcceptCookie(this, seg, route, mss, timestamps ? peerShift : null, timestamps && sack, timestamps);
+        if (seg.PayloadLength > 0 || (seg.Flags & TcpFlags.Fin) != 0)
+        {
+            child.HandleSegment(seg, packet);
+        }
     }
 }

@@ -59,6 +59,7 @@ public sealed class TcpProtocol : ITransportHandler
         Host = host;
         _random = randomSeed is int seed ? new Random(seed) : new Random();
         _isn = new InitialSequenceNumber(host.TimeProvider, _random);
+        Cookies = new SynCookies(_random);
         _connections = new Dictionary<FourTuple, TcpEndpoint>(_isn.CreateComparer());
     }
 
@@ -81,12 +82,36 @@ public sealed class TcpProtocol : ITransportHandler
     void ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet) =>
         HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid);
 
+    /// <summary>An ICMP error quoting one of our segments (RFC 5927, RFC 1191/8201): found by four-tuple, judged by the endpoint.</summary>
+    public void HandleError(in TransportErrorInfo error)
+    {
+        if (error.Protocol != ProtocolNumber)
+        {
+            return;
+        }
+        var id = new FourTuple(error.LocalAddress, error.LocalPort, error.RemoteAddress, error.RemotePort);
+        TcpEndpoint? endpoint;
+        lock (_lock)
+        {
+            _connections.TryGetValue(id, out endpoint);
+        }
+        endpoint?.HandleError(error);
+    }
+
     public TcpStatistics Statistics { get; } = new();
 
     /// <summary>Options new endpoints start from.</summary>
     public TcpEndpointOptions DefaultOptions { get; } = new();
 
     public TcpForwarder? Forwarder { get; set; }
+
+    /// <summary>Linux tcp_syncookies = 1: answer with SYN cookies when a listener's backlog is full.</summary>
+    public bool SynCookiesEnabled { get; set; } = true;
+
+    internal SynCookies Cookies { get; }
+
+    /// <summary>The clock of the TCP timestamp option (1 ms); per-connection offsets are added by endpoints.</summary>
+    internal uint TimestampClock => (uint)(long)Host.Now.TotalMilliseconds;
 
     /// <summary>RFC 5961 §7: challenge ACKs allowed per second (Linux tcp_challenge_ack_limit).</summary>
     public int ChallengeAckLimit { get; set; } = 1000;
@@ -212,7 +237,7 @@ public sealed class TcpProtocol : ITransportHandler
             TcpListenSocket? listener = FindListener(destination, seg.DestinationPort);
             if (listener is not null)
             {
-                listener.HandleSegment(id, seg);
+                listener.HandleSegment(id, seg, packet);
                 return;
             }
             if (Forwarder is { } forwarder && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
@@ -220,7 +245,7 @@ public sealed class TcpProtocol : ITransportHandler
                 switch (forwarder.Decide(id))
                 {
                     case TcpForwarderDecision.Accept:
-                        forwarder.AcceptQueue.HandleSegment(id, seg);
+                        forwarder.AcceptQueue.HandleSegment(id, seg, packet);
                         return;
                     case TcpForwarderDecision.Ignore:
                         return;

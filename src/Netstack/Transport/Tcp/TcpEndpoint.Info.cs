@@ -1,0 +1,112 @@
+using System.Net.Sockets;
+using Netstack.Stack;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Snapshots and option changes that need the lock.</summary>
+public sealed partial class TcpEndpoint
+{
+    private long _retransmitCount;
+    private long _sackBlocksReceived;
+    private long _bytesSent;
+    private long _bytesReceived;
+
+    public TcpInfo GetInfo()
+    {
+        lock (_lock)
+        {
+            return new TcpInfo
+            {
+                State = _state,
+                CongestionControl = _congestion.Name,
+                CongestionWindow = _state is TcpState.SynSent or TcpState.SynReceived ? 0 : _congestion.CongestionWindow,
+                SlowStartThreshold = _congestion.SlowStartThreshold,
+                SmoothedRtt = _rtt.SmoothedRtt,
+                RttVariance = _rtt.RttVariance,
+                MinRtt = _rtt.MinRtt,
+                Rto = _rtt.Rto,
+                BytesInFlight = BytesInFlight,
+                Retransmits = _retransmitCount,
+                SackBlocksReceived = _sackBlocksReceived,
+                SendMss = _sendMss,
+                AdvertisedMss = _advertisedMss,
+                SendWindow = _sndWnd,
+                ReceiveWindow = (uint)Math.Max(0, _rcvAdvertised - _rcvNxt),
+                SendWindowScale = _sndWndShift,
+                ReceiveWindowScale = _rcvWndShift,
+                Timestamps = _timestamps,
+                Sack = _sack,
+                BytesSent = _bytesSent,
+                BytesReceived = _bytesReceived,
+                SendBufferBytes = _send.Length,
+                ReceiveQueueBytes = _receive.Bytes,
+            };
+        }
+    }
+
+    /// <summary>Applies changed keepalive options (arms or disarms the timer).</summary>
+    public void OptionsChanged()
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            if (_options.KeepAlive && _state is TcpState.Established or TcpState.CloseWait)
+            {
+                _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
+            }
+            else
+            {
+                _deadlines[(int)TimerKind.Keepalive] = Never;
+            }
+            Output();
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
+    /// <summary>
+    /// ICMP feedback (Linux tcp_v4_err): only for a quoted sequence number we have outstanding (RFC
+    /// 5927 §4.1). Packet-too-big lowers the MSS and resends; port/protocol unreachable refuses a
+    /// connection still in SYN-SENT; the other errors are soft and only name a later timeout.
+    /// </summary>
+    internal void HandleError(in TransportErrorInfo error)
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            var quoted = new SeqNumber(error.QuotedSequence);
+            bool outstanding = _state == TcpState.SynSent ? quoted == _iss : quoted >= _sndUna && quoted < _sndMax;
+            if (outstanding)
+            {
+                switch (error.Kind)
+                {
+                    case TransportErrorKind.PacketTooBig when error.Mtu > 0:
+                        int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
+                        int mss = Math.Max(error.Mtu - ipHeader - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0), 64);
+                        if (mss < _sendMss)
+                        {
+                            _sendMss = mss;
+                            _route = _route with { Mtu = Math.Min(_route.Mtu, error.Mtu) };
+                            if (IsSynchronized && _sndUna != _sndMax)
+                            {
+                                _sndNxt = _sndUna; // resend what the path dropped, in smaller segments
+                                Output();
+                            }
+                        }
+                        break;
+                    case TransportErrorKind.PortUnreachable or TransportErrorKind.ProtocolUnreachable when _state == TcpState.SynSent:
+                        Terminate(SocketError.ConnectionRefused, TcpState.Closed);
+                        break;
+                    case TransportErrorKind.DestinationUnreachable or TransportErrorKind.TimeExceeded:
+                        _softError = error.Kind == TransportErrorKind.TimeExceeded ? SocketError.TimedOut : SocketError.HostUnreachable;
+                        break;
+                }
+            }
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
+    private SocketError _softError;
+}

@@ -1,0 +1,193 @@
+using System.Net.Sockets;
+using Netstack.Stack;
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>Opening a connection: active open, passive open from a listener, and a SYN-cookie ACK.</summary>
+public sealed partial class TcpEndpoint
+{
+    // ---- Active open ---------------------------------------------------------------------------
+
+    /// <summary>Starts an active open (RFC 9293 §3.10.1); completion is signalled on <see cref="WriteWaiter"/>.</summary>
+    internal SocketError Connect(NetAddress remote, ushort remotePort, NetAddress local, ushort localPort)
+    {
+        lock (_lock)
+        {
+            if (!_host.TryFindRoute(remote, out _route))
+            {
+                return SocketError.NetworkUnreachable;
+            }
+            if (local.IsUnspecified)
+            {
+                local = _route.LocalAddress;
+            }
+            if (localPort == 0)
+            {
+                localPort = _host.ReserveEphemeralPort(local, remote, remotePort);
+                if (localPort == 0)
+                {
+                    return SocketError.AddressNotAvailable;
+                }
+            }
+            else if (!_host.TryReservePort(local, localPort))
+            {
+                return SocketError.AddressAlreadyInUse;
+            }
+            _portReserved = true;
+            _id = new FourTuple(local, localPort, remote, remotePort);
+            if (!_protocol.TryRegister(this))
+            {
+                _host.ReleasePort(local, localPort);
+                _portReserved = false;
+                return SocketError.AddressAlreadyInUse;
+            }
+            _registered = true;
+            _iss = _protocol.NewIsn(_id);
+            _sndUna = _iss;
+            _sndSmallEnd = _iss;
+            _sndNxt = _iss;
+            _sndMax = _iss;
+            _recover = _iss;
+            _advertisedMss = MssForRoute();
+            _sendMss = 536;
+            _rcvWndShift = _options.WindowScaling ? _options.WindowShift : 0;
+            SetState(TcpState.SynSent);
+            TcpStatistics.Increment(ref Stats.ActiveOpens);
+            SendSyn();
+            Leave();
+        }
+        return SocketError.Success;
+    }
+
+    /// <summary>Connection outcome for a waiting connecter: Success once established, the error once failed, IOPending otherwise.</summary>
+    public SocketError PollConnect(bool armWaiter)
+    {
+        lock (_lock)
+        {
+            if (_state is TcpState.SynSent or TcpState.SynReceived)
+            {
+                if (armWaiter)
+                {
+                    WriteWaiter.Arm();
+                }
+                return SocketError.IOPending;
+            }
+            if (_error != SocketError.Success)
+            {
+                return _error;
+            }
+            return _state == TcpState.Closed ? SocketError.NotConnected : SocketError.Success;
+        }
+    }
+
+    // ---- Passive open --------------------------------------------------------------------------
+
+    /// <summary>Creates the child of a listener for a SYN (RFC 9293 §3.10.7.2) and answers SYN-ACK.</summary>
+    internal void AcceptSyn(TcpListenSocket? listener, in FourTuple id, in TcpSegment syn, in RouteInfo route)
+    {
+        lock (_lock)
+        {
+            _listener = listener;
+            _id = id;
+            _route = route;
+            _iss = _protocol.NewIsn(id);
+            _sndUna = _iss;
+            _sndSmallEnd = _iss;
+            _sndNxt = _iss;
+            _sndMax = _iss;
+            _recover = _iss;
+            _irs = syn.Seq;
+            _rcvNxt = syn.Seq + 1;
+            _advertisedMss = MssForRoute();
+            NegotiateSynOptions(syn, _options.WindowScaling);
+            _sndWnd = syn.Window;   // RFC 7323 §2.2: the window in a SYN is never scaled
+            _maxSndWnd = _sndWnd;
+            _sndWl1 = syn.Seq;
+            _sndWl2 = _iss;
+            if (_timestamps)
+            {
+                _tsRecent = syn.TsVal;
+            }
+            SetState(TcpState.SynReceived);
+            _registered = true;
+            TcpStatistics.Increment(ref Stats.PassiveOpens);
+            SendSyn();
+            Leave();
+        }
+    }
+
+    /// <summary>
+    /// A connection rebuilt from a valid SYN-cookie ACK: ISS = SEG.ACK - 1, IRS = SEG.SEQ - 1, the MSS
+    /// from the cookie and the other options from the echoed timestamp (or none).
+    /// </summary>
+    internal void AcceptCookie(TcpListenSocket listener, in TcpSegment ack, in RouteInfo route, ushort mss, int? peerShift, bool sack, bool timestamps)
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            _listener = listener;
+            _route = route;
+            _iss = ack.Ack - 1;
+            _sndUna = ack.Ack;
+            _sndNxt = ack.Ack;
+            _sndMax = ack.Ack;
+            _sndSmallEnd = ack.Ack;
+            _recover = ack.Ack;
+            _irs = ack.Seq - 1;
+            _rcvNxt = ack.Seq;
+            _lastAckSent = ack.Seq;
+            _advertisedMss = MssForRoute();
+            _windowScaling = peerShift is not null && _options.WindowScaling;
+            _sndWndShift = _windowScaling ? peerShift!.Value : 0;
+            _rcvWndShift = _windowScaling ? _options.WindowShift : 0;
+            _timestamps = timestamps;
+            _sack = sack && _options.Sack;
+            _sendMss = Math.Max(64, Math.Min(mss, _advertisedMss) - (_timestamps ? 12 : 0));
+            if (_timestamps)
+            {
+                _tsRecent = ack.TsVal;
+                _tsOffset = 0; // the cookie's TSval was sent on the bare clock
+            }
+            _rcvAdvertised = _rcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
+            _sndWnd = (uint)ack.Window << _sndWndShift;
+            _maxSndWnd = _sndWnd;
+            _sndWl1 = ack.Seq;
+            _sndWl2 = ack.Ack;
+            _registered = true;
+            TcpStatistics.Increment(ref Stats.PassiveOpens);
+            EnterEstablished(countedHalfOpen: false);
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
+    private void NegotiateSynOptions(in TcpSegment syn, bool weScale)
+    {
+        int mssCap = _advertisedMss;
+        _sendMss = Math.Min(syn.Mss != 0 ? syn.Mss : 536, mssCap);
+        _windowScaling = weScale && syn.WindowScale >= 0;
+        _sndWndShift = _windowScaling ? syn.WindowScale : 0;
+        if (!_windowScaling)
+        {
+            _rcvWndShift = 0;
+        }
+        else if (_state != TcpState.SynSent)
+        {
+            _rcvWndShift = _options.WindowShift;
+        }
+        _timestamps = _options.Timestamps && syn.HasTimestamp;
+        _sack = _options.Sack && syn.SackPermitted;
+        if (_timestamps)
+        {
+            _sendMss -= 12;
+        }
+        _sendMss = Math.Max(_sendMss, 64);
+    }
+
+    private int MssForRoute()
+    {
+        int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
+        return Math.Clamp(_route.Mtu - ipHeader - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+    }
+}

@@ -1,0 +1,64 @@
+using Netstack.Link;
+using Netstack.Sockets;
+using TcpListener = Netstack.Sockets.TcpListener;
+using Netstack.Transport.Tcp;
+
+namespace Netstack.Tests.Tcp;
+
+public class TcpAllocationTests
+{
+    [Theory]
+    [InlineData(LinkCapabilities.None)]
+    [InlineData(LinkCapabilities.Gso | LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload)]
+    public void BulkTransfer_SteadyState_AllocatesAlmostNothingPerSegment(LinkCapabilities capabilities)
+    {
+        using var p = new TcpPair(capabilities: capabilities);
+        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        byte[] data = new byte[256 * 1024];
+        var buffer = new byte[64 * 1024];
+        // Warm up pools, queues and timers until the window stops growing.
+        for (int i = 0; i < 6; i++)
+        {
+            Move(p, client, server, data, buffer);
+        }
+        long segmentsBefore = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs;
+        long created = p.Pool.Created;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 8; i++)
+        {
+            Move(p, client, server, data, buffer);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long segments = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs - segmentsBefore;
+        Assert.True(segments > 0);
+        Assert.True(allocated / segments < 16, $"{allocated} bytes for {segments} segments; {p.Pool.Created - created} new pool blocks");
+        client.Abort();
+        p.Pump();
+        listener.Dispose();
+    }
+
+    private static void Move(TcpPair p, TcpEndpoint from, TcpEndpoint to, byte[] data, byte[] buffer)
+    {
+        int sent = 0;
+        int received = 0;
+        while (received < data.Length)
+        {
+            if (sent < data.Length)
+            {
+                sent += from.Send(data.AsSpan(sent), false, out _);
+            }
+            p.Pump();
+            int n;
+            bool progress = false;
+            while ((n = to.Receive(buffer, false, out _, out _)) > 0)
+            {
+                received += n;
+                progress = true;
+            }
+            if (!progress)
+            {
+                p.Clock.Advance(TimeSpan.FromMilliseconds(5));
+            }
+        }
+    }
+}

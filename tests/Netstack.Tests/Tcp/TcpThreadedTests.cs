@@ -1,0 +1,81 @@
+using System.Net;
+using Netstack.Buffers;
+using Netstack.Link;
+using Netstack.Sockets;
+using Netstack.Stack;
+using TcpListener = Netstack.Sockets.TcpListener;
+
+namespace Netstack.Tests.Tcp;
+
+/// <summary>
+/// Real concurrency: dispatcher threads on both link ends, the system clock, and several connections
+/// echoing at once through the async API. Nothing here measures time; the token is a safety net so a
+/// deadlock fails the test instead of hanging it.
+/// </summary>
+public class TcpThreadedTests
+{
+    [Fact]
+    public async Task ConcurrentEchoes_OverThreadedLinks()
+    {
+        var pool = new PacketPool();
+        var links = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Thread });
+        using var a = new NetStack(new NetStackOptions { Pool = pool, RandomSeed = 1 });
+        using var b = new NetStack(new NetStackOptions { Pool = pool, RandomSeed = 2 });
+        a.AddInterface(links.A, "10.9.0.1/24");
+        b.AddInterface(links.B, "10.9.0.2/24");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var endpoint = new IPEndPoint(IPAddress.Parse("10.9.0.2"), 7);
+        TcpListener listener = b.ListenTcp(endpoint);
+        const int connections = 4;
+        Task server = Task.Run(async () =>
+        {
+            var echoes = new List<Task>();
+            for (int i = 0; i < connections; i++)
+            {
+                TcpConnection c = await listener.AcceptAsync(cts.Token);
+                echoes.Add(Task.Run(async () =>
+                {
+                    await using (c)
+                    {
+                        var buffer = new byte[16 * 1024];
+                        int n;
+                        while ((n = await c.Stream.ReadAsync(buffer, cts.Token)) > 0)
+                        {
+                            await c.Stream.WriteAsync(buffer.AsMemory(0, n), cts.Token);
+                        }
+                    }
+                }));
+            }
+            await Task.WhenAll(echoes);
+        });
+        var clients = new Task[connections];
+        for (int i = 0; i < connections; i++)
+        {
+            int seed = i;
+            clients[i] = Task.Run(async () =>
+            {
+                byte[] data = new byte[512 * 1024];
+                new Random(seed).NextBytes(data);
+                await using TcpConnection c = await a.ConnectTcpAsync(endpoint, cts.Token);
+                Task write = Task.Run(async () =>
+                {
+                    for (int off = 0; off < data.Length; off += 10_000)
+                    {
+                        await c.Stream.WriteAsync(data.AsMemory(off, Math.Min(10_000, data.Length - off)), cts.Token);
+                    }
+                    c.ShutdownWrite();
+                });
+                var got = new MemoryStream();
+                await c.Stream.CopyToAsync(got, cts.Token);
+                await write;
+                Assert.True(data.AsSpan().SequenceEqual(got.ToArray()));
+            });
+        }
+        await Task.WhenAll(clients);
+        await server;
+        listener.Dispose();
+        Assert.Equal(connections, a.GetTcp().Statistics.ActiveOpens);
+        Assert.Equal(connections, b.GetTcp().Statistics.PassiveOpens);
+        links.Dispose();
+    }
+}
