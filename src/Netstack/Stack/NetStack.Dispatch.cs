@@ -64,6 +64,10 @@ public sealed partial class NetStack
         t_scope = scope;
         try
         {
+            if (Options.Gro && batch.Count > 1)
+            {
+                Coalesce(batch);
+            }
             int count = batch.Count;
             for (int i = 0; i < count; i++)
             {
@@ -175,25 +179,6 @@ public sealed partial class NetStack
             }
         }
         scope.DirtyCount = 0;
-    }
-
-    private static void WriteToLink(NetInterface nic, PacketBatch batch)
-    {
-        try
-        {
-            nic.Link.WritePackets(batch);
-        }
-        catch (ObjectDisposedException)
-        {
-            batch.ReleaseAll(); // the link went away under us: its packets are dropped
-        }
-        finally
-        {
-            if (!batch.IsEmpty)
-            {
-                batch.ReleaseAll();
-            }
-        }
     }
 
     private NetInterface? FindInterface(ILinkEndpoint link)
