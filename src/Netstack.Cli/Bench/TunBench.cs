@@ -17,8 +17,8 @@ public static class TunBench
     {
         using var shutdown = new ShutdownSignal();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, shutdown.Token);
-        using TunLink link = TunOpener.Open("bench", options.Tun, options.Mtu, options.Queues);
-        using var stack = new NetStack();
+        using TunLink link = TunOpener.Open("bench", options.Tun, options.Mtu, options.Queues, options.VirtioNetHeader);
+        using var stack = new NetStack(new NetStackOptions { Gso = options.Gso, Gro = options.Gro });
         stack.AddInterface(link, options.Addresses);
         var meter = new Meter(link);
 
@@ -29,7 +29,7 @@ public static class TunBench
                 var server = new Iperf3Server(stack, options.Port) { TestStarted = meter.Start, TestStopped = meter.Stop };
                 await using (server.ConfigureAwait(false))
                 {
-                    output.WriteLine($"bench: iperf3 server ready on {link.Name} (mtu {link.Mtu}), {string.Join(", ", options.Addresses)}, port {options.Port}");
+                    output.WriteLine($"bench: iperf3 server ready on {link.Name} (mtu {link.Mtu}{(link.VirtioNetHeader ? ", vnet_hdr" : "")}), {string.Join(", ", options.Addresses)}, port {options.Port}");
                     output.Flush();
                     while (!cancel.IsCancellationRequested)
                     {
@@ -98,7 +98,7 @@ public static class TunBench
         Queues = link.QueueCount,
         Gso = options.Gso,
         Gro = options.Gro,
-        OffloadSwitchesApplied = false,
+        VirtioNetHeader = link.VirtioNetHeader,
         CpuSeconds = meter.CpuSeconds,
         RxPackets = meter.RxPackets,
         TxPackets = meter.TxPackets,

@@ -36,5 +36,8 @@ public sealed record TunBenchOptions
 
     public bool Gro { get; init; } = true;
 
+    /// <summary>Open the device with IFF_VNET_HDR so 64 KiB super-segments cross it whole (kernel GSO/GRO).</summary>
+    public bool VirtioNetHeader { get; init; }
+
     public bool Json { get; init; }
 }

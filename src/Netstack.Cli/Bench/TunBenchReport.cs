@@ -23,8 +23,8 @@ public sealed record TunBenchReport
 
     public required bool Gro { get; init; }
 
-    /// <summary>Whether the GSO/GRO switches reached the stack (false while it has no such settings).</summary>
-    public required bool OffloadSwitchesApplied { get; init; }
+    /// <summary>Whether the device was opened with IFF_VNET_HDR (super-segments cross it whole).</summary>
+    public required bool VirtioNetHeader { get; init; }
 
     public required double CpuSeconds { get; init; }
 
@@ -49,7 +49,7 @@ public sealed record TunBenchReport
     {
         var s = new StringBuilder();
         string direction = Outcome.WeSent ? "netstack sends" : "netstack receives";
-        s.AppendLine(CultureInfo.InvariantCulture, $"mode        {Mode}, {direction}, {Outcome.Streams} stream(s), MTU {Mtu}, {Queues} queue(s), GSO {(Gso ? "on" : "off")}, GRO {(Gro ? "on" : "off")}{(OffloadSwitchesApplied ? "" : " (offload switches not applied: the stack has no GSO/GRO settings yet)")}");
+        s.AppendLine(CultureInfo.InvariantCulture, $"mode        {Mode}, {direction}, {Outcome.Streams} stream(s), MTU {Mtu}, {Queues} queue(s), GSO {(Gso ? "on" : "off")}, GRO {(Gro ? "on" : "off")}, vnet_hdr {(VirtioNetHeader ? "on" : "off")}");
         s.AppendLine("[ ID] Interval           Transfer     Bitrate         Retr");
         for (int i = 0; i < Outcome.SenderStreams.Count; i++)
         {
@@ -103,7 +103,7 @@ public sealed record TunBenchReport
         v.ToString(v < 10 ? "F2" : v < 100 ? "F1" : "F0", CultureInfo.InvariantCulture);
 
     public string ToJson() => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"mode\":\"{Mode}\",\"sender\":\"{(Outcome.WeSent ? "netstack" : "peer")}\",\"streams\":{Outcome.Streams},\"mtu\":{Mtu},\"queues\":{Queues},\"gso\":{B(Gso)},\"gro\":{B(Gro)},\"offload_switches_applied\":{B(OffloadSwitchesApplied)},\"seconds\":{Seconds:F6},\"sender_bytes\":{Outcome.SenderBytes},\"receiver_bytes\":{Outcome.ReceiverBytes},\"bytes\":{Outcome.ReceiverBytes},\"gbps\":{Gbps:F4},\"retransmits\":{Outcome.Retransmits},\"cpu_seconds\":{CpuSeconds:F4},\"rx_packets\":{RxPackets},\"tx_packets\":{TxPackets},\"syscalls_per_mb\":{SystemCallsPerMegabyte:F3},\"allocated_bytes\":{AllocatedBytes},\"allocated_bytes_per_packet\":{AllocatedBytesPerPacket:F4}}}");
+        $"{{\"mode\":\"{Mode}\",\"sender\":\"{(Outcome.WeSent ? "netstack" : "peer")}\",\"streams\":{Outcome.Streams},\"mtu\":{Mtu},\"queues\":{Queues},\"gso\":{B(Gso)},\"gro\":{B(Gro)},\"vnet_hdr\":{B(VirtioNetHeader)},\"seconds\":{Seconds:F6},\"sender_bytes\":{Outcome.SenderBytes},\"receiver_bytes\":{Outcome.ReceiverBytes},\"bytes\":{Outcome.ReceiverBytes},\"gbps\":{Gbps:F4},\"retransmits\":{Outcome.Retransmits},\"cpu_seconds\":{CpuSeconds:F4},\"rx_packets\":{RxPackets},\"tx_packets\":{TxPackets},\"syscalls_per_mb\":{SystemCallsPerMegabyte:F3},\"allocated_bytes\":{AllocatedBytes},\"allocated_bytes_per_packet\":{AllocatedBytesPerPacket:F4}}}");
 
     private static string B(bool b) => b ? "true" : "false";
 }

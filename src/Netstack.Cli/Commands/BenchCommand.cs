@@ -45,7 +45,8 @@ public static class BenchCommand
         var gso = new Option<bool>("--gso") { Description = "Pass 64 KiB TCP super-segments across the link (the default)." };
         var noGso = new Option<bool>("--no-gso") { Description = "Send MTU-sized segments only." };
         var noGro = new Option<bool>("--no-gro") { Description = "Do not coalesce received segments before TCP." };
-        var noOffload = new Option<bool>("--no-offload") { Description = "Neither GSO nor GRO (nor checksum offload where the link has it)." };
+        var noOffload = new Option<bool>("--no-offload") { Description = "Neither GSO nor GRO, and no vnet_hdr on a TUN device." };
+        var vnetHdr = new Option<bool>("--vnet-hdr") { Description = "Open the TUN device with IFF_VNET_HDR: 64 KiB super-segments cross it whole." };
         var queues = new Option<int>("--queues")
         {
             Description = "TUN queues (IFF_MULTI_QUEUE), each with its own dispatcher thread.",
@@ -112,7 +113,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure TCP throughput between two in-process stacks over an in-memory link.")
         {
             duration, bytes, streams, mtu, gso, noGso, noGro, noOffload, queues, loss, reorder, duplicate, corrupt, delay, seed, verify, json,
-            tun, address, server, client, port, reverse, oneOff,
+            tun, address, server, client, port, reverse, oneOff, vnetHdr,
         };
         command.Validators.Add(result =>
         {
@@ -120,6 +121,11 @@ public static class BenchCommand
             if (result.GetValue(gso) && result.GetValue(noGso))
             {
                 result.AddError("--gso and --no-gso cannot be given together.");
+                return;
+            }
+            if (Given(vnetHdr) && Given(noOffload))
+            {
+                result.AddError("--vnet-hdr and --no-offload cannot be given together.");
                 return;
             }
             if (Given(server) && Given(client))
@@ -155,7 +161,7 @@ public static class BenchCommand
             {
                 result.AddError($"{(Given(server) ? "--server" : "--client")} needs --tun NAME.");
             }
-            else if (FirstGiven(result, address, port, reverse, queues, oneOff) is Option tunOnly)
+            else if (FirstGiven(result, address, port, reverse, queues, oneOff, vnetHdr) is Option tunOnly)
             {
                 result.AddError($"{tunOnly.Name} needs --tun NAME.");
             }
@@ -180,6 +186,7 @@ public static class BenchCommand
                     Queues = parseResult.GetValue(queues),
                     Gso = offload && !parseResult.GetValue(noGso),
                     Gro = offload && !parseResult.GetValue(noGro),
+                    VirtioNetHeader = parseResult.GetValue(vnetHdr),
                     Json = parseResult.GetValue(json),
                 };
                 return await TunBench.RunAsync(tunOptions, parseResult.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
