@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Network;
+using Netstack.Transport.Tcp;
 using Netstack.Transport.Udp;
 using Netstack.Wire;
 
@@ -56,6 +57,10 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
         Ipv4 = new Ipv4Layer(this);
         Ipv6 = new Ipv6Layer(this);
         Udp = GetOrAddTransport(static s => new UdpProtocol(s)); // always present, so closed ports answer port unreachable
+        if (Options.EnableTcp)
+        {
+            TcpProtocol.For(this); // likewise, so a SYN to a closed port is answered with RST (RFC 9293 §3.10.7.1)
+        }
     }
 
     public NetStackOptions Options { get; }

@@ -17,7 +17,7 @@ public class SoftwareOffloadStackTests
 {
     private static (NetStack Stack, TestLink Link) Stack(bool gso = true, bool gro = true, LinkCapabilities capabilities = LinkCapabilities.None, PacketPool? pool = null)
     {
-        var stack = new NetStack(new NetStackOptions { Gso = gso, Gro = gro, RandomSeed = 1, Pool = pool });
+        var stack = new NetStack(new NetStackOptions { Gso = gso, Gro = gro, RandomSeed = 1, Pool = pool, EnableTcp = false });
         var link = new TestLink(capabilities: capabilities);
         stack.AddInterface(link, "10.9.0.2/24", "fd00:9::2/64");
         return (stack, link);

@@ -74,7 +74,7 @@ public class DispatchTests
     [Fact]
     public void Transport_handler_gets_trimmed_packets_and_icmp_errors()
     {
-        using var net = new TwoStacks();
+        using var net = new TwoStacks(enableTcp: false);
         var tcpB = net.B.GetOrAddTransport(_ => new RecordingTransport(IpProtocol.Tcp));
         var tcpA = net.A.GetOrAddTransport(_ => new RecordingTransport(IpProtocol.Tcp));
         Assert.Same(tcpB, net.B.GetOrAddTransport(_ => new RecordingTransport(IpProtocol.Tcp)));

@@ -82,6 +82,15 @@ public class TcpSocketApiTests
     }
 
     [Fact]
+    public void Connect_Refused_ByAStackThatNeverUsedTcp()
+    {
+        // TCP is registered when the stack is built, so a closed port answers RST even before any socket exists.
+        using var p = new TcpPair();
+        var ex = Assert.Throws<SocketException>(() => Drive(p, p.A.ConnectTcpAsync(ServerEndPoint).AsTask()));
+        Assert.Equal(SocketError.ConnectionRefused, ex.SocketErrorCode);
+    }
+
+    [Fact]
     public void Connect_Timeout_ThrowsTimedOut()
     {
         using var p = new TcpPair(aToB: new Impairment(Loss: 1.0));
