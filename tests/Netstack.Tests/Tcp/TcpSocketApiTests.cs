@@ -88,6 +88,7 @@ public class TcpSocketApiTests
         using var p = new TcpPair();
         var ex = Assert.Throws<SocketException>(() => Drive(p, p.A.ConnectTcpAsync(ServerEndPoint).AsTask()));
         Assert.Equal(SocketError.ConnectionRefused, ex.SocketErrorCode);
+        Assert.Equal(1, p.B.GetTcp().Statistics.OutRsts);
     }
 
     [Fact]
