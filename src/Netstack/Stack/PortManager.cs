@@ -72,8 +72,8 @@ public sealed class PortManager
         key[34] = protocol;
         key[35] = local.IsV6 ? (byte)6 : (byte)4;
         // RFC 6056 §3.3.4: offset = F(local, remote, secret1); index = G(local, remote, secret2).
-        uint offset = (uint)SipHash.Hash(_k0, _k1, key);
-        int index = (int)(SipHash.Hash(_k2, _k3, key) % TableSize);
+        uint offset = (uint)SipHash.Hash(new SipHashKey(_k0, _k1), key);
+        int index = (int)(SipHash.Hash(new SipHashKey(_k2, _k3), key) % TableSize);
         lock (_lock)
         {
             for (int count = 0; count < EphemeralCount; count++)

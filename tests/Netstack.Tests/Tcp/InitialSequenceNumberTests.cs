@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using Netstack.Tests.Infrastructure;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;

@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using Netstack.Transport.Tcp;
 
 namespace Netstack.Tests.Tcp;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Netstack.Stack;
 using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;

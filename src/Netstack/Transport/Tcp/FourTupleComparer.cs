@@ -1,3 +1,4 @@
+using Netstack.Stack;
 namespace Netstack.Transport.Tcp;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Netstack.Stack;
 
 namespace Netstack.Transport.Tcp;
 

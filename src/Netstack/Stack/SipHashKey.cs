@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace Netstack.Transport.Tcp;
+namespace Netstack.Stack;
 
 /// <summary>
 /// A 128-bit <see cref="SipHash"/> key, read as two little-endian 64-bit words as the SipHash paper
