@@ -6,11 +6,11 @@ namespace Netstack.Cli;
 /// <summary>Opens the TUN device a command names, turning every failure into one line and exit code 1.</summary>
 public static class TunOpener
 {
-    public static TunLink Open(string command, string name, int? mtu, int queues = 1)
+    public static TunLink Open(string command, string name, int? mtu, int queues = 1, bool virtioNetHeader = false)
     {
         try
         {
-            return new TunLink(name, new TunLinkOptions { Mtu = mtu, QueueCount = queues });
+            return new TunLink(name, new TunLinkOptions { Mtu = mtu, QueueCount = queues, VirtioNetHeader = virtioNetHeader });
         }
         catch (SystemCallException e)
         {

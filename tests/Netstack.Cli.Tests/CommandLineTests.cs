@@ -17,7 +17,7 @@ public class CommandLineTests
     {
         CliRunner.Result r = CliRunner.RunInProcess("echo", "--help");
         Assert.Equal(ExitCodes.Success, r.ExitCode);
-        foreach (string option in new[] { "--tun", "--address", "--port", "--mtu", "--pcap" })
+        foreach (string option in new[] { "--tun", "--address", "--port", "--mtu", "--pcap", "--vnet-hdr" })
         {
             Assert.Contains(option, r.Output, StringComparison.Ordinal);
         }

@@ -65,9 +65,13 @@ public class EchoServiceTests
     [InlineData(true, 1500, 100_000_000)]
     [InlineData(false, 9000, 100_000_000)]
     [InlineData(true, 9000, 100_000_000)]
-    public void Tcp_echo_returns_every_byte_then_closes_after_a_half_close(bool v6, int mtu, long bytes)
+    [InlineData(false, 1500, 100_000_000, true)] // vnet_hdr: super-segments and checksum offload with the kernel
+    [InlineData(true, 1500, 100_000_000, true)]
+    public void Tcp_echo_returns_every_byte_then_closes_after_a_half_close(bool v6, int mtu, long bytes, bool vnet = false)
     {
-        using EchoProcess echo = EchoProcess.Start("--mtu", mtu.ToString(CultureInfo.InvariantCulture));
+        using EchoProcess echo = EchoProcess.Start(vnet
+            ? ["--mtu", mtu.ToString(CultureInfo.InvariantCulture), "--vnet-hdr"]
+            : ["--mtu", mtu.ToString(CultureInfo.InvariantCulture)]);
         ProcessRunner.Result r = KernelPeer.TcpEcho(echo.Ns, echo.Address(v6), 7, bytes);
         Assert.True(r.ExitCode == 0, r.ToString());
         string[] fields = r.Output.Trim().Split(' ');

@@ -11,11 +11,14 @@ public class TunLinkTests
     // Safety nets only (a broken link must fail, not hang); nothing asserts how long anything takes.
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    [RequiresRootAndTunFact("ping")]
-    public void A_kernel_ping_is_delivered_and_a_written_echo_reply_completes_it()
+    [RequiresRootAndTunTheory("ping")]
+    [InlineData(false)]
+    [InlineData(true)] // with a virtio_net_hdr in front of every packet, stripped on read and gathered on write
+    public void A_kernel_ping_is_delivered_and_a_written_echo_reply_completes_it(bool virtioNetHeader)
     {
         var pool = new PacketPool();
-        using NetnsFixture ns = NetnsFixture.Create(new TunLinkOptions { Pool = pool });
+        using NetnsFixture ns = NetnsFixture.Create(new TunLinkOptions { Pool = pool, VirtioNetHeader = virtioNetHeader });
+        Assert.Equal(virtioNetHeader, (ns.Link.Capabilities & LinkCapabilities.Gso) != 0);
         using var dispatcher = new CollectingDispatcher();
         ns.Link.Attach(dispatcher);
 

@@ -57,16 +57,22 @@ public static class EchoCommand
             HelpName = "FILE",
         };
 
+        var vnet = new Option<bool>("--vnet-hdr")
+        {
+            Description = "Open the device with IFF_VNET_HDR: 64 KiB TCP super-segments and checksum offload with the kernel.",
+        };
+
         var command = new Command("echo", "Serve TCP and UDP echo and answer pings on a TUN device until interrupted.")
         {
-            tun, address, port, mtu, pcap,
+            tun, address, port, mtu, pcap, vnet,
         };
         command.SetAction(parseResult => Run(new EchoOptions(
             parseResult.GetRequiredValue(tun),
             parseResult.GetRequiredValue(address),
             (ushort)parseResult.GetValue(port),
             parseResult.GetResult(mtu) is null ? null : parseResult.GetValue(mtu),
-            parseResult.GetValue(pcap)?.FullName), parseResult.InvocationConfiguration.Output));
+            parseResult.GetValue(pcap)?.FullName,
+            parseResult.GetValue(vnet)), parseResult.InvocationConfiguration.Output));
         return command;
     }
 
@@ -76,7 +82,7 @@ public static class EchoCommand
     private static int Run(EchoOptions options, TextWriter output)
     {
         using var shutdown = new ShutdownSignal();
-        using TunLink tun = TunOpener.Open("echo", options.Tun, options.Mtu);
+        using TunLink tun = TunOpener.Open("echo", options.Tun, options.Mtu, virtioNetHeader: options.VirtioNetHeader);
         using ILinkEndpoint link = options.PcapPath is null ? tun : OpenCapture(tun, options.PcapPath);
         using var stack = new NetStack();
         stack.AddInterface(link, options.Addresses);
@@ -95,7 +101,7 @@ public static class EchoCommand
             Task serving = server.RunAsync(shutdown.Token);
 
             // One line a script can wait for: from here on the device can be configured and used.
-            output.WriteLine($"echo: ready on {tun.Name} (mtu {tun.Mtu}), {string.Join(", ", options.Addresses)}, port {options.Port}");
+            output.WriteLine($"echo: ready on {tun.Name} (mtu {tun.Mtu}{(tun.VirtioNetHeader ? ", vnet_hdr" : "")}), {string.Join(", ", options.Addresses)}, port {options.Port}");
             output.Flush();
 
             serving.GetAwaiter().GetResult();
@@ -122,4 +128,4 @@ public static class EchoCommand
 }
 
 /// <summary>The parsed options of <c>netstack echo</c>.</summary>
-public sealed record EchoOptions(string Tun, InterfaceAddress[] Addresses, ushort Port, int? Mtu, string? PcapPath);
+public sealed record EchoOptions(string Tun, InterfaceAddress[] Addresses, ushort Port, int? Mtu, string? PcapPath, bool VirtioNetHeader = false);

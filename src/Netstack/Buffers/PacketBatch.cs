@@ -66,6 +66,17 @@ public sealed class PacketBatch
         _count = 0;
     }
 
+    /// <summary>Keeps the first <paramref name="count"/> packets and forgets the rest without releasing them (their references moved elsewhere), e.g. after compacting the batch in place.</summary>
+    public void Truncate(int count)
+    {
+        if ((uint)count > (uint)_count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+        Array.Clear(_items, count, _count - count);
+        _count = count;
+    }
+
     /// <summary>Releases every packet and empties the batch.</summary>
     public void ReleaseAll()
     {

@@ -58,4 +58,13 @@ internal static unsafe class TunDevice
             LibC.Close(fd);
         }
     }
+
+    /// <summary>TUNSETOFFLOAD: tells the device which offloads this reader handles (a device-wide setting).</summary>
+    public static void SetOffload(int fd, string name, uint flags)
+    {
+        if (LibC.Ioctl(fd, TunIoctl.TUNSETOFFLOAD, (void*)(nuint)flags) < 0)
+        {
+            throw Errno.ToException(Errno.Last, $"TUNSETOFFLOAD '{name}' 0x{flags:x}", "the kernel refused the offload flags");
+        }
+    }
 }

@@ -21,6 +21,12 @@ internal static class TunIoctl
     public const short IFF_NO_PI = 0x1000;
     public const short IFF_VNET_HDR = 0x4000;
 
+    // TUNSETOFFLOAD flags: what the kernel may hand us (partial checksums, TCP super-segments).
+    public const uint TUN_F_CSUM = 0x01;
+    public const uint TUN_F_TSO4 = 0x02;
+    public const uint TUN_F_TSO6 = 0x04;
+    public const uint TUN_F_TSO_ECN = 0x08;
+
     // netdevice(7).
     public const uint SIOCGIFFLAGS = 0x8913;
     public const uint SIOCSIFFLAGS = 0x8914;

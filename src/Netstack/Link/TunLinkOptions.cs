@@ -17,6 +17,13 @@ public sealed class TunLinkOptions
     /// <summary>Set the device's IFF_UP flag after opening (otherwise its state is left as it is).</summary>
     public bool BringUp { get; init; }
 
+    /// <summary>
+    /// Open with IFF_VNET_HDR: every packet carries a virtio_net_hdr, so the link passes 64 KiB TCP super-segments
+    /// whole in both directions (GSO and GRO by the kernel) and partial checksums (TUNSETOFFLOAD CSUM|TSO4|TSO6).
+    /// Joining an existing device needs the same setting it was created with.
+    /// </summary>
+    public bool VirtioNetHeader { get; init; }
+
     /// <summary>The pool inbound packets are read into; <see cref="PacketPool.Shared"/> when null.</summary>
     public PacketPool? Pool { get; init; }
 

@@ -1,5 +1,6 @@
 using Netstack.Buffers;
 using Netstack.Interop;
+using Netstack.Offload;
 
 namespace Netstack.Link;
 
@@ -11,8 +12,8 @@ namespace Netstack.Link;
 /// The dispatcher sleeps in <c>poll</c> on the queue's descriptor and the link's stop eventfd, then reads packets
 /// until EAGAIN (one <c>read</c> per packet: a TUN descriptor returns exactly one packet per read), delivering
 /// them in batches. Each packet is read straight into a pinned pooled block after the default headroom, so the
-/// stack can prepend headers to a reply without copying. <see cref="CompleteReceive"/> and
-/// <see cref="PrepareTransmit"/> are where a virtio_net_hdr (IFF_VNET_HDR) would be parsed and written.
+/// stack can prepend headers to a reply without copying. With IFF_VNET_HDR each read starts with a virtio_net_hdr
+/// (decoded by <see cref="CompleteReceive"/>) and each write is gathered behind one (<see cref="WriteOne"/>).
 /// </remarks>
 internal sealed unsafe class TunQueue
 {
@@ -43,6 +44,8 @@ internal sealed unsafe class TunQueue
     public int Index => _index;
 
     public Thread? Thread => _thread;
+
+    public int Fd => _fd;
 
     public void Start(INetworkDispatcher dispatcher, int stopFd)
     {
@@ -119,6 +122,7 @@ internal sealed unsafe class TunQueue
                     packet.Append((int)n);
                     if (!CompleteReceive(packet))
                     {
+                        Interlocked.Increment(ref _link.Statistics.RxErrors);
                         packet.Release();
                         continue;
                     }
@@ -180,11 +184,31 @@ internal sealed unsafe class TunQueue
         batch.Clear();
     }
 
-    /// <summary>Turns the bytes read into a packet starting at the IP header; false drops it. (A vnet_hdr would be parsed and trimmed here.)</summary>
-    private static bool CompleteReceive(PacketBuffer packet) => packet.Length > 0;
+    /// <summary>
+    /// Turns the bytes read into a packet starting at the IP header; false drops it. With vnet_hdr the header is
+    /// decoded into <see cref="PacketBuffer.Offload"/> (a GRO super-segment, a verified or partial checksum) and
+    /// trimmed off; a header the kernel would never send is refused.
+    /// </summary>
+    private bool CompleteReceive(PacketBuffer packet)
+    {
+        if (!_link.VirtioNetHeader)
+        {
+            return packet.Length > 0;
+        }
+        Span<byte> bytes = packet.Span;
+        if (bytes.Length <= VirtioNetHeader.Length
+            || !VirtioNetHeader.TryDecode(bytes[..VirtioNetHeader.Length], bytes[VirtioNetHeader.Length..], out OffloadInfo offload))
+        {
+            return false;
+        }
+        packet.TrimFront(VirtioNetHeader.Length);
+        packet.Offload = offload;
+        return true;
+    }
 
-    /// <summary>Makes the packet ready for the device, false when it cannot be sent. (A vnet_hdr would be prepended here.)</summary>
-    private static bool PrepareTransmit(PacketBuffer packet) => packet.Offload.GsoType == GsoType.None && packet.Length > 0;
+    /// <summary>Whether the device can take the packet: super-segments and partial checksums only with vnet_hdr.</summary>
+    private bool CanTransmit(PacketBuffer packet) =>
+        packet.Length > 0 && (_link.VirtioNetHeader || (packet.Offload.GsoType == GsoType.None && !packet.Offload.NeedsChecksum));
 
     /// <summary>Writes the batch's packets in order, releasing each, and clears the batch.</summary>
     public void Write(PacketBatch batch)
@@ -196,13 +220,13 @@ internal sealed unsafe class TunQueue
             for (int i = 0; i < packets.Length; i++)
             {
                 PacketBuffer packet = packets[i];
-                if (_fd < 0 || !PrepareTransmit(packet))
+                if (_fd < 0 || !CanTransmit(packet))
                 {
                     dropped++;
                 }
                 else
                 {
-                    switch (WriteOne(packet.Span))
+                    switch (WriteOne(packet))
                     {
                         case WriteResult.Written:
                             packetsOut++;
@@ -245,17 +269,36 @@ internal sealed unsafe class TunQueue
         Error,
     }
 
-    private WriteResult WriteOne(Span<byte> bytes)
+    /// <summary>
+    /// One packet, one system call. With vnet_hdr the header is built on the stack and gathered in front of the
+    /// packet with <c>writev</c>, so the (possibly shared) buffer is never modified.
+    /// </summary>
+    private WriteResult WriteOne(PacketBuffer packet)
     {
+        Span<byte> bytes = packet.Span;
+        byte* header = stackalloc byte[VirtioNetHeader.Length];
+        IoVec* vectors = stackalloc IoVec[2];
+        int headerLength = _link.VirtioNetHeader
+            ? VirtioNetHeader.Write(new Span<byte>(header, VirtioNetHeader.Length), packet.Offload)
+            : 0;
         bool waited = false;
         while (true)
         {
             nint n;
             fixed (byte* p = bytes)
             {
-                n = LibC.Write(_fd, p, (nuint)bytes.Length);
+                if (headerLength == 0)
+                {
+                    n = LibC.Write(_fd, p, (nuint)bytes.Length);
+                }
+                else
+                {
+                    vectors[0] = new IoVec { Base = header, Length = (nuint)headerLength };
+                    vectors[1] = new IoVec { Base = p, Length = (nuint)bytes.Length };
+                    n = LibC.Writev(_fd, vectors, 2);
+                }
             }
-            if (n == bytes.Length)
+            if (n == headerLength + bytes.Length)
             {
                 return WriteResult.Written;
             }

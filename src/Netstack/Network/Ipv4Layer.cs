@@ -183,10 +183,9 @@ internal sealed class Ipv4Layer : IDisposable
         }
         int mtu = nic.Link.Mtu;
         bool dontFragment = protocol == IpProtocol.Tcp; // TCP does path MTU discovery (RFC 1191); others may fragment
-        ushort id = NextIdentification(destination);
         int totalLength = packet.Length + Ipv4Header.MinLength;
         bool gso = packet.Offload.GsoType != GsoType.None;
-        if (gso && (nic.Link.Capabilities & LinkCapabilities.Gso) == 0)
+        if (gso && !_stack.CanSegment(nic, packet.Offload.GsoType))
         {
             Drop(packet, ref _stats.OutDiscards);
             return SocketError.MessageSize;
@@ -203,6 +202,8 @@ internal sealed class Ipv4Layer : IDisposable
                 packet.Offload.HeaderLength += Ipv4Header.MinLength;
                 packet.Offload.ChecksumStart += Ipv4Header.MinLength;
             }
+            // A super-segment reserves one identification per segment it becomes (Linux ip_select_ident_segs).
+            ushort id = NextIdentification(destination, gso ? Math.Max((int)packet.Offload.SegmentCount, 1) : 1);
             Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment);
             _stack.Transmit(nic, packet);
             return SocketError.Success;
@@ -212,7 +213,7 @@ internal sealed class Ipv4Layer : IDisposable
             Drop(packet, ref _stats.FragFails);
             return SocketError.MessageSize;
         }
-        return Fragment(nic, packet, source, destination, protocol, id, ttl, mtu);
+        return Fragment(nic, packet, source, destination, protocol, NextIdentification(destination, 1), ttl, mtu);
     }
 
     /// <summary>RFC 791 §3.2 fragmentation at the source: every fragment but the last carries a multiple of 8 data bytes.</summary>
@@ -243,13 +244,16 @@ internal sealed class Ipv4Layer : IDisposable
         return SocketError.Success;
     }
 
-    private ushort NextIdentification(NetAddress destination)
+    /// <summary>Takes <paramref name="count"/> consecutive identifications for <paramref name="destination"/> and returns the first.</summary>
+    private ushort NextIdentification(NetAddress destination, int count)
     {
         int slot = (int)((destination.V4 * 2654435761u) >> 21) & (_identifiers.Length - 1);
         ref ushort counter = ref _identifiers[slot];
         lock (_identifiers)
         {
-            return counter++;
+            ushort id = counter;
+            counter = (ushort)(id + count);
+            return id;
         }
     }
 

@@ -219,7 +219,7 @@ internal sealed class Ipv6Layer : IDisposable
         int mtu = Math.Max(nic.Link.Mtu, 1280);
         int payloadLength = packet.Length;
         bool gso = packet.Offload.GsoType != GsoType.None;
-        if (gso && (nic.Link.Capabilities & LinkCapabilities.Gso) == 0)
+        if (gso && !_stack.CanSegment(nic, packet.Offload.GsoType))
         {
             Drop(packet, ref _stats.OutDiscards);
             return SocketError.MessageSize;

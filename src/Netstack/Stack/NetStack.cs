@@ -60,6 +60,9 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
 
     public NetStackOptions Options { get; }
 
+    /// <summary>The super-segment size TCP may use when the stack segments in software (<see cref="NetStackOptions.Gso"/>).</summary>
+    public const int SoftwareGsoMaxSize = 65535;
+
     public TimeProvider TimeProvider { get; }
 
     public PacketPool Pool { get; }
@@ -155,8 +158,16 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
             && nic.TrySelectSource(entry.Gateway.IsUnspecified ? destination : entry.Gateway, out NetAddress source))
         {
             ILinkEndpoint link = nic.Link;
+            LinkCapabilities capabilities = link.Capabilities;
+            int gsoMaxSize = link.GsoMaxSize;
+            if (SegmentsInSoftware(link))
+            {
+                // Software GSO: the stack accepts TCP super-segments and splits them right before the link.
+                capabilities |= LinkCapabilities.Gso;
+                gsoMaxSize = SoftwareGsoMaxSize;
+            }
             // An IP packet's length field is 16 bits: a super-segment can be at most 65535 bytes whatever the link accepts.
-            route = new RouteInfo(nic.Id, source, entry.Gateway.IsUnspecified ? destination : entry.Gateway, link.Mtu, Math.Min(link.GsoMaxSize, 65535), link.Capabilities);
+            route = new RouteInfo(nic.Id, source, entry.Gateway.IsUnspecified ? destination : entry.Gateway, link.Mtu, Math.Min(gsoMaxSize, 65535), capabilities);
             return true;
         }
         route = default;

@@ -32,6 +32,18 @@ public sealed class NetStackOptions
     /// <summary>IPv6 reassembly timeout (RFC 8200 §4.5: 60 s).</summary>
     public TimeSpan Ipv6ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Coalesce inbound TCP segments of one flow within each batch before IP sees them (software GRO, Linux
+    /// <c>tcp_gro_receive</c> rules), so TCP runs once per merged packet. On by default.
+    /// </summary>
+    public bool Gro { get; set; } = true;
+
+    /// <summary>
+    /// Let TCP build super-segments of up to 64 KiB even on a link without <see cref="Link.LinkCapabilities.Gso"/>,
+    /// and split them into MSS-sized packets in software right before the link (software GSO). On by default.
+    /// </summary>
+    public bool Gso { get; set; } = true;
+
     /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on.</summary>
     public string MeterName { get; set; } = "Netstack";
 }

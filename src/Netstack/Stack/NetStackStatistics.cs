@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Netstack.Offload;
 
 namespace Netstack.Stack;
 
@@ -15,6 +16,9 @@ public sealed class NetStackStatistics
 
     public UdpStatistics Udp { get; } = new();
 
+    /// <summary>Software GSO and GRO.</summary>
+    public OffloadStatistics Offload { get; } = new();
+
     internal void Register(Meter meter)
     {
         Ip.Register(meter, "netstack.ip");
@@ -22,5 +26,6 @@ public sealed class NetStackStatistics
         Icmp.Register(meter, "netstack.icmp");
         Icmp6.Register(meter, "netstack.icmp6");
         Udp.Register(meter, "netstack.udp");
+        Offload.Register(meter, "netstack.offload");
     }
 }

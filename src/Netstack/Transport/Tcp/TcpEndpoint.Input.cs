@@ -224,7 +224,7 @@ public sealed partial class TcpEndpoint
                 {
                     // Linux: data for a socket the application closed is answered with RST.
                     TcpStatistics.Increment(ref Stats.TCPAbortOnData);
-                    SendReset(_sndNxt, withAck: false);
+                    SendReset(_sndMax, withAck: false);
                     Terminate(SocketError.ConnectionReset, TcpState.Closed);
                     return;
                 }

@@ -181,10 +181,11 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    // SND.MAX, not SND.NXT: after a timeout rewinds SND.NXT (go-back-N) a pure ACK with the old
-    // sequence number is unacceptable to a peer that already has that data (RFC 9293 §3.10.7.4), so its
-    // acknowledgment would be ignored and two rewound ends would ACK each other forever (Linux
-    // tcp_acceptable_seq: snd_nxt never moves back there).
+    /// <summary>
+    /// A pure ACK carries SND.MAX, not SND.NXT: after a timeout rewinds SND.NXT (go-back-N), an ACK
+    /// numbered below what the peer already received would fail its acceptability test and be
+    /// dropped unread; both ends doing so deadlocks the connection (found by the simulation).
+    /// </summary>
     private void SendAck() => SendSegment(TcpFlags.Ack, _sndMax, 0, 0);
 
     /// <summary>RFC 5961 §7 rate-limits challenge ACKs (Linux: tcp_challenge_ack_limit per second).</summary>

@@ -117,8 +117,7 @@ public sealed partial class TcpEndpoint
             int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), _sndMax - _sndUna);
             if (length > 0)
             {
-                RetransmitRange(_sndUna, length);
-                _highRxt = _sndUna + length;
+                _highRxt = _sndUna + RetransmitRange(_sndUna, length);
             }
             else
             {
@@ -132,7 +131,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 6675 §5 step (C): while cwnd - pipe allows a segment, send NextSeg() (lost data, new data, then rescue).</summary>
     private void SackRecoverySend()
     {
-        uint mss = (uint)_sendMss;
+        uint mss = (uint)CurrentMss;
         for (int guard = 0; guard < 4096; guard++)
         {
             uint pipe = _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
@@ -142,8 +141,12 @@ public sealed partial class TcpEndpoint
             }
             if (_scoreboard.TryNextLostSegment(_sndUna, _sndMax, _highRxt, mss, out SeqNumber seq, out uint length))
             {
-                RetransmitRange(seq, (int)length);
-                _highRxt = seq + length;
+                int sent = RetransmitRange(seq, (int)length);
+                if (sent == 0)
+                {
+                    return;
+                }
+                _highRxt = seq + sent;
                 continue;
             }
             if (_sndNxt == _sndMax && SendData(maxSegments: 1, ignoreCongestionWindow: true) > 0)
@@ -152,21 +155,26 @@ public sealed partial class TcpEndpoint
             }
             if (_scoreboard.TryNextSegment(_sndUna, _sndMax, _highRxt, mss, out seq, out length))
             {
-                RetransmitRange(seq, (int)length);
-                _highRxt = seq + length;
+                int sent = RetransmitRange(seq, (int)length);
+                if (sent == 0)
+                {
+                    return;
+                }
+                _highRxt = seq + sent;
                 continue;
             }
             return;
         }
     }
 
-    private void RetransmitRange(SeqNumber seq, int length)
+    /// <summary>Resends [seq, seq + length) clipped to one current MSS and the buffered data; returns the bytes sent.</summary>
+    private int RetransmitRange(SeqNumber seq, int length)
     {
         long offset = seq - _sndUna;
         length = (int)Math.Min(Math.Min(length, CurrentMss), _send.Length - offset);
         if (length <= 0)
         {
-            return;
+            return 0;
         }
         TcpStatistics.Increment(ref Stats.RetransSegs);
         _retransmitCount++;
@@ -176,6 +184,7 @@ public sealed partial class TcpEndpoint
         {
             SetDeadline(TimerKind.Retransmit, CurrentRto());
         }
+        return length;
     }
 
     private void OnAckedForRecovery(in TcpSegment seg, uint acked)

@@ -1,0 +1,198 @@
+using System.Buffers.Binary;
+using Netstack.Buffers;
+using Netstack.Wire;
+
+namespace Netstack.Offload;
+
+/// <summary>
+/// Software GSO for TCP: splits a super-segment (an IPv4 or IPv6 packet carrying more than one MSS of TCP payload,
+/// <see cref="OffloadInfo.GsoType"/> TcpV4/TcpV6 and <see cref="OffloadInfo.GsoSize"/> = MSS) into the wire
+/// segments a peer would have received had TCP sent them one by one, following Linux <c>tcp_gso_segment</c> and
+/// <c>inet_gso_segment</c>/<c>ipv6_gso_segment</c>.
+/// </summary>
+/// <remarks>
+/// <para>Each segment is the super-segment's headers (the template, IP options or IPv6 extension headers
+/// included) followed by its slice of the payload, with: the sequence number advanced by the payload before it;
+/// FIN and PSH only on the last segment and CWR only on the first (the ECN rule of RFC 3168 §6.1.2, as Linux
+/// clears <c>th->cwr</c> after the first); IPv4 total length, identification + i and header checksum, or the
+/// IPv6 payload length; and the TCP checksum, computed in full or left as the pseudo-header sum with
+/// <see cref="OffloadInfo.NeedsChecksum"/> when the link completes it.</para>
+/// <para>Every segment but the last is copied into a pooled buffer (with the default headroom, so a link header
+/// or vnet_hdr can still be prepended); the last one is made in place in the super-segment's own buffer when no
+/// one else holds a reference to it, its header template written just in front of its payload. Nothing is
+/// allocated. The headers are parsed here rather than trusted from <see cref="OffloadInfo.HeaderLength"/>.</para>
+/// </remarks>
+public static class TcpSegmenter
+{
+    /// <summary>
+    /// Splits <paramref name="packet"/> (starting at its IP header) into MSS-sized segments appended to
+    /// <paramref name="output"/>, taking the packet's reference. Returns how many were appended: 1 when the payload
+    /// already fits one MSS (the packet passes with its GSO marks cleared and its checksum finished), 0 when the
+    /// headers are not a TCP super-segment that can be split (the packet is released: drop and count it).
+    /// </summary>
+    /// <param name="packet">The super-segment; its <see cref="OffloadInfo.GsoSize"/> is the MSS.</param>
+    /// <param name="pool">Where the segments' buffers come from.</param>
+    /// <param name="output">Receives the segments in sequence order.</param>
+    /// <param name="partialChecksum">Leave each TCP checksum as the pseudo-header sum with <see cref="OffloadInfo.NeedsChecksum"/>
+    /// (the link has <see cref="Link.LinkCapabilities.TxChecksumOffload"/>) instead of computing it.</param>
+    public static int Segment(PacketBuffer packet, PacketPool pool, PacketBatch output, bool partialChecksum)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(output);
+        int mss = packet.Offload.GsoSize;
+        if (mss == 0 || !TryParseHeaders(packet, out int ipLength, out int headerLength))
+        {
+            packet.Release();
+            return 0;
+        }
+        Span<byte> bytes = packet.Span;
+        int payload = bytes.Length - headerLength;
+        int interfaceId = packet.InterfaceId;
+        uint seq = BinaryPrimitives.ReadUInt32BigEndian(bytes[(ipLength + TcpHeader.SequenceNumberOffset)..]);
+        ushort id = (bytes[0] >> 4) == 4 ? BinaryPrimitives.ReadUInt16BigEndian(bytes[Ipv4Header.IdentificationOffset..]) : (ushort)0;
+        if (payload <= mss)
+        {
+            packet.Offload = default;
+            FixSegment(packet, bytes, ipLength, headerLength, seq, id, isFirst: true, isLast: true, partialChecksum);
+            output.Add(packet);
+            return 1;
+        }
+        int count = (payload + mss - 1) / mss;
+        ReadOnlySpan<byte> template = bytes[..headerLength];
+        bool inPlace = packet.ReferenceCount == 1;
+        int last = inPlace ? count - 1 : count;
+        for (int i = 0; i < last; i++)
+        {
+            int offset = headerLength + i * mss;
+            int length = Math.Min(mss, bytes.Length - offset);
+            PacketBuffer segment = pool.Rent(headerLength + length);
+            Span<byte> s = segment.Append(headerLength + length);
+            template.CopyTo(s);
+            bytes.Slice(offset, length).CopyTo(s[headerLength..]);
+            segment.InterfaceId = interfaceId;
+            FixSegment(segment, s, ipLength, headerLength, seq + (uint)(i * mss), (ushort)(id + i), i == 0, i == count - 1, partialChecksum);
+            output.Add(segment);
+        }
+        if (inPlace)
+        {
+            // The last payload stays where it is; its headers go in the bytes just before it, which earlier
+            // segments have already been copied out of (CopyTo is an overlap-safe move).
+            int front = (count - 1) * mss;
+            template.CopyTo(bytes[front..]);
+            packet.TrimFront(front);
+            packet.Offload = default;
+            FixSegment(packet, packet.Span, ipLength, headerLength, seq + (uint)front, (ushort)(id + count - 1), false, true, partialChecksum);
+            output.Add(packet);
+        }
+        else
+        {
+            packet.Release();
+        }
+        return count;
+    }
+
+    /// <summary>Finds the IP header length (options or extension headers included) and the length of all headers of a TCP packet.</summary>
+    internal static bool TryParseHeaders(PacketBuffer packet, out int ipLength, out int headerLength)
+    {
+        ipLength = 0;
+        headerLength = 0;
+        Span<byte> bytes = packet.Span;
+        if (bytes.Length == 0)
+        {
+            return false;
+        }
+        int version = bytes[0] >> 4;
+        GsoType type = packet.Offload.GsoType;
+        if (version == 4 && type == GsoType.TcpV4)
+        {
+            if (!Ipv4Header.TryParse(bytes, out Ipv4Header ip) || ip.Protocol != IpProtocol.Tcp || ip.IsFragment || ip.TotalLength != bytes.Length)
+            {
+                return false;
+            }
+            ipLength = ip.HeaderLength;
+        }
+        else if (version == 6 && type == GsoType.TcpV6)
+        {
+            if (!Ipv6Header.TryParse(bytes, out Ipv6Header ip) || Ipv6Header.Length + ip.PayloadLength != bytes.Length)
+            {
+                return false;
+            }
+            if (ip.NextHeader == IpProtocol.Tcp)
+            {
+                ipLength = Ipv6Header.Length;
+            }
+            else if (Ipv6ExtensionHeaders.TryParse(bytes, out Ipv6ExtensionHeaders chain) && chain.UpperLayerProtocol == IpProtocol.Tcp && !chain.HasFragmentHeader)
+            {
+                ipLength = chain.UpperLayerOffset;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        else
+        {
+            return false;
+        }
+        if (!TcpHeader.TryParse(bytes[ipLength..], out TcpHeader tcp))
+        {
+            return false;
+        }
+        headerLength = ipLength + tcp.HeaderLength;
+        return true;
+    }
+
+    /// <summary>Makes one segment's headers describe it: lengths, IPv4 id and checksum, sequence number, flags, TCP checksum.</summary>
+    private static void FixSegment(PacketBuffer packet, Span<byte> s, int ipLength, int headerLength, uint seq, ushort id, bool isFirst, bool isLast, bool partialChecksum)
+    {
+        bool v4 = (s[0] >> 4) == 4;
+        int tcpLength = s.Length - ipLength;
+        NetAddress source, destination;
+        if (v4)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.TotalLengthOffset..], (ushort)s.Length);
+            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.IdentificationOffset..], id);
+            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.ChecksumOffset..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.ChecksumOffset..], Checksum.Compute(s[..ipLength]));
+            source = NetAddress.ReadV4(s[Ipv4Header.SourceOffset..]);
+            destination = NetAddress.ReadV4(s[Ipv4Header.DestinationOffset..]);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv6Header.PayloadLengthOffset..], (ushort)(s.Length - Ipv6Header.Length));
+            source = NetAddress.ReadV6(s[Ipv6Header.SourceOffset..]);
+            destination = NetAddress.ReadV6(s[Ipv6Header.DestinationOffset..]);
+        }
+        Span<byte> tcp = s[ipLength..];
+        if (!(isFirst && isLast))
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(tcp[TcpHeader.SequenceNumberOffset..], seq);
+            byte flags = tcp[TcpHeader.FlagsOffset];
+            if (!isLast)
+            {
+                flags &= unchecked((byte)~(TcpFlags.Fin | TcpFlags.Psh));
+            }
+            if (!isFirst)
+            {
+                flags &= unchecked((byte)~TcpFlags.Cwr);
+            }
+            tcp[TcpHeader.FlagsOffset] = flags;
+        }
+        ulong pseudo = Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, tcpLength);
+        if (partialChecksum)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(tcp[TcpHeader.ChecksumOffset..], Checksum.Fold(pseudo));
+            packet.Offload.NeedsChecksum = true;
+            packet.Offload.ChecksumStart = (ushort)ipLength;
+            packet.Offload.ChecksumOffset = TcpHeader.ChecksumOffset;
+            packet.Offload.HeaderLength = (ushort)headerLength;
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(tcp[TcpHeader.ChecksumOffset..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(tcp[TcpHeader.ChecksumOffset..], Checksum.Finish(Checksum.Add(tcp, pseudo)));
+        }
+        packet.Offload.SegmentCount = 1;
+    }
+}
