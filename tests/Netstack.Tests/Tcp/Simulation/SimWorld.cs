@@ -56,8 +56,12 @@ internal sealed class SimWorld : IDisposable
         _b.AddInterface(_linkB, "10.9.0.2/24", "fd00:9::2/64");
         if (scenario.IsnBelowWrap is uint below)
         {
-            TcpA.InitialSequenceNumberOverride = _ => new SeqNumber(0u - below);
-            TcpB.InitialSequenceNumberOverride = _ => new SeqNumber(0u - below - 7777);
+            // Each connection 16 M further on, as the RFC 6528 clock would move them: a reused four-tuple
+            // with the very same ISNs would take the old incarnation's delayed duplicates as its own.
+            uint nextA = 0u - below - (1u << 24);
+            uint nextB = 0u - below - 7777 - (1u << 24);
+            TcpA.InitialSequenceNumberOverride = _ => new SeqNumber(nextA += 1u << 24);
+            TcpB.InitialSequenceNumberOverride = _ => new SeqNumber(nextB += 1u << 24);
         }
         if (scenario.SharedListener)
         {
@@ -198,7 +202,10 @@ internal sealed class SimWorld : IDisposable
             if (_scenario.SequentialReuse && c.Spec.Index > 0)
             {
                 Conn previous = _conns[c.Spec.Index - 1];
-                if (previous.Client.Endpoint is not { State: TcpState.Closed } || previous.Listener is not null)
+                // Both halves must be done (the server may still be in TIME-WAIT: that is the point); a
+                // server half still alive after a lost RST would meet the new SYN as a port collision.
+                if (previous.Client.Endpoint is not { State: TcpState.Closed } || previous.Listener is not null
+                    || previous.Server.Endpoint is not { State: TcpState.Closed or TcpState.TimeWait })
                 {
                     return false;
                 }
