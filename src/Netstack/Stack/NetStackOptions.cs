@@ -40,7 +40,9 @@ public sealed class NetStackOptions
 
     /// <summary>
     /// Let TCP build super-segments of up to 64 KiB even on a link without <see cref="Link.LinkCapabilities.Gso"/>,
-    /// and split them into MSS-sized packets in software right before the link (software GSO). On by default.
+    /// and split them into MSS-sized packets in software right before the link (software GSO). On by default; applies to
+    /// IP links (no link header), where routes then advertise <see cref="Link.LinkCapabilities.Gso"/> with
+    /// <see cref="NetStack.SoftwareGsoMaxSize"/>.
     /// </summary>
     public bool Gso { get; set; } = true;
 

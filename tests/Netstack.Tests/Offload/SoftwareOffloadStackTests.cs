@@ -58,6 +58,16 @@ public class SoftwareOffloadStackTests
         }
     }
 
+    [Fact]
+    public void Links_with_a_link_header_get_no_software_gso()
+    {
+        using var stack = new NetStack(new NetStackOptions { RandomSeed = 1 });
+        using var link = new TestLink(linkHeaderLength: 14);
+        stack.AddInterface(link, "10.9.0.2/24");
+        Assert.True(stack.TryFindRoute(A4, out RouteInfo route));
+        Assert.Equal(LinkCapabilities.None, route.Capabilities & LinkCapabilities.Gso);
+    }
+
     [Theory]
     [InlineData(false, LinkCapabilities.None)]
     [InlineData(true, LinkCapabilities.None)]

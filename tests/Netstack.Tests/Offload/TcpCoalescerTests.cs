@@ -443,12 +443,17 @@ public class TcpCoalescerTests
         {
             Once();
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
+        // A real per-packet allocation shows in every round; a one-off by the runtime (tiering under load) does not.
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 3 && allocated != 0; round++)
         {
-            Once();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200; i++)
+            {
+                Once();
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, failures);
         Assert.Equal(0, allocated);
         Assert.Equal(0, _pool.Outstanding);
