@@ -132,3 +132,48 @@ public class TcpKernelInteropTests
         Assert.Equal(0, kernel.ExitCode);
     }
 }
+
+public class TcpCurlInteropTests
+{
+    [RequiresRootAndTunFact("curl")]
+    public async Task Curl_in_the_namespace_downloads_from_our_http_responder()
+    {
+        var pool = new PacketPool();
+        using NetnsFixture ns = NetnsFixture.Create(new TunLinkOptions { Pool = pool });
+        using var stack = new NetStack(new NetStackOptions { Pool = pool });
+        stack.AddInterface(ns.Link, (InterfaceAddress)$"{ns.StackV4}/{NetnsFixture.PrefixLengthV4}");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        Netstack.Sockets.TcpListener listener = stack.ListenTcp(new IPEndPoint(IPAddress.Any, 8080));
+        byte[] body = RandomNumberGenerator.GetBytes(3 << 20);
+        Task server = Task.Run(async () =>
+        {
+            await using TcpConnection c = await listener.AcceptAsync(cts.Token);
+            var buffer = new byte[4096];
+            var request = new MemoryStream();
+            while (!System.Text.Encoding.ASCII.GetString(request.ToArray()).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                int n = await c.Stream.ReadAsync(buffer, cts.Token);
+                if (n == 0)
+                {
+                    return;
+                }
+                request.Write(buffer, 0, n);
+            }
+            await c.Stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"), cts.Token);
+            await c.Stream.WriteAsync(body, cts.Token);
+        });
+        string file = Path.Combine(Path.GetTempPath(), $"nst-curl-{Environment.ProcessId}.bin");
+        try
+        {
+            ProcessRunner.Result r = await Task.Run(() => ns.Exec(TimeSpan.FromMinutes(2), null, "curl", "-sS", "--max-time", "60", "-o", file, $"http://{ns.StackV4}:8080/"));
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.True(body.AsSpan().SequenceEqual(File.ReadAllBytes(file)));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        await server;
+        listener.Dispose();
+    }
+}

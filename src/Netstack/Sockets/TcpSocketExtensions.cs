@@ -110,4 +110,26 @@ public static class TcpSocketExtensions
         tcp.Forwarder = new TcpForwarder(decide, queue);
         return new TcpListener(queue, new IPEndPoint(IPAddress.IPv6Any, 0), () => tcp.Forwarder = null);
     }
+
+    /// <summary>
+    /// A <c>SocketsHttpHandler.ConnectCallback</c> that opens HTTP connections through this stack, so an
+    /// <c>HttpClient</c> talks through the userspace network. The host must be an IP literal: name
+    /// resolution is the embedder's choice (the host's resolver would leak outside the stack).
+    /// </summary>
+    public static Func<System.Net.Http.SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> CreateHttpConnectCallback(this NetStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return async (context, cancellationToken) =>
+        {
+            DnsEndPoint target = context.DnsEndPoint;
+            string host = target.Host.StartsWith('[') && target.Host.EndsWith(']') ? target.Host[1..^1] : target.Host;
+            if (!IPAddress.TryParse(host, out IPAddress? address))
+            {
+                throw new SocketException((int)SocketError.HostNotFound);
+            }
+            TcpConnection connection = await stack.ConnectTcpAsync(new IPEndPoint(address, target.Port), cancellationToken).ConfigureAwait(false);
+            connection.NoDelay = true;
+            return connection.Stream;
+        };
+    }
 }

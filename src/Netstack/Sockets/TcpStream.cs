@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using Netstack.Transport.Tcp;
 
@@ -84,16 +85,35 @@ public sealed class TcpStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        byte[] temp = new byte[buffer.Length];
-        int n = ReadAsync(temp, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        temp.AsSpan(0, n).CopyTo(buffer);
-        return n;
+        byte[] temp = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            int n = ReadAsync(temp.AsMemory(0, buffer.Length), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            temp.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(temp);
+        }
     }
 
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-    public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        byte[] temp = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            buffer.CopyTo(temp);
+            Write(temp, 0, buffer.Length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(temp);
+        }
+    }
 
     /// <summary>Data is handed to TCP as soon as it is written; flushing has nothing to wait for.</summary>
     public override void Flush()

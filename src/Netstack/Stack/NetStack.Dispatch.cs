@@ -1,5 +1,6 @@
 using Netstack.Buffers;
 using Netstack.Link;
+using Netstack.Offload;
 
 namespace Netstack.Stack;
 
@@ -17,6 +18,9 @@ public sealed partial class NetStack
         public PacketBatch?[] Batches = new PacketBatch?[4];
         public int[] Dirty = new int[4];
         public int DirtyCount;
+
+        /// <summary>GRO state for this thread's inbound batches, created with the scope so warm-up pays for it.</summary>
+        public readonly TcpCoalescer Coalescer = new();
 
         public PacketBatch BatchFor(int interfaceId)
         {
@@ -64,9 +68,9 @@ public sealed partial class NetStack
         t_scope = scope;
         try
         {
-            if (Options.Gro && batch.Count > 1)
+            if (Options.Gro && batch.Count > 1 && link.LinkHeaderLength == 0)
             {
-                Coalesce(batch);
+                Coalesce(scope.Coalescer, batch);
             }
             int count = batch.Count;
             for (int i = 0; i < count; i++)

@@ -7,26 +7,26 @@ namespace Netstack.Stack;
 public sealed partial class NetStack
 {
     [ThreadStatic]
-    private static TcpCoalescer? t_coalescer;
-
-    [ThreadStatic]
     private static PacketBatch? t_segmentBatch;
 
     /// <summary>Whether a super-segment of <paramref name="type"/> may be sent on <paramref name="nic"/>: the link segments it, or the stack does (TCP, <see cref="NetStackOptions.Gso"/>).</summary>
     internal bool CanSegment(NetInterface nic, GsoType type)
     {
-        LinkCapabilities capabilities = nic.Link.Capabilities;
+        ILinkEndpoint link = nic.Link;
         if (type is GsoType.TcpV4 or GsoType.TcpV6)
         {
-            return (capabilities & LinkCapabilities.Gso) != 0 || Options.Gso;
+            return (link.Capabilities & LinkCapabilities.Gso) != 0 || SegmentsInSoftware(link);
         }
-        return (capabilities & LinkCapabilities.UdpGso) != 0;
+        return (link.Capabilities & LinkCapabilities.UdpGso) != 0;
     }
 
+    /// <summary>Whether the stack splits TCP super-segments for <paramref name="link"/>: software GSO is on, the link cannot segment, and it carries bare IP packets.</summary>
+    internal bool SegmentsInSoftware(ILinkEndpoint link) =>
+        Options.Gso && (link.Capabilities & LinkCapabilities.Gso) == 0 && link.LinkHeaderLength == 0;
+
     /// <summary>Software GRO over an inbound batch (in place), counted in <see cref="OffloadStatistics"/>.</summary>
-    private void Coalesce(PacketBatch batch)
+    private void Coalesce(TcpCoalescer coalescer, PacketBatch batch)
     {
-        TcpCoalescer coalescer = t_coalescer ??= new TcpCoalescer();
         int packets = coalescer.Coalesce(batch, Pool, out int segments);
         if (packets != 0)
         {
@@ -44,7 +44,7 @@ public sealed partial class NetStack
         ILinkEndpoint link = nic.Link;
         PacketBatch toWrite = batch;
         PacketBatch? segmented = null;
-        if ((link.Capabilities & LinkCapabilities.Gso) == 0 && HasTcpSuperSegment(batch))
+        if (SegmentsInSoftware(link) && HasTcpSuperSegment(batch))
         {
             // Taken and given back rather than shared: a link that delivers inline may bring us back here.
             segmented = t_segmentBatch ?? new PacketBatch();

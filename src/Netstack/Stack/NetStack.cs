@@ -160,7 +160,7 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
             ILinkEndpoint link = nic.Link;
             LinkCapabilities capabilities = link.Capabilities;
             int gsoMaxSize = link.GsoMaxSize;
-            if ((capabilities & LinkCapabilities.Gso) == 0 && Options.Gso)
+            if (SegmentsInSoftware(link))
             {
                 // Software GSO: the stack accepts TCP super-segments and splits them right before the link.
                 capabilities |= LinkCapabilities.Gso;

@@ -31,6 +31,10 @@ internal sealed class TcpPair : IDisposable
         {
             linkA = Impaired = new ImpairedLink(linkA, impairedLink, Clock);
         }
+        if (Environment.GetEnvironmentVariable("TCP_PCAP") is string pcap)
+        {
+            linkA = _sniffer = new PcapSniffer(linkA, pcap, Clock);
+        }
         ILinkEndpoint linkB = bToA is null ? _links.B : new ImpairingLink(_links.B, bToA);
         A = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed });
         B = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed + 1 });
@@ -41,6 +45,8 @@ internal sealed class TcpPair : IDisposable
     public ManualTimeProvider Clock { get; } = new();
 
     public ImpairedLink? Impaired { get; }
+
+    private readonly PcapSniffer? _sniffer;
 
     public PacketPool Pool { get; } = new();
 
@@ -144,6 +150,7 @@ internal sealed class TcpPair : IDisposable
 
     public void Dispose()
     {
+        _sniffer?.Dispose();
         Impaired?.Dispose();
         _links.Dispose();
         A.Dispose();

@@ -101,3 +101,30 @@ public class TcpLossProbeTests
         t.ExpectNothing();
     }
 }
+
+public class TcpSegmentSizeTests
+{
+    [Fact]
+    public void DataSegmentsCarryingSackBlocks_StillFitTheMtu()
+    {
+        // Regression: with timestamps and SACK blocks in the header a full-MSS payload exceeded the
+        // MTU; the IP layer dropped every such segment (DF) and bidirectional transfers stalled.
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(sack: true, timestamps: true);
+        TcpSegment ooo = TcpTestContext.Seg(Ack, 6001, 1001);
+        ooo.HasTimestamp = true;
+        ooo.TsVal = 200;
+        t.Send(ooo, new byte[100]);                    // a hole: we now hold out-of-order data
+        t.Next(out _);                                 // the duplicate ACK with its SACK block
+        ep.Send(new byte[4000], false, out _);
+        int segments = 0;
+        while (t.Host.Sent.Count > 0)
+        {
+            TcpSegment s = t.Next(out byte[] payload);
+            Assert.True(s.SackCount > 0);
+            Assert.True(s.HeaderLength + payload.Length <= 1500 - 20, $"{s.HeaderLength} + {payload.Length} bytes exceed the MTU");
+            segments++;
+        }
+        Assert.True(segments >= 3);
+    }
+}

@@ -196,3 +196,27 @@ public class TcpDisposeTests
         listener.Dispose();
     }
 }
+
+public class TcpSyncStreamTests
+{
+    [Fact]
+    public void SyncReadAndWrite_Work()
+    {
+        using var p = new TcpPair();
+        TcpListener listener = p.B.ListenTcp(new IPEndPoint(IPAddress.Parse("10.9.0.2"), 80));
+        TcpEndpoint client = p.TcpA.Connect(TcpPair.B4, 80, out _);
+        p.Pump();
+        TcpEndpoint server = listener.Socket.TryAccept(false, out _)!;
+        using var c = new TcpConnection(client);
+        using var s = new TcpConnection(server);
+        c.Stream.Write("ping"u8);
+        p.Pump();
+        Span<byte> buffer = stackalloc byte[16];
+        int n = s.Stream.Read(buffer);
+        Assert.Equal("ping"u8.ToArray(), buffer[..n].ToArray());
+        c.ShutdownWrite();
+        p.Pump();
+        Assert.Equal(0, s.Stream.Read(buffer));
+        listener.Dispose();
+    }
+}

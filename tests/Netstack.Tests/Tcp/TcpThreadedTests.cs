@@ -79,3 +79,39 @@ public class TcpThreadedTests
         links.Dispose();
     }
 }
+
+public class TcpHttpTests
+{
+    [Fact]
+    public async Task HttpClient_OverTheStack()
+    {
+        var pool = new PacketPool();
+        var links = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Thread });
+        using var a = new NetStack(new NetStackOptions { Pool = pool, RandomSeed = 1 });
+        using var b = new NetStack(new NetStackOptions { Pool = pool, RandomSeed = 2 });
+        a.AddInterface(links.A, "10.9.0.1/24");
+        b.AddInterface(links.B, "10.9.0.2/24");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        TcpListener listener = b.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
+        Task server = Task.Run(async () =>
+        {
+            await using TcpConnection c = await listener.AcceptAsync(cts.Token);
+            var request = new MemoryStream();
+            var buffer = new byte[4096];
+            while (!System.Text.Encoding.ASCII.GetString(request.ToArray()).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                int n = await c.Stream.ReadAsync(buffer, cts.Token);
+                Assert.True(n > 0);
+                request.Write(buffer, 0, n);
+            }
+            Assert.StartsWith("GET /hello HTTP/1.1", System.Text.Encoding.ASCII.GetString(request.ToArray()), StringComparison.Ordinal);
+            await c.Stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nworld"u8.ToArray(), cts.Token);
+        });
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectCallback = a.CreateHttpConnectCallback() });
+        string body = await http.GetStringAsync(new Uri("http://10.9.0.2/hello"), cts.Token);
+        Assert.Equal("world", body);
+        await server;
+        listener.Dispose();
+        links.Dispose();
+    }
+}

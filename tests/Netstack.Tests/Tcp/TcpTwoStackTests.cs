@@ -104,11 +104,31 @@ public class TcpSimulationTests
     [InlineData(1, 0.01)]
     [InlineData(2, 0.03)]
     [InlineData(3, 0.0)]
-    public void Bidirectional_OverDelayJitterLoss(int seed, double loss)
+    [InlineData(4, 0.05)]
+    [InlineData(5, 0.02)]
+    [InlineData(6, 0.0)]
+    [InlineData(7, 0.1)]
+    [InlineData(8, 0.01)]
+    [InlineData(9, 0.03)]
+    [InlineData(10, 0.0)]
+    [InlineData(11, 0.02)]
+    [InlineData(12, 0.05)]
+    public void Bidirectional_OverDelayJitterLoss(int seed, double loss) => Bidirectional(seed, loss, 0, 0);
+
+    [Theory]
+    [InlineData(21, 0.01, 0.02, 0.01)]
+    [InlineData(22, 0.02, 0.05, 0.02)]
+    [InlineData(23, 0.0, 0.1, 0.05)]
+    public void Bidirectional_WithDuplicationAndCorruption(int seed, double loss, double duplicate, double corrupt) =>
+        Bidirectional(seed, loss, duplicate, corrupt);
+
+    private static void Bidirectional(int seed, double loss, double duplicate, double corrupt)
     {
         var options = new ImpairmentOptions
         {
             Loss = loss,
+            Duplicate = duplicate,
+            Corrupt = corrupt,
             Delay = TimeSpan.FromMilliseconds(5),
             Jitter = TimeSpan.FromMilliseconds(2),
             Seed = seed,
@@ -162,7 +182,7 @@ public class TcpSimulationTests
             }
             p.Clock.Advance(TimeSpan.FromMilliseconds(1));
         }
-        Assert.True(up.AsSpan().SequenceEqual(gotUp.ToArray()), $"upstream differs: {gotUp.Length} of {up.Length}; {client.GetInfo()}");
+        Assert.True(up.AsSpan().SequenceEqual(gotUp.ToArray()), $"upstream differs: {gotUp.Length} of {up.Length}; {client.GetInfo()} SERVER {server.GetInfo()} A: paws {p.TcpA.Statistics.PAWSEstab} chal {p.TcpA.Statistics.TCPChallengeACK} B: paws {p.TcpB.Statistics.PAWSEstab} chal {p.TcpB.Statistics.TCPChallengeACK} ofo {p.TcpB.Statistics.TCPOFOQueue} ofodrop {p.TcpB.Statistics.TCPOFODrop} probes {p.TcpA.Statistics.TCPLossProbes} fast {p.TcpA.Statistics.TCPFastRetrans} to {p.TcpA.Statistics.TCPTimeouts} pending {p.Impaired!.Pending} drops {p.Impaired.Outbound.Lost} {p.Impaired.Inbound.Lost}");
         Assert.True(down.AsSpan().SequenceEqual(gotDown.ToArray()), $"downstream differs: {gotDown.Length} of {down.Length}; {server.GetInfo()}");
         if (loss > 0)
         {

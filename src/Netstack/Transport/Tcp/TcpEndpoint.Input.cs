@@ -224,7 +224,7 @@ public sealed partial class TcpEndpoint
                 {
                     // Linux: data for a socket the application closed is answered with RST.
                     TcpStatistics.Increment(ref Stats.TCPAbortOnData);
-                    SendReset(_sndNxt, withAck: false);
+                    SendReset(_sndMax, withAck: false);
                     Terminate(SocketError.ConnectionReset, TcpState.Closed);
                     return;
                 }
@@ -301,7 +301,8 @@ public sealed partial class TcpEndpoint
             _deadlines[(int)TimerKind.LossProbe] = Never; // re-armed from this ACK by Output
             NewDataAcked(seg);
         }
-        else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna)
+        else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna
+            && (!_sack || seg.SackCount > 0)) // RFC 6675 §2: with SACK, a duplicate ACK must carry SACK information
         {
             duplicate = true;
             DuplicateAck(seg);
@@ -394,9 +395,11 @@ public sealed partial class TcpEndpoint
                 _rcvNxt = _reassembly.Drain(_rcvNxt, _receive);
                 _ackNow = true; // filling a hole is acknowledged at once (RFC 5681 §4.2)
             }
-            else if (++_unackedSegments >= 2)
+            else if (++_unackedSegments >= 2 || (_unackedBytes += keep) >= 2 * _advertisedMss)
             {
-                _ackNow = true; // RFC 5681 §4.2: at least every second full-sized segment
+                // RFC 5681 §4.2: at least every second full-sized segment; counted in bytes too, so a
+                // coalesced (GRO) super-segment is acknowledged at once, as Linux does.
+                _ackNow = true;
             }
             else
             {

@@ -11,6 +11,7 @@ public sealed partial class TcpEndpoint
 
     private bool _ackNow;
     private int _unackedSegments;
+    private long _unackedBytes;
     private SeqNumber _sndSmallEnd;
 
     /// <summary>
@@ -66,7 +67,7 @@ public sealed partial class TcpEndpoint
                 return segments;
             }
             bool carriesAllData = length == unsent;
-            if (length < _sendMss && unsent > 0 && _sndNxt >= _sndMax)
+            if (length < CurrentMss && unsent > 0 && _sndNxt >= _sndMax)
             {
                 // Nagle (with Minshall's refinement, as Linux) and sender SWS avoidance: a short
                 // segment goes only when it empties the buffer and no other short segment is
@@ -112,7 +113,7 @@ public sealed partial class TcpEndpoint
                 _rttStart = _host.Now;
             }
             SendSegment(flags, _sndNxt, offset, length);
-            if (length < _sendMss)
+            if (length < CurrentMss)
             {
                 _sndSmallEnd = _sndNxt + length;
             }
@@ -137,13 +138,21 @@ public sealed partial class TcpEndpoint
 
     private int MaxSegmentPayload()
     {
-        if ((_route.Capabilities & LinkCapabilities.Gso) != 0 && _route.GsoMaxSize > _sendMss)
+        int mss = CurrentMss;
+        if ((_route.Capabilities & LinkCapabilities.Gso) != 0 && _route.GsoMaxSize > mss)
         {
             int limit = Math.Min(_route.GsoMaxSize, PacketPool.MaxPacketSize) - MaxTcpHeader - 60;
-            return Math.Max(_sendMss, limit / _sendMss * _sendMss);
+            return Math.Max(mss, limit / mss * mss);
         }
-        return _sendMss;
+        return mss;
     }
+
+    /// <summary>
+    /// Payload bytes per segment right now: the MSS less room for SACK blocks while we hold
+    /// out-of-order data (Linux tcp_current_mss), so a segment never outgrows the path MTU.
+    /// </summary>
+    private int CurrentMss =>
+        _sack && (_hasDsack || !_reassembly.IsEmpty) ? Math.Max(_sendMss - (4 + 8 * (_timestamps ? 3 : 4)), 32) : _sendMss;
 
     /// <summary>SYN (active open) or SYN-ACK (passive or simultaneous open), with the options of RFC 7323 / 2018.</summary>
     private void SendSyn()
@@ -172,7 +181,12 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    private void SendAck() => SendSegment(TcpFlags.Ack, _sndNxt, 0, 0);
+    /// <summary>
+    /// A pure ACK carries SND.MAX, not SND.NXT: after a timeout rewinds SND.NXT (go-back-N), an ACK
+    /// numbered below what the peer already received would fail its acceptability test and be
+    /// dropped unread; both ends doing so deadlocks the connection (found by the simulation).
+    /// </summary>
+    private void SendAck() => SendSegment(TcpFlags.Ack, _sndMax, 0, 0);
 
     /// <summary>RFC 5961 §7 rate-limits challenge ACKs (Linux: tcp_challenge_ack_limit per second).</summary>
     private void SendChallengeAck()
@@ -253,11 +267,13 @@ public sealed partial class TcpEndpoint
         }
         int headerLength = h.ComputeHeaderLength();
         h.Write(packet.Prepend(headerLength));
-        TcpProtocol.FinishChecksum(packet, _id.LocalAddress, _id.RemoteAddress, _route, length > _sendMss ? _sendMss : 0);
+        int mss = CurrentMss;
+        TcpProtocol.FinishChecksum(packet, _id.LocalAddress, _id.RemoteAddress, _route, length > mss ? mss : 0);
         if ((h.Flags & TcpFlags.Ack) != 0)
         {
             _ackNow = false;
             _unackedSegments = 0;
+            _unackedBytes = 0;
             _lastAckSent = _rcvNxt;
             _deadlines[(int)TimerKind.DelayedAck] = Never;
         }

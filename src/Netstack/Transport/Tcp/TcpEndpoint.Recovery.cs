@@ -18,6 +18,7 @@ public sealed partial class TcpEndpoint
     private SeqNumber _highRxt;
     private bool _sackRecovery;
     private readonly RackTlp _rack = new();
+    private static readonly TimeSpan MinProbeTimeout = TimeSpan.FromMilliseconds(10);
 
     private static ICongestionControl CreateCongestionControl(string name) =>
         string.Equals(name, "newreno", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "reno", StringComparison.OrdinalIgnoreCase)
@@ -113,11 +114,10 @@ public sealed partial class TcpEndpoint
             // RFC 6675 §5 steps 4.1-4.4: retransmit the first segment, then let the pipe decide.
             _sackRecovery = true;
             TcpStatistics.Increment(ref Stats.TCPSackRecovery);
-            int length = (int)Math.Min(Math.Min(_sendMss, _send.Length), _sndMax - _sndUna);
+            int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), _sndMax - _sndUna);
             if (length > 0)
             {
-                RetransmitRange(_sndUna, length);
-                _highRxt = _sndUna + length;
+                _highRxt = _sndUna + RetransmitRange(_sndUna, length);
             }
             else
             {
@@ -131,7 +131,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 6675 §5 step (C): while cwnd - pipe allows a segment, send NextSeg() (lost data, new data, then rescue).</summary>
     private void SackRecoverySend()
     {
-        uint mss = (uint)_sendMss;
+        uint mss = (uint)CurrentMss;
         for (int guard = 0; guard < 4096; guard++)
         {
             uint pipe = _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
@@ -141,8 +141,12 @@ public sealed partial class TcpEndpoint
             }
             if (_scoreboard.TryNextLostSegment(_sndUna, _sndMax, _highRxt, mss, out SeqNumber seq, out uint length))
             {
-                RetransmitRange(seq, (int)length);
-                _highRxt = seq + length;
+                int sent = RetransmitRange(seq, (int)length);
+                if (sent == 0)
+                {
+                    return;
+                }
+                _highRxt = seq + sent;
                 continue;
             }
             if (_sndNxt == _sndMax && SendData(maxSegments: 1, ignoreCongestionWindow: true) > 0)
@@ -151,21 +155,26 @@ public sealed partial class TcpEndpoint
             }
             if (_scoreboard.TryNextSegment(_sndUna, _sndMax, _highRxt, mss, out seq, out length))
             {
-                RetransmitRange(seq, (int)length);
-                _highRxt = seq + length;
+                int sent = RetransmitRange(seq, (int)length);
+                if (sent == 0)
+                {
+                    return;
+                }
+                _highRxt = seq + sent;
                 continue;
             }
             return;
         }
     }
 
-    private void RetransmitRange(SeqNumber seq, int length)
+    /// <summary>Resends [seq, seq + length) clipped to one current MSS and the buffered data; returns the bytes sent.</summary>
+    private int RetransmitRange(SeqNumber seq, int length)
     {
         long offset = seq - _sndUna;
-        length = (int)Math.Min(length, _send.Length - offset);
+        length = (int)Math.Min(Math.Min(length, CurrentMss), _send.Length - offset);
         if (length <= 0)
         {
-            return;
+            return 0;
         }
         TcpStatistics.Increment(ref Stats.RetransSegs);
         _retransmitCount++;
@@ -175,6 +184,7 @@ public sealed partial class TcpEndpoint
         {
             SetDeadline(TimerKind.Retransmit, CurrentRto());
         }
+        return length;
     }
 
     private void OnAckedForRecovery(in TcpSegment seg, uint acked)
@@ -220,7 +230,7 @@ public sealed partial class TcpEndpoint
     private void RetransmitFirstUnacknowledged()
     {
         long outstanding = _sndMax - _sndUna;
-        int length = (int)Math.Min(Math.Min(_sendMss, _send.Length), outstanding);
+        int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), outstanding);
         bool fin = _finQueued && !_finAcked && length == _send.Length && outstanding > _send.Length;
         if (length <= 0 && !fin)
         {
@@ -246,7 +256,9 @@ public sealed partial class TcpEndpoint
         }
         bool single = _sndMax - _sndUna <= _sendMss;
         TimeSpan pto = _rack.ProbeTimeout(_rtt.SmoothedRtt, single, CurrentRto());
-        SetDeadline(TimerKind.LossProbe, pto);
+        // A floor (Linux TCP_TIMEOUT_MIN-like): at sub-millisecond RTTs, scheduling noise alone would
+        // fire spurious probes.
+        SetDeadline(TimerKind.LossProbe, pto < MinProbeTimeout ? MinProbeTimeout : pto);
     }
 
     /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
@@ -264,7 +276,7 @@ public sealed partial class TcpEndpoint
         else
         {
             long outstandingData = Math.Min(_sndMax - _sndUna, _send.Length);
-            int length = (int)Math.Min(_sendMss, outstandingData);
+            int length = (int)Math.Min(CurrentMss, outstandingData);
             if (length <= 0)
             {
                 return;

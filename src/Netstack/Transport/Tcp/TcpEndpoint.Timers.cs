@@ -176,7 +176,7 @@ public sealed partial class TcpEndpoint
         if (++_retransmits > _options.MaxRetransmits)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sndNxt, withAck: false);
+            SendReset(_sndMax, withAck: false);
             Terminate(SocketError.TimedOut, TcpState.Closed);
             return;
         }
@@ -221,7 +221,7 @@ public sealed partial class TcpEndpoint
         if (_keepaliveProbes >= _options.KeepAliveProbes)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sndNxt, withAck: false);
+            SendReset(_sndMax, withAck: false);
             Terminate(SocketError.TimedOut, TcpState.Closed);
             return;
         }

@@ -10,7 +10,8 @@ namespace Netstack.Transport.Tcp;
 //   SND.UNA  _sndUna   oldest unacknowledged sequence number; offset 0 of the send buffer once the
 //                      SYN is acknowledged
 //   SND.NXT  _sndNxt   next sequence number to send; rewound to SND.UNA by a retransmission timeout
-//                      (go-back-N), so _sndMax remembers the highest ever sent
+//                      (go-back-N), so _sndMax remembers the highest ever sent; pure ACKs and RSTs
+//                      carry _sndMax so the peer never sees them as old
 //   SND.WND  _sndWnd   the peer's window, already scaled (RFC 7323 §2)
 //   SND.WL1/WL2        segment seq/ack used for the last window update
 //   RCV.NXT  _rcvNxt   next sequence number expected
@@ -21,8 +22,12 @@ namespace Netstack.Transport.Tcp;
 // segments are validated by TcpProtocol, demultiplexed by four-tuple and processed by Input under
 // the endpoint lock (one function per RFC 9293 §3.10.7 step); in-order payloads are queued as the
 // packet buffers themselves, out-of-order ones go to TcpReassembly.
-// Timers: one host timer per endpoint, armed for the earliest of five deadlines: retransmission
-// (RFC 6298), delayed ACK, persist (zero-window probe), keepalive and TIME_WAIT/FIN_WAIT_2.
+// Timers: one host timer per endpoint, armed for the earliest of six deadlines: retransmission
+// (RFC 6298), delayed ACK, persist (zero-window probe), keepalive, TIME_WAIT/FIN_WAIT_2 and the
+// tail loss probe (RFC 8985 §7).
+// Loss recovery: SACK scoreboard + RFC 6675 pipe when SACK is negotiated, NewReno (RFC 6582)
+// otherwise, TLP for tail losses, go-back-N after a timeout; congestion control behind
+// ICongestionControl (CUBIC default, NewReno selectable).
 // Application wake-ups (readable, writable, connected, closed, accept) are collected as flags
 // under the lock and delivered after releasing it, so no continuation ever runs under a TCP lock.
 
@@ -334,7 +339,7 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
         {
-            SendReset(_sndNxt, withAck: false);
+            SendReset(_sndMax, withAck: false);
         }
         if (_state != TcpState.Closed)
         {

@@ -44,6 +44,9 @@ internal sealed class SideSpec
 
     public int AbortAfterWrite { get; set; }
 
+    /// <summary>Abort by calling Close while received data is unread (RFC 9293 §3.10.4 / Linux: RST), when there is some.</summary>
+    public bool AbortByCloseWithUnread { get; set; }
+
     public double ReadPauseChance { get; set; }
 
     public int MaxReadPauseMs { get; set; }
@@ -70,7 +73,7 @@ internal sealed class SideSpec
         }
         if (AbortAfterRead >= 0)
         {
-            s.Append($", ABORT after read {AbortAfterRead} / written {AbortAfterWrite}");
+            s.Append($", ABORT after read {AbortAfterRead} / written {AbortAfterWrite}{(AbortByCloseWithUnread ? " (Close with unread data if any)" : "")}");
         }
         s.Append($"; sndbuf {o.SendBufferSize} rcvbuf {o.ReceiveBufferSize} nodelay {o.NoDelay} sack {o.Sack} ts {o.Timestamps} ws {o.WindowScaling} {o.CongestionControl}");
         if (o.KeepAlive)
@@ -118,9 +121,24 @@ internal sealed class SimScenario
 
     public required IReadOnlyList<ConnectionSpec> Connections { get; init; }
 
+    /// <summary>Initial sequence numbers pinned this close below 2^32 (so sequence numbers wrap mid-transfer), or null for RFC 6528 ISNs.</summary>
+    public uint? IsnBelowWrap { get; init; }
+
+    /// <summary>All connections go to one listener with a backlog of 1 (SYN cookies when SYNs overlap), using connection 0's server options.</summary>
+    public bool SharedListener { get; init; }
+
+    /// <summary>
+    /// Connections run one after another on the same four-tuple (the client reuses its port once its
+    /// previous connection is closed), so a SYN may meet the server's TIME-WAIT (RFC 9293 §3.10.7.4, RFC 6191).
+    /// </summary>
+    public bool SequentialReuse { get; init; }
+
     public static SimScenario Generate(int seed)
     {
         var rng = new Random(seed);
+        // Draws added after the first seeds were recorded come from a second generator, so the
+        // scenarios (and the replay seeds) stay what they were.
+        var more = new Random(~seed);
         int[] mtus = [1280, 1500, 1500, 1500, 4000, 9000];
         int mtu = mtus[rng.Next(mtus.Length)];
         LinkCapabilities caps = rng.NextDouble() < 0.2
@@ -132,9 +150,23 @@ internal sealed class SimScenario
         var connections = new List<ConnectionSpec>(count);
         for (int i = 0; i < count; i++)
         {
-            connections.Add(Connection(rng, i, count));
+            connections.Add(Connection(rng, more, i, count));
         }
-        return new SimScenario { Seed = seed, Mtu = mtu, Capabilities = caps, AToB = aToB, BToA = bToA, Connections = connections };
+        uint? isn = more.NextDouble() < 0.2 ? (uint)more.Next(1, 300_000) : null;
+        bool shared = count > 1 && more.NextDouble() < 0.4;
+        bool sequential = count > 1 && !shared && more.NextDouble() < 0.5;
+        return new SimScenario
+        {
+            Seed = seed,
+            Mtu = mtu,
+            Capabilities = caps,
+            AToB = aToB,
+            BToA = bToA,
+            Connections = connections,
+            IsnBelowWrap = isn,
+            SharedListener = shared,
+            SequentialReuse = sequential,
+        };
     }
 
     private static ImpairmentOptions Impairment(Random rng, LinkCapabilities caps, int seed)
@@ -181,7 +213,7 @@ internal sealed class SimScenario
         };
     }
 
-    private static ConnectionSpec Connection(Random rng, int index, int count)
+    private static ConnectionSpec Connection(Random rng, Random more, int index, int count)
     {
         ClosePattern pattern = rng.Next(10) switch
         {
@@ -216,10 +248,10 @@ internal sealed class SimScenario
                 // The client must have read something, so the server surely accepted (a RST in
                 // SYN-RECEIVED would quietly drop the half-open child instead).
                 server.WriteTotal = Math.Max(server.WriteTotal, 1);
-                Abortive(rng, client, server, mustRead: true);
+                Abortive(rng, more, client, server, mustRead: true);
                 break;
             case ClosePattern.ServerAborts:
-                Abortive(rng, server, client, mustRead: false);
+                Abortive(rng, more, server, client, mustRead: false);
                 break;
         }
         return new ConnectionSpec
@@ -237,10 +269,11 @@ internal sealed class SimScenario
     /// The aborter resets after reading part of what the peer sends; the peer never half-closes (it
     /// waits for an EOF that never comes) and uses keepalive, so even a lost RST is found out.
     /// </summary>
-    private static void Abortive(Random rng, SideSpec aborter, SideSpec peer, bool mustRead)
+    private static void Abortive(Random rng, Random more, SideSpec aborter, SideSpec peer, bool mustRead)
     {
         aborter.AbortAfterRead = rng.Next(mustRead ? 1 : 0, peer.WriteTotal + 1);
         aborter.AbortAfterWrite = rng.Next(0, aborter.WriteTotal + 1);
+        aborter.AbortByCloseWithUnread = more.NextDouble() < 0.5;
         peer.Options.KeepAlive = true;
         peer.Options.KeepAliveTime = TimeSpan.FromSeconds(5);
         peer.Options.KeepAliveInterval = TimeSpan.FromSeconds(1);
@@ -279,7 +312,20 @@ internal sealed class SimScenario
     public override string ToString()
     {
         var s = new StringBuilder();
-        s.Append($"seed {Seed}: mtu {Mtu}, {Capabilities}\n");
+        s.Append($"seed {Seed}: mtu {Mtu}, {Capabilities}");
+        if (IsnBelowWrap is uint isn)
+        {
+            s.Append($", ISNs {isn} below 2^32");
+        }
+        if (SharedListener)
+        {
+            s.Append(", one listener with backlog 1");
+        }
+        if (SequentialReuse)
+        {
+            s.Append(", connections one after another on the same ports");
+        }
+        s.Append('\n');
         s.Append($"  A->B {Describe(AToB)}\n  B->A {Describe(BToA)}\n");
         foreach (ConnectionSpec c in Connections)
         {

@@ -62,7 +62,14 @@ internal sealed class SimSide(string name, SideSpec spec, byte[] source, byte[] 
         bool progress = false;
         if (spec.AbortAfterRead >= 0 && Read >= spec.AbortAfterRead && Written >= spec.AbortAfterWrite)
         {
-            ep.Abort();
+            if (spec.AbortByCloseWithUnread && ep.Available > 0)
+            {
+                ep.Close(); // unread data turns Close into an abort
+            }
+            else
+            {
+                ep.Abort();
+            }
             Aborted = true;
             AppDone = true;
             Observe();

@@ -34,6 +34,9 @@ internal sealed class SimWorld : IDisposable
     private readonly NetStack _a;
     private readonly NetStack _b;
     private readonly List<Conn> _conns = [];
+    private readonly Dictionary<ushort, TcpEndpoint> _acceptedByPort = [];
+    private const ushort SharedPort = 7000;
+    private TcpListenSocket? _sharedListener;
     private bool _disposed;
 
     public SimWorld(SimScenario scenario)
@@ -51,6 +54,27 @@ internal sealed class SimWorld : IDisposable
         _b = new NetStack(new NetStackOptions { TimeProvider = _clock, Pool = _pool, RandomSeed = scenario.Seed * 4 + 3 });
         _a.AddInterface(_linkA, "10.9.0.1/24", "fd00:9::1/64");
         _b.AddInterface(_linkB, "10.9.0.2/24", "fd00:9::2/64");
+        if (scenario.IsnBelowWrap is uint below)
+        {
+            TcpA.InitialSequenceNumberOverride = _ => new SeqNumber(0u - below);
+            TcpB.InitialSequenceNumberOverride = _ => new SeqNumber(0u - below - 7777);
+        }
+        if (scenario.SharedListener)
+        {
+            foreach (ConnectionSpec spec in scenario.Connections)
+            {
+                // A client whose cookie ACK was dropped believes it is connected, and a server child
+                // built from one valid segment may face a client already reset: if they have nothing
+                // to send, only a keepalive probe (answered with RST) tells them.
+                foreach (SideSpec side in (ReadOnlySpan<SideSpec>)[spec.Client, spec.Server])
+                {
+                    side.Options.KeepAlive = true;
+                    side.Options.KeepAliveTime = TimeSpan.FromSeconds(5);
+                    side.Options.KeepAliveInterval = TimeSpan.FromSeconds(1);
+                }
+            }
+            _sharedListener = TcpB.Listen(NetAddress.Parse("::"), SharedPort, 1, scenario.Connections[0].Server.Options);
+        }
         var rng = new Random(scenario.Seed ^ 0x5EED);
         foreach (ConnectionSpec spec in scenario.Connections)
         {
@@ -77,6 +101,7 @@ internal sealed class SimWorld : IDisposable
             {
                 bool progress = false;
                 TimeSpan now = _clock.Elapsed;
+                progress |= DrainSharedListener();
                 foreach (Conn c in _conns)
                 {
                     progress |= Step(c, now);
@@ -100,6 +125,11 @@ internal sealed class SimWorld : IDisposable
             {
                 break;
             }
+            if (_sharedListener is not null && _conns.TrueForAll(c => c.Server.Endpoint is not null))
+            {
+                _sharedListener.Close();
+                _sharedListener = null;
+            }
             if (_clock.Elapsed >= VirtualTimeLimit)
             {
                 throw new SimulationException($"not finished after {VirtualTimeLimit.TotalMinutes} virtual minutes");
@@ -118,11 +148,31 @@ internal sealed class SimWorld : IDisposable
         CheckEndStates();
     }
 
+    /// <summary>
+    /// The server application accepts from the shared listener all the time. A second child for a
+    /// four-tuple it already served is a connection resurrected by a duplicate of the cookie ACK (the
+    /// first child was aborted or closed): the application rejects it with Abort.
+    /// </summary>
+    private bool DrainSharedListener()
+    {
+        bool progress = false;
+        while (_sharedListener?.TryAccept(false, out _) is { } child)
+        {
+            progress = true;
+            bool served = _conns.Exists(c => c.Server.Endpoint is not null && c.Client.Endpoint?.Id.LocalPort == child.Id.RemotePort);
+            if (served || !_acceptedByPort.TryAdd(child.Id.RemotePort, child))
+            {
+                child.Abort();
+            }
+        }
+        return progress;
+    }
+
     private TimeSpan? WakeUp(Conn c)
     {
         TimeSpan now = _clock.Elapsed;
         TimeSpan? wake = null;
-        if (c.Client.Endpoint is null)
+        if (c.Client.Endpoint is null && !(_scenario.SequentialReuse && c.Spec.Index > 0))
         {
             wake = TimeSpan.FromMilliseconds(c.Spec.StartMs) - now;
         }
@@ -144,13 +194,23 @@ internal sealed class SimWorld : IDisposable
         bool progress = false;
         if (c.Client.Endpoint is null)
         {
-            if (now < TimeSpan.FromMilliseconds(c.Spec.StartMs))
+            ushort localPort = 0;
+            if (_scenario.SequentialReuse && c.Spec.Index > 0)
+            {
+                Conn previous = _conns[c.Spec.Index - 1];
+                if (previous.Client.Endpoint is not { State: TcpState.Closed } || previous.Listener is not null)
+                {
+                    return false;
+                }
+                localPort = previous.Client.Endpoint.Id.LocalPort;
+            }
+            else if (now < TimeSpan.FromMilliseconds(c.Spec.StartMs))
             {
                 return false;
             }
-            ushort port = (ushort)(8000 + c.Spec.Index);
-            c.Listener = TcpB.Listen(c.Spec.V6 ? B6 : B4, port, 16, c.Spec.Server.Options);
-            c.Client.Endpoint = TcpA.Connect(c.Spec.V6 ? B6 : B4, port, out SocketError error, c.Spec.Client.Options);
+            ushort port = _sharedListener is not null ? SharedPort : _scenario.SequentialReuse ? (ushort)8000 : (ushort)(8000 + c.Spec.Index);
+            c.Listener = _sharedListener ?? TcpB.Listen(c.Spec.V6 ? B6 : B4, port, 16, c.Spec.Server.Options);
+            c.Client.Endpoint = TcpA.Connect(c.Spec.V6 ? B6 : B4, port, out SocketError error, c.Spec.Client.Options, localPort: localPort);
             if (error != SocketError.Success)
             {
                 throw new SimulationException($"conn {c.Spec.Index}: connect failed at once: {error}");
@@ -173,15 +233,30 @@ internal sealed class SimWorld : IDisposable
         }
         if (c.Server.Endpoint is null && c.Listener is not null)
         {
-            TcpEndpoint? child = c.Listener.TryAccept(false, out SocketError error);
-            if (error != SocketError.Success)
+            if (c.Listener != _sharedListener)
             {
-                throw new SimulationException($"conn {c.Spec.Index}: accept failed: {error}");
+                while (c.Listener.TryAccept(false, out _) is { } child)
+                {
+                    _acceptedByPort.Add(child.Id.RemotePort, child);
+                }
             }
-            if (child is not null)
+            if (_acceptedByPort.Remove(c.Client.Endpoint.Id.LocalPort, out TcpEndpoint? mine))
             {
-                c.Server.Endpoint = child;
-                c.Listener.Close();
+                c.Server.Endpoint = mine;
+                TcpEndpointOptions wanted = c.Spec.Server.Options;
+                if (wanted.KeepAlive && !mine.Options.KeepAlive)
+                {
+                    // A shared listener's children start from connection 0's options: set this one's keepalive.
+                    mine.Options.KeepAlive = true;
+                    mine.Options.KeepAliveTime = wanted.KeepAliveTime;
+                    mine.Options.KeepAliveInterval = wanted.KeepAliveInterval;
+                    mine.Options.KeepAliveProbes = wanted.KeepAliveProbes;
+                    mine.OptionsChanged();
+                }
+                if (c.Listener != _sharedListener)
+                {
+                    c.Listener.Close();
+                }
                 c.Listener = null;
                 progress = true;
             }
@@ -191,8 +266,20 @@ internal sealed class SimWorld : IDisposable
         return progress;
     }
 
-    private static bool IsFinished(Conn c) =>
-        Finished(c.Client) && Finished(c.Server);
+    private bool IsFinished(Conn c) =>
+        Finished(c.Client) && (Finished(c.Server) || ResetInCookieHandshake(c));
+
+    /// <summary>
+    /// With a backlog of 1 a SYN-cookie handshake can fail legitimately: when the cookie ACK is dropped
+    /// (accept queue full) or lost, a later segment fails validation and is answered with RST (Linux
+    /// cookie_v4_check does the same), so the client is reset before the server ever had the connection.
+    /// </summary>
+    /// The server may also have built the connection from another (valid) segment and then be reset by
+    /// the client's stack, which no longer knows it.
+    private bool ResetInCookieHandshake(Conn c) =>
+        _scenario.SharedListener && TcpB.Statistics.SyncookiesFailed > 0 && !c.Client.Aborted && !c.Server.Aborted
+        && c.Client.Endpoint is { State: TcpState.Closed, Error: SocketError.ConnectionReset }
+        && c.Server.Endpoint is null or { State: TcpState.Closed, Error: SocketError.ConnectionReset };
 
     private static bool Finished(SimSide s) => s.Endpoint is { State: TcpState.Closed } && (s.AppDone || s.Endpoint.Error != SocketError.Success);
 
@@ -202,6 +289,10 @@ internal sealed class SimWorld : IDisposable
         {
             SimSide client = c.Client;
             SimSide server = c.Server;
+            if (ResetInCookieHandshake(c))
+            {
+                continue;
+            }
             switch (c.Spec.Pattern)
             {
                 case ClosePattern.ClientAborts:
@@ -274,6 +365,8 @@ internal sealed class SimWorld : IDisposable
         foreach ((string n, NetStack st) in (ReadOnlySpan<(string, NetStack)>)[("A", _a), ("B", _b)])
         {
             var ip = st.Statistics.Ip;
+            TcpStatistics t = TcpProtocol.For(st).Statistics;
+            s.Append($"  stack {n}: tcp cookies sent {t.SyncookiesSent} recv {t.SyncookiesRecv} failed {t.SyncookiesFailed}, listen overflows {t.ListenOverflows}, out rsts {t.OutRsts}, retrans {t.RetransSegs}\n");
             s.Append($"  stack {n}: ip out {ip.OutRequests} discards {ip.OutDiscards} noroutes {ip.OutNoRoutes} in {ip.InReceives} hdrerr {ip.InHdrErrors} csum {ip.InCsumErrors} indiscards {ip.InDiscards}\n");
         }
         foreach (Conn c in _conns)
@@ -291,6 +384,11 @@ internal sealed class SimWorld : IDisposable
             return;
         }
         _disposed = true;
+        _sharedListener?.Close();
+        foreach (TcpEndpoint orphan in _acceptedByPort.Values)
+        {
+            orphan.Abort();
+        }
         foreach (Conn c in _conns)
         {
             c.Listener?.Close();
