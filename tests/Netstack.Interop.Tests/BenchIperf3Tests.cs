@@ -16,10 +16,10 @@ public class BenchIperf3Tests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan TestPatience = TimeSpan.FromSeconds(90);
 
-    private static Process StartServer(NetnsFixture ns)
+    private static Process StartServer(NetnsFixture ns, params string[] extra)
     {
         Process server = ns.Track(NetstackProcess.Start(ns.ExecPrefix,
-            ["bench", "--tun", ns.DeviceName, "--address", $"{ns.StackV4}/24", "--address", $"{ns.StackV6}/64", "--server", "--json"]));
+            ["bench", "--tun", ns.DeviceName, "--address", $"{ns.StackV4}/24", "--address", $"{ns.StackV6}/64", "--server", "--json", .. extra]));
         string? ready = NetstackProcess.ReadLine(server, Patience);
         Assert.True(ready is not null && ready.StartsWith($"bench: iperf3 server ready on {ns.DeviceName} ", StringComparison.Ordinal),
             $"unexpected first line: {ready}; stderr: {(server.HasExited ? server.StandardError.ReadToEnd() : "")}");
@@ -64,6 +64,21 @@ public class BenchIperf3Tests
         Assert.True(end.GetProperty("sum_sent").GetProperty("bytes").GetInt64() > 0);
         Assert.True(end.GetProperty("sum_received").GetProperty("bytes").GetInt64() > 0);
         Assert.Equal(reverse ? 1 : 0, json.RootElement.GetProperty("start").GetProperty("test_start").GetProperty("reverse").GetInt32());
+        StopServer(server, expectedTests: 1);
+    }
+
+    [RequiresRootAndTunTheory("iperf3")]
+    [InlineData(false, "--vnet-hdr", "--mtu", "65520")]
+    [InlineData(true, "--vnet-hdr")]
+    [InlineData(true, "--no-offload")]
+    public void Offload_switches_keep_the_protocol_working(bool reverse, params string[] options)
+    {
+        using NetnsFixture ns = NetnsFixture.CreateEmpty();
+        Process server = StartServer(ns, options);
+        using (JsonDocument json = RunStockClient(ns, ns.StackV4.ToString(), reverse ? ["-t", "2", "-R"] : ["-t", "2"]))
+        {
+            Assert.True(json.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bytes").GetInt64() > 0);
+        }
         StopServer(server, expectedTests: 1);
     }
 

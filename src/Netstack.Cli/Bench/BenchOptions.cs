@@ -16,6 +16,9 @@ public sealed record BenchOptions
     /// <summary>Whether the in-memory link takes 64 KiB super-segments (GSO/GRO) instead of MTU-sized packets.</summary>
     public bool Gso { get; init; } = true;
 
+    /// <summary>Whether both stacks coalesce received segments before TCP (software GRO, <see cref="Netstack.Stack.NetStackOptions.Gro"/>).</summary>
+    public bool Gro { get; init; } = true;
+
     public double Loss { get; init; }
 
     public double Reorder { get; init; }

@@ -45,8 +45,8 @@ public static class InProcessBench
             linkB = impairB;
         }
 
-        using var client = new NetStack(new NetStackOptions { RandomSeed = options.Seed });
-        using var server = new NetStack(new NetStackOptions { RandomSeed = options.Seed + 1 });
+        using var client = new NetStack(new NetStackOptions { RandomSeed = options.Seed, Gso = options.Gso, Gro = options.Gro });
+        using var server = new NetStack(new NetStackOptions { RandomSeed = options.Seed + 1, Gso = options.Gso, Gro = options.Gro });
         client.AddInterface(linkA, InterfaceAddress.Parse("10.9.0.1/24"));
         server.AddInterface(linkB, InterfaceAddress.Parse("10.9.0.2/24"));
         var serverEndPoint = new IPEndPoint(IPAddress.Parse("10.9.0.2"), Port);

@@ -38,8 +38,10 @@ public static class TunBench
                         {
                             outcome = await server.ServeOneAsync(cancel.Token).ConfigureAwait(false);
                         }
-                        catch (Exception e) when (e is Iperf3ProtocolException or IOException or System.Net.Sockets.SocketException)
+                        catch (Exception e) when (e is Iperf3ProtocolException or IOException or System.Net.Sockets.SocketException
+                            || (e is OperationCanceledException && !cancel.IsCancellationRequested))
                         {
+                            // A client that breaks off (or never opens its streams) costs its test, not the server.
                             output.WriteLine($"bench: test abandoned: {NetstackCli.OneLine(e.Message)}");
                             output.Flush();
                             continue;

@@ -199,6 +199,7 @@ public static class BenchCommand
                 Streams = parseResult.GetValue(streams),
                 Mtu = parseResult.GetValue(mtu) is int m2 and > 0 ? m2 : 1500,
                 Gso = offload && !parseResult.GetValue(noGso),
+                Gro = offload && !parseResult.GetValue(noGro),
                 Loss = parseResult.GetValue(loss),
                 Reorder = parseResult.GetValue(reorder),
                 Duplicate = parseResult.GetValue(duplicate),
