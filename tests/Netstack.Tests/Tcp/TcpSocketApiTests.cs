@@ -12,9 +12,15 @@ public class TcpSocketApiTests
     private static readonly IPEndPoint ServerEndPoint = new(IPAddress.Parse("10.9.0.2"), 80);
 
     /// <summary>Pumps the links and advances the fake clock 1 ms whenever nothing moved, until the task ends.</summary>
-    private static T Drive<T>(TcpPair p, Task<T> task, int maxSteps = 2_000_000)
+    /// <summary>
+    /// Pumps the links and moves the fake clock until <paramref name="task"/> completes. The application side
+    /// runs on thread-pool threads, which a busy test run can starve for a while, so the budget is generous
+    /// real time rather than a step count; the fake clock moves 1 ms per 16 idle steps either way.
+    /// </summary>
+    private static T Drive<T>(TcpPair p, Task<T> task)
     {
-        for (int i = 0; i < maxSteps && !task.IsCompleted; i++)
+        long deadline = Environment.TickCount64 + 60_000;
+        for (int i = 0; !task.IsCompleted && Environment.TickCount64 < deadline; i++)
         {
             p.Pump();
             if (!task.IsCompleted)
