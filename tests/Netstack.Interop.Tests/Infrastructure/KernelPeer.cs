@@ -83,6 +83,10 @@ public static class KernelPeer
     public static ProcessRunner.Result TcpEcho(NetnsFixture ns, IPAddress address, int port, long bytes) =>
         Python(ns, TcpEchoScript, address.ToString(), port.ToString(Inv), bytes.ToString(Inv));
 
+    /// <summary>As <see cref="TcpEcho(NetnsFixture, IPAddress, int, long)"/> with a longer safety net for big transfers.</summary>
+    public static ProcessRunner.Result TcpEcho(NetnsFixture ns, IPAddress address, int port, long bytes, TimeSpan timeout) =>
+        ns.Exec(timeout, null, "python3", ["-c", TcpEchoScript, address.ToString(), port.ToString(Inv), bytes.ToString(Inv)]);
+
     /// <summary>Tries to connect; prints "connected", "refused" or "error ...".</summary>
     public static ProcessRunner.Result TcpConnect(NetnsFixture ns, IPAddress address, int port) =>
         Python(ns, TcpConnectScript, address.ToString(), port.ToString(Inv));
