@@ -271,7 +271,8 @@ internal sealed class Ipv4Layer : IDisposable
         {
             return CastKind.Multicast;
         }
-        return CastKind.NotOurs;
+        // A forwarder answers for every unicast address (gVisor's promiscuous mode with spoofing).
+        return _stack.AcceptAnyDestination && !destination.IsMulticast && !destination.IsUnspecified ? CastKind.Unicast : CastKind.NotOurs;
     }
 
     private static void Drop(PacketBuffer packet, ref long counter)

@@ -54,7 +54,7 @@ internal sealed class Ipv6Layer : IDisposable
         NetAddress source = ip.Source;
         NetAddress destination = ip.Destination;
         bool multicast = destination.IsMulticast;
-        if (!(multicast ? nic.HasJoined(destination) : (nic.HasAddress(destination) || _stack.IsLocalAddress(destination))) || source.IsMulticast)
+        if (!(multicast ? nic.HasJoined(destination) : (nic.HasAddress(destination) || _stack.IsLocalAddress(destination) || _stack.AcceptAnyDestination)) || source.IsMulticast)
         {
             Drop(packet, ref _stats.InAddrErrors);
             return;

@@ -99,7 +99,8 @@ public static class TcpSocketExtensions
 
     /// <summary>
     /// Forwarder mode (gVisor <c>tcp.Forwarder</c>): SYNs to any address/port nobody listens on are
-    /// offered to <paramref name="decide"/>; accepted ones come out of the returned listener.
+    /// offered to <paramref name="decide"/>; accepted ones come out of the returned listener. While it is
+    /// open the stack accepts packets to every unicast address (<see cref="NetStack.AcceptAnyDestination"/>).
     /// </summary>
     public static TcpListener ForwardTcp(this NetStack stack, Func<FourTuple, TcpForwarderDecision> decide, int backlog = 1024, TcpEndpointOptions? options = null)
     {
@@ -108,7 +109,12 @@ public static class TcpSocketExtensions
         TcpProtocol tcp = TcpProtocol.For(stack);
         var queue = new TcpListenSocket(tcp, NetAddress.AnyV6, 0, backlog, (options ?? tcp.DefaultOptions).Clone());
         tcp.Forwarder = new TcpForwarder(decide, queue);
-        return new TcpListener(queue, new IPEndPoint(IPAddress.IPv6Any, 0), () => tcp.Forwarder = null);
+        stack.AcceptAnyDestination = true; // SYNs to addresses that are not ours must reach TCP
+        return new TcpListener(queue, new IPEndPoint(IPAddress.IPv6Any, 0), () =>
+        {
+            tcp.Forwarder = null;
+            stack.AcceptAnyDestination = false;
+        });
     }
 
     /// <summary>

@@ -179,6 +179,14 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
         return false;
     }
 
+    /// <summary>
+    /// Delivers unicast packets to any destination address as if it were local, and lets replies use that
+    /// address as their source (gVisor's promiscuous mode with spoofing). A TCP forwarder
+    /// (<c>ForwardTcp</c>) turns it on so that it sees connections to every address; user-mode networking
+    /// relies on it. Off by default: an ordinary host drops packets that are not addressed to it.
+    /// </summary>
+    public bool AcceptAnyDestination { get; set; }
+
     /// <summary>Whether <paramref name="address"/> is assigned to any interface of the stack.</summary>
     public bool IsLocalAddress(NetAddress address)
     {
