@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Netstack.Transport.Tcp;
 
 namespace Netstack.Sockets;
@@ -39,6 +40,9 @@ public sealed class TcpStream : Stream
     /// <summary>Bytes that can be read without waiting.</summary>
     public long DataAvailable => _endpoint.Available;
 
+    // Pooled builders: a read or write that has to wait reuses its state machine box instead of allocating one
+    // per call (the runtime's NetworkStream does the same), so a steady bulk transfer allocates nothing.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -57,6 +61,7 @@ public sealed class TcpStream : Stream
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
