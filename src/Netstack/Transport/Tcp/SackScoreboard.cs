@@ -115,6 +115,40 @@ public sealed class SackScoreboard
         return false;
     }
 
+    /// <summary>True when some octet of [<paramref name="start"/>, <paramref name="end"/>) lies in a SACKed range.</summary>
+    public bool AnySacked(SeqNumber start, SeqNumber end)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            if (end <= _ranges[i].Start)
+            {
+                return false;
+            }
+            if (start < _ranges[i].End)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>True when every octet of [<paramref name="start"/>, <paramref name="end"/>) lies in one SACKed range.</summary>
+    public bool AllSacked(SeqNumber start, SeqNumber end)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            if (start < _ranges[i].Start)
+            {
+                return false;
+            }
+            if (start < _ranges[i].End)
+            {
+                return end <= _ranges[i].End;
+            }
+        }
+        return false;
+    }
+
     /// <summary>
     /// RFC 6675 §4 IsLost(SeqNum): true when DupThresh discontiguous SACKed ranges, or more than
     /// (DupThresh − 1)·<paramref name="mss"/> SACKed bytes, lie above <paramref name="seq"/>.

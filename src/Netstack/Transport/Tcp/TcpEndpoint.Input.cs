@@ -307,6 +307,7 @@ public sealed partial class TcpEndpoint
             duplicate = true;
             DuplicateAck(seg);
         }
+        RackOnAck(seg.SackCount > 0);
         CheckLossProbe(seg, duplicate);
         if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
         {

@@ -254,6 +254,7 @@ public sealed partial class TcpEndpoint
         uint window = ReceiveWindow();
         h.Window = (ushort)Math.Min((window + (1u << _rcvWndShift) - 1) >> _rcvWndShift, ushort.MaxValue);
         _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
+        RackOnSent(seq, length);
         Emit(ref h, bufferOffset, length);
     }
 

@@ -196,6 +196,7 @@ public sealed partial class TcpEndpoint
                 _inRecovery = false;
                 _sackRecovery = false;
                 _dupAcks = 0;
+                _rack.OnRecoveryExit();
                 _congestion.OnExitRecovery(_host.Now);
             }
             else if (!_sackRecovery)
@@ -218,6 +219,7 @@ public sealed partial class TcpEndpoint
         _congestion.OnRetransmitTimeout(BytesInFlight, _host.Now);
         _scoreboard.Clear(); // RFC 2018 §8: the receiver may have reneged; resend from SND.UNA
         _rack.CancelProbe();
+        RackOnRetransmitTimeout();
         _deadlines[(int)TimerKind.LossProbe] = Never;
         _sackRecovery = false;
         _inRecovery = false;

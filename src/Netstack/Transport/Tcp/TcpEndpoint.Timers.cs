@@ -13,6 +13,7 @@ public sealed partial class TcpEndpoint
         Keepalive,
         TimeWait,
         LossProbe,
+        RackReorder,
         Count,
     }
 
@@ -129,6 +130,11 @@ public sealed partial class TcpEndpoint
             {
                 _deadlines[(int)TimerKind.LossProbe] = Never;
                 LossProbeTimerExpired();
+            }
+            if (_deadlines[(int)TimerKind.RackReorder] <= now)
+            {
+                _deadlines[(int)TimerKind.RackReorder] = Never;
+                RackReorderTimerExpired();
             }
             if (_deadlines[(int)TimerKind.TimeWait] <= now)
             {

@@ -26,6 +26,12 @@ public sealed class TcpStatistics
     public long TCPFastRetrans;
     public long TCPSackRecovery;
     public long TCPLossProbes;
+
+    /// <summary>
+    /// Sent ranges RACK (RFC 8985 §6.2) declared lost by time. Linux has no exact counterpart (its
+    /// TCPLostRetransmit counts only retransmissions RACK found lost); named in the same TcpExt style.
+    /// </summary>
+    public long TCPRackLoss;
     public long TCPChallengeACK;
     public long TCPAbortOnData;
     public long TCPAbortOnTimeout;

@@ -1,0 +1,63 @@
+namespace Netstack.Transport.Tcp;
+
+/// <summary>
+/// The transmit-time list RACK needs (RFC 8985 §6.1 "per-segment state": xmit_ts, end_seq, retransmitted,
+/// lost), kept as one record per sent range in send order: a ring that only grows (doubling) when a
+/// flight outgrows it, so steady state allocates nothing. A retransmission appends a new record rather
+/// than moving the old one (§6.2 keeps segments sorted by transmit time); the old record is marked lost
+/// or is delivered and never judged again.
+/// </summary>
+internal sealed class RackSentLog
+{
+    internal struct Record
+    {
+        public SeqNumber Start;
+        public SeqNumber End;
+        public TimeSpan XmitTime;
+        public bool Retransmitted;
+        public bool Delivered;
+        public bool Lost;
+    }
+
+    private Record[] _records;
+    private int _head;
+    private int _count;
+
+    public RackSentLog(int capacity = 64) => _records = new Record[capacity];
+
+    public int Count => _count;
+
+    /// <summary>The <paramref name="index"/>-th record in send order (0 is the oldest).</summary>
+    public ref Record this[int index] => ref _records[(_head + index) & (_records.Length - 1)];
+
+    /// <summary>Records that [start, end) was sent at <paramref name="xmitTime"/>.</summary>
+    public void Add(SeqNumber start, SeqNumber end, TimeSpan xmitTime, bool retransmitted)
+    {
+        if (_count == _records.Length)
+        {
+            var grown = new Record[_records.Length * 2];
+            for (int i = 0; i < _count; i++)
+            {
+                grown[i] = this[i];
+            }
+            _records = grown;
+            _head = 0;
+        }
+        ref Record r = ref _records[(_head + _count) & (_records.Length - 1)];
+        r = new Record { Start = start, End = end, XmitTime = xmitTime, Retransmitted = retransmitted };
+        _count++;
+    }
+
+    /// <summary>Drops the oldest record.</summary>
+    public void RemoveOldest()
+    {
+        _head = (_head + 1) & (_records.Length - 1);
+        _count--;
+    }
+
+    public void Clear()
+    {
+        _head = 0;
+        _count = 0;
+    }
+}

@@ -1,0 +1,127 @@
+namespace Netstack.Transport.Tcp;
+
+/// <summary>
+/// RACK time-based loss detection (RFC 8985 §6) for SACK connections: every sent range is logged with its
+/// transmit time; each ACK updates RACK.xmit_ts/end_seq from the most recently sent delivered range and
+/// marks un-SACKed ranges sent more than RACK.rtt + reo_wnd before it as lost, entering SACK recovery;
+/// ranges not yet past the window arm the reordering timer (§6.3). Without SACK the RFC 6675/6582
+/// DupThresh rule in <see cref="DuplicateAck"/> remains the only fast-retransmit trigger.
+/// </summary>
+public sealed partial class TcpEndpoint
+{
+    private readonly RackSentLog _sentLog = new();
+
+    /// <summary>§6.1: remembers the transmit time of a data range just sent (new data or retransmission).</summary>
+    private void RackOnSent(SeqNumber seq, int length)
+    {
+        if (_sack && length > 0)
+        {
+            _sentLog.Add(seq, seq + (uint)length, _host.Now, retransmitted: seq < _sndMax);
+        }
+    }
+
+    /// <summary>RFC 8985 §6.2 steps 2-5 on an acceptable ACK (after SND.UNA and the scoreboard were updated).</summary>
+    private void RackOnAck(bool carriesSack)
+    {
+        if (!_sack)
+        {
+            return;
+        }
+        if (carriesSack && _scoreboard.LastAckWasDsack)
+        {
+            _rack.OnDsack(_sndUna, _sndMax); // §6.2 step 4: a D-SACK widens the reordering window
+        }
+        TimeSpan now = _host.Now;
+        // Step 2 for cumulatively acknowledged ranges at the front of the log (the common case).
+        while (_sentLog.Count > 0 && _sentLog[0].End <= _sndUna)
+        {
+            ref RackSentLog.Record r = ref _sentLog[0];
+            if (!r.Delivered && !r.Lost)
+            {
+                _rack.OnSegmentDelivered(r.XmitTime, r.End, r.Retransmitted, now - r.XmitTime);
+            }
+            _sentLog.RemoveOldest();
+        }
+        if (_scoreboard.Count == 0 || _sentLog.Count == 0)
+        {
+            _deadlines[(int)TimerKind.RackReorder] = Never;
+            return;
+        }
+        // Step 2 for ranges acknowledged out of send order or (partly) SACKed, in send order.
+        for (int i = 0; i < _sentLog.Count; i++)
+        {
+            ref RackSentLog.Record r = ref _sentLog[i];
+            if (r.Delivered)
+            {
+                continue;
+            }
+            if (r.End <= _sndUna || _scoreboard.AnySacked(r.Start, r.End))
+            {
+                r.Delivered = true;
+                if (!r.Lost)
+                {
+                    _rack.OnSegmentDelivered(r.XmitTime, r.End, r.Retransmitted, now - r.XmitTime);
+                }
+            }
+        }
+        RackDetectLoss(now);
+    }
+
+    /// <summary>
+    /// RFC 8985 §6.2 steps 4-5 (RACK_update_reo_wnd, RACK_detect_loss): marks lost every un-SACKed range
+    /// sent before RACK.xmit_ts whose deadline xmit_ts + RACK.rtt + reo_wnd has passed, starts recovery
+    /// for them, and arms the reordering timer for the latest range still inside the window (§6.3).
+    /// </summary>
+    private void RackDetectLoss(TimeSpan now)
+    {
+        if (!_rack.HasDelivered || !_rtt.HasSample)
+        {
+            return;
+        }
+        uint mss = (uint)Math.Max(_sendMss, 1);
+        _rack.ReorderWindow(_rtt.SmoothedRtt, _minRtt == TimeSpan.MaxValue ? TimeSpan.Zero : _minRtt, _inRecovery,
+            (int)(_scoreboard.SackedBytes / mss));
+        bool lost = false;
+        TimeSpan timeout = TimeSpan.Zero;
+        for (int i = 0; i < _sentLog.Count; i++)
+        {
+            ref RackSentLog.Record r = ref _sentLog[i];
+            if (r.Lost || r.End <= _sndUna || _scoreboard.AllSacked(r.Start, r.End))
+            {
+                continue;
+            }
+            if (_rack.IsLost(r.XmitTime, r.End, now, out TimeSpan remaining))
+            {
+                r.Lost = true;
+                lost = true;
+                TcpStatistics.Increment(ref Stats.TCPRackLoss);
+            }
+            else if (remaining > timeout)
+            {
+                timeout = remaining; // §6.2 step 5: RACK.reo_timeout = max(remaining)
+            }
+        }
+        _deadlines[(int)TimerKind.RackReorder] = timeout > TimeSpan.Zero ? now + timeout : Never;
+        if (lost && !_inRecovery && _sndUna >= _recover && _state is TcpState.Established or TcpState.CloseWait
+            or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck)
+        {
+            EnterRecovery();
+        }
+    }
+
+    /// <summary>RFC 8985 §6.3: the reordering timer expired; re-run detection with the current time.</summary>
+    private void RackReorderTimerExpired()
+    {
+        if (_sack && _sentLog.Count > 0 && _sndUna != _sndMax)
+        {
+            RackDetectLoss(_host.Now);
+        }
+    }
+
+    /// <summary>§6.3 after an RTO everything outstanding is resent from SND.UNA: forget the old transmit times.</summary>
+    private void RackOnRetransmitTimeout()
+    {
+        _sentLog.Clear();
+        _deadlines[(int)TimerKind.RackReorder] = Never;
+    }
+}

@@ -1,0 +1,83 @@
+using Netstack.Transport.Tcp;
+using static Netstack.Wire.TcpFlags;
+
+namespace Netstack.Tests.Tcp;
+
+/// <summary>RACK time-based loss detection (RFC 8985 §6) wired into the endpoint, driven by the fake clock.</summary>
+public class TcpRackLossDetectionTests
+{
+    private static TcpSegment SackAck(uint ack, params (uint Left, uint Right)[] blocks)
+    {
+        TcpSegment s = TcpTestContext.Seg(Ack, 5001, ack);
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            s.Sack[i] = new SackBlock(new SeqNumber(blocks[i].Left), new SeqNumber(blocks[i].Right));
+        }
+        s.SackCount = blocks.Length;
+        return s;
+    }
+
+    /// <summary>A handshake whose ACK takes 50 ms (SRTT = min RTT = 50 ms, reo_wnd = 12.5 ms), then three segments sent at once.</summary>
+    private static TcpEndpoint SendThreeAfterRttSample(TcpTestContext t)
+    {
+        TcpListenSocket listener = t.Listen();
+        TcpSegment syn = TcpTestContext.Seg(Syn, 5000, 0);
+        syn.Mss = 1460;
+        syn.SackPermitted = true;
+        t.Send(syn);
+        t.Expect(Syn | Ack, seq: 1000, ack: 5001);
+        t.Advance(50);
+        t.Send(Ack, 5001, 1001);
+        TcpEndpoint? ep = listener.TryAccept(false, out _);
+        Assert.NotNull(ep);
+        ep.Send(new byte[1460 * 3], false, out _);
+        t.Expect(Ack, seq: 1001);
+        t.Expect(Ack, seq: 2461);
+        t.Expect(Ack | Psh, seq: 3921);
+        t.ExpectNothing();
+        return ep;
+    }
+
+    [Fact]
+    public void LostSegment_WithOneSackedSegmentAfterIt_IsRetransmittedAfterTheReorderWindow()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = SendThreeAfterRttSample(t);
+        t.Advance(50);
+        t.Send(SackAck(1001, (2461, 3921)));          // 1001 lost, 2461 SACKed: one duplicate ACK, below DupThresh
+        t.ExpectNothing();                             // still inside RACK.rtt + reo_wnd
+        t.Advance(12);
+        t.ExpectNothing();
+        t.Advance(1);                                  // 50 + 12.5 ms after 1001 was sent
+        t.Expect(Ack, seq: 1001);
+        Assert.Equal(1, t.Tcp.Statistics.TCPRackLoss);
+        Assert.Equal(1, t.Tcp.Statistics.TCPSackRecovery);
+        Assert.Equal(0, t.Tcp.Statistics.TCPLossProbes);
+        Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
+        t.Send(SackAck(5381));
+        t.Advance(TimeSpan.FromSeconds(5));
+        t.ExpectNothing();
+        Assert.Equal(1, t.Tcp.Statistics.RetransSegs);
+        _ = ep;
+    }
+
+    [Fact]
+    public void ReorderingInsideTheWindow_IsNotRetransmitted()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = SendThreeAfterRttSample(t);
+        t.Advance(50);
+        t.Send(SackAck(1001, (2461, 3921)));          // 1001 was only reordered behind 2461 ...
+        t.Advance(5);
+        t.Send(SackAck(3921));                         // ... and arrives 5 ms later, inside the window
+        t.Advance(30);                                 // past where the reordering timer was armed
+        t.ExpectNothing();
+        t.Send(SackAck(5381));
+        t.Advance(TimeSpan.FromSeconds(5));
+        t.ExpectNothing();
+        Assert.Equal(0, t.Tcp.Statistics.TCPRackLoss);
+        Assert.Equal(0, t.Tcp.Statistics.RetransSegs);
+        Assert.Equal(0, t.Tcp.Statistics.TCPSackRecovery);
+        _ = ep;
+    }
+}
