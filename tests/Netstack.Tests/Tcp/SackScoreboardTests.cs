@@ -124,6 +124,25 @@ public class SackScoreboardTests
     }
 
     [Fact]
+    public void RackLostOctets_LeaveThePipeAndAreNextSegments()
+    {
+        // One SACKed range: RFC 6675 finds nothing lost; RACK (RFC 8985) declares [0,150) lost.
+        var b = Board(At(1000), Block(200, 300));
+        Assert.False(b.IsLost(At(0), Mss));
+        Assert.False(b.TryNextLostSegment(Una, At(1000), Una, Mss, out _, out _));
+        Assert.Equal(900u, b.Pipe(Una, At(1000), Una, Mss));
+        b.MarkLostBelow(At(150));
+        Assert.Equal(900u - 150u, b.Pipe(Una, At(1000), Una, Mss));
+        Assert.True(b.TryNextLostSegment(Una, At(1000), Una, Mss, out SeqNumber seq, out uint len));
+        Assert.Equal((At(0), 100u), (seq, len));
+        Assert.True(b.TryNextLostSegment(Una, At(1000), At(100), Mss, out seq, out len));
+        Assert.Equal((At(100), 50u), (seq, len));          // only up to where RACK marked
+        Assert.False(b.TryNextLostSegment(Una, At(1000), At(150), Mss, out _, out _));
+        b.OnAck(At(150), At(1000), []);                   // SND.UNA passes the mark: it is forgotten
+        Assert.Equal(850u - 100u, b.Pipe(At(150), At(1000), At(150), Mss));
+    }
+
+    [Fact]
     public void PipeWithoutSacksIsTheFlight()
     {
         var b = new SackScoreboard();

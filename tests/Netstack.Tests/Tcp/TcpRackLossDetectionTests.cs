@@ -80,4 +80,25 @@ public class TcpRackLossDetectionTests
         Assert.Equal(0, t.Tcp.Statistics.TCPSackRecovery);
         _ = ep;
     }
+
+    [Fact]
+    public void TwoLostSegments_BelowOneSackedSegment_AreBothRetransmittedByRack()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = SendThreeAfterRttSample(t);
+        t.Advance(50);
+        t.Send(SackAck(1001, (3921, 5381)));          // 1001 and 2461 lost, only the tail SACKed
+        t.ExpectNothing();
+        t.Advance(13);
+        t.Expect(Ack, seq: 1001);
+        t.Expect(Ack, seq: 2461);
+        t.ExpectNothing();
+        Assert.Equal(2, t.Tcp.Statistics.TCPRackLoss);
+        Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
+        t.Send(SackAck(5381));
+        t.Advance(TimeSpan.FromSeconds(5));
+        t.ExpectNothing();
+        Assert.Equal(2, t.Tcp.Statistics.RetransSegs);
+        _ = ep;
+    }
 }

@@ -62,6 +62,27 @@ public sealed class SackScoreboard
     /// <summary>How many times a range had to be forgotten because the scoreboard was full.</summary>
     public long Overflows { get; private set; }
 
+    private SeqNumber _lostBelow;
+    private bool _hasLostBelow;
+
+    /// <summary>
+    /// RACK (RFC 8985 §6.2) declared every un-SACKed octet below <paramref name="end"/> lost: from now on
+    /// <see cref="Pipe"/> leaves them out and <see cref="TryNextLostSegment"/> offers them, as RFC 6675
+    /// IsLost() does for octets with DupThresh SACKs above. Forgotten once SND.UNA passes it.
+    /// </summary>
+    public void MarkLostBelow(SeqNumber end)
+    {
+        if (!_hasLostBelow || end > _lostBelow)
+        {
+            _lostBelow = end;
+            _hasLostBelow = true;
+        }
+    }
+
+    /// <summary>Octets of a hole starting at <paramref name="cursor"/> and ending at <paramref name="holeEnd"/> that RACK marked lost.</summary>
+    private uint RackLostBytes(SeqNumber cursor, SeqNumber holeEnd) =>
+        _hasLostBelow && cursor < _lostBelow ? SeqNumber.Min(holeEnd, _lostBelow).BytesFrom(cursor) : 0;
+
     /// <summary>
     /// Processes the SACK blocks of one ACK (as they appear in the option: Left edge, Right edge exclusive).
     /// Ranges at or below <paramref name="sndUna"/> are dropped. Returns true when the ACK carried a D-SACK.
@@ -70,6 +91,10 @@ public sealed class SackScoreboard
     {
         _sndUna = sndUna;
         DropBelow(sndUna);
+        if (_hasLostBelow && sndUna >= _lostBelow)
+        {
+            _hasLostBelow = false;
+        }
         LastAckWasDsack = false;
         int first = 0;
         if (blocks.Length > 0)
@@ -194,7 +219,7 @@ public sealed class SackScoreboard
                 bool lost = _count - i >= DupThresh || bytesAbove > lostLimit;
                 if (!lost)
                 {
-                    pipe += holeEnd.BytesFrom(cursor);
+                    pipe += holeEnd.BytesFrom(cursor) - RackLostBytes(cursor, holeEnd);
                 }
                 SeqNumber rxtEnd = SeqNumber.Min(highRxt, holeEnd);
                 if (rxtEnd > cursor)
@@ -234,6 +259,7 @@ public sealed class SackScoreboard
     {
         _count = 0;
         _sackedBytes = 0;
+        _hasLostBelow = false;
         LastAckWasDsack = false;
     }
 
@@ -249,12 +275,13 @@ public sealed class SackScoreboard
             if (holeEnd > cursor)
             {
                 bool lost = _count - i >= DupThresh || bytesAbove > lostLimit;
-                if (requireLost && !lost)
+                uint rackLost = lost ? 0 : RackLostBytes(cursor, holeEnd);
+                if (requireLost && !lost && rackLost == 0)
                 {
-                    break; // IsLost only weakens going up: no later hole is lost either.
+                    break; // IsLost (and RACK's lost prefix) only weaken going up: no later hole is lost either.
                 }
                 seq = cursor;
-                length = Math.Min(mss, holeEnd.BytesFrom(cursor));
+                length = Math.Min(mss, requireLost && !lost ? rackLost : holeEnd.BytesFrom(cursor));
                 return true;
             }
             bytesAbove -= _ranges[i].Length;

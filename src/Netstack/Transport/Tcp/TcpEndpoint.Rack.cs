@@ -94,6 +94,7 @@ public sealed partial class TcpEndpoint
             {
                 r.Lost = true;
                 lost = true;
+                _scoreboard.MarkLostBelow(r.End);
                 TcpStatistics.Increment(ref Stats.TCPRackLoss);
             }
             else if (remaining > timeout)
