@@ -39,11 +39,20 @@ public class BenchIperf3Tests
 
     private static void StopServer(Process server, int expectedTests)
     {
+        // The server prints a test's report after the client has its results and may already have exited, so
+        // wait for every report line before asking the server to stop.
+        var lines = new List<string>();
+        for (int i = 0; i < expectedTests; i++)
+        {
+            string? line = NetstackProcess.ReadLine(server, Patience);
+            Assert.True(line is not null, $"report {i + 1} of {expectedTests} never came");
+            lines.Add(line);
+        }
         NetstackProcess.Signal(server, "TERM");
         Assert.True(server.WaitForExit(Patience), "netstack bench did not stop");
         Assert.Equal(0, server.ExitCode);
-        string[] lines = server.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(expectedTests, lines.Length);
+        lines.AddRange(server.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(expectedTests, lines.Count);
         foreach (string line in lines)
         {
             using JsonDocument report = JsonDocument.Parse(line);
