@@ -76,59 +76,26 @@ public struct TcpSegment
         return true;
     }
 
+    /// <summary>
+    /// Copies the options Wire's <see cref="TcpOptionsInfo"/> reads (unknown kinds skipped by length; on a bad
+    /// length what came before it is kept, as Linux's tcp_parse_options does) into the segment's fields.
+    /// </summary>
     private static void ParseOptions(ReadOnlySpan<byte> options, ref TcpSegment segment)
     {
-        int i = 0;
-        while (i < options.Length)
+        _ = TcpOptionsInfo.TryParse(options, out TcpOptionsInfo info);
+        segment.Mss = info.Mss ?? 0;
+        segment.WindowScale = info.WindowScale ?? -1;
+        segment.SackPermitted = info.SackPermitted;
+        if (info.Timestamp is TcpTimestamp ts)
         {
-            byte kind = options[i];
-            if (kind == 0)
-            {
-                return; // End of option list
-            }
-            if (kind == 1)
-            {
-                i++;
-                continue;
-            }
-            if (i + 1 >= options.Length)
-            {
-                return;
-            }
-            int length = options[i + 1];
-            if (length < 2 || i + length > options.Length)
-            {
-                return;
-            }
-            ReadOnlySpan<byte> value = options.Slice(i + 2, length - 2);
-            switch (kind)
-            {
-                case 2 when length == 4:
-                    segment.Mss = BinaryPrimitives.ReadUInt16BigEndian(value);
-                    break;
-                case 3 when length == 3:
-                    segment.WindowScale = Math.Min(value[0], (byte)14); // RFC 7323 §2.3: clamp to 14
-                    break;
-                case 4 when length == 2:
-                    segment.SackPermitted = true;
-                    break;
-                case 5 when length >= 10 && (length - 2) % 8 == 0:
-                    int count = Math.Min((length - 2) / 8, 4);
-                    for (int b = 0; b < count; b++)
-                    {
-                        segment.Sack[b] = new SackBlock(
-                            new SeqNumber(BinaryPrimitives.ReadUInt32BigEndian(value[(b * 8)..])),
-                            new SeqNumber(BinaryPrimitives.ReadUInt32BigEndian(value[(b * 8 + 4)..])));
-                    }
-                    segment.SackCount = count;
-                    break;
-                case 8 when length == 10:
-                    segment.HasTimestamp = true;
-                    segment.TsVal = BinaryPrimitives.ReadUInt32BigEndian(value);
-                    segment.TsEcr = BinaryPrimitives.ReadUInt32BigEndian(value[4..]);
-                    break;
-            }
-            i += length;
+            segment.HasTimestamp = true;
+            segment.TsVal = ts.Value;
+            segment.TsEcr = ts.EchoReply;
+        }
+        segment.SackCount = info.SackBlocks.Count;
+        for (int b = 0; b < segment.SackCount; b++)
+        {
+            segment.Sack[b] = new SackBlock(new SeqNumber(info.SackBlocks[b].Left), new SeqNumber(info.SackBlocks[b].Right));
         }
     }
 
