@@ -100,39 +100,16 @@ public struct TcpSegment
     }
 
     /// <summary>The header length (options padded to 4 bytes) <see cref="Write"/> will produce.</summary>
-    public readonly int ComputeHeaderLength()
-    {
-        int options = 0;
-        if (Mss != 0)
-        {
-            options += 4;
-        }
-        if (WindowScale >= 0)
-        {
-            options += 4; // NOP + 3
-        }
-        if (SackPermitted && !HasTimestamp)
-        {
-            options += 4; // NOP NOP + 2
-        }
-        if (HasTimestamp)
-        {
-            options += 12; // (SACK-permitted or NOP NOP) + 10
-        }
-        if (SackCount > 0)
-        {
-            options += 4 + 8 * SackCount; // NOP NOP + 2 + 8n
-        }
-        return MinHeaderLength + options;
-    }
+    public readonly int ComputeHeaderLength() => MinHeaderLength + TcpOptions.GetLength(ToOptionsInfo());
 
     /// <summary>
     /// Writes the header (checksum zero) into <paramref name="destination"/>, which must be at least
-    /// <see cref="ComputeHeaderLength"/> bytes; returns the header length.
+    /// <see cref="ComputeHeaderLength"/> bytes; returns the header length. Options use Wire's Linux layout.
     /// </summary>
     public readonly int Write(Span<byte> destination)
     {
-        int length = ComputeHeaderLength();
+        TcpOptionsInfo options = ToOptionsInfo();
+        int length = MinHeaderLength + TcpOptions.GetLength(options);
         Span<byte> h = destination[..length];
         BinaryPrimitives.WriteUInt16BigEndian(h, SourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(h[2..], DestinationPort);
@@ -142,64 +119,25 @@ public struct TcpSegment
         h[13] = (byte)Flags;
         BinaryPrimitives.WriteUInt16BigEndian(h[14..], Window);
         BinaryPrimitives.WriteUInt32BigEndian(h[16..], 0); // checksum + urgent pointer
-        int i = MinHeaderLength;
-        if (Mss != 0)
-        {
-            h[i] = 2;
-            h[i + 1] = 4;
-            BinaryPrimitives.WriteUInt16BigEndian(h[(i + 2)..], Mss);
-            i += 4;
-        }
-        if (HasTimestamp)
-        {
-            // Linux layout: SACK-permitted shares the timestamp's alignment padding.
-            if (SackPermitted)
-            {
-                h[i] = 4;
-                h[i + 1] = 2;
-            }
-            else
-            {
-                h[i] = 1;
-                h[i + 1] = 1;
-            }
-            h[i + 2] = 8;
-            h[i + 3] = 10;
-            BinaryPrimitives.WriteUInt32BigEndian(h[(i + 4)..], TsVal);
-            BinaryPrimitives.WriteUInt32BigEndian(h[(i + 8)..], TsEcr);
-            i += 12;
-        }
-        else if (SackPermitted)
-        {
-            h[i] = 1;
-            h[i + 1] = 1;
-            h[i + 2] = 4;
-            h[i + 3] = 2;
-            i += 4;
-        }
-        if (WindowScale >= 0)
-        {
-            h[i] = 1;
-            h[i + 1] = 3;
-            h[i + 2] = 3;
-            h[i + 3] = (byte)WindowScale;
-            i += 4;
-        }
-        if (SackCount > 0)
-        {
-            h[i] = 1;
-            h[i + 1] = 1;
-            h[i + 2] = 5;
-            h[i + 3] = (byte)(2 + 8 * SackCount);
-            i += 4;
-            for (int b = 0; b < SackCount; b++)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(h[i..], Sack[b].Left.Value);
-                BinaryPrimitives.WriteUInt32BigEndian(h[(i + 4)..], Sack[b].Right.Value);
-                i += 8;
-            }
-        }
+        TcpOptions.Write(h[MinHeaderLength..], options);
         return length;
+    }
+
+    private readonly TcpOptionsInfo ToOptionsInfo()
+    {
+        SackBlockList blocks = default;
+        for (int b = 0; b < SackCount; b++)
+        {
+            blocks.Add(new Netstack.Wire.SackBlock(Sack[b].Left.Value, Sack[b].Right.Value));
+        }
+        return new TcpOptionsInfo
+        {
+            Mss = Mss != 0 ? Mss : null,
+            WindowScale = WindowScale >= 0 ? (byte?)WindowScale : null,
+            SackPermitted = SackPermitted,
+            Timestamp = HasTimestamp ? new TcpTimestamp(TsVal, TsEcr) : null,
+            SackBlocks = blocks,
+        };
     }
 
     /// <summary>Fills in the checksum over the pseudo-header, header and payload in <paramref name="segment"/>.</summary>
