@@ -1,3 +1,4 @@
+using Netstack.Tests.Infrastructure;
 using Netstack.Wire;
 
 namespace Netstack.Tests.Wire;
@@ -14,12 +15,14 @@ public class WireAllocationTests
         byte[] options = new byte[40];
         var info = new TcpOptionsInfo { Timestamp = new TcpTimestamp(1, 2), SackBlocks = new SackBlockList([new(1, 2), new(3, 4)]) };
         Run(tcp4, udp6, sack, options, info); // warm up (JIT, statics)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        long allocated = SteadyStateAllocation.Measure(() =>
         {
-            Run(tcp4, udp6, sack, options, info);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 1000; i++)
+            {
+                Run(tcp4, udp6, sack, options, info);
+            }
+        });
+        Assert.Equal(0, allocated);
     }
 
     private static void Run(byte[] tcp4, byte[] udp6, byte[] sack, byte[] options, in TcpOptionsInfo info)

@@ -1,4 +1,5 @@
 using Netstack.Link;
+using Netstack.Tests.Infrastructure;
 using Netstack.Transport.Tcp;
 using TcpListener = Netstack.Sockets.TcpListener;
 
@@ -25,12 +26,13 @@ public class TcpZeroAllocationTests
             Move(p, client, server, data, buffer); // warm-up: pools, queues, window growth, timers
         }
         long segmentsBefore = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        long allocated = SteadyStateAllocation.Measure(() =>
         {
-            Move(p, client, server, data, buffer);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int i = 0; i < 20; i++)
+            {
+                Move(p, client, server, data, buffer);
+            }
+        });
         long segments = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs - segmentsBefore;
         Assert.True(segments > 100, $"only {segments} segments");
         Assert.True(allocated == 0, $"{allocated} bytes allocated for {segments} segments ({(double)allocated / segments:0.00} per segment)");
