@@ -6,9 +6,9 @@ namespace Netstack.Link;
 /// One end of an in-memory pair of IP links (no link header), for two stacks in one process or a stack and a
 /// hand-driven test peer. A write moves the packet references into the peer's receive queue without copying —
 /// the very same <see cref="PacketBuffer"/> arrives on the other side — and the peer delivers them to its
-/// <see cref="INetworkDispatcher"/> either on its own dispatcher thread or when the test pumps (see
-/// <see cref="ChannelDispatchMode"/>). Delivery never happens inline inside <see cref="WritePackets"/>, so a
-/// stack writing under a lock is never re-entered.
+/// <see cref="INetworkDispatcher"/> on its own dispatcher thread, when the test pumps, or on the writer's thread
+/// (see <see cref="ChannelDispatchMode"/>). Only <see cref="ChannelDispatchMode.Inline"/> delivers inside
+/// <see cref="WritePackets"/>; a stack writes to links only outside its protocol locks, so that is safe.
 /// </summary>
 /// <remarks>
 /// Like a real link it drops, and counts, a packet larger than the MTU that is not a GSO super-segment
@@ -154,6 +154,10 @@ public sealed class ChannelLink : ILinkEndpoint
                 _thread.Start();
             }
         }
+        if (_mode == ChannelDispatchMode.Inline)
+        {
+            DeliverInline(); // what the peer wrote before we were attached
+        }
     }
 
     public void WritePackets(PacketBatch batch)
@@ -205,6 +209,55 @@ public sealed class ChannelLink : ILinkEndpoint
                 Monitor.Pulse(peer._gate);
             }
         }
+        else if (accepted > 0 && peer._mode == ChannelDispatchMode.Inline)
+        {
+            peer.DeliverInline();
+        }
+    }
+
+    /// <summary>
+    /// Inline mode: delivers this end's queue on the calling thread, the way Linux loopback processes a packet in
+    /// the sender's softirq. A thread already delivering at this end (a reply to a reply) only queues, and so does
+    /// one that finds another thread delivering: the deliverer drains the queue again before it leaves, so nothing
+    /// waits for a later write and the recursion is at most one level per end.
+    /// </summary>
+    private void DeliverInline()
+    {
+        if (_deliverLock.IsHeldByCurrentThread)
+        {
+            return;
+        }
+        while (_deliverLock.TryEnter())
+        {
+            try
+            {
+                while (true)
+                {
+                    INetworkDispatcher? dispatcher;
+                    lock (_gate)
+                    {
+                        dispatcher = _dispatcher;
+                        if (_disposed || dispatcher is null || _queue.DequeueTo(_deliverBatch, PacketBatch.DefaultCapacity) == 0)
+                        {
+                            break;
+                        }
+                    }
+                    Deliver(dispatcher);
+                }
+            }
+            finally
+            {
+                _deliverLock.Exit();
+            }
+            lock (_gate)
+            {
+                // A writer that queued after our last look and found the lock taken left its packets to us.
+                if (_disposed || _dispatcher is null || _queue.Count == 0)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -216,7 +269,7 @@ public sealed class ChannelLink : ILinkEndpoint
     {
         if (_mode != ChannelDispatchMode.Manual)
         {
-            throw new InvalidOperationException("ChannelLink.Pump is for ChannelDispatchMode.Manual; in Thread mode the dispatcher threads deliver.");
+            throw new InvalidOperationException("ChannelLink.Pump is for ChannelDispatchMode.Manual; in Thread and Inline modes the link delivers by itself.");
         }
         lock (_deliverLock)
         {

@@ -1,6 +1,8 @@
+using System.Net.Sockets;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Offload;
+using Netstack.Wire;
 
 namespace Netstack.Stack;
 
@@ -16,6 +18,7 @@ public sealed partial class NetStack
         public NetStack? Owner;
         public DispatchScope? Outer;
         public PacketBatch?[] Batches = new PacketBatch?[4];
+        public readonly List<TransmitQueue> Queues = new(8); // connections' queues to flush when the batch ends
         public int[] Dirty = new int[4];
         public int DirtyCount;
 
@@ -50,6 +53,9 @@ public sealed partial class NetStack
     [ThreadStatic]
     private static PacketBatch? t_directBatch;
 
+    [ThreadStatic]
+    private static TransmitQueue? t_transmitQueue;
+
     /// <summary>Runs an inbound batch to completion, then flushes what it sent (the Linux softirq/NAPI shape).</summary>
     public void DeliverPackets(ILinkEndpoint link, PacketBatch batch)
     {
@@ -61,11 +67,7 @@ public sealed partial class NetStack
             batch.ReleaseAll();
             return;
         }
-        DispatchScope scope = t_freeScopes ?? new DispatchScope();
-        t_freeScopes = scope.Outer;
-        scope.Owner = this;
-        scope.Outer = t_scope;
-        t_scope = scope;
+        DispatchScope scope = PushScope();
         try
         {
             if (Options.Gro && batch.Count > 1 && link.LinkHeaderLength == 0)
@@ -93,8 +95,30 @@ public sealed partial class NetStack
         }
         finally
         {
-            t_scope = scope.Outer;
+            PopScope(scope);
+        }
+    }
+
+    private DispatchScope PushScope()
+    {
+        DispatchScope scope = t_freeScopes ?? new DispatchScope();
+        t_freeScopes = scope.Outer;
+        scope.Owner = this;
+        scope.Outer = t_scope;
+        t_scope = scope;
+        return scope;
+    }
+
+    /// <summary>Ends the innermost scope and writes what it collected (after unlinking it, so a link that delivers inline back into this stack starts a scope of its own).</summary>
+    private void PopScope(DispatchScope scope)
+    {
+        t_scope = scope.Outer;
+        try
+        {
             Flush(scope);
+        }
+        finally
+        {
             scope.Owner = null;
             scope.Outer = t_freeScopes;
             t_freeScopes = scope;
@@ -136,6 +160,11 @@ public sealed partial class NetStack
     internal void Transmit(NetInterface nic, PacketBuffer packet)
     {
         packet.InterfaceId = nic.Id;
+        if (t_transmitQueue is TransmitQueue queue && queue.Stack == this)
+        {
+            queue.Add(packet);
+            return;
+        }
         for (DispatchScope? s = t_scope; s is not null; s = s.Outer)
         {
             if (s.Owner == this)
@@ -149,6 +178,86 @@ public sealed partial class NetStack
         batch.Add(packet);
         WriteToLink(nic, batch);
         t_directBatch = batch;
+    }
+
+    /// <summary>A transmit queue for one connection's packets (see <see cref="SendThrough"/>).</summary>
+    internal TransmitQueue CreateTransmitQueue() => new(this);
+
+    /// <summary>Like <see cref="SendTransport"/>, but the IP packet is appended to <paramref name="queue"/> instead of being written; <see cref="FlushTransmitQueue"/> writes it.</summary>
+    internal SocketError SendThrough(TransmitQueue queue, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route)
+    {
+        t_transmitQueue = queue;
+        try
+        {
+            return SendTransport(packet, source, destination, protocol, route);
+        }
+        finally
+        {
+            t_transmitQueue = null;
+        }
+    }
+
+    /// <summary>Writes a connection's queued packets: at the end of the inbound batch on a dispatcher thread, else now.</summary>
+    internal void FlushTransmitQueue(TransmitQueue queue)
+    {
+        for (DispatchScope? s = t_scope; s is not null; s = s.Outer)
+        {
+            if (s.Owner == this)
+            {
+                if (!s.Queues.Contains(queue))
+                {
+                    s.Queues.Add(queue);
+                }
+                return;
+            }
+        }
+        queue.Flush();
+    }
+
+    /// <summary>Writes a batch whose packets carry their interface ids, keeping their order; consumes the references.</summary>
+    internal void WriteInOrder(PacketBatch batch)
+    {
+        ReadOnlySpan<PacketBuffer> packets = batch.AsSpan();
+        int id = packets.Length > 0 ? packets[0].InterfaceId : 0;
+        bool oneInterface = true;
+        foreach (PacketBuffer p in packets)
+        {
+            oneInterface &= p.InterfaceId == id;
+        }
+        if (oneInterface)
+        {
+            WriteToInterface(id, batch);
+            return;
+        }
+        PacketBatch run = t_directBatch ?? new PacketBatch(1);
+        t_directBatch = null;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            PacketBuffer packet = batch[i];
+            if (!run.IsEmpty && run[0].InterfaceId != packet.InterfaceId)
+            {
+                WriteToInterface(run[0].InterfaceId, run);
+            }
+            run.Add(packet);
+        }
+        batch.Clear();
+        if (!run.IsEmpty)
+        {
+            WriteToInterface(run[0].InterfaceId, run);
+        }
+        t_directBatch = run;
+    }
+
+    private void WriteToInterface(int interfaceId, PacketBatch batch)
+    {
+        if (GetInterface(interfaceId) is NetInterface nic)
+        {
+            WriteToLink(nic, batch);
+        }
+        else
+        {
+            batch.ReleaseAll(); // the interface was removed
+        }
     }
 
     /// <summary>Whether the calling thread is running an inbound batch of this stack (sends will be batched).</summary>
@@ -169,20 +278,38 @@ public sealed partial class NetStack
 
     private void Flush(DispatchScope scope)
     {
-        for (int i = 0; i < scope.DirtyCount; i++)
+        int i = 0;
+        try
         {
-            int id = scope.Dirty[i];
-            PacketBatch batch = scope.Batches[id]!;
-            if (!batch.IsEmpty && GetInterface(id) is NetInterface nic)
+            for (; i < scope.DirtyCount; i++)
             {
-                WriteToLink(nic, batch);
-            }
-            else
-            {
-                batch.ReleaseAll();
+                int id = scope.Dirty[i];
+                PacketBatch batch = scope.Batches[id]!;
+                if (!batch.IsEmpty && GetInterface(id) is NetInterface nic)
+                {
+                    WriteToLink(nic, batch);
+                }
+                else
+                {
+                    batch.ReleaseAll();
+                }
             }
         }
-        scope.DirtyCount = 0;
+        finally
+        {
+            // A link that threw leaves the rest of the batches unwritten: release them rather than leak them.
+            for (; i < scope.DirtyCount; i++)
+            {
+                scope.Batches[scope.Dirty[i]]!.ReleaseAll();
+            }
+            scope.DirtyCount = 0;
+        }
+        // Connections' queues last: each writes its own packets in order (and may find another thread already doing so).
+        for (int q = 0; q < scope.Queues.Count; q++)
+        {
+            scope.Queues[q].Flush();
+        }
+        scope.Queues.Clear();
     }
 
     private NetInterface? FindInterface(ILinkEndpoint link)

@@ -36,4 +36,19 @@ public interface ITcpHost
     ushort ReserveEphemeralPort(NetAddress local, NetAddress remote, ushort remotePort);
 
     void ReleasePort(NetAddress local, ushort port);
+
+    /// <summary>
+    /// A queue that keeps one connection's segments in the order it produced them when they are written after its
+    /// lock is released (see <see cref="FlushTransmitQueue"/>); null when <see cref="Send(PacketBuffer, NetAddress, NetAddress, in RouteInfo)"/> writes at once.
+    /// </summary>
+    object? CreateTransmitQueue() => null;
+
+    /// <summary>Sends a segment through the connection's transmit queue: nothing reaches the link before <see cref="FlushTransmitQueue"/>.</summary>
+    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, object? transmitQueue) =>
+        Send(packet, source, destination, route);
+
+    /// <summary>Writes what the queue holds, in order; TCP calls it after releasing its lock.</summary>
+    void FlushTransmitQueue(object transmitQueue)
+    {
+    }
 }

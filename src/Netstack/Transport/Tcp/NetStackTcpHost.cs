@@ -16,6 +16,22 @@ internal sealed class NetStackTcpHost(NetStack stack) : ITcpHost
     public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route) =>
         stack.SendTransport(packet, source, destination, TcpProtocol.ProtocolNumber, route);
 
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, object? transmitQueue)
+    {
+        if (transmitQueue is TransmitQueue queue)
+        {
+            stack.SendThrough(queue, packet, source, destination, TcpProtocol.ProtocolNumber, route);
+        }
+        else
+        {
+            Send(packet, source, destination, route);
+        }
+    }
+
+    public object? CreateTransmitQueue() => stack.CreateTransmitQueue();
+
+    public void FlushTransmitQueue(object transmitQueue) => stack.FlushTransmitQueue((TransmitQueue)transmitQueue);
+
     public bool TryFindRoute(NetAddress destination, out RouteInfo route) => stack.TryFindRoute(destination, out route);
 
     public object CreateTimer(Action<object?> callback, object? state) => new TimerEntry(callback, state);

@@ -48,6 +48,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Applies changed keepalive options (arms or disarms the timer).</summary>
     public void OptionsChanged()
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {
@@ -72,6 +73,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     internal void HandleError(in TransportErrorInfo error)
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {

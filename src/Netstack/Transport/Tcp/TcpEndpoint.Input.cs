@@ -10,6 +10,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Processes one segment for this connection. <paramref name="packet"/> is positioned at the TCP header; the caller keeps its reference.</summary>
     internal void HandleSegment(in TcpSegment seg, PacketBuffer packet)
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {

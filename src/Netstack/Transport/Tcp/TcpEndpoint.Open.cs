@@ -12,6 +12,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Starts an active open (RFC 9293 §3.10.1); completion is signalled on <see cref="WriteWaiter"/>.</summary>
     internal SocketError Connect(NetAddress remote, ushort remotePort, NetAddress local, ushort localPort)
     {
+        using TransmitFlush flush = new(this);
         lock (_lock)
         {
             if (!_host.TryFindRoute(remote, out _route))
@@ -86,6 +87,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Creates the child of a listener for a SYN (RFC 9293 §3.10.7.2) and answers SYN-ACK.</summary>
     internal void AcceptSyn(TcpListenSocket? listener, in FourTuple id, in TcpSegment syn, in RouteInfo route)
     {
+        using TransmitFlush flush = new(this);
         lock (_lock)
         {
             _listener = listener;
@@ -123,6 +125,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     internal void AcceptCookie(TcpListenSocket listener, in TcpSegment ack, in RouteInfo route, ushort mss, int? peerShift, bool sack, bool timestamps)
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {

@@ -279,7 +279,7 @@ public sealed partial class TcpEndpoint
             _deadlines[(int)TimerKind.DelayedAck] = Never;
         }
         TcpStatistics.Increment(ref Stats.OutSegs);
-        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route);
+        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, _transmitQueue);
     }
 
     /// <summary>

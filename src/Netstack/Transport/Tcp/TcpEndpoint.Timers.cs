@@ -96,8 +96,24 @@ public sealed partial class TcpEndpoint
 
     private TcpListenSocket? _listenerForSignal;
 
+    /// <summary>
+    /// Declared before an entry point takes the lock, disposed after it released it: writes the segments the entry
+    /// point queued (see <see cref="ITcpHost.FlushTransmitQueue"/>), so no link is ever entered under the lock.
+    /// </summary>
+    private readonly struct TransmitFlush(TcpEndpoint endpoint) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (endpoint._transmitQueue is object queue)
+            {
+                endpoint._host.FlushTransmitQueue(queue);
+            }
+        }
+    }
+
     private void OnTimer()
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {

@@ -47,6 +47,7 @@ public sealed partial class TcpEndpoint
     private readonly TcpSendBuffer _send = new();
     private readonly TcpReceiveQueue _receive = new();
     private readonly TcpReassembly _reassembly = new();
+    private readonly object? _transmitQueue; // segments made under _lock wait here, in order, until it is released
 
     private TcpState _state;
     private FourTuple _id;
@@ -102,6 +103,7 @@ public sealed partial class TcpEndpoint
         _host = protocol.Host;
         _options = options;
         _timer = _host.CreateTimer(static s => ((TcpEndpoint)s!).OnTimer(), this);
+        _transmitQueue = _host.CreateTransmitQueue();
         _deadlines = new TimeSpan[(int)TimerKind.Count];
         Array.Fill(_deadlines, Never);
         _scheduledAt = Never;
@@ -134,6 +136,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     public int Send(ReadOnlySpan<byte> data, bool armWaiter, out SocketError error)
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         int written = 0;
         lock (_lock)
@@ -186,6 +189,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     public int Receive(Span<byte> destination, bool armWaiter, out bool endOfStream, out SocketError error)
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         int read;
         lock (_lock)
@@ -247,6 +251,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Half-close: queue a FIN after the buffered data (RFC 9293 §3.10.4).</summary>
     public void Shutdown()
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {
@@ -292,6 +297,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     public void Close()
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {
@@ -325,6 +331,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Abortive close: send RST and drop everything (RFC 9293 §3.10.5).</summary>
     public void Abort()
     {
+        using TransmitFlush flush = new(this);
         Signals signals;
         lock (_lock)
         {

@@ -1,0 +1,78 @@
+using Netstack.Buffers;
+
+namespace Netstack.Stack;
+
+/// <summary>
+/// One connection's outbound packets, written to the link in exactly the order the connection produced them.
+/// </summary>
+/// <remarks>
+/// A connection produces segments under its lock but must not write to a link while holding it (a link may
+/// deliver inline, and the reply would need the same lock). Writing after the lock is released lets two threads
+/// — an application writing and a dispatcher processing an ACK — overtake each other, and the peer would see
+/// reordering and answer with duplicate ACKs and spurious retransmissions. So the segments are queued under the
+/// lock and written by one flusher at a time: a thread that finds another flushing leaves its packets to it,
+/// and the flusher looks again before it leaves. Linux gets the same order by transmitting under the socket
+/// lock and parking softirq input on the socket backlog while a task owns it (<c>release_sock</c>).
+/// </remarks>
+internal sealed class TransmitQueue(NetStack stack)
+{
+    private readonly Lock _lock = new(); // guards _pending; held for an append or a swap only
+    private PacketBatch _pending = new();
+    private PacketBatch _writing = new();
+    private int _flusher; // managed thread id of the thread writing, 0 when none
+
+    public NetStack Stack => stack;
+
+    /// <summary>Appends a packet whose <see cref="PacketBuffer.InterfaceId"/> is set; takes the reference.</summary>
+    public void Add(PacketBuffer packet)
+    {
+        lock (_lock)
+        {
+            _pending.Add(packet);
+        }
+    }
+
+    /// <summary>Writes everything queued, unless another thread is writing (it will) or this thread already is (its outer loop will).</summary>
+    public void Flush()
+    {
+        int self = Environment.CurrentManagedThreadId;
+        if (Volatile.Read(ref _flusher) == self)
+        {
+            return;
+        }
+        while (Interlocked.CompareExchange(ref _flusher, self, 0) == 0)
+        {
+            try
+            {
+                while (TakePending())
+                {
+                    stack.WriteInOrder(_writing);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _flusher, 0);
+            }
+            lock (_lock)
+            {
+                if (_pending.IsEmpty)
+                {
+                    return; // a packet added after this look is flushed by the thread that added it
+                }
+            }
+        }
+    }
+
+    private bool TakePending()
+    {
+        lock (_lock)
+        {
+            if (_pending.IsEmpty)
+            {
+                return false;
+            }
+            (_pending, _writing) = (_writing, _pending);
+            return true;
+        }
+    }
+}
