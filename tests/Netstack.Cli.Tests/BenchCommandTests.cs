@@ -56,6 +56,18 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void A_timed_run_counts_only_after_the_omitted_start()
+    {
+        CliRunner.Result r = CliRunner.RunInProcess("bench", "--duration", "0.5", "--omit", "0.25", "--verify", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Error);
+        using JsonDocument json = JsonDocument.Parse(r.Output);
+        JsonElement root = json.RootElement;
+        Assert.Equal(0.25, root.GetProperty("omitted_seconds").GetDouble());
+        Assert.True(root.GetProperty("bytes").GetInt64() > 0);
+        Assert.True(root.GetProperty("verified").GetBoolean());
+    }
+
+    [Fact]
     public void An_impaired_transfer_still_delivers_every_byte()
     {
         CliRunner.Result r = CliRunner.RunInProcess("bench", "--bytes", "1M", "--loss", "0.01", "--duplicate", "0.01", "--verify", "--json", "--seed", "7");

@@ -6,6 +6,9 @@ public sealed record BenchOptions
     /// <summary>How long to send when <see cref="Bytes"/> is not given.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the measured connections run before counting starts (iperf3 -O); not with <see cref="Bytes"/>.</summary>
+    public TimeSpan Omit { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Total bytes to transfer, split evenly across the streams; null to send for <see cref="Duration"/>.</summary>
     public long? Bytes { get; init; }
 

@@ -18,6 +18,9 @@ public sealed record BenchResult
 
     public required double Seconds { get; init; }
 
+    /// <summary>Seconds of the run left out before measuring (the steady state starts after them).</summary>
+    public double OmittedSeconds { get; init; }
+
     public required double CpuSeconds { get; init; }
 
     /// <summary>TCP segments sent by both stacks (super-segments count once).</summary>
@@ -40,7 +43,7 @@ public sealed record BenchResult
     {
         var s = new StringBuilder();
         s.AppendLine(CultureInfo.InvariantCulture, $"mode        {Mode}, {Streams} stream(s), MTU {Mtu}, GSO {(Gso ? "on" : "off")}");
-        s.AppendLine(CultureInfo.InvariantCulture, $"transferred {Bytes / 1e6:F1} MB in {Seconds:F2} s = {Gbps:F2} Gbit/s");
+        s.AppendLine(CultureInfo.InvariantCulture, $"transferred {Bytes / 1e6:F1} MB in {Seconds:F2} s = {Gbps:F2} Gbit/s{(OmittedSeconds > 0 ? $" (after the first {OmittedSeconds:0.##} s, omitted)" : "")}");
         s.AppendLine(CultureInfo.InvariantCulture, $"cpu         {CpuSeconds:F2} s ({CpuSeconds / Math.Max(Seconds, 1e-9) * 100:F0}% of one core)");
         s.AppendLine(CultureInfo.InvariantCulture, $"segments    {Segments} TCP segments, {Packets} link packets, {Retransmits} retransmitted");
         s.AppendLine(CultureInfo.InvariantCulture, $"allocated   {AllocatedBytes} bytes = {AllocatedBytesPerSegment:F2} bytes/segment");
@@ -49,5 +52,5 @@ public sealed record BenchResult
     }
 
     public string ToJson() => string.Create(CultureInfo.InvariantCulture,
-        $"{{\"mode\":\"{Mode}\",\"streams\":{Streams},\"mtu\":{Mtu},\"gso\":{(Gso ? "true" : "false")},\"bytes\":{Bytes},\"seconds\":{Seconds:F6},\"gbps\":{Gbps:F4},\"cpu_seconds\":{CpuSeconds:F4},\"segments\":{Segments},\"packets\":{Packets},\"retransmits\":{Retransmits},\"allocated_bytes\":{AllocatedBytes},\"allocated_bytes_per_segment\":{AllocatedBytesPerSegment:F4},\"verified\":{(Verified ? "true" : "false")}}}");
+        $"{{\"mode\":\"{Mode}\",\"streams\":{Streams},\"mtu\":{Mtu},\"gso\":{(Gso ? "true" : "false")},\"bytes\":{Bytes},\"seconds\":{Seconds:F6},\"omitted_seconds\":{OmittedSeconds:F3},\"gbps\":{Gbps:F4},\"cpu_seconds\":{CpuSeconds:F4},\"segments\":{Segments},\"packets\":{Packets},\"retransmits\":{Retransmits},\"allocated_bytes\":{AllocatedBytes},\"allocated_bytes_per_segment\":{AllocatedBytesPerSegment:F4},\"verified\":{(Verified ? "true" : "false")}}}");
 }

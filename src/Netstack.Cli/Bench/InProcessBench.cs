@@ -55,23 +55,38 @@ public static class InProcessBench
         await using TcpListener listener = server.ListenTcp(new IPEndPoint(IPAddress.Any, Port), backlog: options.Streams + 8);
 
         long perStream = options.Bytes is long total ? total / options.Streams : long.MaxValue;
-        long sendDeadline = options.Bytes is null ? Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        TimeSpan omit = options.Bytes is null ? options.Omit : TimeSpan.Zero;
+        long sendDeadline = options.Bytes is null ? Stopwatch.GetTimestamp() + (long)((omit + options.Duration).TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
 
         // Warm up once so JIT and pool growth do not count as the steady state.
-        await TransferAsync(client, listener, serverEndPoint, pattern, 1, 8L << 20, long.MaxValue, verify: false, cancellationToken).ConfigureAwait(false);
+        await TransferAsync(client, listener, serverEndPoint, pattern, 1, 8L << 20, long.MaxValue, verify: false, new Counter(), cancellationToken).ConfigureAwait(false);
+
+        // Like iperf3 -O: the first seconds of the measured connections (slow start, buffers growing to their
+        // working size) are left out, so the numbers describe the steady state.
+        var received = new Counter();
+        Task<long> transfer = TransferAsync(client, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
+        if (omit > TimeSpan.Zero)
+        {
+            await Task.WhenAny(transfer, Task.Delay(omit, cancellationToken)).ConfigureAwait(false);
+        }
 
         TcpStatistics clientTcp = TcpProtocol.For(client).Statistics, serverTcp = TcpProtocol.For(server).Statistics;
         long segments0 = clientTcp.OutSegs + serverTcp.OutSegs;
         long retrans0 = clientTcp.RetransSegs + serverTcp.RetransSegs;
         long packets0 = pair.A.TxPackets + pair.B.TxPackets;
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        // Allocations are counted while the data flows, up to the send deadline: closing the connections and
+        // collecting the results afterwards is not the steady state.
+        Task sending = options.Bytes is null ? Task.Delay(options.Duration, cancellationToken) : transfer;
         long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+        long bytes0 = received.Value;
         long start = Stopwatch.GetTimestamp();
 
-        long bytes = await TransferAsync(client, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAny(transfer, sending).ConfigureAwait(false);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
+        long bytes = await transfer.ConfigureAwait(false) - bytes0;
 
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         var result = new BenchResult
         {
@@ -81,6 +96,7 @@ public static class InProcessBench
             Gso = options.Gso,
             Bytes = bytes,
             Seconds = seconds,
+            OmittedSeconds = omit.TotalSeconds,
             CpuSeconds = cpu.TotalSeconds,
             Segments = clientTcp.OutSegs + serverTcp.OutSegs - segments0,
             Packets = pair.A.TxPackets + pair.B.TxPackets - packets0,
@@ -106,7 +122,7 @@ public static class InProcessBench
 
     /// <summary>Runs <paramref name="streams"/> connections in parallel and returns the bytes received in total.</summary>
     private static async Task<long> TransferAsync(NetStack client, TcpListener listener, IPEndPoint server, TestPattern pattern,
-        int streams, long bytesPerStream, long sendDeadline, bool verify, CancellationToken cancellationToken)
+        int streams, long bytesPerStream, long sendDeadline, bool verify, Counter received, CancellationToken cancellationToken)
     {
         var receivers = new Task<long>[streams];
         var senders = new Task[streams];
@@ -115,16 +131,11 @@ public static class InProcessBench
             TcpConnection connection = await client.ConnectTcpAsync(server, cancellationToken).ConfigureAwait(false);
             TcpConnection accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
             senders[i] = Task.Run(() => SendAsync(connection, pattern, bytesPerStream, sendDeadline, cancellationToken), cancellationToken);
-            receivers[i] = Task.Run(() => ReceiveAsync(accepted, pattern, verify, cancellationToken), cancellationToken);
+            receivers[i] = Task.Run(() => ReceiveAsync(accepted, pattern, verify, received, cancellationToken), cancellationToken);
         }
         await Task.WhenAll(senders).ConfigureAwait(false);
-        long[] received = await Task.WhenAll(receivers).ConfigureAwait(false);
-        long sum = 0;
-        foreach (long r in received)
-        {
-            sum += r;
-        }
-        return sum;
+        long[] perStream = await Task.WhenAll(receivers).ConfigureAwait(false);
+        return perStream.Sum();
     }
 
     private static async Task SendAsync(TcpConnection connection, TestPattern pattern, long bytes, long deadline, CancellationToken cancellationToken)
@@ -148,7 +159,7 @@ public static class InProcessBench
         }
     }
 
-    private static async Task<long> ReceiveAsync(TcpConnection connection, TestPattern pattern, bool verify, CancellationToken cancellationToken)
+    private static async Task<long> ReceiveAsync(TcpConnection connection, TestPattern pattern, bool verify, Counter total, CancellationToken cancellationToken)
     {
         await using (connection.ConfigureAwait(false))
         {
@@ -163,11 +174,22 @@ public static class InProcessBench
                     throw new BenchVerificationException($"stream data differs from what was sent within bytes {received}..{received + n}.");
                 }
                 received += n;
+                total.Add(n);
             }
             connection.ShutdownWrite();
             return received;
         }
     }
+}
+
+/// <summary>Bytes received so far by all streams, read while they run.</summary>
+internal sealed class Counter
+{
+    private long _value;
+
+    public long Value => Interlocked.Read(ref _value);
+
+    public void Add(long n) => Interlocked.Add(ref _value, n);
 }
 
 /// <summary>Received bytes differ from the sent ones.</summary>

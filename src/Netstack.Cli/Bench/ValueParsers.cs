@@ -52,6 +52,18 @@ public static class ValueParsers
         return p;
     };
 
+    /// <summary>Seconds from 0 to <paramref name="max"/>.</summary>
+    public static Func<ArgumentResult, double> Seconds(string optionName, double max) => result =>
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double s) || s < 0 || s > max)
+        {
+            result.AddError($"{optionName} must be a number of seconds from 0 to {max}, not '{text}'.");
+            return 0;
+        }
+        return s;
+    };
+
     public static Func<ArgumentResult, double> PositiveSeconds(string optionName, double max) => result =>
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";

@@ -23,6 +23,13 @@ public static class BenchCommand
             DefaultValueFactory = _ => 5,
             CustomParser = ValueParsers.PositiveSeconds("--duration", 3600),
         };
+        var omit = new Option<double>("--omit")
+        {
+            Description = "Seconds at the start of the in-process run that are not counted (iperf3 -O): slow start and buffer growth. [default: 1]",
+            HelpName = "S",
+            DefaultValueFactory = _ => 1,
+            CustomParser = ValueParsers.Seconds("--omit", 600),
+        };
         var bytes = new Option<long?>("--bytes")
         {
             Description = "Bytes to transfer in total across the streams (K, M, G = 1024-based), e.g. 100M.",
@@ -112,7 +119,7 @@ public static class BenchCommand
 
         var command = new Command("bench", "Measure TCP throughput between two in-process stacks over an in-memory link.")
         {
-            duration, bytes, streams, mtu, gso, noGso, noGro, noOffload, queues, loss, reorder, duplicate, corrupt, delay, seed, verify, json,
+            duration, omit, bytes, streams, mtu, gso, noGso, noGro, noOffload, queues, loss, reorder, duplicate, corrupt, delay, seed, verify, json,
             tun, address, server, client, port, reverse, oneOff, vnetHdr,
         };
         command.Validators.Add(result =>
@@ -143,7 +150,7 @@ public static class BenchCommand
                 {
                     result.AddError("--tun needs --address CIDR.");
                 }
-                else if (FirstGiven(result, bytes, loss, reorder, duplicate, corrupt, delay, seed, verify) is Option inProcessOnly)
+                else if (FirstGiven(result, bytes, omit, loss, reorder, duplicate, corrupt, delay, seed, verify) is Option inProcessOnly)
                 {
                     result.AddError($"{inProcessOnly.Name} applies to the in-process bench only, not with --tun.");
                 }
@@ -157,7 +164,11 @@ public static class BenchCommand
                 }
                 return;
             }
-            if (Given(server) || Given(client))
+            if (Given(omit) && Given(bytes))
+            {
+                result.AddError("--omit applies to timed runs (--duration), not with --bytes.");
+            }
+            else if (Given(server) || Given(client))
             {
                 result.AddError($"{(Given(server) ? "--server" : "--client")} needs --tun NAME.");
             }
@@ -195,6 +206,7 @@ public static class BenchCommand
             var options = new BenchOptions
             {
                 Duration = TimeSpan.FromSeconds(parseResult.GetValue(duration)),
+                Omit = TimeSpan.FromSeconds(parseResult.GetValue(omit)),
                 Bytes = parseResult.GetValue(bytes),
                 Streams = parseResult.GetValue(streams),
                 Mtu = parseResult.GetValue(mtu) is int m2 and > 0 ? m2 : 1500,

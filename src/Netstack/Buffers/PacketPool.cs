@@ -27,13 +27,24 @@ public sealed class PacketPool
     /// <summary>A process-wide pool for callers that do not need their own accounting.</summary>
     public static PacketPool Shared { get; } = new();
 
-    /// <summary>Creates an empty pool; buffers are created on demand and kept up to <paramref name="maxFreePerClass"/> per class.</summary>
-    public PacketPool(int maxFreePerClass = 4096)
+    /// <summary>The default for how many bytes of free buffers each size class keeps.</summary>
+    public const long DefaultMaxFreeBytesPerClass = 64L << 20;
+
+    /// <summary>
+    /// Creates an empty pool; buffers are created on demand, and each size class keeps up to
+    /// <paramref name="maxFreeBytesPerClass"/> bytes of returned ones (beyond that they go to the GC). The budget
+    /// must hold the working set — every buffer sitting in receive queues and in flight at the peak — or a bulk
+    /// transfer keeps dropping buffers and creating new ones: a TCP receive window of 8 MiB in MTU-sized
+    /// segments alone is about 6,000 small buffers.
+    /// </summary>
+    public PacketPool(long maxFreeBytesPerClass = DefaultMaxFreeBytesPerClass)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxFreeBytesPerClass);
         _classes = new FreeList[ClassSizes.Length];
         for (int i = 0; i < _classes.Length; i++)
         {
-            _classes[i] = new FreeList(ClassSizes[i] + DefaultHeadroom, maxFreePerClass);
+            int blockSize = ClassSizes[i] + DefaultHeadroom;
+            _classes[i] = new FreeList(blockSize, (int)Math.Min(int.MaxValue, maxFreeBytesPerClass / blockSize));
         }
     }
 
@@ -122,9 +133,9 @@ public sealed class PacketPool
                 {
                     if (_count >= max)
                     {
-                        return; // over the cap: let the GC have it
+                        return; // over the budget: let the GC have it
                     }
-                    Array.Resize(ref _stack, Math.Min(max, _stack.Length * 2));
+                    Array.Resize(ref _stack, Math.Max(1, Math.Min(max, _stack.Length * 2)));
                 }
                 _stack[_count++] = buffer;
             }

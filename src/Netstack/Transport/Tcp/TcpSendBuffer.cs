@@ -13,6 +13,10 @@ public sealed class TcpSendBuffer
 {
     private const int BlockSize = 16 * 1024;
 
+    // Blocks are rented by the writing thread and returned by whichever thread processes the ACK, so the shared
+    // pool's per-thread caches would overflow and drop them to the GC; a locked pool keeps them (up to 64 MiB).
+    private static readonly ArrayPool<byte> Blocks = ArrayPool<byte>.Create(BlockSize, 4096);
+
     private byte[]?[] _blocks = new byte[]?[8];
     private int _firstBlock;   // index in _blocks of the head block (ring)
     private int _blockCount;
@@ -75,7 +79,7 @@ public sealed class TcpSendBuffer
         while (head >= BlockSize || (_length == 0 && _blockCount > 0))
         {
             ref byte[]? slot = ref _blocks[_firstBlock];
-            ArrayPool<byte>.Shared.Return(slot!);
+            Blocks.Return(slot!);
             slot = null;
             _firstBlock = (_firstBlock + 1) % _blocks.Length;
             _blockCount--;
@@ -101,7 +105,7 @@ public sealed class TcpSendBuffer
             _blocks = grown;
             _firstBlock = 0;
         }
-        _blocks[(_firstBlock + _blockCount) % _blocks.Length] = ArrayPool<byte>.Shared.Rent(BlockSize);
+        _blocks[(_firstBlock + _blockCount) % _blocks.Length] = Blocks.Rent(BlockSize);
         _blockCount++;
     }
 

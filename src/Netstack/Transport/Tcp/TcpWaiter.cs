@@ -5,18 +5,21 @@ namespace Netstack.Transport.Tcp;
 /// <summary>
 /// A reusable awaitable for one direction of one connection (read, write or accept): the waiting
 /// side arms it under the endpoint's lock after finding nothing to do, the protocol signals it after
-/// releasing that lock, and the continuation always runs asynchronously. One waiter at a time;
-/// an overlapping wait throws. Allocation-free per wait (<see cref="ManualResetValueTaskSourceCore{T}"/>).
+/// releasing that lock, and the continuation always runs on the thread pool, never on the signalling
+/// thread. One waiter at a time; an overlapping wait throws. Allocation-free per wait: the waiter is
+/// its own thread-pool work item (a continuation queued by <see cref="ManualResetValueTaskSourceCore{T}"/>
+/// with RunContinuationsAsynchronously would allocate a work item per wake-up).
 /// </summary>
-public sealed class TcpWaiter : IValueTaskSource
+public sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Armed = 1;
     private const int Completed = 2;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _core; // continuations run inline in Execute, already on the pool
     private int _state;
     private CancellationTokenRegistration _registration;
+    private CancellationToken _canceledBy;
 
     /// <summary>Arms the waiter; call under the endpoint lock, then await <see cref="WaitAsync"/>.</summary>
     public void Arm()
@@ -47,9 +50,15 @@ public sealed class TcpWaiter : IValueTaskSource
         {
             return;
         }
-        if (canceled.IsCancellationRequested)
+        _canceledBy = canceled;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_canceledBy.IsCancellationRequested)
         {
-            _core.SetException(new OperationCanceledException(canceled));
+            _core.SetException(new OperationCanceledException(_canceledBy));
         }
         else
         {
@@ -67,6 +76,7 @@ public sealed class TcpWaiter : IValueTaskSource
         {
             _registration.Dispose();
             _registration = default;
+            _canceledBy = default;
             Volatile.Write(ref _state, Idle);
         }
     }
