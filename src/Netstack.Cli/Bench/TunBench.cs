@@ -104,6 +104,7 @@ public static class TunBench
         CpuSeconds = meter.CpuSeconds,
         RxPackets = meter.RxPackets,
         TxPackets = meter.TxPackets,
+        SystemCalls = meter.SystemCalls,
         AllocatedBytes = meter.AllocatedBytes,
     };
 
@@ -111,7 +112,7 @@ public static class TunBench
     private sealed class Meter(TunLink link)
     {
         private TimeSpan _cpu0;
-        private long _alloc0, _rx0, _tx0;
+        private long _alloc0, _rx0, _tx0, _calls0;
 
         public double CpuSeconds { get; private set; }
 
@@ -121,10 +122,13 @@ public static class TunBench
 
         public long TxPackets { get; private set; }
 
+        public long SystemCalls { get; private set; }
+
         public void Start()
         {
             _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            _alloc0 = GC.GetTotalAllocatedBytes(precise: false);
+            _alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+            _calls0 = Interlocked.Read(ref link.Statistics.SystemCalls);
             _rx0 = Interlocked.Read(ref link.Statistics.RxPackets);
             _tx0 = Interlocked.Read(ref link.Statistics.TxPackets);
         }
@@ -132,7 +136,8 @@ public static class TunBench
         public void Stop()
         {
             CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - _cpu0).TotalSeconds;
-            AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false) - _alloc0;
+            AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - _alloc0;
+            SystemCalls = Interlocked.Read(ref link.Statistics.SystemCalls) - _calls0;
             RxPackets = Interlocked.Read(ref link.Statistics.RxPackets) - _rx0;
             TxPackets = Interlocked.Read(ref link.Statistics.TxPackets) - _tx0;
         }

@@ -26,6 +26,9 @@ public sealed class TunLinkStatistics
     /// <summary>Packets dropped without a write error: the device stayed full, the link was closed, or the packet needs an offload this link lacks.</summary>
     public long TxDropped;
 
+    /// <summary>System calls the link made on its descriptors: polls, reads (including the one that finds the queue empty) and writes.</summary>
+    public long SystemCalls;
+
     /// <summary>Exposes every counter as an observable counter named <c>{prefix}.{Name}</c>.</summary>
     public void Register(Meter meter, string prefix)
     {
@@ -36,5 +39,6 @@ public sealed class TunLinkStatistics
         meter.CreateObservableCounter(prefix + ".TxBytes", () => Volatile.Read(ref TxBytes));
         meter.CreateObservableCounter(prefix + ".TxErrors", () => Volatile.Read(ref TxErrors));
         meter.CreateObservableCounter(prefix + ".TxDropped", () => Volatile.Read(ref TxDropped));
+        meter.CreateObservableCounter(prefix + ".SystemCalls", () => Volatile.Read(ref SystemCalls));
     }
 }

@@ -65,6 +65,7 @@ internal sealed unsafe class TunQueue
         int readSize = _link.ReadSize;
         PacketBuffer? spare = null;
         long rxBytes = 0;
+        long calls = 0; // added to the statistics once per wake-up, not per call
         PollFd* fds = stackalloc PollFd[2];
         try
         {
@@ -72,6 +73,7 @@ internal sealed unsafe class TunQueue
             {
                 fds[0] = new PollFd { Fd = _fd, Events = LibC.POLLIN };
                 fds[1] = new PollFd { Fd = stopFd, Events = LibC.POLLIN };
+                calls++;
                 if (LibC.Poll(fds, 2, -1) < 0)
                 {
                     if (Errno.Last == Errno.EINTR)
@@ -103,6 +105,7 @@ internal sealed unsafe class TunQueue
                     {
                         n = LibC.Read(_fd, p, (nuint)space.Length);
                     }
+                    calls++;
                     if (n <= 0)
                     {
                         int errno = n < 0 ? Errno.Last : 0;
@@ -137,6 +140,8 @@ internal sealed unsafe class TunQueue
                 {
                     Deliver(dispatcher, batch, ref rxBytes);
                 }
+                Interlocked.Add(ref _link.Statistics.SystemCalls, calls);
+                calls = 0;
                 if (dead)
                 {
                     WaitForStop(fds, stopFd);
@@ -213,7 +218,7 @@ internal sealed unsafe class TunQueue
     /// <summary>Writes the batch's packets in order, releasing each, and clears the batch.</summary>
     public void Write(PacketBatch batch)
     {
-        long packetsOut = 0, bytesOut = 0, errors = 0, dropped = 0;
+        long packetsOut = 0, bytesOut = 0, errors = 0, dropped = 0, calls = 0;
         lock (_writeLock)
         {
             ReadOnlySpan<PacketBuffer> packets = batch.AsSpan();
@@ -226,7 +231,7 @@ internal sealed unsafe class TunQueue
                 }
                 else
                 {
-                    switch (WriteOne(packet))
+                    switch (WriteOne(packet, ref calls))
                     {
                         case WriteResult.Written:
                             packetsOut++;
@@ -247,6 +252,10 @@ internal sealed unsafe class TunQueue
 
         // Counted once per batch, not per packet: queues share the counters.
         TunLinkStatistics stats = _link.Statistics;
+        if (calls != 0)
+        {
+            Interlocked.Add(ref stats.SystemCalls, calls);
+        }
         if (packetsOut != 0)
         {
             Interlocked.Add(ref stats.TxPackets, packetsOut);
@@ -273,7 +282,7 @@ internal sealed unsafe class TunQueue
     /// One packet, one system call. With vnet_hdr the header is built on the stack and gathered in front of the
     /// packet with <c>writev</c>, so the (possibly shared) buffer is never modified.
     /// </summary>
-    private WriteResult WriteOne(PacketBuffer packet)
+    private WriteResult WriteOne(PacketBuffer packet, ref long calls)
     {
         Span<byte> bytes = packet.Span;
         byte* header = stackalloc byte[VirtioNetHeader.Length];
@@ -285,6 +294,7 @@ internal sealed unsafe class TunQueue
         while (true)
         {
             nint n;
+            calls++;
             fixed (byte* p = bytes)
             {
                 if (headerLength == 0)
@@ -318,6 +328,7 @@ internal sealed unsafe class TunQueue
             // Full: wait briefly for room once, never indefinitely (the link must not stall the stack).
             waited = true;
             var pfd = new PollFd { Fd = _fd, Events = LibC.POLLOUT };
+            calls++;
             if (LibC.Poll(&pfd, 1, WritePollMilliseconds) <= 0)
             {
                 return WriteResult.Full;

@@ -24,6 +24,19 @@ public class InitialSequenceNumberTests
     }
 
     [Fact]
+    public void TimestampOffsetIsPerAddressPairNotPerConnection()
+    {
+        // One timestamp clock per peer host (Linux secure_tcp_ts_off): a new incarnation of a four-tuple goes on
+        // from the old one's TSvals, so PAWS can tell the old incarnation's delayed segments apart.
+        var isn = new InitialSequenceNumber(new ManualTimeProvider(), new SipHashKey(1, 2));
+        uint offset = isn.TimestampOffset(A.LocalAddress, A.RemoteAddress);
+        Assert.Equal(offset, isn.TimestampOffset(B.LocalAddress, B.RemoteAddress));
+        Assert.NotEqual(offset, isn.TimestampOffset(A.LocalAddress, NetAddress.Parse("10.9.0.3")));
+        Assert.NotEqual(offset, isn.TimestampOffset(A.RemoteAddress, A.LocalAddress));
+        Assert.NotEqual(offset, new InitialSequenceNumber(new ManualTimeProvider(), new SipHashKey(3, 4)).TimestampOffset(A.LocalAddress, A.RemoteAddress));
+    }
+
+    [Fact]
     public void ClockDoesNotOverflowAfterLongUptime()
     {
         var clock = new ManualTimeProvider();

@@ -1,4 +1,5 @@
 using Netstack.Stack;
+using Netstack.Wire;
 namespace Netstack.Transport.Tcp;
 
 /// <summary>
@@ -18,6 +19,7 @@ public sealed class InitialSequenceNumber
     private readonly TimeProvider _time;
     private readonly SipHashKey _secret;
     private readonly SipHashKey _tableKey;
+    private readonly SipHashKey _timestampKey;
 
     /// <summary>Creates a generator with an explicit secret.</summary>
     public InitialSequenceNumber(TimeProvider timeProvider, SipHashKey secret)
@@ -26,6 +28,7 @@ public sealed class InitialSequenceNumber
         _time = timeProvider;
         _secret = secret;
         _tableKey = new SipHashKey(SipHash.Hash(secret, "netstack demux k0"u8), SipHash.Hash(secret, "netstack demux k1"u8));
+        _timestampKey = new SipHashKey(SipHash.Hash(secret, "netstack tsoff k0"u8), SipHash.Hash(secret, "netstack tsoff k1"u8));
     }
 
     /// <summary>Creates a generator with a fresh random secret (from <paramref name="random"/> when given, for repeatable tests).</summary>
@@ -48,6 +51,17 @@ public sealed class InitialSequenceNumber
 
     /// <summary>The ISN for a new connection of <paramref name="tuple"/> (local side first).</summary>
     public SeqNumber Generate(in FourTuple tuple) => new(unchecked(Clock + (uint)tuple.GetKeyedHash(_secret)));
+
+    /// <summary>
+    /// The offset added to the millisecond clock in our TSvals towards <paramref name="remote"/>: a keyed hash of the
+    /// address pair only, not the ports (Linux <c>secure_tcp_ts_off</c>). Every connection between two hosts then
+    /// sends timestamps from one increasing clock, so a delayed segment of an earlier incarnation of the same
+    /// four-tuple — reused at once after an RST, with no TIME_WAIT to guard it — carries an older TSval than the
+    /// new connection's and PAWS (RFC 7323 §5) drops it, even where its sequence number fits the new window.
+    /// The peer still cannot read our uptime from it.
+    /// </summary>
+    public uint TimestampOffset(NetAddress local, NetAddress remote) =>
+        (uint)new FourTuple(local, 0, remote, 0).GetKeyedHash(_timestampKey);
 
     /// <summary>The keyed 4-tuple hash for the demultiplexing table (independent of the ISN's F).</summary>
     public ulong Hash(in FourTuple tuple) => tuple.GetKeyedHash(_tableKey);

@@ -45,6 +45,7 @@ public sealed partial class TcpEndpoint
             }
             _registered = true;
             _iss = _protocol.NewIsn(_id);
+            _tsOffset = _protocol.TimestampOffset(_id);
             _sndUna = _iss;
             _sndSmallEnd = _iss;
             _sndNxt = _iss;
@@ -94,6 +95,7 @@ public sealed partial class TcpEndpoint
             _id = id;
             _route = route;
             _iss = _protocol.NewIsn(id);
+            _tsOffset = _protocol.TimestampOffset(id);
             _sndUna = _iss;
             _sndSmallEnd = _iss;
             _sndNxt = _iss;
@@ -150,7 +152,7 @@ public sealed partial class TcpEndpoint
             if (_timestamps)
             {
                 _tsRecent = ack.TsVal;
-                _tsOffset = 0; // the cookie's TSval was sent on the bare clock
+                _tsOffset = _protocol.TimestampOffset(_id); // the cookie's TSval was sent on the same clock
             }
             _rcvAdvertised = _rcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
             _sndWnd = (uint)ack.Window << _sndWndShift;

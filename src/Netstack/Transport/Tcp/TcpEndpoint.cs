@@ -107,7 +107,6 @@ public sealed partial class TcpEndpoint
         _deadlines = new TimeSpan[(int)TimerKind.Count];
         Array.Fill(_deadlines, Never);
         _scheduledAt = Never;
-        _tsOffset = protocol.NextRandom();
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
         _congestion = CreateCongestionControl(options.CongestionControl);
     }

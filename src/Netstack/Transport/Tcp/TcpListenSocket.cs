@@ -214,7 +214,7 @@ public sealed class TcpListenSocket
             bool scale = Options.WindowScaling && syn.WindowScale >= 0;
             bool sack = Options.Sack && syn.SackPermitted;
             h.HasTimestamp = true;
-            h.TsVal = SynCookies.EncodeTimestampOptions(_protocol.TimestampClock, scale ? syn.WindowScale : null, sack);
+            h.TsVal = SynCookies.EncodeTimestampOptions(_protocol.TimestampClock + _protocol.TimestampOffset(id), scale ? syn.WindowScale : null, sack);
             h.TsEcr = syn.TsVal;
             h.SackPermitted = sack;
             h.WindowScale = scale ? Options.WindowShift : -1;

@@ -357,6 +357,9 @@ public sealed class TcpProtocol : ITransportHandler
     internal SeqNumber NewIsn(in FourTuple id) =>
         InitialSequenceNumberOverride is { } pinned ? pinned(id) : _isn.Generate(id);
 
+    /// <summary>Our timestamp clock's offset towards one peer (see <see cref="InitialSequenceNumber.TimestampOffset"/>).</summary>
+    internal uint TimestampOffset(in FourTuple id) => _isn.TimestampOffset(id.LocalAddress, id.RemoteAddress);
+
     internal uint NextRandom()
     {
         lock (_lock)
