@@ -55,34 +55,35 @@ public static class InProcessBench
         await using TcpListener listener = server.ListenTcp(new IPEndPoint(IPAddress.Any, Port), backlog: options.Streams + 8);
 
         long perStream = options.Bytes is long total ? total / options.Streams : long.MaxValue;
-        TimeSpan omit = options.Bytes is null ? options.Omit : TimeSpan.Zero;
-        long sendDeadline = options.Bytes is null ? Stopwatch.GetTimestamp() + (long)((omit + options.Duration).TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        bool timed = options.Bytes is null;
+        TimeSpan omit = timed ? options.Omit : TimeSpan.Zero;
 
         // Warm up once so JIT and pool growth do not count as the steady state.
         await TransferAsync(client, listener, serverEndPoint, pattern, 1, 8L << 20, long.MaxValue, verify: false, new Counter(), cancellationToken).ConfigureAwait(false);
 
-        // Like iperf3 -O: the first seconds of the measured connections (slow start, buffers growing to their
-        // working size) are left out, so the numbers describe the steady state.
+        // Like iperf3 -O, a timed run leaves out its first seconds (slow start, buffers growing to their working
+        // size), so the numbers describe the steady state; a run of --bytes counts everything from the start.
+        TcpStatistics clientTcp = TcpProtocol.For(client).Statistics, serverTcp = TcpProtocol.For(server).Statistics;
         var received = new Counter();
-        Task<long> transfer = TransferAsync(client, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
+        long sendDeadline = timed ? Stopwatch.GetTimestamp() + (long)((omit + options.Duration).TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        Task<long>? transfer = null;
         if (omit > TimeSpan.Zero)
         {
+            transfer = TransferAsync(client, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
             await Task.WhenAny(transfer, Task.Delay(omit, cancellationToken)).ConfigureAwait(false);
         }
-
-        TcpStatistics clientTcp = TcpProtocol.For(client).Statistics, serverTcp = TcpProtocol.For(server).Statistics;
+        // Allocations are counted while the data flows, up to the send deadline: closing the connections and
+        // collecting the results afterwards is not the steady state. The wait is created before counting starts.
+        Task? flowing = timed ? Task.Delay(options.Duration, cancellationToken) : null;
         long segments0 = clientTcp.OutSegs + serverTcp.OutSegs;
         long retrans0 = clientTcp.RetransSegs + serverTcp.RetransSegs;
         long packets0 = pair.A.TxPackets + pair.B.TxPackets;
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        // Allocations are counted while the data flows, up to the send deadline: closing the connections and
-        // collecting the results afterwards is not the steady state.
-        Task sending = options.Bytes is null ? Task.Delay(options.Duration, cancellationToken) : transfer;
-        long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         long bytes0 = received.Value;
         long start = Stopwatch.GetTimestamp();
-
-        await Task.WhenAny(transfer, sending).ConfigureAwait(false);
+        long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+        transfer ??= TransferAsync(client, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
+        await (flowing ?? transfer).ConfigureAwait(false);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
         long bytes = await transfer.ConfigureAwait(false) - bytes0;
 
