@@ -10,7 +10,12 @@ public static class TunOpener
     {
         try
         {
-            return new TunLink(name, new TunLinkOptions { Mtu = mtu, QueueCount = queues, VirtioNetHeader = virtioNetHeader });
+            var link = new TunLink(name, new TunLinkOptions { Mtu = mtu, QueueCount = queues, VirtioNetHeader = virtioNetHeader });
+            if (link.UdpSegmentationOffloadRefusal is string why)
+            {
+                Console.Error.WriteLine($"{command}: note: {why}");
+            }
+            return link;
         }
         catch (SystemCallException e)
         {

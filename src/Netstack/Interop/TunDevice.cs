@@ -59,6 +59,10 @@ internal static unsafe class TunDevice
         }
     }
 
+    /// <summary>TUNSETOFFLOAD without throwing: the errno, or 0 when the kernel took the flags.</summary>
+    public static int TrySetOffload(int fd, uint flags) =>
+        LibC.Ioctl(fd, TunIoctl.TUNSETOFFLOAD, (void*)(nuint)flags) < 0 ? Errno.Last : 0;
+
     /// <summary>TUNSETOFFLOAD: tells the device which offloads this reader handles (a device-wide setting).</summary>
     public static void SetOffload(int fd, string name, uint flags)
     {

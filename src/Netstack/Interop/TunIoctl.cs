@@ -26,6 +26,8 @@ internal static class TunIoctl
     public const uint TUN_F_TSO4 = 0x02;
     public const uint TUN_F_TSO6 = 0x04;
     public const uint TUN_F_TSO_ECN = 0x08;
+    public const uint TUN_F_USO4 = 0x20; // Linux 6.2+: UDP super-datagrams (VIRTIO_NET_HDR_GSO_UDP_L4)
+    public const uint TUN_F_USO6 = 0x40;
 
     // netdevice(7).
     public const uint SIOCGIFFLAGS = 0x8913;

@@ -81,7 +81,16 @@ public sealed class TunLink : ILinkEndpoint
             Name = actual;
             if (VirtioNetHeader)
             {
-                TunDevice.SetOffload(_queues[0].Fd, Name, TunIoctl.TUN_F_CSUM | TunIoctl.TUN_F_TSO4 | TunIoctl.TUN_F_TSO6);
+                // USO where the kernel has it (6.2+); an older kernel refuses the unknown flags with EINVAL, and the
+                // TCP offloads alone are asked for again.
+                const uint tcp = TunIoctl.TUN_F_CSUM | TunIoctl.TUN_F_TSO4 | TunIoctl.TUN_F_TSO6;
+                int errno = TunDevice.TrySetOffload(_queues[0].Fd, tcp | TunIoctl.TUN_F_USO4 | TunIoctl.TUN_F_USO6);
+                UdpSegmentationOffload = errno == 0;
+                if (errno != 0)
+                {
+                    UdpSegmentationOffloadRefusal = $"the kernel refused USO4/USO6 (errno {errno}); UDP super-datagrams are split in software";
+                    TunDevice.SetOffload(_queues[0].Fd, Name, tcp);
+                }
             }
 
             if (options.Mtu is int mtu)
@@ -113,7 +122,14 @@ public sealed class TunLink : ILinkEndpoint
     /// <summary>With <see cref="TunLinkOptions.VirtioNetHeader"/>: checksum offload both ways, GSO and GRO; otherwise none.</summary>
     public LinkCapabilities Capabilities => VirtioNetHeader
         ? LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload | LinkCapabilities.Gso | LinkCapabilities.Gro
+          | (UdpSegmentationOffload ? LinkCapabilities.UdpGso : LinkCapabilities.None)
         : LinkCapabilities.None;
+
+    /// <summary>Whether the kernel takes and hands over UDP super-datagrams (TUN_F_USO4/6, Linux 6.2+) on this vnet_hdr device.</summary>
+    public bool UdpSegmentationOffload { get; }
+
+    /// <summary>Why USO is off although vnet_hdr is on (the kernel refused it), or null.</summary>
+    public string? UdpSegmentationOffloadRefusal { get; }
 
     /// <summary>With vnet_hdr the kernel takes IP packets up to 64 KiB and segments them; without, the largest packet is the MTU.</summary>
     public int GsoMaxSize => VirtioNetHeader ? MaxSuperSegment : Mtu;

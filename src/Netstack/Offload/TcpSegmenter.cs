@@ -50,7 +50,7 @@ public static class TcpSegmenter
         int payload = bytes.Length - headerLength;
         int interfaceId = packet.InterfaceId;
         uint seq = BinaryPrimitives.ReadUInt32BigEndian(bytes[(ipLength + TcpHeader.SequenceNumberOffset)..]);
-        ushort id = (bytes[0] >> 4) == 4 ? BinaryPrimitives.ReadUInt16BigEndian(bytes[Ipv4Header.IdentificationOffset..]) : (ushort)0;
+        ushort id = GsoIpHeader.Identification(bytes);
         if (payload <= mss)
         {
             packet.Offload = default;
@@ -95,48 +95,13 @@ public static class TcpSegmenter
     /// <summary>Finds the IP header length (options or extension headers included) and the length of all headers of a TCP packet.</summary>
     internal static bool TryParseHeaders(PacketBuffer packet, out int ipLength, out int headerLength)
     {
-        ipLength = 0;
         headerLength = 0;
         Span<byte> bytes = packet.Span;
-        if (bytes.Length == 0)
-        {
-            return false;
-        }
-        int version = bytes[0] >> 4;
         GsoType type = packet.Offload.GsoType;
-        if (version == 4 && type == GsoType.TcpV4)
+        if (type is not (GsoType.TcpV4 or GsoType.TcpV6) || !GsoIpHeader.TryParse(bytes, type == GsoType.TcpV6, IpProtocol.Tcp, out ipLength)
+            || !TcpHeader.TryParse(bytes[ipLength..], out TcpHeader tcp))
         {
-            if (!Ipv4Header.TryParse(bytes, out Ipv4Header ip) || ip.Protocol != IpProtocol.Tcp || ip.IsFragment || ip.TotalLength != bytes.Length)
-            {
-                return false;
-            }
-            ipLength = ip.HeaderLength;
-        }
-        else if (version == 6 && type == GsoType.TcpV6)
-        {
-            if (!Ipv6Header.TryParse(bytes, out Ipv6Header ip) || Ipv6Header.Length + ip.PayloadLength != bytes.Length)
-            {
-                return false;
-            }
-            if (ip.NextHeader == IpProtocol.Tcp)
-            {
-                ipLength = Ipv6Header.Length;
-            }
-            else if (Ipv6ExtensionHeaders.TryParse(bytes, out Ipv6ExtensionHeaders chain) && chain.UpperLayerProtocol == IpProtocol.Tcp && !chain.HasFragmentHeader)
-            {
-                ipLength = chain.UpperLayerOffset;
-            }
-            else
-            {
-                return false;
-            }
-        }
-        else
-        {
-            return false;
-        }
-        if (!TcpHeader.TryParse(bytes[ipLength..], out TcpHeader tcp))
-        {
+            ipLength = 0;
             return false;
         }
         headerLength = ipLength + tcp.HeaderLength;
@@ -146,24 +111,8 @@ public static class TcpSegmenter
     /// <summary>Makes one segment's headers describe it: lengths, IPv4 id and checksum, sequence number, flags, TCP checksum.</summary>
     private static void FixSegment(PacketBuffer packet, Span<byte> s, int ipLength, int headerLength, uint seq, ushort id, bool isFirst, bool isLast, bool partialChecksum)
     {
-        bool v4 = (s[0] >> 4) == 4;
         int tcpLength = s.Length - ipLength;
-        NetAddress source, destination;
-        if (v4)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.TotalLengthOffset..], (ushort)s.Length);
-            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.IdentificationOffset..], id);
-            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.ChecksumOffset..], 0);
-            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv4Header.ChecksumOffset..], Checksum.Compute(s[..ipLength]));
-            source = NetAddress.ReadV4(s[Ipv4Header.SourceOffset..]);
-            destination = NetAddress.ReadV4(s[Ipv4Header.DestinationOffset..]);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(s[Ipv6Header.PayloadLengthOffset..], (ushort)(s.Length - Ipv6Header.Length));
-            source = NetAddress.ReadV6(s[Ipv6Header.SourceOffset..]);
-            destination = NetAddress.ReadV6(s[Ipv6Header.DestinationOffset..]);
-        }
+        GsoIpHeader.Fix(s, ipLength, id, out NetAddress source, out NetAddress destination);
         Span<byte> tcp = s[ipLength..];
         if (!(isFirst && isLast))
         {

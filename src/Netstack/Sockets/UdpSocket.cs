@@ -157,7 +157,27 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
         LocalEndPoint = new IPEndPoint(local.ToIPAddress(), port);
     }
 
-    /// <summary>Sends one datagram to <paramref name="remoteEndPoint"/>; completes synchronously (UDP never waits for the peer).</summary>
+    /// <summary>
+    /// When above 0, a send longer than this many bytes goes out as datagrams of this size, the last one shorter
+    /// (Linux's UDP_SEGMENT socket option): one super-datagram through the stack, split by the link (USO) or by the
+    /// stack right before it. Each datagram must fit the route's MTU and there may be at most
+    /// <see cref="Transport.Udp.UdpProtocol.MaxSegments"/>; otherwise the send fails with InvalidArgument. 0 (the
+    /// default) sends every buffer as one datagram.
+    /// </summary>
+    public int SendSegmentSize
+    {
+        get => _sendSegmentSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, ushort.MaxValue);
+            _sendSegmentSize = value;
+        }
+    }
+
+    private int _sendSegmentSize;
+
+    /// <summary>Sends one datagram to <paramref name="remoteEndPoint"/> (several with <see cref="SendSegmentSize"/>); completes synchronously (UDP never waits for the peer).</summary>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
@@ -211,7 +231,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
             local = _key.LocalAddress;
             localPort = _key.LocalPort;
         }
-        return _udp.Send(payload, local, localPort, remote, remotePort);
+        return _udp.Send(payload, local, localPort, remote, remotePort, _sendSegmentSize);
     }
 
     /// <summary>Receives one datagram into <paramref name="buffer"/>, waiting until one arrives.</summary>

@@ -9,20 +9,17 @@ public sealed partial class NetStack
     [ThreadStatic]
     private static PacketBatch? t_segmentBatch;
 
-    /// <summary>Whether a super-segment of <paramref name="type"/> may be sent on <paramref name="nic"/>: the link segments it, or the stack does (TCP, <see cref="NetStackOptions.Gso"/>).</summary>
-    internal bool CanSegment(NetInterface nic, GsoType type)
-    {
-        ILinkEndpoint link = nic.Link;
-        if (type is GsoType.TcpV4 or GsoType.TcpV6)
-        {
-            return (link.Capabilities & LinkCapabilities.Gso) != 0 || SegmentsInSoftware(link);
-        }
-        return (link.Capabilities & LinkCapabilities.UdpGso) != 0;
-    }
+    /// <summary>Whether a super-segment of <paramref name="type"/> may be sent on <paramref name="nic"/>: the link segments it, or the stack does (<see cref="NetStackOptions.Gso"/>).</summary>
+    internal bool CanSegment(NetInterface nic, GsoType type) =>
+        type is GsoType.TcpV4 or GsoType.TcpV6 or GsoType.UdpL4
+        && ((nic.Link.Capabilities & LinkCapability(type)) != 0 || SegmentsInSoftware(nic.Link, type));
 
-    /// <summary>Whether the stack splits TCP super-segments for <paramref name="link"/>: software GSO is on, the link cannot segment, and it carries bare IP packets.</summary>
-    internal bool SegmentsInSoftware(ILinkEndpoint link) =>
-        Options.Gso && (link.Capabilities & LinkCapabilities.Gso) == 0 && link.LinkHeaderLength == 0;
+    /// <summary>Whether the stack splits super-segments of <paramref name="type"/> for <paramref name="link"/>: software GSO is on, the link cannot segment them, and it carries bare IP packets.</summary>
+    internal bool SegmentsInSoftware(ILinkEndpoint link, GsoType type) =>
+        Options.Gso && (link.Capabilities & LinkCapability(type)) == 0 && link.LinkHeaderLength == 0;
+
+    private static LinkCapabilities LinkCapability(GsoType type) =>
+        type is GsoType.UdpL4 or GsoType.Udp ? LinkCapabilities.UdpGso : LinkCapabilities.Gso;
 
     /// <summary>Software GRO over an inbound batch (in place), counted in <see cref="OffloadStatistics"/>.</summary>
     private void Coalesce(TcpCoalescer coalescer, PacketBatch batch)
@@ -44,12 +41,12 @@ public sealed partial class NetStack
         ILinkEndpoint link = nic.Link;
         PacketBatch toWrite = batch;
         PacketBatch? segmented = null;
-        if (SegmentsInSoftware(link) && HasTcpSuperSegment(batch))
+        if (HasSuperSegmentToSplit(link, batch))
         {
             // Taken and given back rather than shared: a link that delivers inline may bring us back here.
             segmented = t_segmentBatch ?? new PacketBatch();
             t_segmentBatch = null;
-            Segment(batch, segmented, (link.Capabilities & LinkCapabilities.TxChecksumOffload) != 0);
+            Segment(link, batch, segmented, (link.Capabilities & LinkCapabilities.TxChecksumOffload) != 0);
             toWrite = segmented;
         }
         try
@@ -77,11 +74,11 @@ public sealed partial class NetStack
         }
     }
 
-    private static bool HasTcpSuperSegment(PacketBatch batch)
+    private bool HasSuperSegmentToSplit(ILinkEndpoint link, PacketBatch batch)
     {
         foreach (PacketBuffer packet in batch.AsSpan())
         {
-            if (packet.Offload.GsoType is GsoType.TcpV4 or GsoType.TcpV6)
+            if (packet.Offload.GsoType != GsoType.None && SegmentsInSoftware(link, packet.Offload.GsoType))
             {
                 return true;
             }
@@ -89,15 +86,18 @@ public sealed partial class NetStack
         return false;
     }
 
-    /// <summary>Moves <paramref name="batch"/> into <paramref name="output"/>, splitting TCP super-segments on the way.</summary>
-    private void Segment(PacketBatch batch, PacketBatch output, bool partialChecksum)
+    /// <summary>Moves <paramref name="batch"/> into <paramref name="output"/>, splitting the super-segments <paramref name="link"/> cannot take on the way.</summary>
+    private void Segment(ILinkEndpoint link, PacketBatch batch, PacketBatch output, bool partialChecksum)
     {
         long superSegments = 0, segments = 0, drops = 0;
         foreach (PacketBuffer packet in batch.AsSpan())
         {
-            if (packet.Offload.GsoType is GsoType.TcpV4 or GsoType.TcpV6)
+            GsoType type = packet.Offload.GsoType;
+            if (type != GsoType.None && SegmentsInSoftware(link, type))
             {
-                int n = TcpSegmenter.Segment(packet, Pool, output, partialChecksum);
+                int n = type == GsoType.UdpL4
+                    ? UdpSegmenter.Segment(packet, Pool, output, partialChecksum)
+                    : TcpSegmenter.Segment(packet, Pool, output, partialChecksum);
                 if (n == 0)
                 {
                     drops++;

@@ -165,10 +165,15 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
             ILinkEndpoint link = nic.Link;
             LinkCapabilities capabilities = link.Capabilities;
             int gsoMaxSize = link.GsoMaxSize;
-            if (SegmentsInSoftware(link))
+            // Software GSO: the stack accepts super-segments the link cannot take and splits them right before it.
+            if (SegmentsInSoftware(link, GsoType.TcpV4))
             {
-                // Software GSO: the stack accepts TCP super-segments and splits them right before the link.
                 capabilities |= LinkCapabilities.Gso;
+                gsoMaxSize = SoftwareGsoMaxSize;
+            }
+            if (SegmentsInSoftware(link, GsoType.UdpL4))
+            {
+                capabilities |= LinkCapabilities.UdpGso;
                 gsoMaxSize = SoftwareGsoMaxSize;
             }
             // An IP packet's length field is 16 bits: a super-segment can be at most 65535 bytes whatever the link accepts.

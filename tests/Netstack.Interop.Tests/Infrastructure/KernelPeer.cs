@@ -25,6 +25,25 @@ public static class KernelPeer
         print("ok")
         """;
 
+    // One send with UDP_SEGMENT (Linux 4.18+): the kernel makes `total` bytes into datagrams of `seg` bytes. The
+    // echo must come back as the same datagrams, in order.
+    private const string UdpSegmentedEchoScript = """
+        import os, socket, sys
+        host, port, seg, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+        family = socket.AF_INET6 if ':' in host else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.settimeout(10)
+        s.setsockopt(17, 103, seg)  # SOL_UDP, UDP_SEGMENT
+        data = os.urandom(total)
+        s.sendto(data, (host, port))
+        got = []
+        while sum(map(len, got)) < total:
+            got.append(s.recvfrom(65535)[0])
+        ok = b"".join(got) == data and all(len(g) == seg for g in got[:-1])
+        print(f"{len(got)} datagrams {'ok' if ok else 'mismatch'}")
+        sys.exit(0 if ok else 1)
+        """;
+
     // Sends N pseudo-random bytes while a thread reads the echo, then half-closes (SHUT_WR) and reads to EOF:
     // the echo is complete only if the server echoes everything and then closes its side too.
     private const string TcpEchoScript = """
@@ -78,6 +97,10 @@ public static class KernelPeer
     /// <summary>Sends <paramref name="count"/> datagrams of <paramref name="size"/> bytes and checks each echo.</summary>
     public static ProcessRunner.Result UdpEcho(NetnsFixture ns, IPAddress address, int port, int size, int count = 1) =>
         Python(ns, UdpEchoScript, address.ToString(), port.ToString(Inv), size.ToString(Inv), count.ToString(Inv));
+
+    /// <summary>Sends <paramref name="total"/> bytes as datagrams of <paramref name="segmentSize"/> in one UDP_SEGMENT send and checks the echoed datagrams.</summary>
+    public static ProcessRunner.Result UdpSegmentedEcho(NetnsFixture ns, IPAddress address, int port, int segmentSize, int total) =>
+        Python(ns, UdpSegmentedEchoScript, address.ToString(), port.ToString(Inv), segmentSize.ToString(Inv), total.ToString(Inv));
 
     /// <summary>Streams <paramref name="bytes"/> through a TCP echo server and compares SHA-256 of sent and received data.</summary>
     public static ProcessRunner.Result TcpEcho(NetnsFixture ns, IPAddress address, int port, long bytes) =>

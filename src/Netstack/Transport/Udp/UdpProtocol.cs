@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Netstack.Buffers;
+using Netstack.Link;
 using Netstack.Network;
 using Netstack.Sockets;
 using Netstack.Stack;
@@ -61,7 +62,35 @@ public sealed class UdpProtocol : ITransportHandler
         }
         packet.Truncate(length);
         packet.TrimFront(UdpHeader.HeaderLength);
-        if (socket.Enqueue(packet, info.Source, sourcePort))
+        int segmentSize = packet.Offload.GsoType == GsoType.UdpL4 ? packet.Offload.GsoSize : 0;
+        if (segmentSize > 0 && packet.Length > segmentSize)
+        {
+            DeliverSegments(socket, packet, segmentSize, info.Source, sourcePort);
+            return;
+        }
+        Deliver(socket, packet, info.Source, sourcePort);
+    }
+
+    /// <summary>
+    /// A super-datagram (USO from the kernel behind vnet_hdr, or a peer stack's over a link with
+    /// <see cref="LinkCapabilities.UdpGso"/>): its checksum covered all of it; the socket receives the datagrams
+    /// it stands for, one by one. The last one stays in the packet's own buffer.
+    /// </summary>
+    private void DeliverSegments(UdpSocket socket, PacketBuffer packet, int segmentSize, NetAddress source, ushort sourcePort)
+    {
+        int front = (packet.Length - 1) / segmentSize * segmentSize;
+        for (int offset = 0; offset < front; offset += segmentSize)
+        {
+            Deliver(socket, _stack.Pool.RentCopy(packet.Span.Slice(offset, segmentSize)), source, sourcePort);
+        }
+        packet.TrimFront(front);
+        packet.Offload = default;
+        Deliver(socket, packet, source, sourcePort);
+    }
+
+    private void Deliver(UdpSocket socket, PacketBuffer packet, NetAddress source, ushort sourcePort)
+    {
+        if (socket.Enqueue(packet, source, sourcePort))
         {
             Interlocked.Increment(ref _stats.InDatagrams);
         }
@@ -142,7 +171,12 @@ public sealed class UdpProtocol : ITransportHandler
     }
 
     /// <summary>Builds and sends one datagram. Returns why it was not sent, or Success.</summary>
-    internal SocketError Send(ReadOnlySpan<byte> payload, NetAddress local, ushort localPort, NetAddress remote, ushort remotePort)
+    /// <summary>
+    /// Sends <paramref name="payload"/> as one datagram, or, with <paramref name="segmentSize"/> &gt; 0 and a longer
+    /// payload, as datagrams of <paramref name="segmentSize"/> bytes (the last shorter), like Linux's UDP_SEGMENT:
+    /// one super-datagram the link or the stack's software GSO splits (<see cref="Offload.UdpSegmenter"/>).
+    /// </summary>
+    internal SocketError Send(ReadOnlySpan<byte> payload, NetAddress local, ushort localPort, NetAddress remote, ushort remotePort, int segmentSize = 0)
     {
         if (payload.Length > MaxPayload(remote.IsV6))
         {
@@ -155,23 +189,78 @@ public sealed class UdpProtocol : ITransportHandler
             return SocketError.NetworkUnreachable;
         }
         NetAddress source = local.IsUnspecified ? route.LocalAddress : local;
+        if (segmentSize > 0 && payload.Length > segmentSize)
+        {
+            // Linux udp_send_skb: each segment must fit the MTU, and there are at most UDP_MAX_SEGMENTS of them.
+            int ipHeader = remote.IsV6 ? 40 : 20;
+            int segments = (payload.Length + segmentSize - 1) / segmentSize;
+            if (ipHeader + UdpHeader.HeaderLength + segmentSize > route.Mtu || segments > MaxSegments)
+            {
+                Interlocked.Increment(ref _stats.SndbufErrors);
+                return SocketError.InvalidArgument;
+            }
+            if ((route.Capabilities & LinkCapabilities.UdpGso) == 0)
+            {
+                return SendEach(payload, source, localPort, remote, remotePort, segmentSize, route);
+            }
+            return SendOne(payload, source, localPort, remote, remotePort, route, segmentSize, segments);
+        }
+        return SendOne(payload, source, localPort, remote, remotePort, route, 0, 1);
+    }
+
+    /// <summary>Linux's UDP_MAX_SEGMENTS: the most datagrams one UDP_SEGMENT send may carry.</summary>
+    public const int MaxSegments = 128;
+
+    private SocketError SendOne(ReadOnlySpan<byte> payload, NetAddress source, ushort localPort, NetAddress remote, ushort remotePort, in RouteInfo route, int segmentSize, int segments)
+    {
         int length = UdpHeader.HeaderLength + payload.Length;
         PacketBuffer packet = _stack.Pool.Rent(length);
         Span<byte> datagram = packet.Append(length);
         UdpHeader.Write(datagram, localPort, remotePort, length);
         payload.CopyTo(datagram[UdpHeader.HeaderLength..]);
         _ = UdpHeader.TryParse(datagram, out UdpHeader udp);
-        udp.SetChecksum(source, remote);
+        if (segmentSize == 0)
+        {
+            udp.SetChecksum(source, remote);
+        }
+        else
+        {
+            // A super-datagram carries the pseudo-header sum of its whole length and a partial checksum; whoever
+            // splits it (the kernel behind vnet_hdr, or UdpSegmenter) writes each datagram's own.
+            udp.Checksum = Checksum.Fold(Checksum.PseudoHeader(source, remote, IpProtocol.Udp, length));
+            ref OffloadInfo offload = ref packet.Offload;
+            offload.GsoType = GsoType.UdpL4;
+            offload.GsoSize = (ushort)segmentSize;
+            offload.SegmentCount = (ushort)segments;
+            offload.HeaderLength = UdpHeader.HeaderLength;
+            offload.NeedsChecksum = true;
+            offload.ChecksumStart = 0;
+            offload.ChecksumOffset = UdpHeader.ChecksumOffset;
+        }
         SocketError result = _stack.SendTransport(packet, source, remote, IpProtocol.Udp, route);
         if (result == SocketError.Success)
         {
-            Interlocked.Increment(ref _stats.OutDatagrams);
+            Interlocked.Add(ref _stats.OutDatagrams, segments);
         }
         else
         {
             Interlocked.Increment(ref _stats.SndbufErrors);
         }
         return result;
+    }
+
+    /// <summary>No GSO towards this route (software GSO is off and the link has none): the datagrams go one by one.</summary>
+    private SocketError SendEach(ReadOnlySpan<byte> payload, NetAddress source, ushort localPort, NetAddress remote, ushort remotePort, int segmentSize, in RouteInfo route)
+    {
+        for (int offset = 0; offset < payload.Length; offset += segmentSize)
+        {
+            SocketError result = SendOne(payload.Slice(offset, Math.Min(segmentSize, payload.Length - offset)), source, localPort, remote, remotePort, route, 0, 1);
+            if (result != SocketError.Success)
+            {
+                return result;
+            }
+        }
+        return SocketError.Success;
     }
 
     internal NetStack Stack => _stack;

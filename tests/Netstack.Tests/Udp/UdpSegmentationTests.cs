@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Sockets;
+using Netstack.Buffers;
+using Netstack.Link;
+using Netstack.Sockets;
+using Netstack.Stack;
+using Netstack.Tests.Infrastructure;
+using Netstack.Tests.Stack;
+using Netstack.Wire;
+
+namespace Netstack.Tests.Udp;
+
+/// <summary>UDP GSO (<see cref="UdpSocket.SendSegmentSize"/>, Linux UDP_SEGMENT): split by the stack, by the link, or sent one by one.</summary>
+public class UdpSegmentationTests
+{
+    private const int SegmentSize = 1000;
+    private const int SenderPort = 5555;
+    private const int ReceiverPort = 9000;
+
+    private static byte[] Payload(int length)
+    {
+        byte[] data = new byte[length];
+        new Random(length).NextBytes(data);
+        return data;
+    }
+
+    private static async Task<List<byte[]>> ReceiveAll(UdpSocket socket, int count)
+    {
+        var received = new List<byte[]>();
+        byte[] buffer = new byte[65536];
+        for (int i = 0; i < count; i++)
+        {
+            ValueTask<UdpReceiveFromResult> pending = socket.ReceiveFromAsync(buffer);
+            Assert.True(pending.IsCompleted, $"only {i} of {count} datagrams arrived");
+            UdpReceiveFromResult r = await pending;
+            received.Add(buffer.AsSpan(0, r.ReceivedBytes).ToArray());
+        }
+        Assert.Equal(0, socket.Available);
+        return received;
+    }
+
+    private static void AssertChunks(byte[] payload, List<byte[]> datagrams)
+    {
+        Assert.Equal((payload.Length + SegmentSize - 1) / SegmentSize, datagrams.Count);
+        for (int i = 0; i < datagrams.Count; i++)
+        {
+            Assert.True(payload.AsSpan(i * SegmentSize, Math.Min(SegmentSize, payload.Length - i * SegmentSize)).SequenceEqual(datagrams[i]), $"datagram {i} differs");
+        }
+    }
+
+    /// <summary>What A writes to the link when it sends <paramref name="payload"/> to B, with or without a segment size.</summary>
+    private static async Task<List<byte[]>> WireOf(bool v6, byte[] payload, int segmentSize, List<byte[]>? receivedAtB = null)
+    {
+        using var net = new TwoStacks(tap: true);
+        var wire = new List<byte[]>();
+        net.TapA!.Filter = p =>
+        {
+            wire.Add(p.Span.ToArray());
+            return true;
+        };
+        AddressFamily family = v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        await using UdpSocket receiver = net.B.CreateUdpSocket(family);
+        receiver.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, ReceiverPort));
+        await using UdpSocket sender = net.A.CreateUdpSocket(family);
+        sender.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, SenderPort));
+        var to = new IPEndPoint((v6 ? TwoStacks.B6 : TwoStacks.B4).ToIPAddress(), ReceiverPort);
+        if (segmentSize > 0)
+        {
+            sender.SendSegmentSize = segmentSize;
+            Assert.Equal(payload.Length, await sender.SendToAsync(payload, to));
+        }
+        else
+        {
+            for (int offset = 0; offset < payload.Length; offset += SegmentSize)
+            {
+                await sender.SendToAsync(payload.AsMemory(offset, Math.Min(SegmentSize, payload.Length - offset)), to);
+            }
+        }
+        net.Pump();
+        receivedAtB?.AddRange(await ReceiveAll(receiver, (payload.Length + SegmentSize - 1) / SegmentSize));
+        return wire;
+    }
+
+    [Theory]
+    [InlineData(false, 10_500)]
+    [InlineData(true, 10_500)]
+    [InlineData(false, 8 * SegmentSize)]
+    [InlineData(true, 1001)]
+    public async Task Software_split_equals_the_datagrams_sent_one_by_one(bool v6, int length)
+    {
+        byte[] payload = Payload(length);
+        var received = new List<byte[]>();
+        List<byte[]> split = await WireOf(v6, payload, SegmentSize, received);
+        List<byte[]> oneByOne = await WireOf(v6, payload, 0);
+
+        AssertChunks(payload, received);
+        Assert.Equal(oneByOne.Count, split.Count);
+        for (int i = 0; i < split.Count; i++)
+        {
+            // Byte for byte, IPv4 identifications and UDP checksums included.
+            Assert.True(oneByOne[i].AsSpan().SequenceEqual(split[i]), $"packet {i} of {split.Count} differs");
+        }
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public async Task A_link_with_uso_carries_one_super_datagram_and_the_receiver_gets_every_datagram(bool v6, bool rxChecksumOffload)
+    {
+        var pool = new PacketPool();
+        LinkCapabilities caps = LinkCapabilities.UdpGso | LinkCapabilities.TxChecksumOffload
+            | (rxChecksumOffload ? LinkCapabilities.RxChecksumOffload : LinkCapabilities.None);
+        using (ChannelLinkPair pair = ChannelLink.CreatePair(new ChannelLinkOptions { Capabilities = caps, DispatchMode = ChannelDispatchMode.Manual }))
+        using (var a = new NetStack(new NetStackOptions { Pool = pool, TimeProvider = new ManualTimeProvider() }))
+        using (var b = new NetStack(new NetStackOptions { Pool = pool, TimeProvider = new ManualTimeProvider() }))
+        {
+            a.AddInterface(pair.A, "10.9.0.1/24", "fd00:9::1/64");
+            b.AddInterface(pair.B, "10.9.0.2/24", "fd00:9::2/64");
+            AddressFamily family = v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+            await using UdpSocket receiver = b.CreateUdpSocket(family);
+            receiver.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Any : IPAddress.Any, ReceiverPort));
+            await using UdpSocket sender = a.CreateUdpSocket(family);
+            sender.SendSegmentSize = SegmentSize;
+            byte[] payload = Payload(40 * SegmentSize + 123);
+
+            await sender.SendToAsync(payload, new IPEndPoint((v6 ? TwoStacks.B6 : TwoStacks.B4).ToIPAddress(), ReceiverPort));
+            pair.PumpUntilIdle();
+
+            Assert.Equal(1, pair.A.TxPackets);
+            AssertChunks(payload, await ReceiveAll(receiver, 41));
+            Assert.Equal(41, b.Statistics.Udp.InDatagrams);
+            Assert.Equal(41, a.Statistics.Udp.OutDatagrams);
+            Assert.Equal(0, b.Statistics.Udp.InErrors);
+        }
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
+    public async Task Without_any_gso_the_datagrams_go_one_by_one()
+    {
+        var pool = new PacketPool();
+        using (ChannelLinkPair pair = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Manual }))
+        using (var a = new NetStack(new NetStackOptions { Pool = pool, Gso = false }))
+        using (var b = new NetStack(new NetStackOptions { Pool = pool }))
+        {
+            a.AddInterface(pair.A, "10.9.0.1/24");
+            b.AddInterface(pair.B, "10.9.0.2/24");
+            await using UdpSocket receiver = b.CreateUdpSocket(AddressFamily.InterNetwork);
+            receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
+            await using UdpSocket sender = a.CreateUdpSocket(AddressFamily.InterNetwork);
+            sender.SendSegmentSize = SegmentSize;
+            byte[] payload = Payload(5 * SegmentSize + 1);
+
+            await sender.SendToAsync(payload, new IPEndPoint(IPAddress.Parse("10.9.0.2"), ReceiverPort));
+            pair.PumpUntilIdle();
+
+            Assert.Equal(6, pair.A.TxPackets);
+            AssertChunks(payload, await ReceiveAll(receiver, 6));
+        }
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Theory]
+    [InlineData(1473, 3000)] // a datagram of 1473 + 28 bytes of headers does not fit the MTU of 1500
+    [InlineData(100, 129 * 100)] // more than 128 segments
+    public async Task Impossible_segmentations_are_refused(int segmentSize, int length)
+    {
+        using var net = new TwoStacks();
+        await using UdpSocket sender = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
+        sender.SendSegmentSize = segmentSize;
+        var e = await Assert.ThrowsAsync<SocketException>(async () => await sender.SendToAsync(new byte[length], new IPEndPoint(TwoStacks.B4.ToIPAddress(), ReceiverPort)));
+        Assert.Equal(SocketError.InvalidArgument, e.SocketErrorCode);
+        Assert.Equal(1, net.A.Statistics.Udp.SndbufErrors);
+        Assert.Throws<ArgumentOutOfRangeException>(() => sender.SendSegmentSize = -1);
+    }
+}
