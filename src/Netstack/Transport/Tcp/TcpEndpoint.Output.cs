@@ -307,8 +307,12 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
+        // Linux tcp_cleanup_rbuf: a read announces the space it freed only when the window on offer at least
+        // doubles what the peer may still send; smaller openings ride on the next ACK. Otherwise every read of a
+        // bulk transfer costs a segment of its own (more of them than data segments once GRO merges those).
         long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
-        if (ReceiveWindow() > current)
+        uint window = ReceiveWindow();
+        if (window > current && window >= 2 * current)
         {
             SendAck();
         }

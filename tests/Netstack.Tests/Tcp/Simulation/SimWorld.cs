@@ -209,7 +209,13 @@ internal sealed class SimWorld : IDisposable
                 {
                     return false;
                 }
-                localPort = previous.Client.Endpoint.Id.LocalPort;
+                // An incarnation that ended with a RST left no TIME-WAIT behind, and nothing in TCP keeps its
+                // delayed segments out of a new one on the same four-tuple (RFC 9293 §3.4.3: the RFC 6528 clock moves
+                // 250 kB/s, the timestamp clock may not have ticked). Applications reusing a port after an abort get
+                // what Linux gives them; the simulation takes a fresh port instead.
+                bool endedByReset = previous.Client.Aborted || previous.Server.Aborted
+                    || previous.Client.SeenError != SocketError.Success || previous.Server.SeenError != SocketError.Success;
+                localPort = endedByReset ? (ushort)0 : previous.Client.Endpoint.Id.LocalPort;
             }
             else if (now < TimeSpan.FromMilliseconds(c.Spec.StartMs))
             {
