@@ -40,7 +40,21 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
     private SocketError _pendingError;
     private bool _disposed;
 
-    private readonly record struct QueuedDatagram(PacketBuffer Packet, NetAddress Address, ushort Port);
+    /// <summary>A queued datagram, or with <see cref="SegmentSize"/> several of one sender back to back (GRO); <see cref="Closed"/> once a shorter one ended the run.</summary>
+    private struct QueuedDatagram(PacketBuffer packet, NetAddress address, ushort port, int segmentSize)
+    {
+        public PacketBuffer Packet = packet;
+        public NetAddress Address = address;
+        public ushort Port = port;
+        public int SegmentSize = segmentSize;
+        public bool Closed;
+    }
+
+    /// <summary>The most bytes one coalesced entry holds (what fits one IPv6 UDP datagram's length field, as Linux's GRO limit).</summary>
+    private const int MaxCoalescedBytes = 65535 - 8;
+
+    /// <summary>The most datagrams one coalesced entry holds (Linux UDP_GRO_CNT_MAX).</summary>
+    private const int MaxCoalescedSegments = 64;
 
     /// <summary>Creates an unbound socket for <paramref name="family"/> (InterNetwork or InterNetworkV6).</summary>
     public UdpSocket(NetStack stack, AddressFamily family)
@@ -177,6 +191,14 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
 
     private int _sendSegmentSize;
 
+    /// <summary>
+    /// When true, datagrams of one sender that wait in the queue back to back with the same size are coalesced (GRO,
+    /// Linux's UDP_GRO socket option), and super-datagrams from the link (USO) are kept whole: one receive then returns
+    /// several datagrams, and <see cref="UdpReceiveFromResult.SegmentSize"/> says how to cut them. A receive never cuts
+    /// a datagram of such a run: it takes as many whole datagrams as the buffer holds and leaves the rest queued.
+    /// </summary>
+    public bool ReceiveCoalesced { get; set; }
+
     /// <summary>Sends one datagram to <paramref name="remoteEndPoint"/> (several with <see cref="SendSegmentSize"/>); completes synchronously (UDP never waits for the peer).</summary>
     public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, IPEndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
@@ -256,8 +278,8 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
             }
             if (_count > 0)
             {
-                int n = DequeueLocked(buffer.Span, out NetAddress address, out ushort port);
-                return ValueTask.FromResult(new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)));
+                int n = DequeueLocked(buffer.Span, out NetAddress address, out ushort port, out int segmentSize);
+                return ValueTask.FromResult(new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)) { SegmentSize = segmentSize });
             }
             if (cancellationToken.IsCancellationRequested)
             {
@@ -287,13 +309,13 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
                 remotePort = 0;
                 return false;
             }
-            bytes = DequeueLocked(buffer, out remote, out remotePort);
+            bytes = DequeueLocked(buffer, out remote, out remotePort, out _);
             return true;
         }
     }
 
     /// <summary>Called on the dispatcher thread with a datagram positioned at its payload; false when the queue is full (the caller drops it).</summary>
-    internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort)
+    internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize = 0)
     {
         CancellationTokenRegistration registration = default;
         lock (_lock)
@@ -302,7 +324,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
             {
                 return false;
             }
-            if (_receivePending)
+            if (_receivePending && (segmentSize == 0 || packet.Length <= _pendingBuffer.Length))
             {
                 // A reader waits: copy straight into its buffer; its continuation runs elsewhere.
                 int n = Math.Min(packet.Length, _pendingBuffer.Length);
@@ -312,32 +334,92 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
                 _pendingBuffer = default;
                 registration = _cancellation;
                 _cancellation = default;
-                _source.SetResult(new UdpReceiveFromResult(n, new IPEndPoint(source.ToIPAddress(), sourcePort)));
+                _source.SetResult(new UdpReceiveFromResult(n, new IPEndPoint(source.ToIPAddress(), sourcePort)) { SegmentSize = n > segmentSize ? segmentSize : 0 });
             }
-            else
+            else if (_receivePending)
             {
-                // Charge the whole buffer, not the payload (Linux's truesize): a flood of tiny datagrams must not
-                // pin thousands of 2 KiB blocks under a limit meant for bytes.
-                if (_queuedBytes + packet.Capacity > ReceiveBufferSize)
+                // A run longer than the reader's buffer: queue it, and hand the reader the whole datagrams that fit.
+                if (!QueueLocked(packet, source, sourcePort, segmentSize))
                 {
                     return false;
                 }
-                if (_count == _queue.Length)
-                {
-                    var larger = new QueuedDatagram[_queue.Length * 2];
-                    for (int i = 0; i < _count; i++)
-                    {
-                        larger[i] = _queue[(_head + i) % _queue.Length];
-                    }
-                    _queue = larger;
-                    _head = 0;
-                }
-                _queue[(_head + _count) % _queue.Length] = new QueuedDatagram(packet, source, sourcePort);
-                _count++;
-                _queuedBytes += packet.Capacity;
+                int n = DequeueLocked(_pendingBuffer.Span, out NetAddress address, out ushort port, out int size);
+                _receivePending = false;
+                _pendingBuffer = default;
+                registration = _cancellation;
+                _cancellation = default;
+                _source.SetResult(new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)) { SegmentSize = size });
+            }
+            else if (!QueueLocked(packet, source, sourcePort, segmentSize))
+            {
+                return false;
             }
         }
         registration.Dispose();
+        return true;
+    }
+
+    /// <summary>Appends a datagram (or a run of them) to the queue, coalescing it into the last entry when the socket asked for GRO; false when the queue is full.</summary>
+    private bool QueueLocked(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize)
+    {
+        if (ReceiveCoalesced && segmentSize == 0 && _count > 0 && TryCoalesceLocked(packet, source, sourcePort))
+        {
+            return true;
+        }
+        // Charge the whole buffer, not the payload (Linux's truesize): a flood of tiny datagrams must not
+        // pin thousands of 2 KiB blocks under a limit meant for bytes.
+        if (_queuedBytes + packet.Capacity > ReceiveBufferSize)
+        {
+            return false;
+        }
+        if (_count == _queue.Length)
+        {
+            var larger = new QueuedDatagram[_queue.Length * 2];
+            for (int i = 0; i < _count; i++)
+            {
+                larger[i] = _queue[(_head + i) % _queue.Length];
+            }
+            _queue = larger;
+            _head = 0;
+        }
+        _queue[(_head + _count) % _queue.Length] = new QueuedDatagram(packet, source, sourcePort, segmentSize);
+        _count++;
+        _queuedBytes += packet.Capacity;
+        return true;
+    }
+
+    /// <summary>
+    /// GRO at the socket (Linux udp_gro_receive's rules): a datagram joins the last queued entry when it comes from
+    /// the same sender, is no longer than the entry's datagrams (a shorter one ends the run) and the entry has room.
+    /// The entry moves into a 64 KiB buffer the first time it grows.
+    /// </summary>
+    private bool TryCoalesceLocked(PacketBuffer packet, NetAddress source, ushort sourcePort)
+    {
+        ref QueuedDatagram tail = ref _queue[(_head + _count - 1) % _queue.Length];
+        int size = tail.SegmentSize == 0 ? tail.Packet.Length : tail.SegmentSize;
+        int length = packet.Length;
+        if (tail.Closed || tail.Address != source || tail.Port != sourcePort || length == 0 || length > size
+            || (tail.SegmentSize != 0 && tail.Packet.Length % size != 0) || tail.Packet.Length + length > MaxCoalescedBytes
+            || tail.Packet.Length / size >= MaxCoalescedSegments)
+        {
+            return false;
+        }
+        if (tail.Packet.Tailroom < length || tail.Packet.ReferenceCount != 1)
+        {
+            if (_queuedBytes - tail.Packet.Capacity + PacketPool.MaxPacketSize > ReceiveBufferSize)
+            {
+                return false;
+            }
+            PacketBuffer larger = Stack.Pool.Rent(MaxCoalescedBytes, headroom: 0);
+            tail.Packet.Span.CopyTo(larger.Append(tail.Packet.Length));
+            _queuedBytes += larger.Capacity - tail.Packet.Capacity;
+            tail.Packet.Release();
+            tail.Packet = larger;
+        }
+        packet.Span.CopyTo(tail.Packet.Append(length));
+        packet.Release();
+        tail.SegmentSize = size;
+        tail.Closed = length < size;
         return true;
     }
 
@@ -387,19 +469,37 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
         }
     }
 
-    private int DequeueLocked(Span<byte> buffer, out NetAddress address, out ushort port)
+    /// <summary>
+    /// Copies the head entry into <paramref name="buffer"/>. A single datagram is dequeued (cut to the buffer, as any
+    /// UDP receive). A coalesced run gives as many whole datagrams as fit — or, when not even one fits, its first one
+    /// cut — and stays queued with the rest; <paramref name="segmentSize"/> is set when more than one was copied.
+    /// </summary>
+    private int DequeueLocked(Span<byte> buffer, out NetAddress address, out ushort port, out int segmentSize)
     {
-        QueuedDatagram d = _queue[_head];
-        _queue[_head] = default;
-        _head = (_head + 1) % _queue.Length;
-        _count--;
-        _queuedBytes -= d.Packet.Capacity;
-        int n = Math.Min(d.Packet.Length, buffer.Length);
-        d.Packet.Span[..n].CopyTo(buffer);
-        d.Packet.Release();
+        ref QueuedDatagram d = ref _queue[_head];
         address = d.Address;
         port = d.Port;
-        return n;
+        int size = d.SegmentSize;
+        PacketBuffer packet = d.Packet;
+        segmentSize = 0;
+        if (size > 0 && packet.Length > size && packet.Length > buffer.Length)
+        {
+            int whole = buffer.Length / size * size;
+            int n = whole > 0 ? whole : buffer.Length;
+            packet.Span[..n].CopyTo(buffer);
+            packet.TrimFront(whole > 0 ? whole : size);
+            segmentSize = whole > size ? size : 0;
+            return n;
+        }
+        d = default;
+        _head = (_head + 1) % _queue.Length;
+        _count--;
+        _queuedBytes -= packet.Capacity;
+        int copied = Math.Min(packet.Length, buffer.Length);
+        packet.Span[..copied].CopyTo(buffer);
+        packet.Release();
+        segmentSize = size > 0 && copied > size ? size : 0;
+        return copied;
     }
 
     private NetAddress ToAddress(IPAddress address)

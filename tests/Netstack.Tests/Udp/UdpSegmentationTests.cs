@@ -175,4 +175,101 @@ public class UdpSegmentationTests
         Assert.Equal(1, net.A.Statistics.Udp.SndbufErrors);
         Assert.Throws<ArgumentOutOfRangeException>(() => sender.SendSegmentSize = -1);
     }
+    [Fact]
+    public async Task A_coalescing_socket_gets_runs_of_equal_datagrams_in_one_receive()
+    {
+        using var net = new TwoStacks();
+        await using UdpSocket receiver = net.B.CreateUdpSocket(AddressFamily.InterNetwork);
+        receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
+        receiver.ReceiveCoalesced = true;
+        await using UdpSocket sender = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
+        await using UdpSocket other = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
+        var to = new IPEndPoint(TwoStacks.B4.ToIPAddress(), ReceiverPort);
+        byte[] payload = Payload(10 * SegmentSize + 300);
+        for (int offset = 0; offset < payload.Length; offset += SegmentSize)
+        {
+            await sender.SendToAsync(payload.AsMemory(offset, Math.Min(SegmentSize, payload.Length - offset)), to);
+        }
+        await sender.SendToAsync(new byte[SegmentSize], to); // after a shorter one: a new run
+        await other.SendToAsync(new byte[SegmentSize], to); // another sender: never merged
+        await sender.SendToAsync(new byte[SegmentSize + 1], to); // longer than the run: a new one
+        net.Pump();
+
+        byte[] buffer = new byte[65536];
+        UdpReceiveFromResult run = await receiver.ReceiveFromAsync(buffer);
+        Assert.Equal(payload.Length, run.ReceivedBytes);
+        Assert.Equal(SegmentSize, run.SegmentSize);
+        Assert.True(payload.AsSpan().SequenceEqual(buffer.AsSpan(0, run.ReceivedBytes)));
+        foreach ((int bytes, int port) in new[] { (SegmentSize, sender.LocalEndPoint!.Port), (SegmentSize, other.LocalEndPoint!.Port), (SegmentSize + 1, sender.LocalEndPoint.Port) })
+        {
+            UdpReceiveFromResult single = await receiver.ReceiveFromAsync(buffer);
+            Assert.Equal(bytes, single.ReceivedBytes);
+            Assert.Equal(0, single.SegmentSize);
+            Assert.Equal(port, single.RemoteEndPoint.Port);
+        }
+        Assert.Equal(0, receiver.Available);
+        Assert.Equal(14, net.B.Statistics.Udp.InDatagrams);
+    }
+
+    [Fact]
+    public async Task A_coalesced_run_is_never_cut_inside_a_datagram()
+    {
+        using var net = new TwoStacks();
+        await using UdpSocket receiver = net.B.CreateUdpSocket(AddressFamily.InterNetwork);
+        receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
+        receiver.ReceiveCoalesced = true;
+        await using UdpSocket sender = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
+        byte[] payload = Payload(5 * SegmentSize + 300);
+        for (int offset = 0; offset < payload.Length; offset += SegmentSize)
+        {
+            await sender.SendToAsync(payload.AsMemory(offset, Math.Min(SegmentSize, payload.Length - offset)), new IPEndPoint(TwoStacks.B4.ToIPAddress(), ReceiverPort));
+        }
+        net.Pump();
+
+        var got = new List<byte>();
+        byte[] buffer = new byte[2500]; // two datagrams and a half
+        var sizes = new List<(int Bytes, int Segment)>();
+        while (receiver.Available > 0)
+        {
+            UdpReceiveFromResult r = await receiver.ReceiveFromAsync(buffer);
+            sizes.Add((r.ReceivedBytes, r.SegmentSize));
+            got.AddRange(buffer.AsSpan(0, r.ReceivedBytes).ToArray());
+        }
+        Assert.Equal([(2000, SegmentSize), (2000, SegmentSize), (1300, SegmentSize)], sizes);
+        Assert.True(payload.AsSpan().SequenceEqual(got.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_coalescing_socket_takes_a_super_datagram_whole()
+    {
+        var pool = new PacketPool();
+        LinkCapabilities caps = LinkCapabilities.UdpGso | LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload;
+        using (ChannelLinkPair pair = ChannelLink.CreatePair(new ChannelLinkOptions { Capabilities = caps, DispatchMode = ChannelDispatchMode.Manual }))
+        using (var a = new NetStack(new NetStackOptions { Pool = pool }))
+        using (var b = new NetStack(new NetStackOptions { Pool = pool }))
+        {
+            a.AddInterface(pair.A, "10.9.0.1/24");
+            b.AddInterface(pair.B, "10.9.0.2/24");
+            await using UdpSocket receiver = b.CreateUdpSocket(AddressFamily.InterNetwork);
+            receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
+            receiver.ReceiveCoalesced = true;
+            await using UdpSocket sender = a.CreateUdpSocket(AddressFamily.InterNetwork);
+            sender.SendSegmentSize = SegmentSize;
+            byte[] payload = Payload(40 * SegmentSize + 123);
+            byte[] buffer = new byte[65536];
+            ValueTask<UdpReceiveFromResult> waiting = receiver.ReceiveFromAsync(buffer.AsMemory(0, 3 * SegmentSize + 10));
+
+            await sender.SendToAsync(payload, new IPEndPoint(IPAddress.Parse("10.9.0.2"), ReceiverPort));
+            pair.PumpUntilIdle();
+
+            // The waiting reader's buffer holds three datagrams: it gets them, the rest stays queued in one piece.
+            UdpReceiveFromResult first = await waiting;
+            Assert.Equal((3 * SegmentSize, SegmentSize), (first.ReceivedBytes, first.SegmentSize));
+            UdpReceiveFromResult rest = await receiver.ReceiveFromAsync(buffer.AsMemory(3 * SegmentSize));
+            Assert.Equal((37 * SegmentSize + 123, SegmentSize), (rest.ReceivedBytes, rest.SegmentSize));
+            Assert.True(payload.AsSpan().SequenceEqual(buffer.AsSpan(0, payload.Length)));
+            Assert.Equal(41, b.Statistics.Udp.InDatagrams);
+        }
+        Assert.Equal(0, pool.Outstanding);
+    }
 }

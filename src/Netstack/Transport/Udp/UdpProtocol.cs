@@ -65,7 +65,15 @@ public sealed class UdpProtocol : ITransportHandler
         int segmentSize = packet.Offload.GsoType == GsoType.UdpL4 ? packet.Offload.GsoSize : 0;
         if (segmentSize > 0 && packet.Length > segmentSize)
         {
-            DeliverSegments(socket, packet, segmentSize, info.Source, sourcePort);
+            if (socket.ReceiveCoalesced)
+            {
+                packet.Offload = default;
+                Deliver(socket, packet, info.Source, sourcePort, segmentSize); // the socket takes the run whole (UDP_GRO)
+            }
+            else
+            {
+                DeliverSegments(socket, packet, segmentSize, info.Source, sourcePort);
+            }
             return;
         }
         Deliver(socket, packet, info.Source, sourcePort);
@@ -88,11 +96,12 @@ public sealed class UdpProtocol : ITransportHandler
         Deliver(socket, packet, source, sourcePort);
     }
 
-    private void Deliver(UdpSocket socket, PacketBuffer packet, NetAddress source, ushort sourcePort)
+    private void Deliver(UdpSocket socket, PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize = 0)
     {
-        if (socket.Enqueue(packet, source, sourcePort))
+        int datagrams = segmentSize == 0 ? 1 : (packet.Length + segmentSize - 1) / segmentSize;
+        if (socket.Enqueue(packet, source, sourcePort, segmentSize))
         {
-            Interlocked.Increment(ref _stats.InDatagrams);
+            Interlocked.Add(ref _stats.InDatagrams, datagrams);
         }
         else
         {
