@@ -77,6 +77,32 @@ public class BenchIperf3Tests
     }
 
     [RequiresRootAndTunTheory("iperf3")]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Omitted_seconds_are_left_out_like_a_stock_server_does(bool reverse)
+    {
+        using NetnsFixture ns = NetnsFixture.CreateEmpty();
+        Process server = StartServer(ns, "--vnet-hdr");
+        using (JsonDocument json = RunStockClient(ns, ns.StackV4.ToString(), reverse ? ["-t", "2", "-O", "2", "-R"] : ["-t", "2", "-O", "2"]))
+        {
+            JsonElement end = json.RootElement.GetProperty("end");
+            Assert.True(end.GetProperty("sum_received").GetProperty("bytes").GetInt64() > 0);
+            // The receiver's interval (ours or the kernel's) covers the 2 counted seconds, not the 4 of the run.
+            Assert.InRange(end.GetProperty("sum_received").GetProperty("seconds").GetDouble(), 0.5, 3.5);
+        }
+        string? line = NetstackProcess.ReadLine(server, Patience);
+        Assert.NotNull(line);
+        using (JsonDocument report = JsonDocument.Parse(line))
+        {
+            Assert.InRange(report.RootElement.GetProperty("seconds").GetDouble(), 0.5, 3.5);
+            Assert.True(report.RootElement.GetProperty("bytes").GetInt64() > 0, line);
+        }
+        NetstackProcess.Signal(server, "TERM");
+        Assert.True(server.WaitForExit(Patience), "netstack bench did not stop");
+        Assert.Equal(0, server.ExitCode);
+    }
+
+    [RequiresRootAndTunTheory("iperf3")]
     [InlineData(false, "--vnet-hdr", "--mtu", "65520")]
     [InlineData(true, "--vnet-hdr")]
     [InlineData(true, "--no-offload")]

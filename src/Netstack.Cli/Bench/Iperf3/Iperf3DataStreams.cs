@@ -22,6 +22,7 @@ public sealed class Iperf3DataStreams : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
     private long[] _bytes = [];
+    private long[] _omitted = [];
     private long[]? _final;
     private bool _sending;
     private Task[] _loops = [];
@@ -43,6 +44,7 @@ public sealed class Iperf3DataStreams : IAsyncDisposable
     public void Start(bool send, int length, long limitPerStream)
     {
         _bytes = new long[_connections.Count];
+        _omitted = new long[_connections.Count];
         _loops = new Task[_connections.Count];
         _started = Stopwatch.GetTimestamp();
         _sending = send;
@@ -75,8 +77,18 @@ public sealed class Iperf3DataStreams : IAsyncDisposable
         }
     }
 
-    /// <summary>Bytes moved by the stream at <paramref name="index"/> so far.</summary>
-    public long BytesOf(int index) => _final is long[] final ? final[index] : Volatile.Read(ref _bytes[index]);
+    /// <summary>iperf3 -O: what moved so far is left out, and the measured interval starts now.</summary>
+    public void RestartCounting()
+    {
+        for (int i = 0; i < _bytes.Length; i++)
+        {
+            _omitted[i] = Volatile.Read(ref _bytes[i]);
+        }
+        _started = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Bytes moved by the stream at <paramref name="index"/> so far (after the omitted start).</summary>
+    public long BytesOf(int index) => _final is long[] final ? final[index] : Volatile.Read(ref _bytes[index]) - _omitted[index];
 
     public long TotalBytes
     {
@@ -116,7 +128,7 @@ public sealed class Iperf3DataStreams : IAsyncDisposable
         var final = new long[_bytes.Length];
         for (int i = 0; i < final.Length; i++)
         {
-            final[i] = Volatile.Read(ref _bytes[i]);
+            final[i] = Volatile.Read(ref _bytes[i]) - _omitted[i];
         }
         _final = final;
     }

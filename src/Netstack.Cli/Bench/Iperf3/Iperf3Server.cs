@@ -81,10 +81,13 @@ public sealed class Iperf3Server : IAsyncDisposable
 
                 await Iperf3Control.WriteStateAsync(s, Iperf3State.TestStart, cancellationToken).ConfigureAwait(false);
                 await Iperf3Control.WriteStateAsync(s, Iperf3State.TestRunning, cancellationToken).ConfigureAwait(false);
-                TestStarted?.Invoke();
                 using var process = Process.GetCurrentProcess();
                 TimeSpan user0 = process.UserProcessorTime, system0 = process.PrivilegedProcessorTime;
                 streams.Start(send: parameters.Reverse, parameters.Length, LimitPerStream(parameters));
+                // iperf3 -O: like a stock server, count only after the omitted seconds (slow start, buffers growing);
+                // the bench's own meters (CPU, system calls, allocations) start then too.
+                var measuring = new MeasuredInterval(this, streams);
+                Task omitted = measuring.StartAfterAsync(TimeSpan.FromSeconds(Math.Max(0, parameters.Omit)), cancellationToken);
 
                 Iperf3State? state = await Iperf3Control.ReadStateAsync(s, cancellationToken).ConfigureAwait(false);
                 streams.MarkEnd();
@@ -92,7 +95,8 @@ public sealed class Iperf3Server : IAsyncDisposable
                 {
                     await streams.StopAsync().ConfigureAwait(false);
                 }
-                TestStopped?.Invoke();
+                measuring.Stop();
+                await omitted.ConfigureAwait(false);
                 process.Refresh();
                 TimeSpan user = process.UserProcessorTime - user0, system = process.PrivilegedProcessorTime - system0;
                 if (state != Iperf3State.TestEnd)
@@ -116,6 +120,48 @@ public sealed class Iperf3Server : IAsyncDisposable
                 await Iperf3Control.ReadStateAsync(s, cancellationToken).ConfigureAwait(false); // IPERF_DONE, or a close
 
                 return Iperf3Outcomes.Create(weSent: parameters.Reverse, streams.Count, streams.Seconds, ours, peer);
+            }
+        }
+    }
+
+    /// <summary>The measured part of a test: from the end of the omitted start (or at once) to its end; each hook runs once.</summary>
+    private sealed class MeasuredInterval(Iperf3Server server, Iperf3DataStreams streams)
+    {
+        private int _state; // 0 omitting, 1 measuring, 2 ended
+
+        public async Task StartAfterAsync(TimeSpan omit, CancellationToken cancellationToken)
+        {
+            if (omit > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(omit, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+            {
+                if (omit > TimeSpan.Zero)
+                {
+                    streams.RestartCounting();
+                }
+                server.TestStarted?.Invoke();
+            }
+        }
+
+        public void Stop()
+        {
+            int was = Interlocked.Exchange(ref _state, 2);
+            if (was == 0)
+            {
+                server.TestStarted?.Invoke(); // the test ended within the omitted start: an empty interval
+            }
+            if (was != 2)
+            {
+                server.TestStopped?.Invoke();
             }
         }
     }
