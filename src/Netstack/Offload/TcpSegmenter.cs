@@ -17,10 +17,9 @@ namespace Netstack.Offload;
 /// clears <c>th->cwr</c> after the first); IPv4 total length, identification + i and header checksum, or the
 /// IPv6 payload length; and the TCP checksum, computed in full or left as the pseudo-header sum with
 /// <see cref="OffloadInfo.NeedsChecksum"/> when the link completes it.</para>
-/// <para>Every segment but the last is copied into a pooled buffer (with the default headroom, so a link header
-/// or vnet_hdr can still be prepended); the last one is made in place in the super-segment's own buffer when no
-/// one else holds a reference to it, its header template written just in front of its payload. Nothing is
-/// allocated. The headers are parsed here rather than trusted from <see cref="OffloadInfo.HeaderLength"/>.</para>
+/// <para>The pieces are cut by <see cref="GsoSplit"/> (the last one in place when no one else holds the
+/// super-segment). Nothing is allocated. The headers are parsed here rather than trusted from
+/// <see cref="OffloadInfo.HeaderLength"/>.</para>
 /// </remarks>
 public static class TcpSegmenter
 {
@@ -47,49 +46,16 @@ public static class TcpSegmenter
             return 0;
         }
         Span<byte> bytes = packet.Span;
-        int payload = bytes.Length - headerLength;
-        int interfaceId = packet.InterfaceId;
         uint seq = BinaryPrimitives.ReadUInt32BigEndian(bytes[(ipLength + TcpHeader.SequenceNumberOffset)..]);
-        ushort id = GsoIpHeader.Identification(bytes);
-        if (payload <= mss)
-        {
-            packet.Offload = default;
-            FixSegment(packet, bytes, ipLength, headerLength, seq, id, isFirst: true, isLast: true, partialChecksum);
-            output.Add(packet);
-            return 1;
-        }
-        int count = (payload + mss - 1) / mss;
-        ReadOnlySpan<byte> template = bytes[..headerLength];
-        bool inPlace = packet.ReferenceCount == 1;
-        int last = inPlace ? count - 1 : count;
-        for (int i = 0; i < last; i++)
-        {
-            int offset = headerLength + i * mss;
-            int length = Math.Min(mss, bytes.Length - offset);
-            PacketBuffer segment = pool.Rent(headerLength + length);
-            Span<byte> s = segment.Append(headerLength + length);
-            template.CopyTo(s);
-            bytes.Slice(offset, length).CopyTo(s[headerLength..]);
-            segment.InterfaceId = interfaceId;
-            FixSegment(segment, s, ipLength, headerLength, seq + (uint)(i * mss), (ushort)(id + i), i == 0, i == count - 1, partialChecksum);
-            output.Add(segment);
-        }
-        if (inPlace)
-        {
-            // The last payload stays where it is; its headers go in the bytes just before it, which earlier
-            // segments have already been copied out of (CopyTo is an overlap-safe move).
-            int front = (count - 1) * mss;
-            template.CopyTo(bytes[front..]);
-            packet.TrimFront(front);
-            packet.Offload = default;
-            FixSegment(packet, packet.Span, ipLength, headerLength, seq + (uint)front, (ushort)(id + count - 1), false, true, partialChecksum);
-            output.Add(packet);
-        }
-        else
-        {
-            packet.Release();
-        }
-        return count;
+        var writer = new SegmentWriter(ipLength, headerLength, seq, GsoIpHeader.Identification(bytes), mss, partialChecksum);
+        return GsoSplit.Split(packet, pool, output, headerLength, mss, ref writer);
+    }
+
+    /// <summary>Segment i: sequence number advanced by i MSS, IPv4 identification plus i, flags by position.</summary>
+    private readonly struct SegmentWriter(int ipLength, int headerLength, uint seq, ushort id, int mss, bool partialChecksum) : GsoSplit.ISegmentWriter
+    {
+        public void Write(PacketBuffer segment, Span<byte> bytes, int index, int count) =>
+            FixSegment(segment, bytes, ipLength, headerLength, seq + (uint)(index * mss), (ushort)(id + index), index == 0, index == count - 1, partialChecksum);
     }
 
     /// <summary>Finds the IP header length (options or extension headers included) and the length of all headers of a TCP packet.</summary>

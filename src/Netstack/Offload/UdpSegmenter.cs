@@ -10,10 +10,7 @@ namespace Netstack.Offload;
 /// socket with Linux's <c>UDP_SEGMENT</c> sends them — into those datagrams, each with its own UDP header, length and
 /// checksum (Linux <c>__udp_gso_segment</c>). Unlike IP fragmentation every piece is a datagram of its own.
 /// </summary>
-/// <remarks>
-/// IPv4 segments get consecutive identifications from the super-datagram's, as Linux does. Every segment but the
-/// last is copied into a pooled buffer; the last is made in place when no one else holds the super-datagram.
-/// </remarks>
+/// <remarks>IPv4 segments get consecutive identifications from the super-datagram's, as Linux does.</remarks>
 public static class UdpSegmenter
 {
     /// <summary>
@@ -38,39 +35,15 @@ public static class UdpSegmenter
             packet.Release();
             return 0;
         }
-        int headerLength = ipLength + UdpHeader.HeaderLength;
-        int payload = bytes.Length - headerLength;
-        int interfaceId = packet.InterfaceId;
-        ushort id = GsoIpHeader.Identification(bytes);
-        int count = Math.Max(1, (payload + size - 1) / size);
-        ReadOnlySpan<byte> template = bytes[..headerLength];
-        bool inPlace = packet.ReferenceCount == 1;
-        int copies = inPlace ? count - 1 : count;
-        for (int i = 0; i < copies; i++)
-        {
-            int offset = headerLength + i * size;
-            int length = Math.Min(size, bytes.Length - offset);
-            PacketBuffer segment = pool.Rent(headerLength + length);
-            Span<byte> s = segment.Append(headerLength + length);
-            template.CopyTo(s);
-            bytes.Slice(offset, length).CopyTo(s[headerLength..]);
-            segment.InterfaceId = interfaceId;
-            FixSegment(segment, s, ipLength, (ushort)(id + i), partialChecksum);
-            output.Add(segment);
-        }
-        if (inPlace)
-        {
-            int front = (count - 1) * size;
-            template.CopyTo(bytes[front..]); // overlap-safe: the earlier segments were copied out already
-            packet.TrimFront(front);
-            FixSegment(packet, packet.Span, ipLength, (ushort)(id + count - 1), partialChecksum);
-            output.Add(packet);
-        }
-        else
-        {
-            packet.Release();
-        }
-        return count;
+        var writer = new SegmentWriter(ipLength, GsoIpHeader.Identification(bytes), partialChecksum);
+        return GsoSplit.Split(packet, pool, output, ipLength + UdpHeader.HeaderLength, size, ref writer);
+    }
+
+    /// <summary>Datagram i gets the super-datagram's IPv4 identification plus i, its own UDP length and checksum.</summary>
+    private readonly struct SegmentWriter(int ipLength, ushort id, bool partialChecksum) : GsoSplit.ISegmentWriter
+    {
+        public void Write(PacketBuffer segment, Span<byte> bytes, int index, int count) =>
+            FixSegment(segment, bytes, ipLength, (ushort)(id + index), partialChecksum);
     }
 
     private static void FixSegment(PacketBuffer packet, Span<byte> s, int ipLength, ushort id, bool partialChecksum)

@@ -39,6 +39,23 @@ public class UdpSegmentationTests
         return received;
     }
 
+    /// <summary>Sends <paramref name="payload"/> as datagrams of <see cref="SegmentSize"/>, one call each.</summary>
+    private static async Task SendOneByOne(UdpSocket sender, byte[] payload, IPEndPoint to)
+    {
+        for (int offset = 0; offset < payload.Length; offset += SegmentSize)
+        {
+            await sender.SendToAsync(payload.AsMemory(offset, Math.Min(SegmentSize, payload.Length - offset)), to);
+        }
+    }
+
+    private static UdpSocket CoalescingReceiver(NetStack stack)
+    {
+        UdpSocket receiver = stack.CreateUdpSocket(AddressFamily.InterNetwork);
+        receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
+        receiver.ReceiveCoalesced = true;
+        return receiver;
+    }
+
     private static void AssertChunks(byte[] payload, List<byte[]> datagrams)
     {
         Assert.Equal((payload.Length + SegmentSize - 1) / SegmentSize, datagrams.Count);
@@ -71,10 +88,7 @@ public class UdpSegmentationTests
         }
         else
         {
-            for (int offset = 0; offset < payload.Length; offset += SegmentSize)
-            {
-                await sender.SendToAsync(payload.AsMemory(offset, Math.Min(SegmentSize, payload.Length - offset)), to);
-            }
+            await SendOneByOne(sender, payload, to);
         }
         net.Pump();
         receivedAtB?.AddRange(await ReceiveAll(receiver, (payload.Length + SegmentSize - 1) / SegmentSize));
@@ -179,17 +193,12 @@ public class UdpSegmentationTests
     public async Task A_coalescing_socket_gets_runs_of_equal_datagrams_in_one_receive()
     {
         using var net = new TwoStacks();
-        await using UdpSocket receiver = net.B.CreateUdpSocket(AddressFamily.InterNetwork);
-        receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
-        receiver.ReceiveCoalesced = true;
+        await using UdpSocket receiver = CoalescingReceiver(net.B);
         await using UdpSocket sender = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
         await using UdpSocket other = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
         var to = new IPEndPoint(TwoStacks.B4.ToIPAddress(), ReceiverPort);
         byte[] payload = Payload(10 * SegmentSize + 300);
-        for (int offset = 0; offset < payload.Length; offset += SegmentSize)
-        {
-            await sender.SendToAsync(payload.AsMemory(offset, Math.Min(SegmentSize, payload.Length - offset)), to);
-        }
+        await SendOneByOne(sender, payload, to);
         await sender.SendToAsync(new byte[SegmentSize], to); // after a shorter one: a new run
         await other.SendToAsync(new byte[SegmentSize], to); // another sender: never merged
         await sender.SendToAsync(new byte[SegmentSize + 1], to); // longer than the run: a new one
@@ -215,15 +224,10 @@ public class UdpSegmentationTests
     public async Task A_coalesced_run_is_never_cut_inside_a_datagram()
     {
         using var net = new TwoStacks();
-        await using UdpSocket receiver = net.B.CreateUdpSocket(AddressFamily.InterNetwork);
-        receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
-        receiver.ReceiveCoalesced = true;
+        await using UdpSocket receiver = CoalescingReceiver(net.B);
         await using UdpSocket sender = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
         byte[] payload = Payload(5 * SegmentSize + 300);
-        for (int offset = 0; offset < payload.Length; offset += SegmentSize)
-        {
-            await sender.SendToAsync(payload.AsMemory(offset, Math.Min(SegmentSize, payload.Length - offset)), new IPEndPoint(TwoStacks.B4.ToIPAddress(), ReceiverPort));
-        }
+        await SendOneByOne(sender, payload, new IPEndPoint(TwoStacks.B4.ToIPAddress(), ReceiverPort));
         net.Pump();
 
         var got = new List<byte>();
@@ -250,9 +254,7 @@ public class UdpSegmentationTests
         {
             a.AddInterface(pair.A, "10.9.0.1/24");
             b.AddInterface(pair.B, "10.9.0.2/24");
-            await using UdpSocket receiver = b.CreateUdpSocket(AddressFamily.InterNetwork);
-            receiver.Bind(new IPEndPoint(IPAddress.Any, ReceiverPort));
-            receiver.ReceiveCoalesced = true;
+            await using UdpSocket receiver = CoalescingReceiver(b);
             await using UdpSocket sender = a.CreateUdpSocket(AddressFamily.InterNetwork);
             sender.SendSegmentSize = SegmentSize;
             byte[] payload = Payload(40 * SegmentSize + 123);
