@@ -19,4 +19,14 @@ internal static class OffloadSamples
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], TcpHeader.ComputeChecksum(tcp, Source, Destination));
         return b;
     }
+
+    /// <summary>An IPv4 UDP super-datagram with <paramref name="payload"/> bytes (what a UDP_SEGMENT send hands the link).</summary>
+    public static byte[] UdpPacket(int payload)
+    {
+        var b = new byte[20 + UdpHeader.HeaderLength + payload];
+        UdpHeader.Write(b.AsSpan(20), 40000, 443, UdpHeader.HeaderLength + payload);
+        new Random(payload).NextBytes(b.AsSpan(20 + UdpHeader.HeaderLength));
+        Ipv4Header.Write(b, Source, Destination, IpProtocol.Udp, b.Length, 0, 64);
+        return b;
+    }
 }
