@@ -65,6 +65,7 @@ public static class TunBench
                     Streams = options.Streams,
                     Reverse = options.Reverse,
                     Duration = options.Duration,
+                    OmitSeconds = options.OmitSeconds,
                 };
                 Iperf3TestOutcome outcome;
                 try

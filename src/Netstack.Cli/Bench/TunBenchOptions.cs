@@ -24,6 +24,9 @@ public sealed record TunBenchOptions
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Client mode: whole seconds at the start that neither side counts (iperf3 -O).</summary>
+    public int OmitSeconds { get; init; }
+
     /// <summary>Server mode: exit after one test (iperf3 -1).</summary>
     public bool OneOff { get; init; }
 

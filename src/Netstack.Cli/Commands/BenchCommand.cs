@@ -25,7 +25,7 @@ public static class BenchCommand
         };
         var omit = new Option<double>("--omit")
         {
-            Description = "Seconds at the start of the in-process run that are not counted (iperf3 -O): slow start and buffer growth. [default: 1]",
+            Description = "Seconds at the start that are not counted (iperf3 -O): slow start and buffer growth. In-process default 1; with --client, whole seconds, default 0 as in iperf3.",
             HelpName = "S",
             DefaultValueFactory = _ => 1,
             CustomParser = ValueParsers.Seconds("--omit", 600),
@@ -150,11 +150,11 @@ public static class BenchCommand
                 {
                     result.AddError("--tun needs --address CIDR.");
                 }
-                else if (FirstGiven(result, bytes, omit, loss, reorder, duplicate, corrupt, delay, seed, verify) is Option inProcessOnly)
+                else if (FirstGiven(result, bytes, loss, reorder, duplicate, corrupt, delay, seed, verify) is Option inProcessOnly)
                 {
                     result.AddError($"{inProcessOnly.Name} applies to the in-process bench only, not with --tun.");
                 }
-                else if (Given(server) && FirstGiven(result, streams, duration, reverse) is Option clientOnly)
+                else if (Given(server) && FirstGiven(result, streams, duration, reverse, omit) is Option clientOnly)
                 {
                     result.AddError($"{clientOnly.Name} is chosen by the iperf3 client, not with --server.");
                 }
@@ -192,6 +192,7 @@ public static class BenchCommand
                     Reverse = parseResult.GetValue(reverse),
                     Streams = parseResult.GetValue(streams),
                     Duration = parseResult.GetResult(duration) is { Implicit: false } ? TimeSpan.FromSeconds(parseResult.GetValue(duration)) : TimeSpan.FromSeconds(10),
+                    OmitSeconds = parseResult.GetResult(omit) is { Implicit: false } ? (int)Math.Ceiling(parseResult.GetValue(omit)) : 0,
                     OneOff = parseResult.GetValue(oneOff),
                     Mtu = parseResult.GetValue(mtu) is int m and > 0 ? m : null,
                     Queues = parseResult.GetValue(queues),

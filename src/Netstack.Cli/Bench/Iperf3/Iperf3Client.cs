@@ -19,6 +19,9 @@ public sealed record Iperf3ClientOptions
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Seconds at the start that neither side counts (iperf3 -O); the test runs this much longer.</summary>
+    public int OmitSeconds { get; init; }
+
     public int Length { get; init; } = Iperf3Parameters.DefaultLength;
 }
 
@@ -59,6 +62,7 @@ public static class Iperf3Client
                             var parameters = new Iperf3Parameters
                             {
                                 Time = (int)Math.Ceiling(options.Duration.TotalSeconds),
+                                Omit = options.OmitSeconds,
                                 Parallel = options.Streams,
                                 Reverse = options.Reverse,
                                 Length = options.Length,
@@ -76,11 +80,17 @@ public static class Iperf3Client
                         case Iperf3State.TestStart:
                             break;
                         case Iperf3State.TestRunning:
+                            streams.Start(send: !options.Reverse, options.Length, 0);
+                            if (options.OmitSeconds > 0)
+                            {
+                                // Like a stock client: the omitted start is not counted; the server does the same.
+                                await Task.Delay(TimeSpan.FromSeconds(options.OmitSeconds), cancellationToken).ConfigureAwait(false);
+                                streams.RestartCounting();
+                            }
                             started?.Invoke();
                             process.Refresh();
                             user0 = process.UserProcessorTime;
                             system0 = process.PrivilegedProcessorTime;
-                            streams.Start(send: !options.Reverse, options.Length, 0);
                             await Task.Delay(options.Duration, cancellationToken).ConfigureAwait(false);
                             await streams.StopAsync().ConfigureAwait(false);
                             stopped?.Invoke();
