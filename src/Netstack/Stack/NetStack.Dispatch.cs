@@ -305,11 +305,17 @@ public sealed partial class NetStack
             scope.DirtyCount = 0;
         }
         // Connections' queues last: each writes its own packets in order (and may find another thread already doing so).
-        for (int q = 0; q < scope.Queues.Count; q++)
+        try
         {
-            scope.Queues[q].Flush();
+            for (int q = 0; q < scope.Queues.Count; q++)
+            {
+                scope.Queues[q].Flush();
+            }
         }
-        scope.Queues.Clear();
+        finally
+        {
+            scope.Queues.Clear(); // a queue left unflushed by a throwing link is written by its connection's next flush
+        }
     }
 
     private NetInterface? FindInterface(ILinkEndpoint link)
