@@ -79,26 +79,10 @@ public class EchoServiceTests
         Assert.Equal(fields[1], fields[2]); // SHA-256 sent == received
         // The echo writes from an application thread while the dispatcher sends ACKs and more data: the kernel
         // (in its own namespace, so the counter is this test's) must still have received every segment in order.
-        Assert.Equal(0, KernelTcpExtCounter(echo.Ns, "TCPOFOQueue"));
+        Assert.Equal(0, echo.Ns.KernelTcpExtCounter("TCPOFOQueue"));
         Assert.Equal(0, echo.Stop().ExitCode);
     }
 
-    /// <summary>A TcpExt counter of the namespace's kernel (<c>/proc/net/netstat</c> is per network namespace).</summary>
-    private static long KernelTcpExtCounter(NetnsFixture ns, string name)
-    {
-        string[] lines = ns.Exec("cat", "/proc/net/netstat").Output.Split('\n');
-        for (int i = 0; i + 1 < lines.Length; i += 2)
-        {
-            string[] names = lines[i].Split(' ');
-            string[] values = lines[i + 1].Split(' ');
-            int j = Array.IndexOf(names, name);
-            if (names[0] == "TcpExt:" && j > 0 && j < values.Length)
-            {
-                return long.Parse(values[j], CultureInfo.InvariantCulture);
-            }
-        }
-        throw new InvalidOperationException($"no TcpExt {name} in /proc/net/netstat");
-    }
 
     [RequiresRootAndTunTheory("python3", "kill")]
     [InlineData(false)]

@@ -140,6 +140,23 @@ public sealed partial class NetnsFixture : IDisposable
     public ProcessRunner.Result Exec(string program, params string[] args) =>
         ProcessRunner.Run("ip", ["netns", "exec", Namespace, program, .. args]);
 
+    /// <summary>A TcpExt counter of the namespace's kernel (<c>/proc/net/netstat</c> is per network namespace).</summary>
+    public long KernelTcpExtCounter(string name)
+    {
+        string[] lines = Exec("cat", "/proc/net/netstat").Output.Split('\n');
+        for (int i = 0; i + 1 < lines.Length; i += 2)
+        {
+            string[] names = lines[i].Split(' ');
+            string[] values = lines[i + 1].Split(' ');
+            int j = Array.IndexOf(names, name);
+            if (names[0] == "TcpExt:" && j > 0 && j < values.Length)
+            {
+                return long.Parse(values[j], CultureInfo.InvariantCulture);
+            }
+        }
+        throw new InvalidOperationException($"no TcpExt {name} in /proc/net/netstat");
+    }
+
     /// <summary>Runs a program inside the namespace with a timeout and standard input.</summary>
     public ProcessRunner.Result Exec(TimeSpan timeout, byte[]? input, string program, params string[] args) =>
         ProcessRunner.Run(timeout, input, "ip", ["netns", "exec", Namespace, program, .. args]);

@@ -16,13 +16,15 @@ public class TcpAllocationTests
         (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
         byte[] data = new byte[256 * 1024];
         var buffer = new byte[64 * 1024];
-        // Warm up pools, queues and timers until the window stops growing: at least 6 rounds, then until a round
-        // needs no new pool block (with software GSO/GRO the flight, counted in pooled blocks, takes longer to settle).
+        // Warm up pools, queues and timers until the window stops growing: at least 6 rounds, then until two rounds
+        // in a row need no new pool block and allocate nothing (with software GSO/GRO the flight, counted in pooled
+        // blocks, takes longer to settle, and a connection's transmit queue grows to the largest flush it has seen).
         for (int i = 0, quiet = 0; i < 200 && (i < 6 || quiet < 2); i++)
         {
             long blocks = p.Pool.Created;
+            long bytes = GC.GetAllocatedBytesForCurrentThread();
             Move(p, client, server, data, buffer);
-            quiet = p.Pool.Created == blocks ? quiet + 1 : 0;
+            quiet = p.Pool.Created == blocks && GC.GetAllocatedBytesForCurrentThread() == bytes ? quiet + 1 : 0;
         }
         long segmentsBefore = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs;
         long created = p.Pool.Created;
