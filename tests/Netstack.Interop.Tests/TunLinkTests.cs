@@ -191,6 +191,34 @@ public class TunLinkTests
     }
 
     [RequiresRootAndTunFact]
+    public void A_device_the_link_creates_gets_a_longer_queue_towards_us()
+    {
+        string name = NetnsFixture.NewDeviceName('t');
+        try
+        {
+            using (new TunLink(name, new TunLinkOptions()))
+            {
+                Assert.Equal("4096", File.ReadAllText($"/sys/class/net/{name}/tx_queue_len").Trim()); // tuntap's default is 500
+            }
+            using (new TunLink(name, new TunLinkOptions { MinTxQueueLength = 0 }))
+            {
+                Assert.Equal("500", File.ReadAllText($"/sys/class/net/{name}/tx_queue_len").Trim());
+            }
+            // An existing device keeps its own.
+            ProcessRunner.Check("ip", "tuntap", "add", "dev", name, "mode", "tun");
+            ProcessRunner.Check("ip", "link", "set", name, "txqueuelen", "100");
+            using (new TunLink(name, new TunLinkOptions()))
+            {
+                Assert.Equal("100", File.ReadAllText($"/sys/class/net/{name}/tx_queue_len").Trim());
+            }
+        }
+        finally
+        {
+            ProcessRunner.Run("ip", "link", "del", name);
+        }
+    }
+
+    [RequiresRootAndTunFact]
     public void Dispose_wakes_and_joins_every_dispatcher_thread()
     {
         var link = new TunLink(NetnsFixture.NewDeviceName('t'), new TunLinkOptions { QueueCount = 4 });

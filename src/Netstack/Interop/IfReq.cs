@@ -24,6 +24,10 @@ internal unsafe struct IfReq
     [FieldOffset(16)]
     public int Mtu;
 
+    /// <summary><c>ifr_qlen</c> (SIOCGIFTXQLEN / SIOCSIFTXQLEN).</summary>
+    [FieldOffset(16)]
+    public int QueueLength;
+
     /// <summary>Creates a request for <paramref name="name"/> (already validated as at most 15 ASCII bytes).</summary>
     public static IfReq ForName(string name)
     {

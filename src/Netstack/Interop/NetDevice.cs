@@ -20,6 +20,20 @@ internal static unsafe class NetDevice
         Call(TunIoctl.SIOCSIFMTU, ref request, $"SIOCSIFMTU '{name}' {mtu}");
     }
 
+    public static int GetTxQueueLength(string name)
+    {
+        IfReq request = IfReq.ForName(name);
+        Call(TunIoctl.SIOCGIFTXQLEN, ref request, $"SIOCGIFTXQLEN '{name}'");
+        return request.QueueLength;
+    }
+
+    public static void SetTxQueueLength(string name, int length)
+    {
+        IfReq request = IfReq.ForName(name);
+        request.QueueLength = length;
+        Call(TunIoctl.SIOCSIFTXQLEN, ref request, $"SIOCSIFTXQLEN '{name}' {length}");
+    }
+
     public static bool IsUp(string name)
     {
         IfReq request = IfReq.ForName(name);

@@ -34,6 +34,8 @@ internal static class TunIoctl
     public const uint SIOCSIFFLAGS = 0x8914;
     public const uint SIOCGIFMTU = 0x8921;
     public const uint SIOCSIFMTU = 0x8922;
+    public const uint SIOCGIFTXQLEN = 0x8942;
+    public const uint SIOCSIFTXQLEN = 0x8943;
 
     // Interface flags (ifr_flags for SIOCGIFFLAGS).
     public const short IFF_UP = 0x1;

@@ -63,6 +63,8 @@ public sealed class TunLink : ILinkEndpoint
             | (multiQueue ? TunIoctl.IFF_MULTI_QUEUE : 0)
             | (VirtioNetHeader ? TunIoctl.IFF_VNET_HDR : 0));
 
+        // A device that exists already (persistent, or another process's) keeps its configuration unless asked.
+        bool created = name.Contains('%', StringComparison.Ordinal) || !Directory.Exists("/sys/class/net/" + name);
         _queues = new TunQueue[options.QueueCount];
         _stop = new EventFd();
         try
@@ -96,6 +98,10 @@ public sealed class TunLink : ILinkEndpoint
             if (options.Mtu is int mtu)
             {
                 NetDevice.SetMtu(Name, mtu);
+            }
+            if (created && options.MinTxQueueLength > 0 && NetDevice.GetTxQueueLength(Name) < options.MinTxQueueLength)
+            {
+                NetDevice.SetTxQueueLength(Name, options.MinTxQueueLength);
             }
             Mtu = NetDevice.GetMtu(Name);
             if (options.BringUp)
