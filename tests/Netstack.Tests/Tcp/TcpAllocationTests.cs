@@ -24,7 +24,7 @@ public class TcpAllocationTests
         {
             long blocks = p.Pool.Created;
             long bytes = GC.GetAllocatedBytesForCurrentThread();
-            Move(p, client, server, data, buffer);
+            p.Transfer(client, server, data, buffer, TimeSpan.FromMilliseconds(5));
             quiet = p.Pool.Created == blocks && GC.GetAllocatedBytesForCurrentThread() == bytes ? quiet + 1 : 0;
         }
         long segmentsBefore = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs;
@@ -34,7 +34,7 @@ public class TcpAllocationTests
             {
                 for (int i = 0; i < 8; i++)
                 {
-                    Move(p, client, server, data, buffer);
+                    p.Transfer(client, server, data, buffer, TimeSpan.FromMilliseconds(5));
                 }
             },
             out int rounds);
@@ -44,30 +44,5 @@ public class TcpAllocationTests
         client.Abort();
         p.Pump();
         listener.Dispose();
-    }
-
-    private static void Move(TcpPair p, TcpEndpoint from, TcpEndpoint to, byte[] data, byte[] buffer)
-    {
-        int sent = 0;
-        int received = 0;
-        while (received < data.Length)
-        {
-            if (sent < data.Length)
-            {
-                sent += from.Send(data.AsSpan(sent), false, out _);
-            }
-            p.Pump();
-            int n;
-            bool progress = false;
-            while ((n = to.Receive(buffer, false, out _, out _)) > 0)
-            {
-                received += n;
-                progress = true;
-            }
-            if (!progress)
-            {
-                p.Clock.Advance(TimeSpan.FromMilliseconds(5));
-            }
-        }
     }
 }

@@ -60,6 +60,35 @@ internal sealed class TcpPair : IDisposable
 
     public void Pump() => _links.PumpUntilIdle();
 
+    /// <summary>
+    /// Sends all of <paramref name="data"/> from one endpoint and reads it at the other with the synchronous calls
+    /// (no async state machines), advancing the fake clock by <paramref name="idleStep"/> only when nothing moved.
+    /// </summary>
+    public void Transfer(TcpEndpoint from, TcpEndpoint to, byte[] data, byte[] buffer, TimeSpan idleStep)
+    {
+        int sent = 0;
+        int received = 0;
+        while (received < data.Length)
+        {
+            if (sent < data.Length)
+            {
+                sent += from.Send(data.AsSpan(sent), false, out _);
+            }
+            Pump();
+            int n;
+            bool progress = false;
+            while ((n = to.Receive(buffer, false, out _, out _)) > 0)
+            {
+                received += n;
+                progress = true;
+            }
+            if (!progress)
+            {
+                Clock.Advance(idleStep);
+            }
+        }
+    }
+
     /// <summary>Pumps, then advances the clock in <paramref name="step"/>s (pumping between) for <paramref name="total"/>.</summary>
     public void Run(TimeSpan total, TimeSpan? step = null)
     {

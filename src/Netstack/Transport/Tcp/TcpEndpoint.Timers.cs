@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace Netstack.Transport.Tcp;
 
-/// <summary>The endpoint's timers (one host timer for the earliest deadline) and the signals delivered after the lock.</summary>
+/// <summary>The endpoint's timers (one host timer for the earliest deadline), and what happens after the lock: signals delivered, segments written.</summary>
 public sealed partial class TcpEndpoint
 {
     private enum TimerKind

@@ -23,14 +23,14 @@ public class TcpZeroAllocationTests
         byte[] buffer = new byte[64 * 1024];
         for (int i = 0; i < 20; i++)
         {
-            Move(p, client, server, data, buffer); // warm-up: pools, queues, window growth, timers
+            p.Transfer(client, server, data, buffer, TimeSpan.FromMilliseconds(1)); // warm-up: pools, queues, window growth, timers
         }
         long segmentsBefore = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs;
         long allocated = SteadyStateAllocation.Measure(() =>
         {
             for (int i = 0; i < 20; i++)
             {
-                Move(p, client, server, data, buffer);
+                p.Transfer(client, server, data, buffer, TimeSpan.FromMilliseconds(1));
             }
         });
         long segments = p.TcpA.Statistics.OutSegs + p.TcpB.Statistics.OutSegs - segmentsBefore;
@@ -39,31 +39,5 @@ public class TcpZeroAllocationTests
         client.Abort();
         p.Pump();
         listener.Dispose();
-    }
-
-    /// <summary>Sends all of <paramref name="data"/> and reads it back; advances the fake clock only when nothing moves.</summary>
-    private static void Move(TcpPair p, TcpEndpoint from, TcpEndpoint to, byte[] data, byte[] buffer)
-    {
-        int sent = 0;
-        int received = 0;
-        while (received < data.Length)
-        {
-            if (sent < data.Length)
-            {
-                sent += from.Send(data.AsSpan(sent), false, out _);
-            }
-            p.Pump();
-            int n;
-            bool progress = false;
-            while ((n = to.Receive(buffer, false, out _, out _)) > 0)
-            {
-                received += n;
-                progress = true;
-            }
-            if (!progress)
-            {
-                p.Clock.Advance(TimeSpan.FromMilliseconds(1));
-            }
-        }
     }
 }
