@@ -21,7 +21,7 @@ internal sealed unsafe class TunQueue
     private const int WritePollMilliseconds = 20;
 
     [ThreadStatic]
-    private static TunQueue? t_current;
+    private static TunQueue? t_current; // queue affinity only (a dispatcher writes on its own queue); it never picks the link
 
     private readonly TunLink _link;
     private readonly int _index;

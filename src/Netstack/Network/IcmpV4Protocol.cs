@@ -25,7 +25,7 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
     private readonly IcmpRateLimiter _limiter = new(stack.TimeProvider, stack.Options.IcmpRateLimitPerSecond, stack.Options.IcmpRateLimitBurst);
 
     /// <summary>Handles an ICMP datagram; <paramref name="packet"/> is at its IPv4 header. Takes the reference.</summary>
-    public void Receive(NetInterface nic, PacketBuffer packet, int headerLength, bool broadcastOrMulticast)
+    public void Receive(NetInterface nic, PacketBuffer packet, int headerLength, bool broadcastOrMulticast, in TransmitContext tx)
     {
         Interlocked.Increment(ref _stats.InMsgs);
         Span<byte> message = packet.Span[headerLength..];
@@ -50,7 +50,14 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
                     packet.Release();
                     return;
                 }
-                Reply(nic, packet, headerLength, header.Source, header.Destination);
+                if (stack.EchoForwarder is { } forward && !stack.IsLocalAddress(header.Destination))
+                {
+                    // A forwarder carries echoes to other hosts (user-mode networking); ours are answered here.
+                    forward.Offer(header.Source, header.Destination, icmp.Identifier, icmp.SequenceNumber, icmp.Payload);
+                    packet.Release();
+                    return;
+                }
+                Reply(packet, headerLength, header.Source, header.Destination, tx);
                 return;
             case IcmpV4Type.EchoReply:
                 Interlocked.Increment(ref _stats.InEchoReps);
@@ -80,9 +87,8 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
     public event Action<NetAddress, ushort, ushort, int>? EchoReplyReceived;
 
     /// <summary>Turns the echo request into its reply in place (RFC 792: swap addresses, type 0, same data) and sends it.</summary>
-    private void Reply(NetInterface nic, PacketBuffer packet, int headerLength, NetAddress requester, NetAddress requested)
+    private void Reply(PacketBuffer packet, int headerLength, NetAddress requester, NetAddress requested, in TransmitContext tx)
     {
-        _ = nic;
         if (!stack.TryFindRoute(requester, out RouteInfo route))
         {
             Drop(packet, ref _stats.OutErrors);
@@ -98,7 +104,25 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
         packet.Offload = default;
         Interlocked.Increment(ref _stats.OutMsgs);
         Interlocked.Increment(ref _stats.OutEchoReps);
-        ip.Send(packet, requested, requester, IpProtocol.Icmp, route);
+        ip.Send(packet, requested, requester, IpProtocol.Icmp, route, tx);
+    }
+
+    /// <summary>Sends an echo reply from <paramref name="from"/> (which need not be ours while a forwarder is open): the answer to a forwarded echo.</summary>
+    public System.Net.Sockets.SocketError SendEchoReply(NetAddress from, NetAddress to, ushort identifier, ushort sequence, ReadOnlySpan<byte> data)
+    {
+        if (!stack.TryFindRoute(to, out RouteInfo route))
+        {
+            return System.Net.Sockets.SocketError.NetworkUnreachable;
+        }
+        PacketBuffer packet = stack.Pool.Rent(IcmpV4Header.HeaderLength + data.Length);
+        Span<byte> m = packet.Append(IcmpV4Header.HeaderLength + data.Length);
+        IcmpV4Header.WriteEcho(m, IcmpV4Type.EchoReply, identifier, sequence);
+        data.CopyTo(m[IcmpV4Header.HeaderLength..]);
+        _ = IcmpV4Header.TryParse(m, out IcmpV4Header icmp);
+        icmp.SetChecksum();
+        Interlocked.Increment(ref _stats.OutMsgs);
+        Interlocked.Increment(ref _stats.OutEchoReps);
+        return ip.Send(packet, from, to, IpProtocol.Icmp, route, TransmitContext.Immediate);
     }
 
     /// <summary>Sends an echo request (for tests and tools).</summary>
@@ -119,14 +143,14 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
         icmp.SetChecksum();
         Interlocked.Increment(ref _stats.OutMsgs);
         Interlocked.Increment(ref _stats.OutEchos);
-        return ip.Send(packet, route.LocalAddress, destination, IpProtocol.Icmp, route);
+        return ip.Send(packet, route.LocalAddress, destination, IpProtocol.Icmp, route, TransmitContext.Immediate);
     }
 
     /// <summary>
     /// Sends an ICMP error about <paramref name="offending"/> (an IPv4 datagram from its header on, possibly
     /// truncated), unless RFC 1122 §3.2.2 forbids it or the rate limit is exhausted.
     /// </summary>
-    public void SendError(ReadOnlySpan<byte> offending, byte type, byte code, uint restOfHeader)
+    public void SendError(ReadOnlySpan<byte> offending, byte type, byte code, uint restOfHeader, in TransmitContext tx)
     {
         if (offending.Length < Ipv4Header.MinLength)
         {
@@ -181,7 +205,7 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
         }
         // Answer from the address the offending datagram was sent to when it is ours (RFC 1812 §4.3.2.4).
         NetAddress from = stack.IsLocalAddress(destination) ? destination : route.LocalAddress;
-        ip.Send(packet, from, source, IpProtocol.Icmp, route);
+        ip.Send(packet, from, source, IpProtocol.Icmp, route, tx);
     }
 
     /// <summary>RFC 792: time exceeded, code 1 (fragment reassembly), when the first fragment had arrived.</summary>
@@ -192,7 +216,7 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
         queue.FirstHeader.AsSpan(0, headerLength).CopyTo(quote);
         ReadOnlySpan<byte> data = queue.FirstData(8);
         data.CopyTo(quote[headerLength..]);
-        SendError(quote[..(headerLength + data.Length)], IcmpV4Type.TimeExceeded, IcmpV4Code.FragmentReassemblyTimeExceeded, 0);
+        SendError(quote[..(headerLength + data.Length)], IcmpV4Type.TimeExceeded, IcmpV4Code.FragmentReassemblyTimeExceeded, 0, TransmitContext.Immediate); // from the reassembly timer
     }
 
     /// <summary>Hands an ICMP error to the transport that sent the quoted datagram.</summary>

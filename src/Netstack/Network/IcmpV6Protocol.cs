@@ -29,7 +29,7 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
     public event Action<NetAddress, ushort, ushort, int>? EchoReplyReceived;
 
     /// <summary>Handles an ICMPv6 message at <paramref name="offset"/> of the IPv6 datagram <paramref name="packet"/>. Takes the reference.</summary>
-    public void Receive(NetInterface nic, PacketBuffer packet, int offset, bool multicast)
+    public void Receive(NetInterface nic, PacketBuffer packet, int offset, bool multicast, in TransmitContext tx)
     {
         Interlocked.Increment(ref _stats.InMsgs);
         _ = Ipv6Header.TryParse(packet.Span, out Ipv6Header header);
@@ -51,7 +51,14 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
         {
             case IcmpV6Type.EchoRequest:
                 Interlocked.Increment(ref _stats.InEchos);
-                Reply(packet, offset, source, multicast ? default : destination);
+                if (!multicast && stack.EchoForwarder is { } forward && !stack.IsLocalAddress(destination))
+                {
+                    // A forwarder carries echoes to other hosts (user-mode networking); ours are answered here.
+                    forward.Offer(source, destination, icmp.Identifier, icmp.SequenceNumber, icmp.Payload);
+                    packet.Release();
+                    return;
+                }
+                Reply(packet, offset, source, multicast ? default : destination, tx);
                 return;
             case IcmpV6Type.EchoReply:
                 Interlocked.Increment(ref _stats.InEchoReps);
@@ -59,7 +66,7 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
                 break;
             case IcmpV6Type.NeighborSolicitation:
                 Interlocked.Increment(ref _stats.InNeighborSolicits);
-                AnswerSolicitation(nic, icmp, source, destination, hopLimit);
+                AnswerSolicitation(nic, icmp, source, destination, hopLimit, tx);
                 break;
             case IcmpV6Type.NeighborAdvertisement:
                 Interlocked.Increment(ref _stats.InNeighborAdvertisements);
@@ -85,7 +92,7 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
     }
 
     /// <summary>RFC 4443 §4.2: the reply carries the request's data; from the request's destination unless that was multicast.</summary>
-    private void Reply(PacketBuffer packet, int offset, NetAddress requester, NetAddress requested)
+    private void Reply(PacketBuffer packet, int offset, NetAddress requester, NetAddress requested, in TransmitContext tx)
     {
         if (requester.IsUnspecified || !stack.TryFindRoute(requester, out RouteInfo route))
         {
@@ -102,11 +109,11 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
         packet.Offload = default;
         Interlocked.Increment(ref _stats.OutMsgs);
         Interlocked.Increment(ref _stats.OutEchoReps);
-        ip.Send(packet, from, requester, IpProtocol.IcmpV6, route);
+        ip.Send(packet, from, requester, IpProtocol.IcmpV6, route, tx);
     }
 
     /// <summary>RFC 4861 §7.2.3/§7.2.4: answer a solicitation for one of our addresses with a solicited, override advertisement.</summary>
-    private void AnswerSolicitation(NetInterface nic, IcmpV6Header icmp, NetAddress source, NetAddress destination, byte hopLimit)
+    private void AnswerSolicitation(NetInterface nic, IcmpV6Header icmp, NetAddress source, NetAddress destination, byte hopLimit, in TransmitContext tx)
     {
         NetAddress target = icmp.TargetAddress;
         if (hopLimit != 255 || icmp.Code != 0 || target.IsMulticast || !nic.HasAddress(target))
@@ -142,7 +149,25 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
         na.SetChecksum(target, to);
         Interlocked.Increment(ref _stats.OutMsgs);
         Interlocked.Increment(ref _stats.OutNeighborAdvertisements);
-        ip.Send(packet, target, to, IpProtocol.IcmpV6, route, hopLimit: 255);
+        ip.Send(packet, target, to, IpProtocol.IcmpV6, route, tx, hopLimit: 255);
+    }
+
+    /// <summary>Sends an echo reply from <paramref name="from"/> (which need not be ours while a forwarder is open): the answer to a forwarded echo.</summary>
+    public SocketError SendEchoReply(NetAddress from, NetAddress to, ushort identifier, ushort sequence, ReadOnlySpan<byte> data)
+    {
+        if (!stack.TryFindRoute(to, out RouteInfo route))
+        {
+            return SocketError.NetworkUnreachable;
+        }
+        PacketBuffer packet = stack.Pool.Rent(IcmpV6Header.HeaderLength + data.Length);
+        Span<byte> m = packet.Append(IcmpV6Header.HeaderLength + data.Length);
+        IcmpV6Header.WriteEcho(m, IcmpV6Type.EchoReply, identifier, sequence);
+        data.CopyTo(m[IcmpV6Header.HeaderLength..]);
+        _ = IcmpV6Header.TryParse(m, out IcmpV6Header icmp);
+        icmp.SetChecksum(from, to);
+        Interlocked.Increment(ref _stats.OutMsgs);
+        Interlocked.Increment(ref _stats.OutEchoReps);
+        return ip.Send(packet, from, to, IpProtocol.IcmpV6, route, TransmitContext.Immediate);
     }
 
     /// <summary>Sends an echo request (for tests and tools).</summary>
@@ -163,11 +188,11 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
         icmp.SetChecksum(route.LocalAddress, destination);
         Interlocked.Increment(ref _stats.OutMsgs);
         Interlocked.Increment(ref _stats.OutEchos);
-        return ip.Send(packet, route.LocalAddress, destination, IpProtocol.IcmpV6, route);
+        return ip.Send(packet, route.LocalAddress, destination, IpProtocol.IcmpV6, route, TransmitContext.Immediate);
     }
 
     /// <summary>Sends an ICMPv6 error about <paramref name="offending"/> (an IPv6 datagram from its header on) unless RFC 4443 §2.4(e) forbids it or the rate limit is exhausted.</summary>
-    public void SendError(ReadOnlySpan<byte> offending, byte type, byte code, uint restOfHeader, bool multicastDestination)
+    public void SendError(ReadOnlySpan<byte> offending, byte type, byte code, uint restOfHeader, bool multicastDestination, in TransmitContext tx)
     {
         if (offending.Length < Ipv6Header.Length)
         {
@@ -218,7 +243,7 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
         {
             Interlocked.Increment(ref _stats.OutTimeExcds);
         }
-        ip.Send(packet, from, source, IpProtocol.IcmpV6, route);
+        ip.Send(packet, from, source, IpProtocol.IcmpV6, route, tx);
     }
 
     /// <summary>RFC 8200 §4.5: time exceeded, code 1, when the first fragment had arrived.</summary>
@@ -229,7 +254,7 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
         ReadOnlySpan<byte> data = queue.FirstData(64);
         data.CopyTo(quote[Ipv6Header.Length..]);
         BinaryPrimitives.WriteUInt16BigEndian(quote[Ipv6Header.PayloadLengthOffset..], (ushort)data.Length);
-        SendError(quote[..(Ipv6Header.Length + data.Length)], IcmpV6Type.TimeExceeded, IcmpV6Code.FragmentReassemblyTimeExceeded, 0, multicastDestination: false);
+        SendError(quote[..(Ipv6Header.Length + data.Length)], IcmpV6Type.TimeExceeded, IcmpV6Code.FragmentReassemblyTimeExceeded, 0, multicastDestination: false, TransmitContext.Immediate); // from the reassembly timer
     }
 
     private void PassError(IcmpV6Header icmp)

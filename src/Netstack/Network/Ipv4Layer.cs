@@ -26,9 +26,6 @@ internal sealed class Ipv4Layer : IDisposable
     private readonly Reassembler _reassembler;
     private readonly ushort[] _identifiers = new ushort[2048]; // Linux ip_idents: counters hashed by destination
 
-    [ThreadStatic]
-    private static int t_deliveredHeaderLength;
-
     public Ipv4Layer(NetStack stack)
     {
         _stack = stack;
@@ -45,7 +42,7 @@ internal sealed class Ipv4Layer : IDisposable
 
     internal Reassembler Reassembler => _reassembler;
 
-    public void Receive(NetInterface nic, PacketBuffer packet)
+    public void Receive(NetInterface nic, PacketBuffer packet, in TransmitContext tx)
     {
         Interlocked.Increment(ref _stats.InReceives);
         if (!Ipv4Header.TryParse(packet.Span, out Ipv4Header ip))
@@ -100,19 +97,19 @@ internal sealed class Ipv4Layer : IDisposable
             BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], 0);
             BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], Checksum.Compute(h[..info.HeaderLength]));
         }
-        Deliver(nic, packet, cast);
+        Deliver(nic, packet, cast, tx);
     }
 
-    private void Deliver(NetInterface nic, PacketBuffer packet, CastKind cast)
+    private void Deliver(NetInterface nic, PacketBuffer packet, CastKind cast, in TransmitContext tx)
     {
         _ = Ipv4Header.TryParse(packet.Span, out Ipv4Header ip);
         int headerLength = ip.HeaderLength;
         byte protocol = ip.Protocol;
-        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.TimeToLive);
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.TimeToLive, headerLength);
         if (protocol == IpProtocol.Icmp)
         {
             Interlocked.Increment(ref _stats.InDelivers);
-            Icmp.Receive(nic, packet, headerLength, cast != CastKind.Unicast);
+            Icmp.Receive(nic, packet, headerLength, cast != CastKind.Unicast, tx);
             return;
         }
         ITransportHandler? handler = _stack.GetTransport(protocol);
@@ -121,54 +118,27 @@ internal sealed class Ipv4Layer : IDisposable
             Interlocked.Increment(ref _stats.InUnknownProtos);
             if (cast == CastKind.Unicast)
             {
-                Icmp.SendError(packet.Span, IcmpV4Type.DestinationUnreachable, IcmpV4Code.ProtocolUnreachable, 0);
+                Icmp.SendError(packet.Span, IcmpV4Type.DestinationUnreachable, IcmpV4Code.ProtocolUnreachable, 0, tx);
             }
             packet.Release();
             return;
         }
         Interlocked.Increment(ref _stats.InDelivers);
         packet.TrimFront(headerLength);
-        int saved = t_deliveredHeaderLength;
-        t_deliveredHeaderLength = headerLength;
-        try
+        if (handler.HandlePacket(info, packet, tx) == TransportDisposition.PortUnreachable)
         {
-            handler.HandlePacket(info, packet);
-        }
-        finally
-        {
-            t_deliveredHeaderLength = saved;
-        }
-    }
-
-    /// <summary>
-    /// Sends an ICMP destination unreachable for a datagram a transport is handling (positioned at its transport
-    /// header, IP header still in the headroom in front of it), e.g. UDP port unreachable.
-    /// </summary>
-    public void SendUnreachable(in TransportPacketInfo info, PacketBuffer packet, byte code)
-    {
-        int headerLength = t_deliveredHeaderLength;
-        if (headerLength < Ipv4Header.MinLength || packet.Headroom < headerLength || info.Destination.IsMulticast || info.Destination.IsBroadcast)
-        {
-            return;
-        }
-        NetInterface? nic = _stack.GetInterface(info.InterfaceId);
-        if (nic is null || nic.IsSubnetBroadcast(info.Destination))
-        {
-            return;
-        }
-        packet.Prepend(headerLength);
-        try
-        {
-            Icmp.SendError(packet.Span, IcmpV4Type.DestinationUnreachable, code, 0);
-        }
-        finally
-        {
-            packet.TrimFront(headerLength);
+            // RFC 1122 §3.2.2.1: port unreachable, not for broadcast or multicast (§3.2.2), quoting the datagram.
+            packet.Prepend(headerLength);
+            if (cast == CastKind.Unicast && !nic.IsSubnetBroadcast(info.Destination))
+            {
+                Icmp.SendError(packet.Span, IcmpV4Type.DestinationUnreachable, IcmpV4Code.PortUnreachable, 0, tx);
+            }
+            packet.Release();
         }
     }
 
     /// <summary>Prepends the IPv4 header and writes the datagram (fragmenting when allowed). Takes the reference.</summary>
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, byte ttl = 0)
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte ttl = 0)
     {
         Interlocked.Increment(ref _stats.OutRequests);
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
@@ -205,7 +175,7 @@ internal sealed class Ipv4Layer : IDisposable
             // A super-segment reserves one identification per segment it becomes (Linux ip_select_ident_segs).
             ushort id = NextIdentification(destination, gso ? Math.Max((int)packet.Offload.SegmentCount, 1) : 1);
             Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment);
-            _stack.Transmit(nic, packet);
+            _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
         }
         if (dontFragment || packet.Offload.NeedsChecksum)
@@ -213,11 +183,11 @@ internal sealed class Ipv4Layer : IDisposable
             Drop(packet, ref _stats.FragFails);
             return SocketError.MessageSize;
         }
-        return Fragment(nic, packet, source, destination, protocol, NextIdentification(destination, 1), ttl, mtu);
+        return Fragment(nic, packet, source, destination, protocol, NextIdentification(destination, 1), ttl, mtu, tx);
     }
 
     /// <summary>RFC 791 §3.2 fragmentation at the source: every fragment but the last carries a multiple of 8 data bytes.</summary>
-    private SocketError Fragment(NetInterface nic, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, ushort id, byte ttl, int mtu)
+    private SocketError Fragment(NetInterface nic, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, ushort id, byte ttl, int mtu, in TransmitContext tx)
     {
         int chunk = (mtu - Ipv4Header.MinLength) & ~7;
         if (chunk < 8)
@@ -235,7 +205,7 @@ internal sealed class Ipv4Layer : IDisposable
             Span<byte> bytes = fragment.Append(Ipv4Header.MinLength + length);
             Ipv4Header.Write(bytes, source, destination, protocol, Ipv4Header.MinLength + length, id, ttl, dontFragment: false, fragmentOffset: offset, moreFragments: more);
             data.Slice(offset, length).CopyTo(bytes[Ipv4Header.MinLength..]);
-            _stack.Transmit(nic, fragment);
+            _stack.Transmit(nic, fragment, tx);
             created++;
         }
         packet.Release();

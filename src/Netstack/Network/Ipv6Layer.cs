@@ -24,9 +24,6 @@ internal sealed class Ipv6Layer : IDisposable
     private readonly Ipv6Statistics _stats;
     private readonly Reassembler _reassembler;
 
-    [ThreadStatic]
-    private static int t_deliveredHeaderLength;
-
     public Ipv6Layer(NetStack stack)
     {
         _stack = stack;
@@ -39,7 +36,7 @@ internal sealed class Ipv6Layer : IDisposable
 
     internal Reassembler Reassembler => _reassembler;
 
-    public void Receive(NetInterface nic, PacketBuffer packet)
+    public void Receive(NetInterface nic, PacketBuffer packet, in TransmitContext tx)
     {
         Interlocked.Increment(ref _stats.InReceives);
         if (!Ipv6Header.TryParse(packet.Span, out Ipv6Header ip))
@@ -69,7 +66,7 @@ internal sealed class Ipv6Layer : IDisposable
             Drop(packet, ref _stats.InHdrErrors);
             return;
         }
-        if (!CheckOptions(packet, chain, multicast))
+        if (!CheckOptions(packet, chain, multicast, tx))
         {
             return;
         }
@@ -96,16 +93,16 @@ internal sealed class Ipv6Layer : IDisposable
                 Drop(packet, ref _stats.InHdrErrors);
                 return;
             }
-            if (!CheckOptions(packet, chain, multicast))
+            if (!CheckOptions(packet, chain, multicast, tx))
             {
                 return;
             }
         }
-        Deliver(nic, packet, chain, multicast);
+        Deliver(nic, packet, chain, multicast, tx);
     }
 
     /// <summary>Applies RFC 8200 §4.2 to the option headers; false when the packet was dropped (and released).</summary>
-    private bool CheckOptions(PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast)
+    private bool CheckOptions(PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast, in TransmitContext tx)
     {
         if (chain.HeaderCount == 0)
         {
@@ -118,21 +115,21 @@ internal sealed class Ipv6Layer : IDisposable
         }
         if (verdict == Ipv6Options.Verdict.DiscardWithError)
         {
-            Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.UnrecognizedOption, (uint)pointer, multicast);
+            Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.UnrecognizedOption, (uint)pointer, multicast, tx);
         }
         Drop(packet, ref _stats.InHdrErrors);
         return false;
     }
 
-    private void Deliver(NetInterface nic, PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast)
+    private void Deliver(NetInterface nic, PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast, in TransmitContext tx)
     {
         _ = Ipv6Header.TryParse(packet.Span, out Ipv6Header ip);
         byte protocol = chain.UpperLayerProtocol;
-        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.HopLimit);
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.HopLimit, chain.UpperLayerOffset);
         if (protocol == IpProtocol.IcmpV6)
         {
             Interlocked.Increment(ref _stats.InDelivers);
-            Icmp.Receive(nic, packet, chain.UpperLayerOffset, multicast);
+            Icmp.Receive(nic, packet, chain.UpperLayerOffset, multicast, tx);
             return;
         }
         if (protocol == IpProtocol.NoNextHeader)
@@ -148,22 +145,22 @@ internal sealed class Ipv6Layer : IDisposable
             if (!multicast)
             {
                 int pointer = chain.HeaderCount == 0 ? Ipv6Header.NextHeaderOffset : FindNextHeaderField(packet.Span, chain);
-                Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.UnrecognizedNextHeader, (uint)pointer, multicast);
+                Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.UnrecognizedNextHeader, (uint)pointer, multicast, tx);
             }
             packet.Release();
             return;
         }
         Interlocked.Increment(ref _stats.InDelivers);
         packet.TrimFront(chain.UpperLayerOffset);
-        int saved = t_deliveredHeaderLength;
-        t_deliveredHeaderLength = chain.UpperLayerOffset;
-        try
+        if (handler.HandlePacket(info, packet, tx) == TransportDisposition.PortUnreachable)
         {
-            handler.HandlePacket(info, packet);
-        }
-        finally
-        {
-            t_deliveredHeaderLength = saved;
+            // RFC 4443 §3.1: port unreachable (code 4), never for a multicast destination (§2.4(e)), quoting the datagram.
+            packet.Prepend(chain.UpperLayerOffset);
+            if (!multicast)
+            {
+                Icmp.SendError(packet.Span, IcmpV6Type.DestinationUnreachable, IcmpV6Code.PortUnreachable, 0, multicastDestination: false, tx);
+            }
+            packet.Release();
         }
     }
 
@@ -183,27 +180,8 @@ internal sealed class Ipv6Layer : IDisposable
         return field;
     }
 
-    /// <summary>Sends an ICMPv6 destination unreachable about a datagram a transport is handling (at its transport header).</summary>
-    public void SendUnreachable(in TransportPacketInfo info, PacketBuffer packet, byte code)
-    {
-        int headerLength = t_deliveredHeaderLength;
-        if (headerLength < Ipv6Header.Length || packet.Headroom < headerLength || info.Destination.IsMulticast)
-        {
-            return;
-        }
-        packet.Prepend(headerLength);
-        try
-        {
-            Icmp.SendError(packet.Span, IcmpV6Type.DestinationUnreachable, code, 0, multicastDestination: false);
-        }
-        finally
-        {
-            packet.TrimFront(headerLength);
-        }
-    }
-
     /// <summary>Prepends the IPv6 header and writes the datagram, fragmenting at the source when it exceeds the MTU. Takes the reference.</summary>
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, byte hopLimit = 0)
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte hopLimit = 0)
     {
         Interlocked.Increment(ref _stats.OutRequests);
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
@@ -237,7 +215,7 @@ internal sealed class Ipv6Layer : IDisposable
                 packet.Offload.ChecksumStart += Ipv6Header.Length;
             }
             Ipv6Header.Write(packet.Prepend(Ipv6Header.Length), source, destination, protocol, payloadLength, hopLimit);
-            _stack.Transmit(nic, packet);
+            _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
         }
         if (protocol == IpProtocol.Tcp || packet.Offload.NeedsChecksum || payloadLength > 65535)
@@ -245,11 +223,11 @@ internal sealed class Ipv6Layer : IDisposable
             Drop(packet, ref _stats.FragFails);
             return SocketError.MessageSize;
         }
-        return Fragment(nic, packet, source, destination, protocol, hopLimit, mtu);
+        return Fragment(nic, packet, source, destination, protocol, hopLimit, mtu, tx);
     }
 
     /// <summary>RFC 8200 §4.5: each fragment is the fixed header, a Fragment header with a random identification (RFC 7739), and a multiple of 8 bytes.</summary>
-    private SocketError Fragment(NetInterface nic, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, byte hopLimit, int mtu)
+    private SocketError Fragment(NetInterface nic, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, byte hopLimit, int mtu, in TransmitContext tx)
     {
         const int headers = Ipv6Header.Length + Ipv6FragmentHeader.Length;
         int chunk = (mtu - headers) & ~7;
@@ -265,7 +243,7 @@ internal sealed class Ipv6Layer : IDisposable
             Ipv6Header.Write(bytes, source, destination, IpProtocol.Fragment, Ipv6FragmentHeader.Length + length, hopLimit);
             Ipv6FragmentHeader.Write(bytes[Ipv6Header.Length..], protocol, offset, more, identification);
             data.Slice(offset, length).CopyTo(bytes[headers..]);
-            _stack.Transmit(nic, fragment);
+            _stack.Transmit(nic, fragment, tx);
             created++;
         }
         packet.Release();

@@ -66,8 +66,18 @@ public static class TcpSocketExtensions
         {
             throw new SocketException((int)error);
         }
-        // The timeout runs on the stack's clock, so a fake clock drives it too.
-        using var timer = timeout is TimeSpan delay ? new CancellationTokenSource(delay, stack.TimeProvider) : null;
+        await WaitUntilEstablishedAsync(endpoint, timeout, stack.TimeProvider, cancellationToken).ConfigureAwait(false);
+        return new TcpConnection(endpoint);
+    }
+
+    /// <summary>
+    /// Waits until a connecting endpoint (SYN-SENT or SYN-RECEIVED) is established. Throws <see cref="SocketException"/>
+    /// with the reason it failed, TimedOut when <paramref name="timeout"/> (on the stack's clock, so a fake clock drives
+    /// it too) expires; cancellation aborts the endpoint.
+    /// </summary>
+    internal static async ValueTask WaitUntilEstablishedAsync(TcpEndpoint endpoint, TimeSpan? timeout, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        using var timer = timeout is TimeSpan delay ? new CancellationTokenSource(delay, clock) : null;
         using CancellationTokenSource? linked = timer is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         CancellationToken token = linked?.Token ?? cancellationToken;
         while (true)
@@ -75,7 +85,7 @@ public static class TcpSocketExtensions
             SocketError state = endpoint.PollConnect(armWaiter: true);
             if (state == SocketError.Success)
             {
-                return new TcpConnection(endpoint);
+                return;
             }
             if (state != SocketError.IOPending)
             {
@@ -98,23 +108,50 @@ public static class TcpSocketExtensions
     }
 
     /// <summary>
-    /// Forwarder mode (gVisor <c>tcp.Forwarder</c>): SYNs to any address/port nobody listens on are
-    /// offered to <paramref name="decide"/>; accepted ones come out of the returned listener. While it is
-    /// open the stack accepts packets to every unicast address (<see cref="NetStack.AcceptAnyDestination"/>).
+    /// Forwarder mode (gVisor's <c>tcp.Forwarder</c>, asynchronous): every SYN to an address and port nobody listens
+    /// on becomes a <see cref="TcpForwarderRequest"/> handed to <paramref name="handler"/> on the thread pool, which
+    /// answers it when it has decided — typically after dialling the real destination. While the forwarder is open the
+    /// stack accepts packets to every unicast address (<see cref="NetStack.AcceptAnyDestination"/>). Dispose the
+    /// result to stop.
     /// </summary>
-    public static TcpListener ForwardTcp(this NetStack stack, Func<FourTuple, TcpForwarderDecision> decide, int backlog = 1024, TcpEndpointOptions? options = null)
+    public static ForwarderRegistration ForwardTcp(this NetStack stack, Action<TcpForwarderRequest> handler, TcpForwarderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        ArgumentNullException.ThrowIfNull(decide);
+        ArgumentNullException.ThrowIfNull(handler);
         TcpProtocol tcp = TcpProtocol.For(stack);
-        var queue = new TcpListenSocket(tcp, NetAddress.AnyV6, 0, backlog, (options ?? tcp.DefaultOptions).Clone());
-        tcp.Forwarder = new TcpForwarder(decide, queue);
-        stack.AcceptAnyDestination = true; // SYNs to addresses that are not ours must reach TCP
-        return new TcpListener(queue, new IPEndPoint(IPAddress.IPv6Any, 0), () =>
+        var forwarder = new TcpForwarder(stack, tcp, handler, options ?? new TcpForwarderOptions());
+        if (Interlocked.CompareExchange(ref tcp.ForwarderSlot, forwarder, null) is not null)
         {
-            tcp.Forwarder = null;
-            stack.AcceptAnyDestination = false;
-        });
+            throw new InvalidOperationException("The stack already has a TCP forwarder.");
+        }
+        stack.EnterForwarding(); // SYNs to addresses that are not ours must reach TCP
+        return new ForwarderRegistration(() =>
+        {
+            Interlocked.CompareExchange(ref tcp.ForwarderSlot, null, forwarder);
+            forwarder.Close();
+            stack.ExitForwarding();
+        }, () => forwarder.PendingCount);
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="remote"/> from <paramref name="local"/>, which need not be one of the stack's
+    /// addresses when a forwarder is open (user-mode networking connects into a namespace as the real client).
+    /// </summary>
+    public static async ValueTask<TcpConnection> ConnectTcpAsync(this NetStack stack, IPEndPoint remote, IPEndPoint local, TimeSpan? timeout = null, TcpEndpointOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(remote);
+        ArgumentNullException.ThrowIfNull(local);
+        cancellationToken.ThrowIfCancellationRequested();
+        TcpProtocol tcp = TcpProtocol.For(stack);
+        TcpEndpoint endpoint = tcp.Connect(NetAddress.FromIPAddress(remote.Address), (ushort)remote.Port, out SocketError error, options,
+            NetAddress.FromIPAddress(local.Address), (ushort)local.Port);
+        if (error != SocketError.Success)
+        {
+            throw new SocketException((int)error);
+        }
+        await WaitUntilEstablishedAsync(endpoint, timeout, stack.TimeProvider, cancellationToken).ConfigureAwait(false);
+        return new TcpConnection(endpoint);
     }
 
     /// <summary>

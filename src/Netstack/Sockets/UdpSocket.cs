@@ -136,6 +136,31 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
         }
     }
 
+    /// <summary>
+    /// Binds and connects a forwarded flow in one step: <paramref name="local"/> need not be ours and its port is not
+    /// reserved, because the four-tuple alone names the flow (many namespace sockets may talk to one destination).
+    /// </summary>
+    internal void BindForwarded(NetAddress local, ushort port, NetAddress remote, ushort remotePort, Action? disposed)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_registered)
+            {
+                throw new SocketException((int)SocketError.InvalidArgument);
+            }
+            var key = new UdpDemuxKey(local, port, remote, remotePort);
+            _udp.Register(key, this);
+            _key = key;
+            _registered = true;
+            _disposedCallback = disposed;
+            LocalEndPoint = new IPEndPoint(local.ToIPAddress(), port);
+            RemoteEndPoint = new IPEndPoint(remote.ToIPAddress(), remotePort);
+        }
+    }
+
+    private Action? _disposedCallback;
+
     private void BindLocked(NetAddress local, ushort port, NetAddress remote, ushort remotePort)
     {
         if (!local.IsUnspecified && !Stack.IsLocalAddress(local))
@@ -558,6 +583,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
             }
         }
         registration.Dispose();
+        Interlocked.Exchange(ref _disposedCallback, null)?.Invoke();
     }
 
     public ValueTask DisposeAsync()

@@ -7,7 +7,7 @@ namespace Netstack.Stack;
 public sealed partial class NetStack
 {
     [ThreadStatic]
-    private static PacketBatch? t_segmentBatch;
+    private static PacketBatch? t_segmentBatch; // a per-thread cache for the segments of a split; it decides nothing
 
     /// <summary>Whether a super-segment of <paramref name="type"/> may be sent on <paramref name="nic"/>: the link segments it, or the stack does (<see cref="NetStackOptions.Gso"/>).</summary>
     internal bool CanSegment(NetInterface nic, GsoType type) =>

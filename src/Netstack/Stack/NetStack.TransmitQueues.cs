@@ -1,53 +1,30 @@
-using System.Net.Sockets;
 using Netstack.Buffers;
-using Netstack.Wire;
 
 namespace Netstack.Stack;
 
-// A connection's packets go through its TransmitQueue: queued in order under the connection's lock (SendThrough),
-// written after it by one flusher at a time (FlushTransmitQueue), at the end of the inbound batch when a dispatcher
-// sent them.
-public sealed partial class NetStack
+// A connection's packets go through its TransmitQueue: queued in order under the connection's lock (the context's
+// Queue), written after it by one flusher at a time (FlushTransmitQueue), at the end of the inbound batch when a
+// dispatcher made them.
+public sealed partial class NetStack : IOrderedPacketWriter
 {
-    [ThreadStatic]
-    private static TransmitQueue? t_transmitQueue;
-
-    /// <summary>A transmit queue for one connection's packets (see <see cref="SendThrough"/>).</summary>
+    /// <summary>A transmit queue for one connection's packets.</summary>
     internal TransmitQueue CreateTransmitQueue() => new(this);
 
-    /// <summary>Like <see cref="SendTransport"/>, but the IP packet is appended to <paramref name="queue"/> instead of being written; <see cref="FlushTransmitQueue"/> writes it.</summary>
-    internal SocketError SendThrough(TransmitQueue queue, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route)
+    /// <summary>Writes a connection's queued packets: at the end of the inbound batch when <paramref name="tx"/> names one, else now.</summary>
+    internal static void FlushTransmitQueue(TransmitQueue queue, in TransmitContext tx)
     {
-        t_transmitQueue = queue;
-        try
+        if (tx.Batch is OutboundBatch outbound)
         {
-            return SendTransport(packet, source, destination, protocol, route);
+            outbound.Defer(queue);
         }
-        finally
+        else
         {
-            t_transmitQueue = null;
+            queue.Flush();
         }
-    }
-
-    /// <summary>Writes a connection's queued packets: at the end of the inbound batch on a dispatcher thread, else now.</summary>
-    internal void FlushTransmitQueue(TransmitQueue queue)
-    {
-        for (DispatchScope? s = t_scope; s is not null; s = s.Outer)
-        {
-            if (s.Owner == this)
-            {
-                if (!s.Queues.Contains(queue))
-                {
-                    s.Queues.Add(queue);
-                }
-                return;
-            }
-        }
-        queue.Flush();
     }
 
     /// <summary>Writes a batch whose packets carry their interface ids, keeping their order; consumes the references.</summary>
-    internal void WriteInOrder(PacketBatch batch)
+    void IOrderedPacketWriter.WriteInOrder(PacketBatch batch)
     {
         ReadOnlySpan<PacketBuffer> packets = batch.AsSpan();
         int id = packets.Length > 0 ? packets[0].InterfaceId : 0;
@@ -80,8 +57,13 @@ public sealed partial class NetStack
         t_directBatch = run;
     }
 
-    private void WriteToInterface(int interfaceId, PacketBatch batch)
+    /// <summary>Writes a batch to interface <paramref name="interfaceId"/> (released when the interface is gone); consumes the references.</summary>
+    internal void WriteToInterface(int interfaceId, PacketBatch batch)
     {
+        if (batch.IsEmpty)
+        {
+            return;
+        }
         if (GetInterface(interfaceId) is NetInterface nic)
         {
             WriteToLink(nic, batch);

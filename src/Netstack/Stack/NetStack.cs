@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Network;
+using Netstack.Sockets;
 using Netstack.Transport.Tcp;
 using Netstack.Transport.Udp;
 using Netstack.Wire;
@@ -18,8 +19,9 @@ namespace Netstack.Stack;
 /// <remarks>
 /// The stack is the <see cref="INetworkDispatcher"/> of every link added to it. Each inbound batch runs to
 /// completion on the link's dispatcher thread; whatever the stack sends while doing so (ACKs, echo replies,
-/// ICMP errors, socket sends made from handlers) is collected per thread and written to each link once at the
-/// end of the batch. Sends from other threads go to the link directly. All time comes from
+/// ICMP errors) is handed down with an explicit <see cref="TransmitContext"/> naming that batch's
+/// <see cref="OutboundBatch"/>, and written to each link once at the end of the batch. Sends from timers and
+/// applications go to the link at once (a connection's through its ordered <see cref="TransmitQueue"/>). All time comes from
 /// <see cref="NetStackOptions.TimeProvider"/>, all timers sit in <see cref="Timers"/>.
 /// </remarks>
 public sealed partial class NetStack : INetworkDispatcher, IDisposable
@@ -190,7 +192,52 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
     /// (<c>ForwardTcp</c>) turns it on so that it sees connections to every address; user-mode networking
     /// relies on it. Off by default: an ordinary host drops packets that are not addressed to it.
     /// </summary>
-    public bool AcceptAnyDestination { get; set; }
+    public bool AcceptAnyDestination
+    {
+        get => _acceptAnyDestination || Volatile.Read(ref _forwarders) > 0;
+        set => _acceptAnyDestination = value;
+    }
+
+    private bool _acceptAnyDestination;
+    private int _forwarders;
+
+    /// <summary>Where echo requests to other hosts go when set (see <see cref="ForwardingExtensions.ForwardIcmpEcho"/>).</summary>
+    internal IcmpEchoForwarder? EchoForwarder => Volatile.Read(ref EchoForwarderSlot);
+
+    internal IcmpEchoForwarder? EchoForwarderSlot;
+
+    /// <summary>A forwarder opened: packets to any destination are accepted while at least one is open.</summary>
+    internal void EnterForwarding() => Interlocked.Increment(ref _forwarders);
+
+    internal void ExitForwarding() => Interlocked.Decrement(ref _forwarders);
+
+    /// <summary>
+    /// Sends ICMP destination unreachable about <paramref name="offending"/> (an IP datagram from its header on), as
+    /// a router would on the way to its destination: a forwarder's answer to a connection it cannot carry.
+    /// </summary>
+    internal void SendDestinationUnreachable(ReadOnlySpan<byte> offending, bool isV6, TcpForwarderUnreachable reason)
+    {
+        if (isV6)
+        {
+            byte code = reason switch
+            {
+                TcpForwarderUnreachable.Network => IcmpV6Code.NoRoute,
+                TcpForwarderUnreachable.Prohibited => IcmpV6Code.AdministrativelyProhibited,
+                _ => IcmpV6Code.AddressUnreachable,
+            };
+            Ipv6.Icmp.SendError(offending, IcmpV6Type.DestinationUnreachable, code, 0, multicastDestination: false, TransmitContext.Immediate);
+        }
+        else
+        {
+            byte code = reason switch
+            {
+                TcpForwarderUnreachable.Network => IcmpV4Code.NetUnreachable,
+                TcpForwarderUnreachable.Prohibited => IcmpV4Code.AdministrativelyProhibited,
+                _ => IcmpV4Code.HostUnreachable,
+            };
+            Ipv4.Icmp.SendError(offending, IcmpV4Type.DestinationUnreachable, code, 0, TransmitContext.Immediate);
+        }
+    }
 
     /// <summary>Whether <paramref name="address"/> is assigned to any interface of the stack.</summary>
     public bool IsLocalAddress(NetAddress address)
@@ -207,7 +254,7 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
     }
 
     /// <summary>Returns the stack's handler of type <typeparamref name="T"/>, creating and registering it for its protocol on first use.</summary>
-    public T GetOrAddTransport<T>(Func<NetStack, T> factory) where T : class, ITransportHandler
+    internal T GetOrAddTransport<T>(Func<NetStack, T> factory) where T : class, ITransportHandler
     {
         ArgumentNullException.ThrowIfNull(factory);
         lock (_lock)
@@ -250,8 +297,8 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
     /// 6 for UDP), and the pseudo-header sum in that field; this method adds the IP header length to both, so the
     /// link sees virtio_net_hdr offsets from the start of the IP packet. TCP is never fragmented (DF, RFC 1191):
     /// above the MTU without GSO it is dropped, counted in FragFails, and <see cref="SocketError.MessageSize"/> returned.
-    /// Called on a dispatcher thread (from <see cref="ITransportHandler.HandlePacket"/>), the packet joins the batch
-    /// flushed when the inbound batch ends; from any other thread it is written at once.
+    /// The packet is written at once, on the calling thread; inside the stack, transports pass a
+    /// <see cref="TransmitContext"/> instead (a connection's queue or the dispatcher's batch).
     /// </remarks>
     /// <returns><see cref="SocketError.Success"/>, or why the datagram was dropped: <see cref="SocketError.MessageSize"/>
     /// (too big for the MTU and may not be fragmented), <see cref="SocketError.NetworkUnreachable"/> (no such interface),
@@ -259,10 +306,14 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
     public SocketError SendTransport(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        return destination.IsV6
-            ? Ipv6.Send(packet, source, destination, protocol, route)
-            : Ipv4.Send(packet, source, destination, protocol, route);
+        return SendTransport(packet, source, destination, protocol, route, TransmitContext.Immediate);
     }
+
+    /// <summary>Like the public overload, with the packet going where <paramref name="tx"/> says.</summary>
+    internal SocketError SendTransport(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx) =>
+        destination.IsV6
+            ? Ipv6.Send(packet, source, destination, protocol, route, tx)
+            : Ipv4.Send(packet, source, destination, protocol, route, tx);
 
     /// <summary>Uniform random 32 bits from the stack's generator (seeded by <see cref="NetStackOptions.RandomSeed"/>).</summary>
     internal uint NextRandom()

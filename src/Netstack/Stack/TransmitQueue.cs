@@ -14,14 +14,12 @@ namespace Netstack.Stack;
 /// and the flusher looks again before it leaves. Linux gets the same order by transmitting under the socket
 /// lock and parking softirq input on the socket backlog while a task owns it (<c>release_sock</c>).
 /// </remarks>
-internal sealed class TransmitQueue(NetStack stack)
+internal sealed class TransmitQueue(IOrderedPacketWriter writer)
 {
     private readonly Lock _lock = new(); // guards _pending; held for an append or a swap only
     private PacketBatch _pending = new();
     private PacketBatch _writing = new();
     private int _flusher; // managed thread id of the thread writing, 0 when none
-
-    public NetStack Stack => stack;
 
     /// <summary>Appends a packet whose <see cref="PacketBuffer.InterfaceId"/> is set; takes the reference.</summary>
     public void Add(PacketBuffer packet)
@@ -46,7 +44,7 @@ internal sealed class TransmitQueue(NetStack stack)
             {
                 while (TakePending())
                 {
-                    stack.WriteInOrder(_writing);
+                    writer.WriteInOrder(_writing);
                 }
             }
             finally

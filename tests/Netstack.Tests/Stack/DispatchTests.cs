@@ -84,7 +84,7 @@ public class DispatchTests
         Assert.Equal(SocketError.Success, net.A.SendTransport(p, route.LocalAddress, TwoStacks.B4, IpProtocol.Tcp, route));
         net.Pump();
         var (info, bytes, _) = Assert.Single(tcpB.Packets);
-        Assert.Equal(new TransportPacketInfo(TwoStacks.A4, TwoStacks.B4, IpProtocol.Tcp, 1, 64), info);
+        Assert.Equal(new TransportPacketInfo(TwoStacks.A4, TwoStacks.B4, IpProtocol.Tcp, 1, 64, NetworkHeaderLength: 20), info);
         Assert.Equal(20, bytes.Length);
 
         // B answers with "fragmentation needed" quoting A's segment: A's handler hears of the MTU.

@@ -12,10 +12,11 @@ internal sealed class RecordingTransport(byte protocol) : ITransportHandler
 
     public List<TransportErrorInfo> Errors { get; } = [];
 
-    public void HandlePacket(in TransportPacketInfo info, PacketBuffer packet)
+    public TransportDisposition HandlePacket(in TransportPacketInfo info, PacketBuffer packet, in TransmitContext tx)
     {
         Packets.Add((info, packet.Span.ToArray(), packet.Offload));
         packet.Release();
+        return TransportDisposition.Delivered;
     }
 
     public void HandleError(in TransportErrorInfo error) => Errors.Add(error);

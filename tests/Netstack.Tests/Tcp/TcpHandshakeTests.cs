@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using System.Net.Sockets;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
@@ -141,7 +142,7 @@ public class TcpHandshakeTests
         using var t = new TcpTestContext();
         var packet = t.Host.Pool.Rent(10);
         packet.Append(10).Fill(0xFF);
-        t.Tcp.HandleSegment(TcpTestContext.Remote, TcpTestContext.Local, packet, checksumValid: true);
+        t.Tcp.HandleSegment(TcpTestContext.Remote, TcpTestContext.Local, packet, checksumValid: true, TransmitContext.Immediate);
         t.ExpectNothing();
         Assert.Equal(1, t.Tcp.Statistics.InErrs);
         Assert.Equal(0, t.Host.Pool.Outstanding);
@@ -216,46 +217,5 @@ public class TcpHandshakeTests
         t.Send(second);
         t.ExpectNothing();
         Assert.Equal(1, t.Tcp.Statistics.ListenOverflows);
-    }
-}
-
-public class TcpForwarderTests
-{
-    [Fact]
-    public void Forwarder_AcceptsRefusesOrIgnoresSynsToAnyAddress()
-    {
-        using var t = new TcpTestContext();
-        var queue = new TcpListenSocket(t.Tcp, NetAddress.AnyV6, 0, 16, new TcpEndpointOptions());
-        t.Tcp.Forwarder = new TcpForwarder(
-            id => id.LocalPort switch { 443 => TcpForwarderDecision.Accept, 80 => TcpForwarderDecision.Refuse, _ => TcpForwarderDecision.Ignore },
-            queue);
-        var other = NetAddress.Parse("10.9.5.7");
-        TcpSegment syn = TcpTestContext.Seg(Syn, 5000);
-        syn.DestinationPort = 443;
-        SendTo(t, other, syn);
-        TcpSegment synAck = t.Expect(Syn | Ack, seq: 1000, ack: 5001);
-        Assert.Equal(443, synAck.SourcePort);
-        TcpSegment ack = TcpTestContext.Seg(Ack, 5001, 1001);
-        ack.DestinationPort = 443;
-        SendTo(t, other, ack);
-        TcpEndpoint? child = queue.TryAccept(false, out _);
-        Assert.NotNull(child);
-        Assert.Equal(other, child.Id.LocalAddress);
-        Assert.Equal(TcpState.Established, child.State);
-
-        syn.DestinationPort = 80;
-        SendTo(t, other, syn);
-        t.Expect(Rst | Ack, ack: 5001);
-        syn.DestinationPort = 22;
-        SendTo(t, other, syn);
-        t.ExpectNothing();
-    }
-
-    private static void SendTo(TcpTestContext t, NetAddress destination, TcpSegment header)
-    {
-        var packet = t.Host.Pool.Rent(0);
-        header.Write(packet.Prepend(header.ComputeHeaderLength()));
-        TcpSegment.WriteChecksum(packet.Span, TcpTestContext.Remote, destination);
-        t.Tcp.HandleSegment(TcpTestContext.Remote, destination, packet, checksumValid: false);
     }
 }

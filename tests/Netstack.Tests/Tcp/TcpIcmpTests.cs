@@ -23,15 +23,28 @@ public class TcpIcmpTests
     }
 
     [Fact]
-    public void HostUnreachable_NamesTheTimeout()
+    public void HostUnreachable_DuringConnect_FailsAtOnce_AsLinuxDoes()
     {
+        // RFC 5461 §4 lets a connection attempt abort on a soft error; Linux's tcp_v4_err does in SYN-SENT.
         using var t = new TcpTestContext();
-        TcpEndpoint ep = t.Connect(new TcpEndpointOptions { SynRetries = 1 });
+        TcpEndpoint ep = t.Connect();
         t.Expect(Syn, seq: 1000);
-        ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.DestinationUnreachable, 1000));
+        ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.DestinationUnreachable, 999)); // wrong quoted seq: ignored
         Assert.Equal(TcpState.SynSent, ep.State);
-        t.Advance(TimeSpan.FromSeconds(10));
+        ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.DestinationUnreachable, 1000));
         Assert.Equal(SocketError.HostUnreachable, ep.PollConnect(false));
+    }
+
+    [Fact]
+    public void HostUnreachable_OnAnEstablishedConnection_IsSoft()
+    {
+        // RFC 1122 §4.2.3.9: a host unreachable must not abort a synchronized connection.
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive();
+        ep.Send(new byte[100], false, out _);
+        t.Expect(Ack | Psh, seq: 1001);
+        ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.DestinationUnreachable, 1001));
+        Assert.Equal(TcpState.Established, ep.State);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ internal sealed class TcpTestContext : IDisposable
         {
             packet.Span[16] ^= 0x55;
         }
-        Tcp.HandleSegment(Remote, Local, packet, checksumValid: false);
+        Tcp.HandleSegment(Remote, Local, packet, checksumValid: false, TransmitContext.Immediate);
     }
 
     /// <summary>Takes the next segment our TCP sent and checks it; returns it with its payload.</summary>
@@ -177,8 +177,12 @@ internal sealed class TcpTestContext : IDisposable
     }
 }
 
-/// <summary>An <see cref="ITcpHost"/> that records what TCP sends and runs timers on a manual clock.</summary>
-internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : ITcpHost
+/// <summary>
+/// An <see cref="ITcpHost"/> that records what TCP sends and runs timers on a manual clock. It records each segment
+/// when TCP sends it, whatever the transmit context says: a single-threaded test sees them in the order TCP made
+/// them, so its transmit queues stay empty.
+/// </summary>
+internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : ITcpHost, IOrderedPacketWriter
 {
     private readonly HashSet<(NetAddress, ushort)> _ports = [];
 
@@ -194,7 +198,7 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
 
     public RouteInfo Route { get; set; } = route;
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route)
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx)
     {
         Sent.Enqueue(packet);
         Sources.Enqueue(source);
@@ -206,12 +210,15 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
         return true;
     }
 
-    public object CreateTimer(Action<object?> callback, object? state) =>
-        time.CreateTimer(s => callback(s), state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    public ITcpTimer CreateTimer(Action<object?> callback, object? state) =>
+        new ManualTimer(time.CreateTimer(s => callback(s), state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
 
-    public void ScheduleTimer(object timer, TimeSpan delay) => ((ITimer)timer).Change(delay, Timeout.InfiniteTimeSpan);
+    public TransmitQueue CreateTransmitQueue() => new(this);
 
-    public void CancelTimer(object timer) => ((ITimer)timer).Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    public void FlushTransmitQueue(TransmitQueue queue, in TransmitContext tx) => queue.Flush();
+
+    void IOrderedPacketWriter.WriteInOrder(PacketBatch batch) =>
+        throw new InvalidOperationException("TestTcpHost records segments when they are sent; nothing should be queued.");
 
     public bool TryReservePort(NetAddress local, ushort port) => _ports.Add((local, port));
 
@@ -228,4 +235,12 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
     }
 
     public void ReleasePort(NetAddress local, ushort port) => _ports.Remove((local, port));
+}
+
+/// <summary>A TCP timer on the test's manual clock.</summary>
+internal sealed class ManualTimer(ITimer timer) : ITcpTimer
+{
+    public void Schedule(TimeSpan delay) => timer.Change(delay, Timeout.InfiniteTimeSpan);
+
+    public void Cancel() => timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 }

@@ -8,7 +8,7 @@ namespace Netstack.Transport.Tcp;
 /// What TCP needs from the stack below it: a packet pool, a clock, timers, routes, ports and a way
 /// to send. Keeping it this small lets the whole protocol run against a hand-driven host in tests.
 /// </summary>
-public interface ITcpHost
+internal interface ITcpHost
 {
     PacketPool Pool { get; }
 
@@ -18,17 +18,17 @@ public interface ITcpHost
     /// <summary>Monotonic time since the host started.</summary>
     TimeSpan Now { get; }
 
-    /// <summary>Sends a TCP segment (header + payload with headroom in front); takes the reference.</summary>
-    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route);
+    /// <summary>
+    /// Sends a TCP segment (header + payload with headroom in front) where <paramref name="tx"/> says: through a
+    /// connection's transmit queue (nothing reaches the link before <see cref="FlushTransmitQueue"/>), into the
+    /// dispatcher's outbound batch, or at once. Takes the reference.
+    /// </summary>
+    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx);
 
     bool TryFindRoute(NetAddress destination, out RouteInfo route);
 
     /// <summary>Creates a reusable timer; the callback runs on a timer thread, never under a TCP lock.</summary>
-    object CreateTimer(Action<object?> callback, object? state);
-
-    void ScheduleTimer(object timer, TimeSpan delay);
-
-    void CancelTimer(object timer);
+    ITcpTimer CreateTimer(Action<object?> callback, object? state);
 
     bool TryReservePort(NetAddress local, ushort port);
 
@@ -37,18 +37,12 @@ public interface ITcpHost
 
     void ReleasePort(NetAddress local, ushort port);
 
+    /// <summary>A queue that keeps one connection's segments in the order it produced them when they are written after its lock is released.</summary>
+    TransmitQueue CreateTransmitQueue();
+
     /// <summary>
-    /// A queue that keeps one connection's segments in the order it produced them when they are written after its
-    /// lock is released (see <see cref="FlushTransmitQueue"/>); null when <see cref="Send(PacketBuffer, NetAddress, NetAddress, in RouteInfo)"/> writes at once.
+    /// Writes what the queue holds, in order; TCP calls it after releasing its lock. With a dispatcher's batch in
+    /// <paramref name="tx"/> the write waits for the end of that batch (one flush per batch).
     /// </summary>
-    object? CreateTransmitQueue() => null;
-
-    /// <summary>Sends a segment through the connection's transmit queue: nothing reaches the link before <see cref="FlushTransmitQueue"/>.</summary>
-    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, object? transmitQueue) =>
-        Send(packet, source, destination, route);
-
-    /// <summary>Writes what the queue holds, in order; TCP calls it after releasing its lock.</summary>
-    void FlushTransmitQueue(object transmitQueue)
-    {
-    }
+    void FlushTransmitQueue(TransmitQueue queue, in TransmitContext tx);
 }

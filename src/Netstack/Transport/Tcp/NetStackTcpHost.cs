@@ -13,32 +13,16 @@ internal sealed class NetStackTcpHost(NetStack stack) : ITcpHost
 
     public TimeSpan Now => stack.Timers.Now;
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route) =>
-        stack.SendTransport(packet, source, destination, TcpProtocol.ProtocolNumber, route);
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx) =>
+        stack.SendTransport(packet, source, destination, TcpProtocol.ProtocolNumber, route, tx);
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, object? transmitQueue)
-    {
-        if (transmitQueue is TransmitQueue queue)
-        {
-            stack.SendThrough(queue, packet, source, destination, TcpProtocol.ProtocolNumber, route);
-        }
-        else
-        {
-            Send(packet, source, destination, route);
-        }
-    }
+    public TransmitQueue CreateTransmitQueue() => stack.CreateTransmitQueue();
 
-    public object? CreateTransmitQueue() => stack.CreateTransmitQueue();
-
-    public void FlushTransmitQueue(object transmitQueue) => stack.FlushTransmitQueue((TransmitQueue)transmitQueue);
+    public void FlushTransmitQueue(TransmitQueue queue, in TransmitContext tx) => NetStack.FlushTransmitQueue(queue, tx);
 
     public bool TryFindRoute(NetAddress destination, out RouteInfo route) => stack.TryFindRoute(destination, out route);
 
-    public object CreateTimer(Action<object?> callback, object? state) => new TimerEntry(callback, state);
-
-    public void ScheduleTimer(object timer, TimeSpan delay) => stack.Timers.Schedule((TimerEntry)timer, delay);
-
-    public void CancelTimer(object timer) => stack.Timers.Cancel((TimerEntry)timer);
+    public ITcpTimer CreateTimer(Action<object?> callback, object? state) => new WheelTimer(stack.Timers, new TimerEntry(callback, state));
 
     public bool TryReservePort(NetAddress local, ushort port) => stack.Ports.TryReserve(TcpProtocol.ProtocolNumber, local, port);
 
@@ -46,4 +30,11 @@ internal sealed class NetStackTcpHost(NetStack stack) : ITcpHost
         stack.Ports.ReserveEphemeral(TcpProtocol.ProtocolNumber, local, remote, remotePort);
 
     public void ReleasePort(NetAddress local, ushort port) => stack.Ports.Release(TcpProtocol.ProtocolNumber, local, port);
+
+    private sealed class WheelTimer(TimerWheel wheel, TimerEntry entry) : ITcpTimer
+    {
+        public void Schedule(TimeSpan delay) => wheel.Schedule(entry, delay);
+
+        public void Cancel() => wheel.Cancel(entry);
+    }
 }

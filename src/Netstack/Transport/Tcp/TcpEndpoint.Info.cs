@@ -100,6 +100,11 @@ public sealed partial class TcpEndpoint
                     case TransportErrorKind.PortUnreachable or TransportErrorKind.ProtocolUnreachable when _state == TcpState.SynSent:
                         Terminate(SocketError.ConnectionRefused, TcpState.Closed);
                         break;
+                    // RFC 1122 §4.2.3.9 calls a net or host unreachable soft, but RFC 5461 §4 lets a connection attempt
+                    // abort on it, and Linux does (tcp_v4_err in SYN-SENT): connect fails at once with "no route to host".
+                    case TransportErrorKind.DestinationUnreachable when _state == TcpState.SynSent:
+                        Terminate(SocketError.HostUnreachable, TcpState.Closed);
+                        break;
                     case TransportErrorKind.DestinationUnreachable or TransportErrorKind.TimeExceeded:
                         _softError = error.Kind == TransportErrorKind.TimeExceeded ? SocketError.TimedOut : SocketError.HostUnreachable;
                         break;

@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using System.Net.Sockets;
 using Netstack.Buffers;
 using Netstack.Wire;
@@ -8,9 +9,9 @@ namespace Netstack.Transport.Tcp;
 public sealed partial class TcpEndpoint
 {
     /// <summary>Processes one segment for this connection. <paramref name="packet"/> is positioned at the TCP header; the caller keeps its reference.</summary>
-    internal void HandleSegment(in TcpSegment seg, PacketBuffer packet)
+    internal void HandleSegment(in TcpSegment seg, PacketBuffer packet, in TransmitContext tx)
     {
-        using TransmitFlush flush = new(this);
+        using TransmitFlush flush = new(this, tx);
         Signals signals;
         lock (_lock)
         {

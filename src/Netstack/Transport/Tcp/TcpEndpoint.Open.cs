@@ -86,9 +86,9 @@ public sealed partial class TcpEndpoint
     // ---- Passive open --------------------------------------------------------------------------
 
     /// <summary>Creates the child of a listener for a SYN (RFC 9293 §3.10.7.2) and answers SYN-ACK.</summary>
-    internal void AcceptSyn(TcpListenSocket? listener, in FourTuple id, in TcpSegment syn, in RouteInfo route)
+    internal void AcceptSyn(TcpListenSocket? listener, in FourTuple id, in TcpSegment syn, in RouteInfo route, in TransmitContext tx)
     {
-        using TransmitFlush flush = new(this);
+        using TransmitFlush flush = new(this, tx);
         lock (_lock)
         {
             _listener = listener;
@@ -125,9 +125,9 @@ public sealed partial class TcpEndpoint
     /// A connection rebuilt from a valid SYN-cookie ACK: ISS = SEG.ACK - 1, IRS = SEG.SEQ - 1, the MSS
     /// from the cookie and the other options from the echoed timestamp (or none).
     /// </summary>
-    internal void AcceptCookie(TcpListenSocket listener, in TcpSegment ack, in RouteInfo route, ushort mss, int? peerShift, bool sack, bool timestamps)
+    internal void AcceptCookie(TcpListenSocket listener, in TcpSegment ack, in RouteInfo route, ushort mss, int? peerShift, bool sack, bool timestamps, in TransmitContext tx)
     {
-        using TransmitFlush flush = new(this);
+        using TransmitFlush flush = new(this, tx);
         Signals signals;
         lock (_lock)
         {

@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Wire;
@@ -279,7 +280,7 @@ public sealed partial class TcpEndpoint
             _deadlines[(int)TimerKind.DelayedAck] = Never;
         }
         TcpStatistics.Increment(ref Stats.OutSegs);
-        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, _transmitQueue);
+        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, TransmitContext.Queued(_transmitQueue));
     }
 
     /// <summary>

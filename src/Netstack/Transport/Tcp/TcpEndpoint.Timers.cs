@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using System.Net.Sockets;
 
 namespace Netstack.Transport.Tcp;
@@ -62,7 +63,7 @@ public sealed partial class TcpEndpoint
         {
             if (_scheduledAt != Never && _state == TcpState.Closed)
             {
-                _host.CancelTimer(_timer);
+                _timer.Cancel();
                 _scheduledAt = Never;
             }
         }
@@ -70,7 +71,7 @@ public sealed partial class TcpEndpoint
         {
             _scheduledAt = earliest;
             TimeSpan delay = earliest - _host.Now;
-            _host.ScheduleTimer(_timer, delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+            _timer.Schedule(delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
         }
         Signals s = _signals;
         _signals = Signals.None;
@@ -98,17 +99,17 @@ public sealed partial class TcpEndpoint
 
     /// <summary>
     /// Declared before an entry point takes the lock, disposed after it released it: writes the segments the entry
-    /// point queued (see <see cref="ITcpHost.FlushTransmitQueue"/>), so no link is ever entered under the lock.
+    /// point queued (see <see cref="ITcpHost.FlushTransmitQueue"/>), so no link is ever entered under the lock. An
+    /// entry point running on a dispatcher passes its context, and the write waits for the end of the batch.
     /// </summary>
-    private readonly struct TransmitFlush(TcpEndpoint endpoint) : IDisposable
+    private readonly struct TransmitFlush(TcpEndpoint endpoint, TransmitContext tx) : IDisposable
     {
-        public void Dispose()
+        public TransmitFlush(TcpEndpoint endpoint)
+            : this(endpoint, TransmitContext.Immediate)
         {
-            if (endpoint._transmitQueue is object queue)
-            {
-                endpoint._host.FlushTransmitQueue(queue);
-            }
         }
+
+        public void Dispose() => endpoint._host.FlushTransmitQueue(endpoint._transmitQueue, tx);
     }
 
     private void OnTimer()

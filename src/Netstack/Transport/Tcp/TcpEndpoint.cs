@@ -42,12 +42,12 @@ public sealed partial class TcpEndpoint
     private readonly Lock _lock = new();
     private readonly TcpProtocol _protocol;
     private readonly ITcpHost _host;
-    private readonly object _timer;
+    private readonly ITcpTimer _timer;
     private readonly TcpEndpointOptions _options;
     private readonly TcpSendBuffer _send = new();
     private readonly TcpReceiveQueue _receive = new();
     private readonly TcpReassembly _reassembly = new();
-    private readonly object? _transmitQueue; // segments made under _lock wait here, in order, until it is released
+    private readonly TransmitQueue _transmitQueue; // segments made under _lock wait here, in order, until it is released
 
     private TcpState _state;
     private FourTuple _id;

@@ -40,7 +40,7 @@ public sealed class TcpListenSocket
     public TcpWaiter AcceptWaiter { get; } = new();
 
     /// <summary>RFC 9293 §3.10.7.2: LISTEN state.</summary>
-    internal void HandleSegment(in FourTuple id, in TcpSegment seg, PacketBuffer packet)
+    internal void HandleSegment(in FourTuple id, in TcpSegment seg, PacketBuffer packet, in TransmitContext tx)
     {
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
@@ -51,10 +51,10 @@ public sealed class TcpListenSocket
             if ((seg.Flags & TcpFlags.Syn) == 0 && _cookiesSentAt is TimeSpan sent
                 && _protocol.Host.Now - sent < SynCookies.CounterPeriod * SynCookies.MaxAge)
             {
-                CookieAckArrives(id, seg, packet);
+                CookieAckArrives(id, seg, packet, tx);
                 return;
             }
-            _protocol.SendResetForNoEndpoint(id, seg);
+            _protocol.SendResetForNoEndpoint(id, seg, tx);
             return;
         }
         if ((seg.Flags & TcpFlags.Syn) == 0)
@@ -95,11 +95,11 @@ public sealed class TcpListenSocket
             Release();
             return;
         }
-        child.AcceptSyn(this, id, seg, route);
+        child.AcceptSyn(this, id, seg, route, tx);
         return;
 
     cookie:
-        SendCookieSynAck(id, seg);
+        SendCookieSynAck(id, seg, tx);
 
         void Release()
         {
@@ -190,7 +190,7 @@ public sealed class TcpListenSocket
     /// A stateless SYN-ACK whose ISN is a SYN cookie (Linux <c>cookie_v4_init_sequence</c>); the
     /// options that do not fit the cookie ride in the TSval when the client sent timestamps.
     /// </summary>
-    private void SendCookieSynAck(in FourTuple id, in TcpSegment syn)
+    private void SendCookieSynAck(in FourTuple id, in TcpSegment syn, in TransmitContext tx)
     {
         if (!_protocol.Host.TryFindRoute(id.RemoteAddress, out RouteInfo route))
         {
@@ -223,17 +223,17 @@ public sealed class TcpListenSocket
         h.Write(packet.Prepend(h.ComputeHeaderLength()));
         TcpProtocol.FinishChecksum(packet, id.LocalAddress, id.RemoteAddress, route, 0);
         TcpStatistics.Increment(ref _protocol.Statistics.OutSegs);
-        _protocol.Host.Send(packet, id.LocalAddress, id.RemoteAddress, route);
+        _protocol.Host.Send(packet, id.LocalAddress, id.RemoteAddress, route, tx);
     }
 
     /// <summary>The third segment of a cookie handshake: validate, then create the connection already ESTABLISHED.</summary>
-    private void CookieAckArrives(in FourTuple id, in TcpSegment seg, PacketBuffer packet)
+    private void CookieAckArrives(in FourTuple id, in TcpSegment seg, PacketBuffer packet, in TransmitContext tx)
     {
         uint now64 = SynCookies.Counter(_protocol.Host.Now);
         if (!_protocol.Cookies.TryValidateCookie(id, seg.Seq - 1, seg.Ack.Value - 1, now64, out ushort mss))
         {
             TcpStatistics.Increment(ref _protocol.Statistics.SyncookiesFailed);
-            _protocol.SendResetForNoEndpoint(id, seg);
+            _protocol.SendResetForNoEndpoint(id, seg, tx);
             return;
         }
         int? peerShift = null;
@@ -259,10 +259,10 @@ public sealed class TcpListenSocket
         {
             return;
         }
-        child.AcceptCookie(this, seg, route, mss, timestamps ? peerShift : null, timestamps && sack, timestamps);
+        child.AcceptCookie(this, seg, route, mss, timestamps ? peerShift : null, timestamps && sack, timestamps, tx);
         if (seg.PayloadLength > 0 || (seg.Flags & TcpFlags.Fin) != 0)
         {
-            child.HandleSegment(seg, packet);
+            child.HandleSegment(seg, packet, tx);
         }
     }
 }

@@ -6,35 +6,6 @@ using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
 
-/// <summary>What a <see cref="TcpForwarder"/> decides for a SYN nobody listens for.</summary>
-public enum TcpForwarderDecision
-{
-    /// <summary>Drop the SYN silently.</summary>
-    Ignore,
-    /// <summary>Answer with RST (connection refused).</summary>
-    Refuse,
-    /// <summary>Create an endpoint; once established it is queued on the forwarder's listener.</summary>
-    Accept,
-}
-
-/// <summary>
-/// gVisor's <c>tcp.Forwarder</c>: sees every SYN to an address/port nobody listens on and decides
-/// whether to accept it (for user-mode networking, where every destination is "local").
-/// </summary>
-public sealed class TcpForwarder
-{
-    public TcpForwarder(Func<FourTuple, TcpForwarderDecision> decide, TcpListenSocket acceptQueue)
-    {
-        Decide = decide;
-        AcceptQueue = acceptQueue;
-    }
-
-    public Func<FourTuple, TcpForwarderDecision> Decide { get; }
-
-    /// <summary>Accepted connections are queued here (its address/port are not used for matching).</summary>
-    public TcpListenSocket AcceptQueue { get; }
-}
-
 /// <summary>
 /// TCP for one stack: validates inbound segments, demultiplexes them by four-tuple to endpoints,
 /// by local address/port to listeners, then to the forwarder, and answers the rest with RST
@@ -53,7 +24,7 @@ public sealed class TcpProtocol : ITransportHandler
     private long _challengeWindowStart;
     private int _challengeCount;
 
-    public TcpProtocol(ITcpHost host, int? randomSeed = null)
+    internal TcpProtocol(ITcpHost host, int? randomSeed = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         Host = host;
@@ -63,7 +34,7 @@ public sealed class TcpProtocol : ITransportHandler
         _connections = new Dictionary<FourTuple, TcpEndpoint>(_isn.CreateComparer());
     }
 
-    public ITcpHost Host { get; }
+    internal ITcpHost Host { get; }
 
     /// <summary>The stack's TCP, created and registered (with its counters on the stack's Meter) on first use.</summary>
     public static TcpProtocol For(NetStack stack)
@@ -79,8 +50,11 @@ public sealed class TcpProtocol : ITransportHandler
 
     byte ITransportHandler.Protocol => ProtocolNumber;
 
-    void ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet) =>
-        HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid);
+    TransportDisposition ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet, in TransmitContext tx)
+    {
+        HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid, tx, info.NetworkHeaderLength);
+        return TransportDisposition.Delivered; // TCP answers what it cannot use itself (RST, RFC 9293 §3.10.7.1)
+    }
 
     /// <summary>An ICMP error quoting one of our segments (RFC 5927, RFC 1191/8201): found by four-tuple, judged by the endpoint.</summary>
     public void HandleError(in TransportErrorInfo error)
@@ -103,7 +77,10 @@ public sealed class TcpProtocol : ITransportHandler
     /// <summary>Options new endpoints start from.</summary>
     public TcpEndpointOptions DefaultOptions { get; } = new();
 
-    public TcpForwarder? Forwarder { get; set; }
+    /// <summary>Where SYNs nobody listens for go when set (see <see cref="Sockets.TcpSocketExtensions.ForwardTcp"/>).</summary>
+    internal TcpForwarder? Forwarder => Volatile.Read(ref ForwarderSlot);
+
+    internal TcpForwarder? ForwarderSlot;
 
     /// <summary>Linux tcp_syncookies = 1: answer with SYN cookies when a listener's backlog is full.</summary>
     public bool SynCookiesEnabled { get; set; } = true;
@@ -201,7 +178,8 @@ public sealed class TcpProtocol : ITransportHandler
     /// Inbound segment (positioned at the TCP header); takes the packet's reference.
     /// <paramref name="checksumValid"/> skips verification when the link already did it.
     /// </summary>
-    public void HandleSegment(NetAddress source, NetAddress destination, PacketBuffer packet, bool checksumValid)
+    /// <param name="networkHeaderLength">The IP header's length in the headroom in front of the segment (0 when unknown), so a forwarder can quote the SYN in an ICMP error.</param>
+    internal void HandleSegment(NetAddress source, NetAddress destination, PacketBuffer packet, bool checksumValid, in TransmitContext tx, int networkHeaderLength = 0)
     {
         try
         {
@@ -230,28 +208,22 @@ public sealed class TcpProtocol : ITransportHandler
                 bool isNewSyn = (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn;
                 if (!(isNewSyn && endpoint.State == TcpState.TimeWait && endpoint.CanReuseTimeWait(seg)))
                 {
-                    endpoint.HandleSegment(seg, packet);
+                    endpoint.HandleSegment(seg, packet, tx);
                     return;
                 }
             }
             TcpListenSocket? listener = FindListener(destination, seg.DestinationPort);
             if (listener is not null)
             {
-                listener.HandleSegment(id, seg, packet);
+                listener.HandleSegment(id, seg, packet, tx);
                 return;
             }
-            if (Forwarder is { } forwarder && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn)
+            if (Forwarder is { } forwarder && (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn
+                && forwarder.Offer(id, packet, networkHeaderLength))
             {
-                switch (forwarder.Decide(id))
-                {
-                    case TcpForwarderDecision.Accept:
-                        forwarder.AcceptQueue.HandleSegment(id, seg, packet);
-                        return;
-                    case TcpForwarderDecision.Ignore:
-                        return;
-                }
+                return; // held until the forwarder's handler accepts or refuses it
             }
-            SendResetForNoEndpoint(id, seg);
+            SendResetForNoEndpoint(id, seg, tx);
         }
         finally
         {
@@ -284,7 +256,7 @@ public sealed class TcpProtocol : ITransportHandler
     }
 
     /// <summary>RFC 9293 §3.10.7.1: a segment for no connection is answered with RST (unless it is one).</summary>
-    internal void SendResetForNoEndpoint(in FourTuple id, in TcpSegment seg)
+    internal void SendResetForNoEndpoint(in FourTuple id, in TcpSegment seg, in TransmitContext tx)
     {
         if ((seg.Flags & TcpFlags.Rst) != 0)
         {
@@ -292,16 +264,16 @@ public sealed class TcpProtocol : ITransportHandler
         }
         if ((seg.Flags & TcpFlags.Ack) != 0)
         {
-            SendControl(id, TcpFlags.Rst, seg.Ack, default);
+            SendControl(id, TcpFlags.Rst, seg.Ack, default, tx);
         }
         else
         {
-            SendControl(id, TcpFlags.Rst | TcpFlags.Ack, default, seg.Seq + seg.SeqLength);
+            SendControl(id, TcpFlags.Rst | TcpFlags.Ack, default, seg.Seq + seg.SeqLength, tx);
         }
     }
 
     /// <summary>A bare control segment (RST) from no endpoint.</summary>
-    internal void SendControl(in FourTuple id, TcpFlags flags, SeqNumber seq, SeqNumber ack)
+    internal void SendControl(in FourTuple id, TcpFlags flags, SeqNumber seq, SeqNumber ack, in TransmitContext tx)
     {
         if (!Host.TryFindRoute(id.RemoteAddress, out RouteInfo route))
         {
@@ -322,7 +294,7 @@ public sealed class TcpProtocol : ITransportHandler
             TcpStatistics.Increment(ref Statistics.OutRsts);
         }
         TcpStatistics.Increment(ref Statistics.OutSegs);
-        Host.Send(packet, id.LocalAddress, id.RemoteAddress, route);
+        Host.Send(packet, id.LocalAddress, id.RemoteAddress, route, tx);
     }
 
     /// <summary>

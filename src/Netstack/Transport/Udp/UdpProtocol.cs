@@ -33,32 +33,44 @@ public sealed class UdpProtocol : ITransportHandler
 
     public byte Protocol => IpProtocol.Udp;
 
+    /// <summary>Where datagrams nobody listens for open flows when set (see <see cref="ForwardingExtensions.ForwardUdp"/>).</summary>
+    internal UdpForwarder? Forwarder => Volatile.Read(ref ForwarderSlot);
+
+    internal UdpForwarder? ForwarderSlot;
+
     /// <summary>The largest payload a datagram can carry over <paramref name="isV6"/>: 65535 minus the headers.</summary>
     public static int MaxPayload(bool isV6) => isV6 ? 65535 - UdpHeader.HeaderLength : 65535 - 20 - UdpHeader.HeaderLength;
 
-    public void HandlePacket(in TransportPacketInfo info, PacketBuffer packet)
+    TransportDisposition ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet, in TransmitContext tx)
     {
         if (!UdpHeader.TryParse(packet.Span, out UdpHeader udp))
         {
             Drop(packet, ref _stats.InErrors);
-            return;
+            return TransportDisposition.Malformed;
         }
         if (!packet.Offload.ChecksumValid && !udp.IsChecksumValid(info.Source, info.Destination))
         {
             Interlocked.Increment(ref _stats.InCsumErrors);
             Drop(packet, ref _stats.InErrors);
-            return;
+            return TransportDisposition.Malformed;
         }
         ushort sourcePort = udp.SourcePort;
         ushort destinationPort = udp.DestinationPort;
         int length = udp.Length;
         UdpSocket? socket = Lookup(info.Destination, destinationPort, info.Source, sourcePort);
+        if (socket is null && Forwarder is UdpForwarder forwarder && !info.Destination.IsMulticast && !info.Destination.IsBroadcast)
+        {
+            socket = forwarder.TryOpenFlow(info.Destination, destinationPort, info.Source, sourcePort);
+            if (socket is null)
+            {
+                Drop(packet, ref _stats.InErrors); // the forwarder's flow table is full (counted there too)
+                return TransportDisposition.Delivered;
+            }
+        }
         if (socket is null)
         {
             Interlocked.Increment(ref _stats.NoPorts);
-            SendPortUnreachable(info, packet);
-            packet.Release();
-            return;
+            return TransportDisposition.PortUnreachable; // IP quotes the datagram in its ICMP error
         }
         packet.Truncate(length);
         packet.TrimFront(UdpHeader.HeaderLength);
@@ -74,9 +86,10 @@ public sealed class UdpProtocol : ITransportHandler
             {
                 DeliverSegments(socket, packet, segmentSize, info.Source, sourcePort);
             }
-            return;
+            return TransportDisposition.Delivered;
         }
         Deliver(socket, packet, info.Source, sourcePort);
+        return TransportDisposition.Delivered;
     }
 
     /// <summary>
@@ -119,22 +132,6 @@ public sealed class UdpProtocol : ITransportHandler
         }
         // Like Linux, only connected sockets learn of errors (an unconnected socket cannot tell whose they are).
         socket?.OnError(error);
-    }
-
-    private void SendPortUnreachable(in TransportPacketInfo info, PacketBuffer packet)
-    {
-        if (info.Destination.IsMulticast || info.Destination.IsBroadcast)
-        {
-            return;
-        }
-        if (info.Destination.IsV6)
-        {
-            _stack.Ipv6.SendUnreachable(info, packet, IcmpV6Code.PortUnreachable);
-        }
-        else
-        {
-            _stack.Ipv4.SendUnreachable(info, packet, IcmpV4Code.PortUnreachable);
-        }
     }
 
     private UdpSocket? Lookup(NetAddress local, ushort localPort, NetAddress remote, ushort remotePort)

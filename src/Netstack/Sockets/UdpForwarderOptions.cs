@@ -1,0 +1,11 @@
+namespace Netstack.Sockets;
+
+/// <summary>How a UDP forwarder (<see cref="ForwardingExtensions.ForwardUdp"/>) opens flows.</summary>
+public sealed class UdpForwarderOptions
+{
+    /// <summary>Flows open at once; datagrams of new flows beyond it are dropped and counted. Default 65536.</summary>
+    public int MaxFlows { get; init; } = 65536;
+
+    /// <summary>Each flow socket's receive buffer (see <see cref="UdpSocket.ReceiveBufferSize"/>). Default 256 KiB.</summary>
+    public int ReceiveBufferSize { get; init; } = 256 * 1024;
+}
