@@ -131,6 +131,22 @@ public class SandboxCheckTests
     }
 
     [Fact]
+    public void A_thread_that_cannot_take_the_filter_fails_Apply_with_one_line_naming_it()
+    {
+        if (SkipReason is string reason)
+        {
+            Assert.Fail("cannot run here: " + reason);
+        }
+        CliRunner.Result result = CliRunner.RunProcess(Patience, "__sandbox-check", "--tsync-conflict");
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        string thread = Parse(result.Output)["conflict_thread"];
+        string line = Assert.Single(result.ErrorLines);
+        Assert.Contains("TSYNC", line, StringComparison.Ordinal);
+        Assert.Contains($"thread {thread} ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("forbidden", result.Output, StringComparison.Ordinal); // it stopped at Apply
+    }
+
+    [Fact]
     public void The_command_is_not_listed_in_help()
     {
         CliRunner.Result result = CliRunner.RunInProcess("--help");

@@ -30,13 +30,62 @@ internal static class SandboxCheckCommand
         {
             Description = "Do not apply the sandbox (and skip execve): shows what the probes return unconfined.",
         };
+        var tsyncConflict = new Option<bool>("--tsync-conflict")
+        {
+            Description = "First give one thread a seccomp filter of its own, so that the sandbox's TSYNC must fail naming that thread.",
+        };
         var command = new Command(Name, "Apply the forwarder's sandbox to this process and report what it denies.")
         {
-            connect, baseline,
+            connect, baseline, tsyncConflict,
         };
         command.Hidden = true;
-        command.SetAction(parseResult => Run(parseResult.GetValue(connect), parseResult.GetValue(baseline), parseResult.InvocationConfiguration.Output));
+        command.SetAction(parseResult =>
+        {
+            TextWriter output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.GetValue(tsyncConflict))
+            {
+                StartConflictingThread(output);
+            }
+            return Run(parseResult.GetValue(connect), parseResult.GetValue(baseline), output);
+        });
         return command;
+    }
+
+    /// <summary>
+    /// Starts a thread that installs an allow-all filter on itself alone (no TSYNC) and then waits. Its filter is not an
+    /// ancestor of the one <see cref="ForwarderSandbox.Apply"/> installs, so TSYNC cannot synchronize it (seccomp(2)).
+    /// </summary>
+    private static void StartConflictingThread(TextWriter output)
+    {
+        using var installed = new ManualResetEventSlim();
+        int threadId = 0;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                threadId = SandboxProbes.CurrentThreadId();
+                Prctl.SetNoNewPrivileges(); // this thread only: prctl(2) acts on the calling thread
+                Seccomp.SetModeFilter([ClassicBpf.Return(SeccompFilter.AllowAction)], 0);
+            }
+#pragma warning disable CA1031 // handed to the starting thread, which rethrows it
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = e;
+            }
+            installed.Set();
+            Thread.Sleep(Timeout.Infinite);
+        })
+        { IsBackground = true, Name = "tsync-conflict" };
+        thread.Start();
+        installed.Wait();
+        if (failure is not null)
+        {
+            throw new CommandFailedException($"could not set up the TSYNC conflict: {failure.Message}", failure);
+        }
+        Line(output, "conflict_thread", threadId);
+        output.Flush();
     }
 
     private static int Run(int? connectPort, bool baseline, TextWriter output)

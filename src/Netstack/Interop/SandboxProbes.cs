@@ -27,6 +27,12 @@ internal static unsafe partial class SandboxProbes
     [LibraryImport("libc", EntryPoint = "execve", SetLastError = true)]
     private static partial int ExecveCall(byte* path, byte** argv, byte** envp);
 
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetTid();
+
+    /// <summary>The kernel's id of the calling thread (gettid(2)), as /proc/PID/task and a seccomp TSYNC failure name it.</summary>
+    public static int CurrentThreadId() => GetTid();
+
     /// <summary>unshare(2) flag: a new mount namespace.</summary>
     public const int CLONE_NEWNS = 0x0002_0000;
 
