@@ -15,7 +15,7 @@ public class SandboxCheckTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60); // safety net, not a timing assertion
 
-    private static readonly string[] ForbiddenProbes = ["unshare", "mount", "bpf", "finit_module", "process_vm_readv", "personality"];
+    private static readonly string[] ForbiddenProbes = ["unshare", "mount", "bpf", "finit_module", "process_vm_readv", "personality", "clone_newuser"];
 
     /// <summary>Linux with seccomp filters (every kernel this project supports; the reason is shown where not).</summary>
     private static string? SkipReason =>
@@ -98,6 +98,7 @@ public class SandboxCheckTests
             Assert.True(values.TryGetValue("forbidden " + call, out string? result), $"no line for {call}: {output.Result}");
             Assert.True(result == "EPERM", $"{call} gave {result}, expected EPERM");
         }
+        Assert.Equal("ENOSYS", values["forbidden clone3"]); // so glibc falls back to clone, whose flags the filter reads
         Assert.Equal("ok", values["allowed getpid"]);
         Assert.Equal("ok", values["allowed thread"]);
         Assert.Equal("ok", values["allowed connect"]);
@@ -128,6 +129,7 @@ public class SandboxCheckTests
         {
             Assert.True(values["forbidden " + call] != "EPERM", $"{call} gives EPERM even without the sandbox: {result.Output}");
         }
+        Assert.NotEqual("ENOSYS", values["forbidden clone3"]);
     }
 
     [Fact]

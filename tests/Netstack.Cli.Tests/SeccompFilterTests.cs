@@ -14,11 +14,14 @@ public class SeccompFilterTests
 
     public static TheoryData<SeccompArchitecture> Architectures => [SeccompArchitecture.X86_64, SeccompArchitecture.Aarch64];
 
-    private static uint Run(SeccompArchitecture architecture, int number, uint? auditArchitecture = null)
+    private const uint Enosys = Seccomp.SECCOMP_RET_ERRNO | 38;
+
+    /// <summary>Runs the program <see cref="ForwarderSandbox.Apply"/> installs, for <paramref name="architecture"/>.</summary>
+    private static uint Run(SeccompArchitecture architecture, int number, uint? auditArchitecture = null, ulong firstArgument = 1)
     {
-        SockFilter[] program = SeccompFilter.Build(architecture, ForwarderSandbox.DeniedSystemCalls);
+        SockFilter[] program = ForwarderSandbox.BuildProgram(architecture);
         return ClassicBpfInterpreter.Run(program, ClassicBpfInterpreter.SeccompData(
-            number, auditArchitecture ?? SystemCallTable.AuditArchitecture(architecture), 1, 2, 3, 4, 5, 6));
+            number, auditArchitecture ?? SystemCallTable.AuditArchitecture(architecture), firstArgument, 2, 3, 4, 5, 6));
     }
 
     [Theory]
@@ -46,7 +49,7 @@ public class SeccompFilterTests
         var denied = ForwarderSandbox.DeniedSystemCalls.Where(table.ContainsKey).Select(name => table[name]).ToHashSet();
         for (int number = 0; number < 1024; number++)
         {
-            uint expected = denied.Contains(number) ? Deny : Allow;
+            uint expected = denied.Contains(number) ? Deny : number == table["clone3"] ? Enosys : Allow; // clone's first argument, 1, has no CLONE_NEW*
             Assert.True(Run(architecture, number) == expected, $"call {number} on {architecture}: 0x{Run(architecture, number):x8}, expected 0x{expected:x8}");
         }
     }
@@ -59,7 +62,6 @@ public class SeccompFilterTests
     [InlineData(56)] // clone: the runtime starts threads
     [InlineData(202)] // futex
     [InlineData(232)] // epoll_wait
-    [InlineData(435)] // clone3
     public void Calls_the_runtime_needs_are_allowed_on_x86_64(int number) =>
         Assert.Equal(Allow, Run(SeccompArchitecture.X86_64, number));
 
@@ -106,6 +108,33 @@ public class SeccompFilterTests
         Assert.Equal(Allow, Run(SeccompArchitecture.Aarch64, -1));
     }
 
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Clone_is_allowed_for_threads_and_processes_but_not_for_new_namespaces(SeccompArchitecture architecture)
+    {
+        int clone = SystemCallTable.For(architecture)["clone"];
+        Assert.Equal(Allow, Run(architecture, clone, firstArgument: 0x003D_0F00)); // glibc's pthread_create flags
+        Assert.Equal(Allow, Run(architecture, clone, firstArgument: 0x0120_0011)); // fork: CHILD_SETTID | CHILD_CLEARTID | SIGCHLD
+        Assert.Equal(Allow, Run(architecture, clone, firstArgument: 0x7E02_0000UL << 32)); // the kernel ignores the high word
+        foreach (uint flag in new uint[] { 0x0002_0000, 0x0200_0000, 0x0400_0000, 0x0800_0000, 0x1000_0000, 0x2000_0000, 0x4000_0000 })
+        {
+            Assert.True(Run(architecture, clone, firstArgument: 0x003D_0F00 | flag) == Deny, $"clone with 0x{flag:x8} on {architecture} is not denied");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void Clone3_returns_ENOSYS_so_glibc_falls_back_to_clone(SeccompArchitecture architecture) =>
+        Assert.Equal(Enosys, Run(architecture, SystemCallTable.For(architecture)["clone3"], firstArgument: 0x7fff_0000_1000));
+
+    [Fact]
+    public void Without_denyNewNamespaces_clone3_and_clone_are_not_looked_at()
+    {
+        SockFilter[] program = SeccompFilter.Build(SeccompArchitecture.X86_64, ["execve"]);
+        Assert.Equal(Allow, ClassicBpfInterpreter.Run(program, ClassicBpfInterpreter.SeccompData(435, Seccomp.AUDIT_ARCH_X86_64)));
+        Assert.Equal(Allow, ClassicBpfInterpreter.Run(program, ClassicBpfInterpreter.SeccompData(56, Seccomp.AUDIT_ARCH_X86_64, 0x1000_0000)));
+    }
+
     [Fact]
     public void The_program_checks_the_architecture_first()
     {
@@ -137,7 +166,7 @@ public class SeccompFilterTests
     [Fact]
     public void The_host_program_is_for_this_architecture()
     {
-        SockFilter[] program = SeccompFilter.BuildForHost(ForwarderSandbox.DeniedSystemCalls);
+        SockFilter[] program = SeccompFilter.BuildForHost(ForwarderSandbox.DeniedSystemCalls, denyNewNamespaces: true);
         uint arch = SystemCallTable.AuditArchitecture(SystemCallTable.Host);
         Assert.Equal(arch, program[1].K);
         Assert.Equal(Deny, ClassicBpfInterpreter.Run(program, ClassicBpfInterpreter.SeccompData(SystemCallTable.HostNumber("execve"), arch)));

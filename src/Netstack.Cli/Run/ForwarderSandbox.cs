@@ -4,7 +4,7 @@ namespace Netstack.Cli.Run;
 
 /// <summary>
 /// Confines the forwarder once its setup is done: sets no_new_privs and installs a seccomp filter, on every thread, that
-/// denies (EPERM) the system calls a forwarder never needs (issue 9, "Isolation").
+/// denies (EPERM) the system calls a forwarder never needs and clone with namespace flags (issue 9, "Isolation").
 /// </summary>
 internal static class ForwarderSandbox
 {
@@ -35,6 +35,11 @@ internal static class ForwarderSandbox
         "userfaultfd",
     ];
 
+    /// <summary>The filter program <see cref="Apply"/> installs, built for <paramref name="architecture"/>.</summary>
+    public static SockFilter[] BuildProgram(SeccompArchitecture architecture) =>
+        // New namespaces too: denying unshare and setns alone would leave clone(CLONE_NEWUSER | …) open.
+        SeccompFilter.Build(architecture, DeniedSystemCalls, denyNewNamespaces: true);
+
     /// <summary>
     /// Sets no_new_privs (prctl(2) PR_SET_NO_NEW_PRIVS) and installs the deny-list filter with SECCOMP_FILTER_FLAG_TSYNC,
     /// so every thread of the process, existing and future, runs under it (TSYNC also sets no_new_privs on each thread:
@@ -45,7 +50,7 @@ internal static class ForwarderSandbox
         SockFilter[] program;
         try
         {
-            program = SeccompFilter.BuildForHost(DeniedSystemCalls);
+            program = BuildProgram(SystemCallTable.Host);
         }
         catch (PlatformNotSupportedException e)
         {

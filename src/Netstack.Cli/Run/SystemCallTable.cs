@@ -6,7 +6,8 @@ namespace Netstack.Cli.Run;
 
 /// <summary>
 /// System call numbers by name for each <see cref="SeccompArchitecture"/>: the calls the forwarder's sandbox denies,
-/// plus the few a sandbox check uses. A call an architecture does not have (iopl on arm64) is simply absent there.
+/// clone and clone3 (whose use it restricts), and the few a sandbox check makes. A call an architecture does not have
+/// (iopl on arm64) is simply absent there.
 /// </summary>
 /// <remarks>
 /// From the kernel's uapi headers: arch/x86/entry/syscalls/syscall_64.tbl (Debian's asm/unistd_64.h) and
@@ -17,6 +18,7 @@ internal static class SystemCallTable
     private static readonly FrozenDictionary<string, int> X86_64 = new Dictionary<string, int>
     {
         ["getpid"] = 39,
+        ["clone"] = 56,
         ["execve"] = 59,
         ["ptrace"] = 101,
         ["syslog"] = 103,
@@ -66,6 +68,7 @@ internal static class SystemCallTable
         ["fsconfig"] = 431,
         ["fsmount"] = 432,
         ["fspick"] = 433,
+        ["clone3"] = 435,
         ["pidfd_getfd"] = 438,
         ["mount_setattr"] = 442,
         ["quotactl_fd"] = 443,
@@ -97,6 +100,7 @@ internal static class SystemCallTable
         ["add_key"] = 217,
         ["request_key"] = 218,
         ["keyctl"] = 219,
+        ["clone"] = 220,
         ["execve"] = 221,
         ["swapon"] = 224,
         ["swapoff"] = 225,
@@ -120,6 +124,7 @@ internal static class SystemCallTable
         ["fsconfig"] = 431,
         ["fsmount"] = 432,
         ["fspick"] = 433,
+        ["clone3"] = 435,
         ["pidfd_getfd"] = 438,
         ["mount_setattr"] = 442,
         ["quotactl_fd"] = 443,
