@@ -120,7 +120,7 @@ internal static class SandboxCheckCommand
             Forbidden(output, failures, baseline, "execve", SandboxProbes.Execve("/bin/true"));
         }
 
-        // Allowed calls: a plain one, a new thread (clone/clone3 from the runtime), and the runtime's socket path.
+        // Allowed calls: a plain one, a new thread (glibc tries clone3, gets ENOSYS, and uses clone), and the runtime's socket path.
         Allowed(output, failures, "getpid", SandboxProbes.SystemCall(SystemCallTable.HostNumber("getpid")) == 0 ? null : "failed");
         using var release = new ManualResetEventSlim();
         var thread = new Thread(() => release.Wait()) { IsBackground = true, Name = "sandbox-check" };
