@@ -21,6 +21,7 @@ public static class NetstackCli
         var root = new RootCommand("A userspace TCP/IP stack for .NET: serve and measure traffic through a TUN device.");
         root.Subcommands.Add(EchoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(SandboxCheckCommand.Create()); // hidden: for tests of the forwarder's sandbox
         foreach (Option option in root.Options)
         {
             if (option is VersionOption)

@@ -21,6 +21,7 @@ internal static class Errno
     public const int EINVAL = 22;
     public const int ENOTTY = 25;
     public const int ENOSPC = 28;
+    public const int ENOSYS = 38;
     public const int EMSGSIZE = 90;
     public const int ENOBUFS = 105;
 
@@ -46,6 +47,7 @@ internal static class Errno
         EINVAL => "EINVAL",
         ENOTTY => "ENOTTY",
         ENOSPC => "ENOSPC",
+        ENOSYS => "ENOSYS",
         EMSGSIZE => "EMSGSIZE",
         ENOBUFS => "ENOBUFS",
         _ => "errno " + errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
