@@ -11,6 +11,7 @@ public sealed class DestinationMap
 {
     private readonly Dictionary<IPAddress, IPAddress> _addresses = [];
     private readonly Dictionary<IPAddress, IPEndPoint> _dns = [];
+    private readonly HashSet<IPAddress> _refused = [];
 
     /// <summary>Maps every port of <paramref name="from"/> to the same port of <paramref name="to"/>.</summary>
     public DestinationMap MapAddress(IPAddress from, IPAddress to)
@@ -30,13 +31,25 @@ public sealed class DestinationMap
         return this;
     }
 
-    /// <summary>The endpoint to dial for <paramref name="destination"/>.</summary>
-    public IPEndPoint Resolve(IPEndPoint destination)
+    /// <summary>Nothing is dialled for <paramref name="address"/> (other than what <see cref="MapDns"/> maps): a TCP connect is refused, UDP is dropped.</summary>
+    public DestinationMap Refuse(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        _refused.Add(address);
+        return this;
+    }
+
+    /// <summary>The endpoint to dial for <paramref name="destination"/>, or null when it is refused.</summary>
+    public IPEndPoint? Resolve(IPEndPoint destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         if (destination.Port == 53 && _dns.TryGetValue(destination.Address, out IPEndPoint? resolver))
         {
             return resolver;
+        }
+        if (_refused.Contains(destination.Address))
+        {
+            return null;
         }
         return _addresses.TryGetValue(destination.Address, out IPAddress? to) ? new IPEndPoint(to, destination.Port) : destination;
     }

@@ -74,7 +74,11 @@ public sealed class HostForwarder : IAsyncDisposable
 
     private async Task CarryTcpAsync(TcpForwarderRequest request)
     {
-        IPEndPoint destination = _options.Map.Resolve(request.LocalEndPoint);
+        if (_options.Map.Resolve(request.LocalEndPoint) is not IPEndPoint destination)
+        {
+            Answer(request, SocketError.ConnectionRefused);
+            return;
+        }
         Socket host;
         try
         {
@@ -146,7 +150,11 @@ public sealed class HostForwarder : IAsyncDisposable
 
     private async Task CarryUdpAsync(UdpSocket socket)
     {
-        IPEndPoint destination = _options.Map.Resolve(socket.LocalEndPoint!);
+        if (_options.Map.Resolve(socket.LocalEndPoint!) is not IPEndPoint destination)
+        {
+            socket.Dispose();
+            return;
+        }
         IOutboundUdpFlow flow;
         try
         {
@@ -163,8 +171,10 @@ public sealed class HostForwarder : IAsyncDisposable
 
     private void OnEcho(IcmpEchoRequest request)
     {
-        IPAddress destination = _options.Map.Resolve(new IPEndPoint(request.Destination, 0)).Address;
-        Track(PingRelay.RunAsync(request, destination, Statistics));
+        if (_options.Map.Resolve(new IPEndPoint(request.Destination, 0)) is IPEndPoint destination)
+        {
+            Track(PingRelay.RunAsync(request, destination.Address, Statistics));
+        }
     }
 
     private void Track(Task relay)

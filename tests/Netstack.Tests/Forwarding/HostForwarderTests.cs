@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Netstack.Forwarding;
+using Netstack.Link;
+using Netstack.Sockets;
+using Netstack.Stack;
+
+namespace Netstack.Tests.Forwarding;
+
+/// <summary>
+/// The user-mode forwarder in one process: stack A plays the namespace, stack B (the gateway 10.9.0.2, answering for
+/// every destination) carries A's traffic to host sockets. Host services listen on 127.0.0.1 only, reached through
+/// the gateway address as pasta maps it.
+/// </summary>
+public sealed class HostForwarderTests : IAsyncDisposable
+{
+    private static readonly IPAddress Gateway = IPAddress.Parse("10.9.0.2");
+    private readonly ChannelLinkPair _links = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Thread, Mtu = 65520 });
+    private readonly NetStack _namespace = new();
+    private readonly NetStack _gateway = new();
+    private readonly HostForwarder _forwarder;
+
+    public HostForwarderTests()
+    {
+        int nic = _namespace.AddInterface(_links.A, InterfaceAddress.Parse("10.9.0.1/24"));
+        _namespace.AddRoute(IPNetwork.Parse("0.0.0.0/0"), nic, Gateway);
+        _gateway.AddInterface(_links.B, InterfaceAddress.Parse("10.9.0.2/24"));
+        _forwarder = HostForwarder.Start(_gateway, new HostForwarderOptions
+        {
+            Dialer = new DirectDialer(),
+            Map = new DestinationMap().MapAddress(Gateway, IPAddress.Loopback),
+            ForwardIcmpEcho = false,
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _forwarder.DisposeAsync();
+        _links.Dispose();
+        _namespace.Dispose();
+        _gateway.Dispose();
+    }
+
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    [Fact]
+    public async Task A_connection_to_the_gateway_reaches_a_host_loopback_service_and_carries_a_megabyte_both_ways()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        Task<Socket> accepting = listener.AcceptAsync(Timeout).AsTask();
+
+        await using TcpConnection client = await _namespace.ConnectTcpAsync(new IPEndPoint(Gateway, port), Timeout);
+        using Socket host = await accepting;
+        Assert.Equal(IPAddress.Loopback, ((IPEndPoint)host.RemoteEndPoint!).Address);
+
+        byte[] up = RandomNumberGenerator.GetBytes(1 << 20);
+        byte[] down = RandomNumberGenerator.GetBytes(1 << 20);
+        Task send = Task.Run(async () =>
+        {
+            await client.Stream.WriteAsync(up, Timeout);
+            client.ShutdownWrite(); // half-close: the host sees EOF, and can still answer
+        });
+        byte[] received = await ReadToEndAsync(host);
+        await send;
+        Assert.Equal(SHA256.HashData(up), SHA256.HashData(received));
+
+        await host.SendAsync(down, SocketFlags.None, Timeout);
+        host.Shutdown(SocketShutdown.Send);
+        byte[] back = await ReadToEndAsync(client.Stream);
+        Assert.Equal(SHA256.HashData(down), SHA256.HashData(back));
+        Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.TcpConnections));
+    }
+
+    [Fact]
+    public async Task A_closed_host_port_refuses_the_connect_at_once()
+    {
+        int closed;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            closed = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+        SocketException e = await Assert.ThrowsAsync<SocketException>(async () =>
+            await _namespace.ConnectTcpAsync(new IPEndPoint(Gateway, closed), Timeout));
+        Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
+        Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.TcpRefused));
+    }
+
+    [Fact]
+    public async Task A_reset_by_the_host_resets_the_namespace_side()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        Task<Socket> accepting = listener.AcceptAsync(Timeout).AsTask();
+        await using TcpConnection client = await _namespace.ConnectTcpAsync(new IPEndPoint(Gateway, ((IPEndPoint)listener.LocalEndPoint!).Port), Timeout);
+        using (Socket host = await accepting)
+        {
+            host.LingerState = new LingerOption(true, 0);
+        }
+        await Assert.ThrowsAsync<IOException>(async () =>
+        {
+            byte[] buffer = new byte[100];
+            while (await client.Stream.ReadAsync(buffer, Timeout) > 0)
+            {
+            }
+        });
+    }
+
+    [Fact]
+    public async Task Udp_datagrams_up_to_8000_bytes_reach_a_host_service_and_its_replies_come_back()
+    {
+        using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)echo.LocalEndPoint!).Port;
+        Task echoing = Task.Run(async () =>
+        {
+            byte[] buffer = new byte[65536];
+            for (int i = 0; i < 2; i++)
+            {
+                SocketReceiveFromResult r = await echo.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), Timeout);
+                await echo.SendToAsync(buffer.AsMemory(0, r.ReceivedBytes), r.RemoteEndPoint, Timeout);
+            }
+        });
+        using var socket = new UdpSocket(_namespace, AddressFamily.InterNetwork);
+        socket.Connect(new IPEndPoint(Gateway, port));
+        byte[] buffer = new byte[65536];
+        foreach (int size in new[] { 10, 8000 })
+        {
+            byte[] datagram = RandomNumberGenerator.GetBytes(size);
+            await socket.SendAsync(datagram, Timeout);
+            UdpReceiveFromResult r = await socket.ReceiveFromAsync(buffer, Timeout);
+            Assert.Equal(datagram, buffer.AsSpan(0, r.ReceivedBytes).ToArray());
+            Assert.Equal(new IPEndPoint(Gateway, port), r.RemoteEndPoint);
+        }
+        await echoing;
+        Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.UdpFlows));
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Socket socket)
+    {
+        var all = new MemoryStream();
+        byte[] buffer = new byte[65536];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, Timeout)) > 0)
+        {
+            all.Write(buffer, 0, n);
+        }
+        return all.ToArray();
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Stream stream)
+    {
+        var all = new MemoryStream();
+        await stream.CopyToAsync(all, Timeout);
+        return all.ToArray();
+    }
+}
