@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace Netstack.Forwarding;
@@ -9,7 +10,7 @@ namespace Netstack.Forwarding;
 public interface IOutboundUdpFlow : IAsyncDisposable
 {
     /// <summary>The destination this flow sends to and accepts datagrams from.</summary>
-    System.Net.IPEndPoint Destination { get; }
+    IPEndPoint Destination { get; }
 
     /// <summary>Sends one datagram to the destination.</summary>
     /// <exception cref="SocketException">The host socket failed (for example an earlier ICMP port unreachable).</exception>

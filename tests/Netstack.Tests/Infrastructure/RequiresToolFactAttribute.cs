@@ -23,18 +23,14 @@ public sealed class RequiresToolFactAttribute : FactAttribute
     public IReadOnlyList<string> Tools { get; }
 }
 
-/// <summary>Finds executables on PATH.</summary>
+/// <summary>Finds executables on PATH, then in /usr/sbin and /sbin (daemons such as danted live there and a non-login PATH may lack them).</summary>
 public static class ToolPath
 {
     /// <summary>The full path of <paramref name="tool"/> on PATH, or null.</summary>
     public static string? Find(string tool)
     {
-        string? path = Environment.GetEnvironmentVariable("PATH");
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-        foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        string path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/sbin"]))
         {
             string candidate = Path.Combine(dir, tool);
             if (File.Exists(candidate))
