@@ -39,18 +39,5 @@ public sealed class NamespaceWatch
     }
 
     /// <summary>The <c>net:[inode]</c> of the namespace at <paramref name="path"/>, or null when it cannot be opened or is no network namespace.</summary>
-    public static string? Identify(string path)
-    {
-        try
-        {
-            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-            string link = "/proc/self/fd/" + handle.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture);
-            string? target = new FileInfo(link).LinkTarget;
-            return target is not null && target.StartsWith("net:[", StringComparison.Ordinal) ? target : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static string? Identify(string path) => Netstack.Interop.NamespaceFile.IdentifyNetwork(path);
 }

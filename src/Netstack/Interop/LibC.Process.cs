@@ -4,7 +4,7 @@ namespace Netstack.Interop;
 
 /// <summary>
 /// The process, descriptor-passing, mount and capability calls <c>netstack run</c> needs (socketpair(2),
-/// sendmsg(2)/recvmsg(2) with SCM_RIGHTS, fcntl(2), execve(2), waitpid(2), kill(2), mount(2), prctl(2), capset(2)).
+/// sendmsg(2)/recvmsg(2) with SCM_RIGHTS, fcntl(2), execve(2), waitpid(2), kill(2), mount(2), statx(2), prctl(2), capset(2)).
 /// </summary>
 internal static unsafe partial class LibC
 {
@@ -52,6 +52,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "mount", SetLastError = true)]
     public static partial int Mount(byte* source, byte* target, byte* fileSystemType, nuint flags, void* data);
+
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
+    public static partial int Statx(int directoryFd, byte* path, int flags, uint mask, void* buffer);
 
     [LibraryImport(Library, EntryPoint = "prctl", SetLastError = true)]
     public static partial int Prctl(int option, nuint argument2, nuint argument3, nuint argument4, nuint argument5);
