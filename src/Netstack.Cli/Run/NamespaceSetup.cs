@@ -35,7 +35,7 @@ public static class NamespaceSetup
         }
         catch (Exception e) when (e is CommandFailedException or SystemCallException or IOException or UnauthorizedAccessException)
         {
-            HelperProtocol.SendError(socket, e.Message);
+            HelperProtocol.SendError(socket, $"{(attach ? "attach" : "run")}: {e.Message}");
             return ExitCodes.Failure;
         }
         HelperProtocol.SendDevice(socket, name, queues);
@@ -68,8 +68,15 @@ public static class NamespaceSetup
         {
             for (int i = 0; i < options.Queues; i++)
             {
-                queues.Add(TunDevice.OpenQueue(name, flags, out string actual));
-                name = actual;
+                try
+                {
+                    queues.Add(TunDevice.OpenQueue(name, flags, out string actual));
+                    name = actual;
+                }
+                catch (SystemCallException e)
+                {
+                    throw new CommandFailedException($"cannot create the TUN device in the namespace: {e.Message}", e);
+                }
             }
             NetDevice.SetMtu(name, options.Mtu);
             if (NetDevice.GetTxQueueLength(name) < 4096)

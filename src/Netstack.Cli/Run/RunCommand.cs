@@ -22,6 +22,7 @@ public static class RunCommand
         command.SetAction(result =>
         {
             string[] words = result.GetValue(program) ?? [];
+            RejectOptionLikeCommand(result, words);
             if (words.Length == 0)
             {
                 string? shell = Environment.GetEnvironmentVariable("SHELL");
@@ -31,5 +32,24 @@ public static class RunCommand
             return RunSession.Run(options, attach: null);
         });
         return command;
+    }
+
+    /// <summary>
+    /// An unknown option before the command would otherwise become the command (the argument takes any word):
+    /// without <c>--</c>, a first word starting with '-' is a typo to report (exit 2), not a program to run.
+    /// </summary>
+    internal static void RejectOptionLikeCommand(ParseResult result, IReadOnlyList<string> words)
+    {
+        if (words.Count == 0 || !words[0].StartsWith('-'))
+        {
+            return;
+        }
+        var tokens = result.Tokens.ToList();
+        int doubleDash = tokens.FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.DoubleDash);
+        int first = tokens.FindIndex(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value == words[0]);
+        if (doubleDash < 0 || first < doubleDash)
+        {
+            throw new CommandFailedException($"unrecognized command or option '{words[0]}' (put '--' before a command that starts with '-').", ExitCodes.Usage);
+        }
     }
 }

@@ -173,7 +173,9 @@ public sealed class RunOptionSet
             string message = result.UnmatchedTokens.Count > 0 ? $"unrecognized command or option '{result.UnmatchedTokens[0]}'." : result.Errors[0].Message;
             throw new CommandFailedException(NetstackCli.OneLine(message), ExitCodes.Usage);
         }
-        return set.Bind(result, result.GetValue(commandArgument) ?? [], hostPrefixes);
+        string[] words = result.GetValue(commandArgument) ?? [];
+        RunCommand.RejectOptionLikeCommand(result, words);
+        return set.Bind(result, words, hostPrefixes);
     }
 
     private static NetAddress[] ParseAddresses(ArgumentResult result, string option)
