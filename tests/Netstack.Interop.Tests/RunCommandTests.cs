@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using Netstack.Interop.Tests.Infrastructure;
+
+namespace Netstack.Interop.Tests;
+
+/// <summary>
+/// <c>netstack run</c> and <c>netstack attach</c> as a user runs them (the built CLI as a child process, as root).
+/// Traffic goes only to the gateway inside the namespaces the commands and tests create (our stack answers echo
+/// for its own address, so ping works whatever the forwarder does). Every test cleans up in a finally.
+/// </summary>
+public class RunCommandTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    // Addresses of our own choosing, so the tests do not depend on what the host's networks make the defaults.
+    private static readonly string[] Addresses = ["--address", "10.77.0.100/24", "--address", "fd77::100/64"];
+
+    private static ProcessRunner.Result Run(params string[] args) => NetstackProcess.Run([], ["run", .. args]);
+
+    [RequiresRootAndTunFact]
+    public void Exit_status_passes_through()
+    {
+        ProcessRunner.Result result = Run("--", "sh", "-c", "exit 7");
+        Assert.True(result.ExitCode == 7, result.ToString());
+        Assert.Equal("", result.Error);
+    }
+
+    [RequiresRootAndTunFact("ping")]
+    public void Inside_the_namespace_has_addresses_mtu_routes_resolv_conf_and_reaches_the_gateway()
+    {
+        string hostResolvConf = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "";
+        ProcessRunner.Result result = Run([.. Addresses, "--verbose", "--",
+            "sh", "-c", "ip -o addr; ip -o link; ip route; ip -6 route; cat /etc/resolv.conf; " +
+            "ping -c1 -W2 10.77.0.2 >/dev/null && ping -6 -c1 -W2 fd77::2 >/dev/null && echo PINGS-OK"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("inet 10.77.0.100/24", result.Output, StringComparison.Ordinal);
+        Assert.Contains("inet6 fd77::100/64", result.Output, StringComparison.Ordinal);
+        Assert.Contains("mtu 65520", result.Output, StringComparison.Ordinal);
+        Assert.Contains("default via 10.77.0.2", result.Output, StringComparison.Ordinal);
+        Assert.Contains("default via fd77::2", result.Output, StringComparison.Ordinal);
+        Assert.Contains("nameserver 10.77.0.3", result.Output, StringComparison.Ordinal);
+        Assert.Contains("nameserver fd77::3", result.Output, StringComparison.Ordinal);
+        Assert.Contains("PINGS-OK", result.Output, StringComparison.Ordinal);
+        Assert.Contains("run: IPv4: address 10.77.0.100/24, gateway 10.77.0.2, DNS 10.77.0.3", result.Error, StringComparison.Ordinal);
+        Assert.Contains("run: IPv6: address fd77::100/64, gateway fd77::2, DNS fd77::3", result.Error, StringComparison.Ordinal);
+        // The resolv.conf mount was private to the namespace's mount namespace.
+        Assert.Equal(hostResolvConf, File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "");
+    }
+
+    [RequiresRootAndTunFact]
+    public void Nothing_remains_after_the_command_ends()
+    {
+        string[] tempBefore = TempDirectories();
+        string[] linksBefore = HostLinks();
+        ProcessRunner.Result result = Run([.. Addresses, "--", "sh", "-c", "echo $$; readlink /proc/self/ns/net"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        int commandPid = int.Parse(lines[0], CultureInfo.InvariantCulture);
+        string netns = lines[1];
+
+        Assert.False(Directory.Exists($"/proc/{commandPid}"), $"the command's process {commandPid} remains");
+        Assert.DoesNotContain(netns, NetworkNamespacesInUse()); // no process holds the namespace: it is gone with its device
+        Assert.Empty(TempDirectories().Except(tempBefore));
+        Assert.Empty(HostLinks().Except(linksBefore));
+    }
+
+    [RequiresRootAndTunFact]
+    public void SIGTERM_is_forwarded_to_the_command_and_its_status_returned()
+    {
+        using Process netstack = NetstackProcess.Start([], ["run", .. Addresses, "--", "sh", "-c", "echo ready; exec sleep 30"]);
+        try
+        {
+            Assert.Equal("ready", NetstackProcess.ReadLine(netstack, Timeout));
+            NetstackProcess.Signal(netstack, "TERM");
+            Assert.True(netstack.WaitForExit(TimeSpan.FromSeconds(10)), "netstack did not end after SIGTERM");
+            Assert.Equal(128 + 15, netstack.ExitCode);
+        }
+        finally
+        {
+            ProcessRunner.Kill(netstack);
+        }
+    }
+
+    [RequiresRootAndTunFact]
+    public void As_root_the_forwarder_holds_no_capabilities()
+    {
+        // The command's parent is the forwarder (the command is the helper, the forwarder's child).
+        ProcessRunner.Result result = Run([.. Addresses, "--", "sh", "-c", "grep ^Cap /proc/$PPID/status"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("CapEff:\t0000000000000000", result.Output, StringComparison.Ordinal);
+        Assert.Contains("CapPrm:\t0000000000000000", result.Output, StringComparison.Ordinal);
+        Assert.Contains("CapBnd:\t0000000000000000", result.Output, StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunFact]
+    public void A_forward_below_1024_keeps_only_CAP_NET_BIND_SERVICE()
+    {
+        ProcessRunner.Result result = Run([.. Addresses, "-t", "127.0.0.1/80:8080", "--", "sh", "-c", "grep ^Cap /proc/$PPID/status"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("CapEff:\t0000000000000400", result.Output, StringComparison.Ordinal);
+        Assert.Contains("CapBnd:\t0000000000000400", result.Output, StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunFact("ping")]
+    public void Attach_serves_an_existing_namespace_until_it_is_deleted()
+    {
+        string ns = "nsrun" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        ProcessRunner.Check("ip", "netns", "add", ns);
+        Process? netstack = null;
+        try
+        {
+            netstack = NetstackProcess.Start([], ["attach", "--netns", "/run/netns/" + ns, "--address", "10.78.0.100/24", "--address", "fd78::100/64"]);
+            var deadline = Stopwatch.StartNew();
+            while (!ProcessRunner.Run("ip", "-n", ns, "-o", "addr").Output.Contains("10.78.0.100/24", StringComparison.Ordinal))
+            {
+                Assert.False(netstack.HasExited, "netstack attach ended: " + (netstack.HasExited ? netstack.StandardError.ReadToEnd() : ""));
+                Assert.True(deadline.Elapsed < Timeout, "the device never appeared in the namespace");
+                Thread.Sleep(100);
+            }
+            ProcessRunner.Result ping = ProcessRunner.Run("ip", "netns", "exec", ns, "ping", "-c1", "-W2", "10.78.0.2");
+            Assert.True(ping.ExitCode == 0, ping.ToString());
+            ProcessRunner.Result ping6 = ProcessRunner.Run("ip", "netns", "exec", ns, "ping", "-6", "-c1", "-W2", "fd78::2");
+            Assert.True(ping6.ExitCode == 0, ping6.ToString());
+            Assert.Contains("CapEff:\t0000000000000000", File.ReadAllText($"/proc/{netstack.Id}/status"), StringComparison.Ordinal);
+
+            ProcessRunner.Check("ip", "netns", "del", ns);
+            Assert.True(netstack.WaitForExit(TimeSpan.FromSeconds(10)), "netstack attach did not end when the namespace was deleted");
+            Assert.True(netstack.ExitCode == 0, netstack.StandardError.ReadToEnd());
+        }
+        finally
+        {
+            if (netstack is not null)
+            {
+                ProcessRunner.Kill(netstack);
+                netstack.Dispose();
+            }
+            if (File.Exists("/run/netns/" + ns))
+            {
+                ProcessRunner.Run("ip", "netns", "del", ns);
+            }
+        }
+    }
+
+    [RequiresRootAndTunFact("setpriv")]
+    public void Unprivileged_either_works_rootless_or_fails_with_one_line_naming_the_cause()
+    {
+        // nobody: no capabilities. Where /dev/net/tun or user namespaces are closed to such users, one line and exit 1.
+        string[] line = NetstackProcess.CommandLine(
+            ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp"],
+            ["run", .. Addresses, "--", "sh", "-c", "exit 5"]);
+        ProcessRunner.Result result = ProcessRunner.Run(Timeout, null, line[0], line[1..]);
+        if (result.ExitCode == 5)
+        {
+            return; // rootless works here
+        }
+        Assert.True(result.ExitCode == 1, result.ToString());
+        string[] errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(errors);
+        Assert.Matches("/dev/net/tun|namespace", errors[0]);
+    }
+
+    private static string[] TempDirectories() =>
+        Directory.GetDirectories(Path.GetTempPath(), "netstack-run-*");
+
+    private static string[] HostLinks() =>
+        ProcessRunner.Check("ip", "-o", "link").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(':')[1].Trim()).ToArray();
+
+    private static HashSet<string> NetworkNamespacesInUse()
+    {
+        var set = new HashSet<string>();
+        foreach (string dir in Directory.GetDirectories("/proc"))
+        {
+            try
+            {
+                if (new FileInfo(Path.Combine(dir, "ns", "net")).LinkTarget is string link)
+                {
+                    set.Add(link);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a process that ended meanwhile
+            }
+        }
+        return set;
+    }
+}
