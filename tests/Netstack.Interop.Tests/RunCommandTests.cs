@@ -142,6 +142,47 @@ public class RunCommandTests
         }
     }
 
+    [RequiresRootAndTunTheory("ping", "unshare")]
+    [InlineData(false)]
+    [InlineData(true)] // a rootless container's namespace: owned by another user namespace, entered with nsenter --user
+    public void Attach_by_pid_serves_the_process_namespace_until_it_exits(bool ownUserNamespace)
+    {
+        using Process target = ProcessRunner.Start("unshare", [.. ownUserNamespace ? new[] { "--user", "--map-root-user" } : [], "--net", "sleep", "60"]);
+        Process? netstack = null;
+        try
+        {
+            string netns = $"/proc/{target.Id}/ns/net";
+            var deadline = Stopwatch.StartNew();
+            while (new FileInfo(netns).LinkTarget == new FileInfo("/proc/self/ns/net").LinkTarget)
+            {
+                Assert.True(deadline.Elapsed < Timeout, "unshare never entered its namespace");
+                Thread.Sleep(20);
+            }
+            netstack = NetstackProcess.Start([], ["attach", "--pid", target.Id.ToString(CultureInfo.InvariantCulture), "--address", "10.79.0.100/24", "--address", "fd79::100/64"]);
+            while (!ProcessRunner.Run("nsenter", "--net=" + netns, "ip", "-o", "addr").Output.Contains("10.79.0.100/24", StringComparison.Ordinal))
+            {
+                Assert.False(netstack.HasExited, "netstack attach ended: " + (netstack.HasExited ? netstack.StandardError.ReadToEnd() : ""));
+                Assert.True(deadline.Elapsed < Timeout, "the device never appeared in the namespace");
+                Thread.Sleep(100);
+            }
+            ProcessRunner.Result ping = ProcessRunner.Run("nsenter", "--net=" + netns, "ping", "-c1", "-W2", "10.79.0.2");
+            Assert.True(ping.ExitCode == 0, ping.ToString());
+
+            ProcessRunner.Kill(target);
+            Assert.True(netstack.WaitForExit(TimeSpan.FromSeconds(10)), "netstack attach did not end when the process exited");
+            Assert.True(netstack.ExitCode == 0, netstack.StandardError.ReadToEnd());
+        }
+        finally
+        {
+            ProcessRunner.Kill(target);
+            if (netstack is not null)
+            {
+                ProcessRunner.Kill(netstack);
+                netstack.Dispose();
+            }
+        }
+    }
+
     [RequiresRootAndTunFact("setpriv")]
     public void Unprivileged_either_works_rootless_or_fails_with_one_line_naming_the_cause()
     {

@@ -3,6 +3,9 @@ namespace Netstack.Cli.Run;
 /// <summary>The namespace <c>netstack attach</c> serves: a namespace file (<c>--netns</c>) or a process's (<c>--pid</c>).</summary>
 public sealed record AttachTarget(string NetnsPath, int? Pid)
 {
+    /// <summary>What <see cref="NamespaceWatch"/> watches to tell when the namespace is gone.</summary>
+    public string WatchSpec => Pid is int pid ? NamespaceWatch.ForPid(pid) : NetnsPath;
+
     /// <summary>
     /// The nsenter(1) options that enter it: the network namespace, and for a process whose user namespace is not
     /// ours (a rootless container) that user namespace too, keeping our credentials (the network namespace's

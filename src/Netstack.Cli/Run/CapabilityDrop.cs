@@ -18,7 +18,7 @@ public static class CapabilityDrop
     public const string ForwardMode = "__forward";
 
     /// <summary>Re-executes into <see cref="ForwardMode"/>; returns only by throwing.</summary>
-    public static void ReExecute(RunOptions options, string deviceName, int[] descriptors, int helperPid, int socket, string? watchPath)
+    public static void ReExecute(RunOptions options, string deviceName, int[] descriptors, int helperPid, int socket, string? watchSpec)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(descriptors);
@@ -32,7 +32,7 @@ public static class CapabilityDrop
             Invariant(socket),
             Invariant(helperPid),
             deviceName,
-            watchPath ?? "-",
+            watchSpec ?? "-",
             string.Join(',', descriptors.Select(Invariant)),
         };
         argv.AddRange(options.ToArguments());
@@ -56,7 +56,7 @@ public static class CapabilityDrop
         }
     }
 
-    /// <summary>Runs <see cref="ForwardMode"/>: <c>SOCKET HELPER-PID DEVICE WATCH-PATH|- FD[,FD...] OPTIONS... [-- COMMAND]</c>.</summary>
+    /// <summary>Runs <see cref="ForwardMode"/>: <c>SOCKET HELPER-PID DEVICE WATCH-SPEC|- FD[,FD...] OPTIONS... [-- COMMAND]</c>.</summary>
     public static int RunForwardMode(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -67,7 +67,7 @@ public static class CapabilityDrop
         int socket = int.Parse(args[0], CultureInfo.InvariantCulture);
         int helperPid = int.Parse(args[1], CultureInfo.InvariantCulture);
         string device = args[2];
-        string? watchPath = args[3] == "-" ? null : args[3];
+        string? watchSpec = args[3] == "-" ? null : args[3];
         int[] descriptors = args[4].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         foreach (int fd in descriptors.Append(socket))
         {
@@ -75,7 +75,7 @@ public static class CapabilityDrop
         }
         RunOptions options = RunOptionSet.Parse(args.Skip(5).ToArray(), []);
         using CommandProcess? command = helperPid > 0 ? CommandProcess.Adopt(helperPid) : null;
-        return ForwarderSession.Serve(options, device, descriptors, command, socket, watchPath);
+        return ForwarderSession.Serve(options, device, descriptors, command, socket, watchSpec);
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

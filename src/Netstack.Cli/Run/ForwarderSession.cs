@@ -22,10 +22,10 @@ public static class ForwarderSession
 
     /// <summary>
     /// Serves until the end and returns the exit status: the command's for <c>run</c> (<paramref name="command"/>
-    /// set), 0 for <c>attach</c> (<paramref name="watchPath"/> set). Owns <paramref name="descriptors"/> and
+    /// set), 0 for <c>attach</c> (<paramref name="watchSpec"/> set). Owns <paramref name="descriptors"/> and
     /// <paramref name="socket"/>.
     /// </summary>
-    public static int Serve(RunOptions options, string deviceName, int[] descriptors, CommandProcess? command, int socket, string? watchPath)
+    public static int Serve(RunOptions options, string deviceName, int[] descriptors, CommandProcess? command, int socket, string? watchSpec)
     {
         ArgumentNullException.ThrowIfNull(options);
         string verb = command is null ? "attach" : "run";
@@ -56,7 +56,7 @@ public static class ForwarderSession
                 Task serving = ForwarderHost.ServeAsync(stack, link, options, stop.Token);
                 int status = command is not null
                     ? RunCommand(command, socket, serving)
-                    : ServeNamespace(watchPath!, stop, serving);
+                    : ServeNamespace(watchSpec!, stop, serving);
                 stop.Cancel();
                 WaitStopped(verb, serving);
                 // The link first (and the capture with it): its dispatcher threads stop before the stack goes away.
@@ -98,9 +98,9 @@ public static class ForwarderSession
         command.Signal(signal);
     }
 
-    private static int ServeNamespace(string watchPath, CancellationTokenSource stop, Task serving)
+    private static int ServeNamespace(string watchSpec, CancellationTokenSource stop, Task serving)
     {
-        var watch = new NamespaceWatch(watchPath);
+        var watch = new NamespaceWatch(watchSpec);
         using var shutdown = new ShutdownSignal();
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
         {

@@ -79,9 +79,16 @@ public static class NamespaceSetup
                 }
             }
             NetDevice.SetMtu(name, options.Mtu);
-            if (NetDevice.GetTxQueueLength(name) < 4096)
+            try
             {
-                NetDevice.SetTxQueueLength(name, 4096); // see TunLinkOptions.MinTxQueueLength
+                if (NetDevice.GetTxQueueLength(name) < 4096)
+                {
+                    NetDevice.SetTxQueueLength(name, 4096); // see TunLinkOptions.MinTxQueueLength
+                }
+            }
+            catch (SystemCallException e) when (e.Errno == Errno.EPERM)
+            {
+                // A namespace owned by another user namespace may refuse it; the device works with the default, only slower under load.
             }
             NamespaceAddresses a = options.Addresses;
             if (a.Address4 is not null)

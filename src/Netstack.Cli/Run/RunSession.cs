@@ -32,7 +32,7 @@ public static class RunSession
         {
             CheckNamespaces(wrapper);
         }
-        else if (NamespaceWatch.Identify(attach.NetnsPath) is null)
+        else if (NamespaceWatch.Identify(attach.NetnsPath) is null || NamespaceWatch.Identify(attach.WatchSpec) is null)
         {
             throw new CommandFailedException($"attach: {attach.NetnsPath} is not a network namespace (or cannot be opened)");
         }
@@ -77,10 +77,10 @@ public static class RunSession
             }
             if (root)
             {
-                CapabilityDrop.ReExecute(options, name, descriptors, attach is null ? helper.Pid : 0, socket, attach?.NetnsPath);
+                CapabilityDrop.ReExecute(options, name, descriptors, attach is null ? helper.Pid : 0, socket, attach?.WatchSpec);
             }
             handedOver = true;
-            return ForwarderSession.Serve(options, name, descriptors, attach is null ? helper : null, socket, attach?.NetnsPath);
+            return ForwarderSession.Serve(options, name, descriptors, attach is null ? helper : null, socket, attach?.WatchSpec);
         }
         finally
         {
