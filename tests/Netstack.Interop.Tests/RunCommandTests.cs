@@ -201,6 +201,32 @@ public class RunCommandTests
         Assert.Matches("/dev/net/tun|namespace", errors[0]);
     }
 
+    [RequiresRootAndTunFact("setpriv", "unshare", "mknod", "ping")]
+    public void Rootless_as_an_unprivileged_user_with_a_usable_tun_device()
+    {
+        // /dev/net/tun is often root-only (0600); give an unprivileged user a 0666 node of the same device in a
+        // private mount namespace (the host's node is untouched), then run as nobody: a user namespace, no re-exec.
+        DirectoryInfo dev = Directory.CreateTempSubdirectory("nsrun-dev-");
+        try
+        {
+            string script = "mount -t tmpfs tmpfs \"$0\" && mknod -m 666 \"$0/tun\" c 10 200 && mount --bind \"$0/tun\" /dev/net/tun && " +
+                "exec setpriv --reuid 65534 --regid 65534 --clear-groups -- env HOME=/tmp DOTNET_CLI_HOME=/tmp \"$@\"";
+            string[] netstack = NetstackProcess.CommandLine([], ["run", .. Addresses, "--",
+                "sh", "-c", "id -u; ip -o addr; cat /etc/resolv.conf; ping -c1 -W2 10.77.0.2 >/dev/null && echo PING-OK; grep ^CapEff /proc/$PPID/status; exit 9"]);
+            ProcessRunner.Result result = ProcessRunner.Run(Timeout, null, "unshare", ["--mount", "sh", "-c", script, dev.FullName, .. netstack]);
+            Assert.True(result.ExitCode == 9, result.ToString());
+            Assert.StartsWith("0\n", result.Output, StringComparison.Ordinal); // root inside its user namespace
+            Assert.Contains("inet 10.77.0.100/24", result.Output, StringComparison.Ordinal);
+            Assert.Contains("nameserver 10.77.0.3", result.Output, StringComparison.Ordinal);
+            Assert.Contains("PING-OK", result.Output, StringComparison.Ordinal);
+            Assert.Contains("CapEff:\t0000000000000000", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dev.Delete(recursive: true);
+        }
+    }
+
     private static string[] TempDirectories() =>
         Directory.GetDirectories(Path.GetTempPath(), "netstack-run-*");
 
