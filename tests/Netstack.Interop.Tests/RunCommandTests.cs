@@ -49,6 +49,24 @@ public class RunCommandTests
     }
 
     [RequiresRootAndTunFact]
+    public void A_missing_command_is_one_line_and_127_like_a_shell()
+    {
+        ProcessRunner.Result result = Run([.. Addresses, "--", "/nonexistent/program"]);
+        Assert.True(result.ExitCode == 127, result.ToString());
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("/nonexistent/program", result.Error, StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunFact]
+    public void Attach_to_something_that_is_no_namespace_is_one_line_and_exit_1()
+    {
+        ProcessRunner.Result result = NetstackProcess.Run([], "attach", "--netns", "/etc/hostname");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("/etc/hostname", result.Error, StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunFact]
     public void Nothing_remains_after_the_command_ends()
     {
         string[] tempBefore = TempDirectories();

@@ -13,9 +13,10 @@ public sealed record RunOptions
     public const int DefaultMtu = 65520;
 
     /// <summary>
-    /// The default bound on outbound TCP connects in progress at once. Each holds a host socket and a namespace
-    /// SYN waiting for the answer; 1,024 is the kernel's default listen backlog (somaxconn 4096 in newer kernels)
-    /// order of magnitude: far above what a program opens at once, far below the descriptor limit.
+    /// The default bound on outbound TCP connects in progress at once. Each holds a host socket and a namespace SYN
+    /// waiting for the answer. 1,024 is far above what a program opens at once (a browser or a parallel build
+    /// opens tens), far below the usual 1,024-soft/524,288-hard descriptor limits once raised, and is the order
+    /// of the kernel's own SYN backlog; a SYN beyond it is not answered, and the namespace's kernel retransmits it.
     /// </summary>
     public const int DefaultMaxPendingDials = 1024;
 
