@@ -83,16 +83,19 @@ public class RunCommandTests
         Assert.Empty(HostLinks().Except(linksBefore));
     }
 
-    [RequiresRootAndTunFact]
-    public void SIGTERM_is_forwarded_to_the_command_and_its_status_returned()
+    [RequiresRootAndTunTheory]
+    [InlineData("TERM", 15)]
+    [InlineData("HUP", 1)]
+    [InlineData("INT", 2)]
+    public void A_signal_is_forwarded_to_the_command_and_its_status_returned(string signal, int number)
     {
         using Process netstack = NetstackProcess.Start([], ["run", .. Addresses, "--", "sh", "-c", "echo ready; exec sleep 30"]);
         try
         {
             Assert.Equal("ready", NetstackProcess.ReadLine(netstack, Timeout));
-            NetstackProcess.Signal(netstack, "TERM");
-            Assert.True(netstack.WaitForExit(TimeSpan.FromSeconds(10)), "netstack did not end after SIGTERM");
-            Assert.Equal(128 + 15, netstack.ExitCode);
+            NetstackProcess.Signal(netstack, signal);
+            Assert.True(netstack.WaitForExit(TimeSpan.FromSeconds(10)), $"netstack did not end after SIG{signal}");
+            Assert.Equal(128 + number, netstack.ExitCode);
         }
         finally
         {
@@ -157,6 +160,34 @@ public class RunCommandTests
             {
                 ProcessRunner.Run("ip", "netns", "del", ns);
             }
+        }
+    }
+
+    [RequiresRootAndTunFact]
+    public void Attach_ends_with_0_on_SIGTERM_and_removes_its_device()
+    {
+        string ns = "nsrunt" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        ProcessRunner.Check("ip", "netns", "add", ns);
+        Process? netstack = null;
+        try
+        {
+            netstack = NetstackProcess.Start([], ["attach", "--netns", "/run/netns/" + ns, "--address", "10.80.0.100/24", "--address", "fd80::100/64"]);
+            Assert.StartsWith("attach: serving tun0", NetstackProcess.ReadLine(netstack, Timeout), StringComparison.Ordinal);
+            Assert.Contains("tun0", ProcessRunner.Check("ip", "-n", ns, "-o", "link").Output, StringComparison.Ordinal);
+            NetstackProcess.Signal(netstack, "TERM");
+            Assert.True(netstack.WaitForExit(TimeSpan.FromSeconds(10)), "netstack attach did not end after SIGTERM");
+            Assert.True(netstack.ExitCode == 0, netstack.StandardError.ReadToEnd());
+            // The device lived as long as our descriptor; the namespace itself stays (it was the user's).
+            Assert.DoesNotContain("tun0", ProcessRunner.Check("ip", "-n", ns, "-o", "link").Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (netstack is not null)
+            {
+                ProcessRunner.Kill(netstack);
+                netstack.Dispose();
+            }
+            ProcessRunner.Run("ip", "netns", "del", ns);
         }
     }
 

@@ -56,7 +56,7 @@ public static class ForwarderSession
                 Task serving = ForwarderHost.ServeAsync(stack, link, options, stop.Token);
                 int status = command is not null
                     ? RunCommand(command, socket, serving)
-                    : ServeNamespace(watchSpec!, stop, serving);
+                    : ServeNamespace(watchSpec!, stop, serving, options, deviceName);
                 stop.Cancel();
                 WaitStopped(verb, serving);
                 // The link first (and the capture with it): its dispatcher threads stop before the stack goes away.
@@ -98,7 +98,7 @@ public static class ForwarderSession
         command.Signal(signal);
     }
 
-    private static int ServeNamespace(string watchSpec, CancellationTokenSource stop, Task serving)
+    private static int ServeNamespace(string watchSpec, CancellationTokenSource stop, Task serving, RunOptions options, string deviceName)
     {
         var watch = new NamespaceWatch(watchSpec);
         using var shutdown = new ShutdownSignal();
@@ -109,6 +109,12 @@ public static class ForwarderSession
         });
         using CancellationTokenSource either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, shutdown.Token);
         Task gone = watch.WaitUntilGoneAsync(either.Token);
+        if (options.Verbosity != Verbosity.Quiet)
+        {
+            // One line a script can wait for (standard output is ours in attach mode): from here on signals end us cleanly.
+            Console.Out.WriteLine($"attach: serving {deviceName} ({string.Join(", ", options.Addresses.GatewayInterfaceAddresses())} as the gateway)");
+            Console.Out.Flush();
+        }
         Task.WaitAny(gone, serving, Task.Delay(Timeout.Infinite, either.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         if (serving.IsFaulted)
         {
