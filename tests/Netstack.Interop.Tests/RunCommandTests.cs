@@ -132,13 +132,9 @@ public class RunCommandTests
         try
         {
             netstack = NetstackProcess.Start([], ["attach", "--netns", "/run/netns/" + ns, "--address", "10.78.0.100/24", "--address", "fd78::100/64"]);
-            var deadline = Stopwatch.StartNew();
-            while (!ProcessRunner.Run("ip", "-n", ns, "-o", "addr").Output.Contains("10.78.0.100/24", StringComparison.Ordinal))
-            {
-                Assert.False(netstack.HasExited, "netstack attach ended: " + (netstack.HasExited ? netstack.StandardError.ReadToEnd() : ""));
-                Assert.True(deadline.Elapsed < Timeout, "the device never appeared in the namespace");
-                Thread.Sleep(100);
-            }
+            // The ready line comes after the helper has configured everything (addresses, up, routes).
+            Assert.StartsWith("attach: serving tun0", NetstackProcess.ReadLine(netstack, Timeout), StringComparison.Ordinal);
+            Assert.Contains("10.78.0.100/24", ProcessRunner.Check("ip", "-n", ns, "-o", "addr").Output, StringComparison.Ordinal);
             ProcessRunner.Result ping = ProcessRunner.Run("ip", "netns", "exec", ns, "ping", "-c1", "-W2", "10.78.0.2");
             Assert.True(ping.ExitCode == 0, ping.ToString());
             ProcessRunner.Result ping6 = ProcessRunner.Run("ip", "netns", "exec", ns, "ping", "-6", "-c1", "-W2", "fd78::2");
@@ -208,12 +204,8 @@ public class RunCommandTests
                 Thread.Sleep(20);
             }
             netstack = NetstackProcess.Start([], ["attach", "--pid", target.Id.ToString(CultureInfo.InvariantCulture), "--address", "10.79.0.100/24", "--address", "fd79::100/64"]);
-            while (!ProcessRunner.Run("nsenter", "--net=" + netns, "ip", "-o", "addr").Output.Contains("10.79.0.100/24", StringComparison.Ordinal))
-            {
-                Assert.False(netstack.HasExited, "netstack attach ended: " + (netstack.HasExited ? netstack.StandardError.ReadToEnd() : ""));
-                Assert.True(deadline.Elapsed < Timeout, "the device never appeared in the namespace");
-                Thread.Sleep(100);
-            }
+            Assert.StartsWith("attach: serving tun0", NetstackProcess.ReadLine(netstack, Timeout), StringComparison.Ordinal);
+            Assert.Contains("10.79.0.100/24", ProcessRunner.Check("nsenter", "--net=" + netns, "ip", "-o", "addr").Output, StringComparison.Ordinal);
             ProcessRunner.Result ping = ProcessRunner.Run("nsenter", "--net=" + netns, "ping", "-c1", "-W2", "10.79.0.2");
             Assert.True(ping.ExitCode == 0, ping.ToString());
 
