@@ -58,6 +58,16 @@ public class RunCommandTests
     }
 
     [RequiresRootAndTunFact]
+    public void A_setup_failure_after_the_namespace_exists_is_one_line_and_the_command_never_runs()
+    {
+        ProcessRunner.Result result = Run([.. Addresses, "--pcap", "/nonexistent-dir/x.pcap", "--", "echo", "should-not-run"]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("capture", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("should-not-run", result.Output, StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunFact]
     public void Attach_to_something_that_is_no_namespace_is_one_line_and_exit_1()
     {
         ProcessRunner.Result result = NetstackProcess.Run([], "attach", "--netns", "/etc/hostname");

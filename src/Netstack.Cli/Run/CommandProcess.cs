@@ -71,8 +71,14 @@ public sealed class CommandProcess : IDisposable
         return new CommandProcess(pid, exited.Task, null);
     }
 
-    /// <summary>Sends <paramref name="signal"/> (a Linux signal number); ignored when the process has ended.</summary>
-    public void Signal(int signal) => ProcessCalls.Signal(Pid, signal);
+    /// <summary>Sends <paramref name="signal"/> (a Linux signal number); not once the process has been reaped (its PID may be reused).</summary>
+    public void Signal(int signal)
+    {
+        if (!Exited.IsCompleted)
+        {
+            ProcessCalls.Signal(Pid, signal);
+        }
+    }
 
     public void Dispose() => _process?.Dispose();
 }

@@ -64,9 +64,20 @@ public static class ForwarderSession
                 return status;
             }
         }
+        catch when (command is not null && !command.Exited.IsCompleted)
+        {
+            // Setup failed before the go: closing our end tells the helper to exit instead of running the command.
+            LibC.Close(socket);
+            socket = -1;
+            command.Exited.Wait(TimeSpan.FromSeconds(10)); // leave no process behind
+            throw;
+        }
         finally
         {
-            LibC.Close(socket);
+            if (socket >= 0)
+            {
+                LibC.Close(socket);
+            }
         }
     }
 

@@ -21,7 +21,12 @@ internal static unsafe class CapabilityBounds
         {
             if (!keep.Contains(cap) && LibC.Prctl(LibC.PR_CAPBSET_DROP, (nuint)cap, 0, 0, 0) < 0)
             {
-                throw Errno.ToException(Errno.Last, $"prctl(PR_CAPBSET_DROP, {cap})", "needs CAP_SETPCAP");
+                int errno = Errno.Last;
+                if (errno == Errno.EINVAL)
+                {
+                    break; // beyond the kernel's last capability (only when cap_last_cap could not be read)
+                }
+                throw Errno.ToException(errno, $"prctl(PR_CAPBSET_DROP, {cap})", "needs CAP_SETPCAP");
             }
         }
         // EINVAL: a kernel before 4.3 without ambient capabilities; there is nothing to clear.
