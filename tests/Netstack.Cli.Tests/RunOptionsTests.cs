@@ -55,6 +55,27 @@ public class RunOptionsTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Theory]
+    [InlineData("10.0.2.0/24", "10.0.2.15/24", true)]
+    [InlineData("10.0.2.0/24", "10.0.0.0/8", true)]
+    [InlineData("10.0.2.0/24", "10.0.3.1/32", false)]
+    [InlineData("10.0.2.0/24", "fd00::/64", false)]
+    [InlineData("fd00::/64", "fd00::2/128", true)]
+    [InlineData("fd00::/64", "fd00:1::/64", false)]
+    public void Overlaps_WhenTheShorterPrefixContainsTheOther(string a, string b, bool expected)
+    {
+        Assert.Equal(expected, HostNetworks.Overlaps(InterfaceAddress.Parse(a), InterfaceAddress.Parse(b)));
+        Assert.Equal(expected, HostNetworks.Overlaps(InterfaceAddress.Parse(b), InterfaceAddress.Parse(a)));
+    }
+
+    [Fact]
+    public void HostNetworks_IncludeLoopbackAndNoDefaultRoute()
+    {
+        IReadOnlyList<InterfaceAddress> host = HostNetworks.Read();
+        Assert.Contains(host, p => p.Address == NetAddress.Parse("127.0.0.1"));
+        Assert.DoesNotContain(host, p => p.PrefixLength == 0);
+    }
+
     [Fact]
     public void Address_GivenForOneFamily_DerivesGatewayAndDnsAndKeepsTheOtherDefault()
     {
