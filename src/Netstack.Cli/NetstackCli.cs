@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Netstack.Cli.Commands;
+using Netstack.Cli.Run;
 
 namespace Netstack.Cli;
 
@@ -21,6 +22,8 @@ public static class NetstackCli
         var root = new RootCommand("A userspace TCP/IP stack for .NET: serve and measure traffic through a TUN device.");
         root.Subcommands.Add(EchoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(SandboxCheckCommand.Create()); // hidden: for tests of the forwarder's sandbox
         foreach (Option option in root.Options)
         {
@@ -35,6 +38,10 @@ public static class NetstackCli
     /// <summary>Parses <paramref name="args"/> and runs the selected command, writing to the given writers; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        if (HiddenModes.Selects(args))
+        {
+            return RunHidden(args, error);
+        }
         RootCommand root = CreateRootCommand();
         ParseResult result = root.Parse(args);
 
@@ -66,6 +73,27 @@ public static class NetstackCli
             return e.ExitCode;
         }
 #pragma warning disable CA1031 // The command line's last resort: any failure becomes one line and exit code 1.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            WriteError(error, $"{e.GetType().Name}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>Runs an internal mode of <c>run</c>/<c>attach</c> with the same one-line error reporting.</summary>
+    private static int RunHidden(string[] args, TextWriter error)
+    {
+        try
+        {
+            return HiddenModes.Run(args);
+        }
+        catch (CommandFailedException e)
+        {
+            WriteError(error, e.Message);
+            return e.ExitCode;
+        }
+#pragma warning disable CA1031 // as in Run: the last resort is one line and exit code 1
         catch (Exception e)
 #pragma warning restore CA1031
         {

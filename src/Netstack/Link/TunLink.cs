@@ -83,16 +83,7 @@ public sealed class TunLink : ILinkEndpoint
             Name = actual;
             if (VirtioNetHeader)
             {
-                // USO where the kernel has it (6.2+); an older kernel refuses the unknown flags with EINVAL, and the
-                // TCP offloads alone are asked for again.
-                const uint tcp = TunIoctl.TUN_F_CSUM | TunIoctl.TUN_F_TSO4 | TunIoctl.TUN_F_TSO6;
-                int errno = TunDevice.TrySetOffload(_queues[0].Fd, tcp | TunIoctl.TUN_F_USO4 | TunIoctl.TUN_F_USO6);
-                UdpSegmentationOffload = errno == 0;
-                if (errno != 0)
-                {
-                    UdpSegmentationOffloadRefusal = $"the kernel refused USO4/USO6 (errno {errno}); UDP super-datagrams are split in software";
-                    TunDevice.SetOffload(_queues[0].Fd, Name, tcp);
-                }
+                (UdpSegmentationOffload, UdpSegmentationOffloadRefusal) = NegotiateOffloads(_queues[0].Fd, Name);
             }
 
             if (options.Mtu is int mtu)
@@ -115,6 +106,89 @@ public sealed class TunLink : ILinkEndpoint
             _stop.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Wraps descriptors of a TUN device that someone else created and configured, typically in another network
+    /// namespace and handed over with SCM_RIGHTS (<c>netstack run</c>). Each descriptor is one queue, opened with
+    /// IFF_TUN | IFF_NO_PI and, when <paramref name="virtioNetHeader"/>, IFF_VNET_HDR; they must be non-blocking.
+    /// The link owns them from here on (closes them on <see cref="Dispose"/>, and on failure here). The MTU and
+    /// up-flag ioctls address a device by name in the caller's network namespace, where this device is not, so
+    /// the MTU is taken as given and <paramref name="name"/> is only for messages. With vnet_hdr this does what
+    /// the opening constructor does on the descriptor: the offload negotiation (USO with the TCP-only fallback);
+    /// the header stays the default 10-byte virtio_net_hdr, as the opening constructor leaves it.
+    /// </summary>
+    /// <exception cref="SystemCallException">The kernel refused the vnet_hdr size or the offloads.</exception>
+    public static TunLink FromDescriptors(IReadOnlyList<int> descriptors, string name, int mtu, bool virtioNetHeader, TunLinkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(descriptors);
+        ArgumentNullException.ThrowIfNull(name);
+        if (descriptors.Count is < 1 or > 256 || mtu is < 68 or > 65535)
+        {
+            foreach (int fd in descriptors)
+            {
+                TunDevice.Close(fd);
+            }
+            throw new ArgumentOutOfRangeException(nameof(descriptors), $"need 1 to 256 descriptors (got {descriptors.Count}) and an MTU of 68 to 65535 (got {mtu}).");
+        }
+        return new TunLink(descriptors, name, mtu, virtioNetHeader, options ?? new TunLinkOptions());
+    }
+
+    private TunLink(IReadOnlyList<int> descriptors, string name, int mtu, bool virtioNetHeader, TunLinkOptions options)
+    {
+        Pool = options.Pool ?? PacketPool.Shared;
+        BatchSize = Math.Max(1, options.BatchSize);
+        VirtioNetHeader = virtioNetHeader;
+        Name = name;
+        Mtu = mtu;
+        _queues = new TunQueue[descriptors.Count];
+        for (int i = 0; i < _queues.Length; i++)
+        {
+            _queues[i] = new TunQueue(this, i, descriptors[i]);
+        }
+        _stop = CreateStopEvent();
+        try
+        {
+            if (VirtioNetHeader)
+            {
+                (UdpSegmentationOffload, UdpSegmentationOffloadRefusal) = NegotiateOffloads(_queues[0].Fd, Name);
+            }
+        }
+        catch
+        {
+            CloseQueues();
+            _stop.Dispose();
+            throw;
+        }
+    }
+
+    private EventFd CreateStopEvent()
+    {
+        try
+        {
+            return new EventFd();
+        }
+        catch
+        {
+            CloseQueues();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// TUNSETOFFLOAD: USO where the kernel has it (6.2+); an older kernel refuses the unknown flags with EINVAL, and
+    /// the TCP offloads alone are asked for again. Returns whether USO is on and, if not, why.
+    /// </summary>
+    private static (bool Uso, string? Refusal) NegotiateOffloads(int fd, string name)
+    {
+        const uint tcp = TunIoctl.TUN_F_CSUM | TunIoctl.TUN_F_TSO4 | TunIoctl.TUN_F_TSO6;
+        int errno = TunDevice.TrySetOffload(fd, tcp | TunIoctl.TUN_F_USO4 | TunIoctl.TUN_F_USO6);
+        if (errno == 0)
+        {
+            return (true, null);
+        }
+        TunDevice.SetOffload(fd, name, tcp);
+        return (false, $"the kernel refused USO4/USO6 (errno {errno}); UDP super-datagrams are split in software");
     }
 
     /// <summary>The device's name (as the kernel reports it, with any <c>%d</c> expanded).</summary>
