@@ -40,7 +40,7 @@ public sealed class HostForwarder : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var forwarder = new HostForwarder(stack, options);
         forwarder._registrations.Add(stack.ForwardTcp(forwarder.OnTcpRequest, new TcpForwarderOptions { MaxPendingRequests = options.MaxPendingDials }));
-        forwarder._registrations.Add(stack.ForwardUdp(forwarder.OnUdpFlow, new UdpForwarderOptions { MaxFlows = options.MaxFlows }));
+        forwarder._registrations.Add(stack.ForwardUdp(forwarder.OnUdpFlow, new UdpForwarderOptions { MaxFlows = options.MaxFlows, CompletesInline = true }));
         if (options.ForwardIcmpEcho)
         {
             bool v4 = PingRelay.IsAvailable(AddressFamily.InterNetwork, out string? why4);

@@ -106,7 +106,7 @@ public sealed class InboundUdpForward : IAsyncDisposable
             {
                 return null;
             }
-            var socket = new UdpSocket(_stack, destination.AddressFamily);
+            var socket = new UdpSocket(_stack, destination.AddressFamily) { CompletesInline = true };
             try
             {
                 socket.BindForwarded(NetAddress.FromIPAddress(source.Address), (ushort)source.Port,

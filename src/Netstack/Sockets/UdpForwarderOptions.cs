@@ -8,4 +8,10 @@ public sealed class UdpForwarderOptions
 
     /// <summary>Each flow socket's receive buffer (see <see cref="UdpSocket.ReceiveBufferSize"/>). Default 256 KiB.</summary>
     public int ReceiveBufferSize { get; init; } = 256 * 1024;
+
+    /// <summary>
+    /// Run a flow reader's continuation on the dispatcher that delivered the datagram instead of the thread pool: one
+    /// thread hop less per datagram, for handlers whose receive loop never blocks (see <see cref="UdpSocket"/>).
+    /// </summary>
+    internal bool CompletesInline { get; init; }
 }

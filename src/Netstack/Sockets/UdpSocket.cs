@@ -343,6 +343,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
     internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize = 0)
     {
         CancellationTokenRegistration registration = default;
+        UdpReceiveFromResult? completed = null;
         lock (_lock)
         {
             if (_disposed)
@@ -359,7 +360,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
                 _pendingBuffer = default;
                 registration = _cancellation;
                 _cancellation = default;
-                _source.SetResult(new UdpReceiveFromResult(n, new IPEndPoint(source.ToIPAddress(), sourcePort)) { SegmentSize = n > segmentSize ? segmentSize : 0 });
+                completed = new UdpReceiveFromResult(n, new IPEndPoint(source.ToIPAddress(), sourcePort)) { SegmentSize = n > segmentSize ? segmentSize : 0 };
             }
             else if (_receivePending)
             {
@@ -373,7 +374,7 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
                 _pendingBuffer = default;
                 registration = _cancellation;
                 _cancellation = default;
-                _source.SetResult(new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)) { SegmentSize = size });
+                completed = new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)) { SegmentSize = size };
             }
             else if (!QueueLocked(packet, source, sourcePort, segmentSize))
             {
@@ -381,7 +382,23 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
             }
         }
         registration.Dispose();
+        if (completed is UdpReceiveFromResult result)
+        {
+            _source.SetResult(result); // after the lock: a reader completed inline (CompletesInline) may call in again
+        }
         return true;
+    }
+
+    /// <summary>
+    /// Runs the waiting reader's continuation on the thread that delivers the datagram (the link's dispatcher), after
+    /// the socket's lock is released, instead of on the thread pool. Only for readers known to be short and
+    /// non-blocking — the forwarder's relays, whose continuation is one host <c>sendto</c> — where it saves a thread
+    /// hop per datagram (ping-pong latency).
+    /// </summary>
+    internal bool CompletesInline
+    {
+        get => !_source.RunContinuationsAsynchronously;
+        set => _source.RunContinuationsAsynchronously = !value;
     }
 
     /// <summary>Appends a datagram (or a run of them) to the queue, coalescing it into the last entry when the socket asked for GRO; false when the queue is full.</summary>

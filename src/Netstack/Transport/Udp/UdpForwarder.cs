@@ -39,6 +39,7 @@ internal sealed class UdpForwarder(NetStack stack, Action<UdpSocket> handler, Ud
         var socket = new UdpSocket(stack, destination.IsV6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork)
         {
             ReceiveBufferSize = options.ReceiveBufferSize,
+            CompletesInline = options.CompletesInline,
         };
         socket.BindForwarded(destination, destinationPort, source, sourcePort, () => Interlocked.Decrement(ref _flows));
         ThreadPool.UnsafeQueueUserWorkItem(static s => s.Handler(s.Socket), (Handler: handler, Socket: socket), preferLocal: false);
