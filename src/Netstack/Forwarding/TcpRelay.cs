@@ -31,59 +31,81 @@ internal static class TcpRelay
         host.Dispose();
     }
 
-    /// <summary>Stack → host: each read goes out in one send; the stack's EOF becomes SHUT_WR.</summary>
+    /// <summary>
+    /// Stack → host: each read goes out in one send; the stack's EOF becomes SHUT_WR. An idle connection holds no
+    /// buffer: a zero-byte read waits for data, and the buffer is rented only while data flows.
+    /// </summary>
     private static async Task PumpToHostAsync(TcpConnection connection, Socket host, int bufferSize, HostForwarderStatistics stats, CancellationTokenSource reset)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         try
         {
             while (true)
             {
-                int n = await connection.Stream.ReadAsync(buffer.AsMemory(0, bufferSize), reset.Token).ConfigureAwait(false);
-                if (n == 0)
+                await connection.Stream.ReadAsync(Memory<byte>.Empty, reset.Token).ConfigureAwait(false);
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+                try
                 {
-                    host.Shutdown(SocketShutdown.Send);
-                    return;
+                    do
+                    {
+                        int n = await connection.Stream.ReadAsync(buffer.AsMemory(0, bufferSize), reset.Token).ConfigureAwait(false);
+                        if (n == 0)
+                        {
+                            host.Shutdown(SocketShutdown.Send);
+                            return;
+                        }
+                        Interlocked.Add(ref stats.BytesOut, n);
+                        await host.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, reset.Token).ConfigureAwait(false);
+                    }
+                    while (connection.Stream.DataAvailable > 0);
                 }
-                Interlocked.Add(ref stats.BytesOut, n);
-                await host.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, reset.Token).ConfigureAwait(false);
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             reset.Cancel();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    /// <summary>Host → stack: each receive is written to the connection; the host's EOF becomes our FIN.</summary>
+    /// <summary>
+    /// Host → stack: each receive is written to the connection; the host's EOF becomes our FIN. Like the other
+    /// direction, a zero-byte receive waits for data before a buffer is rented.
+    /// </summary>
     private static async Task PumpToStackAsync(Socket host, TcpConnection connection, int bufferSize, HostForwarderStatistics stats, CancellationTokenSource reset)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         try
         {
             while (true)
             {
-                int n = await host.ReceiveAsync(buffer.AsMemory(0, bufferSize), SocketFlags.None, reset.Token).ConfigureAwait(false);
-                if (n == 0)
+                await host.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, reset.Token).ConfigureAwait(false);
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+                try
                 {
-                    connection.ShutdownWrite();
-                    return;
+                    do
+                    {
+                        int n = await host.ReceiveAsync(buffer.AsMemory(0, bufferSize), SocketFlags.None, reset.Token).ConfigureAwait(false);
+                        if (n == 0)
+                        {
+                            connection.ShutdownWrite();
+                            return;
+                        }
+                        Interlocked.Add(ref stats.BytesIn, n);
+                        await connection.Stream.WriteAsync(buffer.AsMemory(0, n), reset.Token).ConfigureAwait(false);
+                    }
+                    while (host.Available > 0);
                 }
-                Interlocked.Add(ref stats.BytesIn, n);
-                await connection.Stream.WriteAsync(buffer.AsMemory(0, n), reset.Token).ConfigureAwait(false);
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             reset.Cancel();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

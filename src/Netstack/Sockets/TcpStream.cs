@@ -42,6 +42,10 @@ public sealed class TcpStream : Stream
 
     // Pooled builders: a read or write that has to wait reuses its state machine box instead of allocating one
     // per call (the runtime's NetworkStream does the same), so a steady bulk transfer allocates nothing.
+    /// <remarks>
+    /// A zero-byte read completes, returning 0, once data or the end of the stream is there, without taking any
+    /// (the runtime's sockets and SslStream do the same): a relay can wait for data before it rents a buffer.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -49,13 +53,17 @@ public sealed class TcpStream : Stream
         while (true)
         {
             int n = _endpoint.Receive(buffer.Span, armWaiter: true, out bool endOfStream, out SocketError error);
-            if (n > 0 || endOfStream || buffer.IsEmpty)
+            if (n > 0 || endOfStream)
             {
                 return n;
             }
             if (error != SocketError.Success)
             {
                 throw TcpConnection.StreamError(error);
+            }
+            if (buffer.IsEmpty && _endpoint.Available > 0)
+            {
+                return 0;
             }
             await _endpoint.ReadWaiter.WaitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -39,6 +39,29 @@ public class TcpSocketApiTests
     private static void Drive(TcpPair p, Task task) => Drive(p, task.ContinueWith(t => { t.GetAwaiter().GetResult(); return 0; }, TaskScheduler.Default));
 
     [Fact]
+    public void A_zero_byte_read_waits_for_data_and_takes_none()
+    {
+        using var p = new TcpPair();
+        TcpListener listener = p.B.ListenTcp(ServerEndPoint);
+        Task<TcpConnection> accepting = listener.AcceptAsync().AsTask();
+        TcpConnection client = Drive(p, p.A.ConnectTcpAsync(ServerEndPoint).AsTask());
+        TcpConnection server = Drive(p, accepting);
+
+        ValueTask<int> waiting = server.Stream.ReadAsync(Memory<byte>.Empty);
+        p.Pump();
+        Assert.False(waiting.IsCompleted); // nothing to read yet: it waits, as a socket's zero-byte receive does
+        Drive(p, client.Stream.WriteAsync(new byte[] { 1, 2, 3 }).AsTask());
+        Assert.Equal(0, Drive(p, waiting.AsTask()));
+        Assert.Equal(3, server.Stream.DataAvailable); // and took nothing
+
+        client.ShutdownWrite();
+        byte[] buffer = new byte[10];
+        Assert.Equal(3, Drive(p, server.Stream.ReadAsync(buffer).AsTask()));
+        Assert.Equal(0, Drive(p, server.Stream.ReadAsync(Memory<byte>.Empty).AsTask())); // the end: completes too
+        Assert.Equal(0, Drive(p, server.Stream.ReadAsync(buffer).AsTask()));
+    }
+
+    [Fact]
     public void Echo_ThroughStreams()
     {
         using var p = new TcpPair();

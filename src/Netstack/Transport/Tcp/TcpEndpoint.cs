@@ -209,9 +209,9 @@ public sealed partial class TcpEndpoint
                 }
                 MaybeSendWindowUpdate();
             }
-            else if (destination.IsEmpty)
+            else if (destination.IsEmpty && _receive.Bytes > 0)
             {
-                // A zero-byte read just reports the state.
+                // A zero-byte read with data waiting reports it without taking any; without data it waits like any read.
             }
             else if (_finReceived)
             {
