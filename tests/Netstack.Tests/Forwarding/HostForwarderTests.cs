@@ -141,6 +141,51 @@ public sealed class HostForwarderTests : IAsyncDisposable
         Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.UdpFlows));
     }
 
+    [Fact]
+    public async Task An_idle_forwarded_connection_holds_no_relay_buffer()
+    {
+        // The figure the README reports: managed memory per idle forwarded connection (both stacks' endpoints, the
+        // relay, the host socket objects; the kernel's socket memory is not counted).
+        const int Connections = 500;
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(Connections);
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var clients = new List<TcpConnection>();
+        var hosts = new List<Socket>();
+        try
+        {
+            await OpenAsync(10); // warm up: first-use allocations (thread pool, socket engine, pools) are not per connection
+            long before = GC.GetTotalMemory(forceFullCollection: true);
+            await OpenAsync(Connections);
+            long after = GC.GetTotalMemory(forceFullCollection: true);
+            long perConnection = (after - before) / Connections;
+            Console.WriteLine($"managed memory per idle forwarded connection: {perConnection} bytes ({Connections} connections)");
+            Assert.True(perConnection < 32 * 1024, $"{perConnection} bytes per idle connection: a relay buffer is held while idle");
+        }
+        finally
+        {
+            foreach (TcpConnection c in clients)
+            {
+                c.Abort();
+            }
+            foreach (Socket h in hosts)
+            {
+                h.Dispose();
+            }
+        }
+
+        async Task OpenAsync(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Task<Socket> accepting = listener.AcceptAsync(Timeout).AsTask();
+                clients.Add(await _namespace.ConnectTcpAsync(new IPEndPoint(Gateway, port), Timeout));
+                hosts.Add(await accepting);
+            }
+        }
+    }
+
     private static async Task<byte[]> ReadToEndAsync(Socket socket)
     {
         var all = new MemoryStream();
