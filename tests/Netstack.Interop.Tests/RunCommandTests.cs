@@ -132,6 +132,21 @@ public class RunCommandTests
     }
 
     [RequiresRootAndTunFact]
+    public void The_forwarder_runs_with_no_new_privs_and_a_seccomp_filter_on_every_thread()
+    {
+        // The command's parent is the forwarder: its main thread and every other thread are filtered (TSYNC).
+        ProcessRunner.Result result = Run([.. Addresses, "--", "sh", "-c",
+            "grep -E '^(NoNewPrivs|Seccomp):' /proc/$PPID/status; " +
+            "echo threads $(ls /proc/$PPID/task | wc -l); " +
+            "echo unfiltered $(grep -L '^Seccomp:[[:space:]]*2' /proc/$PPID/task/*/status | wc -l)"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("NoNewPrivs:\t1", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Seccomp:\t2", result.Output, StringComparison.Ordinal);
+        Assert.Contains("unfiltered 0", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("threads 0", result.Output, StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunFact]
     public void A_forward_below_1024_keeps_only_CAP_NET_BIND_SERVICE()
     {
         ProcessRunner.Result result = Run([.. Addresses, "-t", "127.0.0.1/80:8080", "--", "sh", "-c", "grep ^Cap /proc/$PPID/status"]);

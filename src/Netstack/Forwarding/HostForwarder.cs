@@ -39,8 +39,17 @@ public sealed class HostForwarder : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(options);
         var forwarder = new HostForwarder(stack, options);
-        forwarder._registrations.Add(stack.ForwardTcp(forwarder.OnTcpRequest, new TcpForwarderOptions { MaxPendingRequests = options.MaxPendingDials }));
-        forwarder._registrations.Add(stack.ForwardUdp(forwarder.OnUdpFlow, new UdpForwarderOptions { MaxFlows = options.MaxFlows, CompletesInline = true }));
+        forwarder._registrations.Add(stack.ForwardTcp(forwarder.OnTcpRequest, new TcpForwarderOptions
+        {
+            MaxPendingRequests = options.MaxPendingDials,
+            LimitReached = () => options.Warn?.Invoke($"{options.MaxPendingDials} TCP connects are in progress (the limit); new SYNs are dropped until one completes"),
+        }));
+        forwarder._registrations.Add(stack.ForwardUdp(forwarder.OnUdpFlow, new UdpForwarderOptions
+        {
+            MaxFlows = options.MaxFlows,
+            CompletesInline = true,
+            LimitReached = () => options.Warn?.Invoke($"{options.MaxFlows} UDP flows are open (the limit); datagrams of new flows are dropped"),
+        }));
         if (options.ForwardIcmpEcho)
         {
             bool v4 = PingRelay.IsAvailable(AddressFamily.InterNetwork, out string? why4);

@@ -11,6 +11,9 @@ public sealed class TcpForwarderOptions
     /// </summary>
     public int MaxPendingRequests { get; init; } = 1024;
 
+    /// <summary>Called once, the first time a SYN is dropped because <see cref="MaxPendingRequests"/> are pending (for a one-line log).</summary>
+    public Action? LimitReached { get; init; }
+
     /// <summary>Options accepted connections start from; the stack's TCP defaults when null.</summary>
     public TcpEndpointOptions? EndpointOptions { get; init; }
 }

@@ -100,7 +100,9 @@ public class TcpForwarderTwoStackTests
     {
         using TcpPair p = PairRoutingElsewhereToB();
         var requests = Channel.CreateUnbounded<TcpForwarderRequest>();
-        using ForwarderRegistration forwarder = p.B.ForwardTcp(r => requests.Writer.TryWrite(r), new TcpForwarderOptions { MaxPendingRequests = 1 });
+        int reports = 0;
+        using ForwarderRegistration forwarder = p.B.ForwardTcp(r => requests.Writer.TryWrite(r),
+            new TcpForwarderOptions { MaxPendingRequests = 1, LimitReached = () => Interlocked.Increment(ref reports) });
         long overflows = p.TcpB.Statistics.ListenOverflows;
         TcpEndpoint first = p.TcpA.Connect(Elsewhere, 8080, out _);
         TcpEndpoint second = p.TcpA.Connect(Elsewhere, 8081, out _);
@@ -109,6 +111,8 @@ public class TcpForwarderTwoStackTests
         Assert.Equal(8080, request.LocalEndPoint.Port);
         Assert.Equal(overflows + 1, p.TcpB.Statistics.ListenOverflows);
         Assert.Equal(1, forwarder.Pending);
+        SpinWait.SpinUntil(() => Volatile.Read(ref reports) > 0, TimeSpan.FromSeconds(30)); // reported on the thread pool
+        Assert.Equal(1, Volatile.Read(ref reports));
 
         // Once the first is answered, the second's retransmitted SYN is offered.
         request.Ignore();
@@ -117,6 +121,7 @@ public class TcpForwarderTwoStackTests
         TcpForwarderRequest retried = NextRequest(requests.Reader);
         Assert.Equal(8081, retried.LocalEndPoint.Port);
         retried.Refuse();
+        Assert.Equal(1, Volatile.Read(ref reports)); // once, however often the limit is hit
         Assert.Equal(SocketError.ConnectionRefused, PumpUntilDecided(p, second));
         Assert.Equal(SocketError.IOPending, first.PollConnect(false));
     }

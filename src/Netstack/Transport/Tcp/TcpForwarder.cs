@@ -21,6 +21,7 @@ internal sealed class TcpForwarder
     private readonly Dictionary<FourTuple, TcpForwarderRequest> _pending = [];
     private readonly Action<TcpForwarderRequest> _handler;
     private bool _closed;
+    private int _limitReported;
 
     public TcpForwarder(NetStack stack, TcpProtocol protocol, Action<TcpForwarderRequest> handler, TcpForwarderOptions options)
     {
@@ -69,6 +70,10 @@ internal sealed class TcpForwarder
             {
                 TcpStatistics.Increment(ref Protocol.Statistics.ListenOverflows);
                 TcpStatistics.Increment(ref Protocol.Statistics.ListenDrops);
+                if (Interlocked.Exchange(ref _limitReported, 1) == 0 && Options.LimitReached is { } report)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static r => r(), report, preferLocal: false);
+                }
                 return true;
             }
             request = new TcpForwarderRequest(this, id, syn.AddReference(), networkHeaderLength);

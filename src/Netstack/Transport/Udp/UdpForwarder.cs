@@ -15,6 +15,7 @@ internal sealed class UdpForwarder(NetStack stack, Action<UdpSocket> handler, Ud
 {
     private int _flows;
     private long _refused;
+    private int _limitReported;
     private volatile bool _closed;
 
     /// <summary>Flows open now (sockets handed out and not yet disposed).</summary>
@@ -34,6 +35,10 @@ internal sealed class UdpForwarder(NetStack stack, Action<UdpSocket> handler, Ud
         {
             Interlocked.Decrement(ref _flows);
             Interlocked.Increment(ref _refused);
+            if (Interlocked.Exchange(ref _limitReported, 1) == 0 && options.LimitReached is { } report)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static r => r(), report, preferLocal: false);
+            }
             return null;
         }
         var socket = new UdpSocket(stack, destination.IsV6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork)
