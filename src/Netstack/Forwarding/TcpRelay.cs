@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using Netstack.Buffers;
 using Netstack.Sockets;
 
 namespace Netstack.Forwarding;
@@ -17,51 +18,70 @@ internal static class TcpRelay
     /// <param name="stop">Ends the relay with resets both ways (the forwarder is shutting down).</param>
     public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, HostForwarderStatistics stats, CancellationToken stop)
     {
-        // A reset on one side stops the other direction at once.
+        // A reset on one side resets the other at once, which also ends whatever the other direction waits for.
         using var reset = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        Task outbound = PumpToHostAsync(connection, host, bufferSize, stats, reset);
-        Task inbound = PumpToStackAsync(host, connection, bufferSize, stats, reset);
-        await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
-        if (reset.IsCancellationRequested)
+        using (reset.Token.UnsafeRegister(static s => Reset(((TcpConnection, Socket))s!), (connection, host)))
         {
-            connection.Abort();
-            host.LingerState = new LingerOption(true, 0); // close sends RST
+            Task outbound = PumpToHostAsync(connection, host, stats, reset);
+            Task inbound = PumpToStackAsync(host, connection, bufferSize, stats, reset);
+            await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
         }
         connection.Dispose();
         host.Dispose();
     }
 
-    /// <summary>
-    /// Stack → host: each read goes out in one send; the stack's EOF becomes SHUT_WR. An idle connection holds no
-    /// buffer: a zero-byte read waits for data, and the buffer is rented only while data flows.
-    /// </summary>
-    private static async Task PumpToHostAsync(TcpConnection connection, Socket host, int bufferSize, HostForwarderStatistics stats, CancellationTokenSource reset)
+    private static void Reset((TcpConnection Connection, Socket Host) ends)
     {
+        ends.Connection.Abort();
+        try
+        {
+            ends.Host.LingerState = new LingerOption(true, 0); // close sends RST
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        ends.Host.Dispose();
+    }
+
+    /// <summary>The most received bytes handed to one <c>sendmsg</c> (the kernel's loopback takes a few 64 KiB skbs at once).</summary>
+    private const int GatherLimit = 512 * 1024;
+
+    /// <summary>
+    /// Stack → host without a copy in between: the received packet buffers themselves are the iovecs of one
+    /// <c>sendmsg</c> (<see cref="SocketGatherSender"/>), dropped as read once sent; the stack's EOF becomes
+    /// SHUT_WR. An idle connection holds nothing: a zero-byte read waits for data first.
+    /// </summary>
+    private static async Task PumpToHostAsync(TcpConnection connection, Socket host, HostForwarderStatistics stats, CancellationTokenSource reset)
+    {
+        var segments = new List<ArraySegment<byte>>();
+        var held = new List<PacketBuffer>();
+        using var sender = new SocketGatherSender();
         try
         {
             while (true)
             {
                 await connection.Stream.ReadAsync(Memory<byte>.Empty, reset.Token).ConfigureAwait(false);
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+                int n = connection.Endpoint.PeekReceived(segments, held, GatherLimit);
+                if (n == 0)
+                {
+                    host.Shutdown(SocketShutdown.Send); // woken with nothing to read: the end of the stream
+                    return;
+                }
                 try
                 {
-                    do
-                    {
-                        int n = await connection.Stream.ReadAsync(buffer.AsMemory(0, bufferSize), reset.Token).ConfigureAwait(false);
-                        if (n == 0)
-                        {
-                            host.Shutdown(SocketShutdown.Send);
-                            return;
-                        }
-                        Interlocked.Add(ref stats.BytesOut, n);
-                        await host.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, reset.Token).ConfigureAwait(false);
-                    }
-                    while (connection.Stream.DataAvailable > 0);
+                    await sender.SendAsync(host, segments).ConfigureAwait(false);
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    foreach (PacketBuffer buffer in held)
+                    {
+                        buffer.Release();
+                    }
+                    held.Clear();
+                    segments.Clear();
                 }
+                connection.Endpoint.ConsumeReceived(n);
+                Interlocked.Add(ref stats.BytesOut, n);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Netstack.Buffers;
 using Netstack.Stack;
 using Netstack.Wire;
 
@@ -202,12 +203,7 @@ public sealed partial class TcpEndpoint
             }
             else if (read > 0)
             {
-                if (_autoTuner is not null && _rtt.HasSample)
-                {
-                    _autoTuner.OnCopied((uint)read);
-                    _autoTuner.Adjust(_host.Now, _rtt.SmoothedRtt);
-                }
-                MaybeSendWindowUpdate();
+                OnConsumedLocked(read);
             }
             else if (destination.IsEmpty && _receive.Bytes > 0)
             {
@@ -233,6 +229,47 @@ public sealed partial class TcpEndpoint
         }
         Deliver(signals);
         return read;
+    }
+
+    /// <summary>
+    /// Lends up to <paramref name="maxBytes"/> received bytes without copying them (see
+    /// <see cref="TcpReceiveQueue.Gather"/>): a relay writes them to a host socket with one <c>sendmsg</c>, then calls
+    /// <see cref="ConsumeReceived"/>. Only one reader may do this at a time, and not alongside <see cref="Receive"/>.
+    /// </summary>
+    internal int PeekReceived(List<ArraySegment<byte>> segments, List<PacketBuffer> held, int maxBytes)
+    {
+        lock (_lock)
+        {
+            return _appClosed ? 0 : _receive.Gather(segments, held, maxBytes);
+        }
+    }
+
+    /// <summary>Drops <paramref name="count"/> bytes lent by <see cref="PeekReceived"/> as read: the window opens as after a read.</summary>
+    internal void ConsumeReceived(int count)
+    {
+        using TransmitFlush flush = new(this);
+        Signals signals;
+        lock (_lock)
+        {
+            int read = _receive.Discard(count);
+            if (read > 0)
+            {
+                OnConsumedLocked(read);
+            }
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
+    /// <summary>The application took <paramref name="read"/> bytes: feed the receive-buffer auto-tuner and maybe open the window.</summary>
+    private void OnConsumedLocked(int read)
+    {
+        if (_autoTuner is not null && _rtt.HasSample)
+        {
+            _autoTuner.OnCopied((uint)read);
+            _autoTuner.Adjust(_host.Now, _rtt.SmoothedRtt);
+        }
+        MaybeSendWindowUpdate();
     }
 
     /// <summary>Bytes waiting to be read.</summary>
