@@ -22,21 +22,10 @@ ROUNDS=${ROUNDS:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/netstack-compare.XXXXXX)
 TAG=$$
-PIDS=()
-NAMESPACES=()
+NAME=compare
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 PORT_BASE=$((20000 + TAG % 20000))
-
-log() { echo "compare: $*" >&2; }
-
-cleanup() {
-    set +e
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    sleep 0.5
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 [[ $EUID -eq 0 ]] || { echo "compare.sh: needs root (network namespaces, TUN devices)" >&2; exit 2; }
 [[ -e /dev/net/tun ]] || { echo "compare.sh: needs /dev/net/tun" >&2; exit 2; }
@@ -58,17 +47,6 @@ RELAY="$ROOT/bench/TunRelay/bin/Release/net10.0/TunRelay.dll"
 
 new_ns() { # new_ns SUFFIX: creates ns-cmp-PID-SUFFIX, sets $NS (not echoed: a $(...) subshell would lose NAMESPACES)
     NS="ns-cmp-$TAG-$1"; ip netns add "$NS"; NAMESPACES+=("$NS"); ip -n "$NS" link set lo up
-}
-
-start() { # start LOGFILE CMD... : background process, PID remembered
-    local out=$1; shift
-    "$@" >"$out" 2>&1 &
-    PIDS+=($!)
-}
-
-wait_for() { # wait_for FILE PATTERN
-    for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-    log "timed out waiting for '$2' in $1: $(tail -3 "$1")"; return 1
 }
 
 wait_listen() { # wait_listen NS PORT

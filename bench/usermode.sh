@@ -27,22 +27,11 @@ PEERS=$(cd "$ROOT/.." && pwd)/shared/peers
 WORK=$(mktemp -d /tmp/netstack-usermode.XXXXXX)
 chmod 755 "$WORK" # nginx's worker (nobody) serves files from it
 TAG=$$
-PIDS=()
-NAMESPACES=()
+NAME=usermode
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BASE=$((20000 + TAG % 20000))
 IPERF_PORT=$BASE; HTTP_PORT=$((BASE + 1)); PP_PORT=$((BASE + 2))
-
-log() { echo "usermode: $*" >&2; }
-
-cleanup() {
-    set +e
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    sleep 0.5
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 [[ $EUID -eq 0 ]] || { echo "usermode.sh: needs root (network namespaces, TUN devices)" >&2; exit 2; }
 [[ -e /dev/net/tun ]] || { echo "usermode.sh: needs /dev/net/tun" >&2; exit 2; }
@@ -59,17 +48,6 @@ fi
 log "building (Release)"
 dotnet build -c Release "$ROOT/src/Netstack.Cli" -v q -nologo >&2
 NETSTACK="$ROOT/src/Netstack.Cli/bin/Release/net10.0/netstack"
-
-start() { # start LOGFILE CMD... : background process, PID remembered
-    local out=$1; shift
-    "$@" >"$out" 2>&1 &
-    PIDS+=($!)
-}
-
-wait_for() { # wait_for FILE PATTERN
-    for _ in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-    log "timed out waiting for '$2' in $1: $(tail -3 "$1")"; return 1
-}
 
 # ---- host services on 127.0.0.1 ----
 start "$WORK/iperf3-srv" iperf3 -s -B 127.0.0.1 -p "$IPERF_PORT"

@@ -12,13 +12,7 @@ public class EchoForwarderTests
 {
     private static readonly NetAddress Elsewhere = NetAddress.Parse("10.77.1.5");
 
-    private static TcpPair PairRoutingElsewhereToB()
-    {
-        var p = new TcpPair();
-        Assert.True(p.A.TryFindRoute(TcpPair.B4, out RouteInfo toB));
-        p.A.AddRoute(IPNetwork.Parse("10.77.0.0/16"), toB.InterfaceId);
-        return p;
-    }
+    private static TcpPair PairRoutingElsewhereToB() => TcpPair.RoutingToB("10.77.0.0/16");
 
     [Fact]
     public void A_ping_to_another_host_goes_to_the_echo_forwarder_and_its_reply_comes_from_that_host()

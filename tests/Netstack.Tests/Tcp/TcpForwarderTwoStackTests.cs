@@ -16,13 +16,7 @@ public class TcpForwarderTwoStackTests
 {
     private static readonly NetAddress Elsewhere = NetAddress.Parse("10.77.1.5");
 
-    private static TcpPair PairRoutingElsewhereToB()
-    {
-        var p = new TcpPair();
-        Assert.True(p.A.TryFindRoute(TcpPair.B4, out RouteInfo toB));
-        p.A.AddRoute(IPNetwork.Parse("10.77.0.0/16"), toB.InterfaceId);
-        return p;
-    }
+    private static TcpPair PairRoutingElsewhereToB() => TcpPair.RoutingToB("10.77.0.0/16");
 
     /// <summary>Waits (on the real clock: the handler runs on the thread pool) for the forwarder's next request.</summary>
     private static TcpForwarderRequest NextRequest(ChannelReader<TcpForwarderRequest> requests) =>

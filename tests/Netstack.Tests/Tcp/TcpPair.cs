@@ -60,6 +60,15 @@ internal sealed class TcpPair : IDisposable
 
     public void Pump() => _links.PumpUntilIdle();
 
+    /// <summary>A pair whose A routes <paramref name="prefix"/> (addresses B does not own) to B: B as a forwarder's gateway.</summary>
+    public static TcpPair RoutingToB(string prefix)
+    {
+        var p = new TcpPair();
+        Assert.True(p.A.TryFindRoute(B4, out Netstack.Stack.RouteInfo toB));
+        p.A.AddRoute(System.Net.IPNetwork.Parse(prefix), toB.InterfaceId);
+        return p;
+    }
+
     /// <summary>
     /// Sends all of <paramref name="data"/> from one endpoint and reads it at the other with the synchronous calls
     /// (no async state machines), advancing the fake clock by <paramref name="idleStep"/> only when nothing moved.

@@ -31,23 +31,17 @@ public sealed class TcpReceiveQueue
     public int Read(Span<byte> destination)
     {
         int done = 0;
-        while (done < destination.Length && _buffers.Count > 0)
+        foreach (PacketBuffer buffer in _buffers)
         {
-            PacketBuffer head = _buffers.Peek();
-            int n = Math.Min(head.Length, destination.Length - done);
-            head.Span[..n].CopyTo(destination[done..]);
+            if (done == destination.Length)
+            {
+                break;
+            }
+            int n = Math.Min(buffer.Length, destination.Length - done);
+            buffer.Span[..n].CopyTo(destination[done..]);
             done += n;
-            if (n == head.Length)
-            {
-                _buffers.Dequeue().Release();
-            }
-            else
-            {
-                head.TrimFront(n);
-            }
         }
-        _bytes -= done;
-        return done;
+        return Discard(done);
     }
 
     /// <summary>
