@@ -19,7 +19,7 @@ public sealed class HostForwarder : IAsyncDisposable
 {
     private readonly NetStack _stack;
     private readonly HostForwarderOptions _options;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _stopping = new(); // never disposed: relays still ending may read its token (it holds no timer)
     private readonly List<ForwarderRegistration> _registrations = [];
     private readonly Lock _lock = new();
     private readonly HashSet<Task> _relays = [];
@@ -220,6 +220,5 @@ public sealed class HostForwarder : IAsyncDisposable
             relays = [.. _relays];
         }
         await Task.WhenAll(relays).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopping.Dispose();
     }
 }

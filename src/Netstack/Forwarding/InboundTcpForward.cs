@@ -13,7 +13,7 @@ namespace Netstack.Forwarding;
 public sealed class InboundTcpForward : IAsyncDisposable
 {
     private readonly Socket _listener;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _stop = new(); // never disposed: relays still ending may read its token (it holds no timer)
     private readonly Task _accepting;
 
     private InboundTcpForward(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize)
@@ -86,6 +86,5 @@ public sealed class InboundTcpForward : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stop.Dispose();
     }
 }

@@ -21,7 +21,7 @@ public sealed class InboundUdpForward : IAsyncDisposable
     private readonly int _port;
     private readonly HostForwarderOptions _options;
     private readonly HostForwarderStatistics _stats;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _stop = new(); // never disposed: relays still ending may read its token (it holds no timer)
     private readonly Lock _lock = new();
     private readonly Dictionary<IPEndPoint, Flow> _flows = [];
     private readonly Task _receiving;
@@ -188,6 +188,5 @@ public sealed class InboundUdpForward : IAsyncDisposable
         {
             flow.Socket.Dispose();
         }
-        _stop.Dispose();
     }
 }
