@@ -15,11 +15,10 @@ namespace Netstack.Interop.Tests;
 /// only ever talks to the gateway, the DNS address or the remote's addresses, so no traffic leaves the namespaces
 /// the test created. Each network test runs for IPv4 and IPv6. Measured numbers go to the test output.
 /// </summary>
+[Collection(ForwardingWorld.Collection)]
 public class RunForwardingTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
-
-    private static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Scripts", name);
 
     private static string Gateway(bool v6) => v6 ? ForwardingWorld.Gateway6 : ForwardingWorld.Gateway4;
 
@@ -29,21 +28,11 @@ public class RunForwardingTests(ITestOutputHelper output)
 
     private static string Loopback(bool v6) => v6 ? "::1" : "127.0.0.1";
 
-    /// <summary>Runs CMD inside <c>netstack run</c> in the world's host namespace and checks it ended with 0.</summary>
-    private ProcessRunner.Result RunInside(ForwardingWorld world, params string[] command) => RunInside(world, [], command);
+    private ProcessRunner.Result RunInside(ForwardingWorld world, params string[] command) => world.RunInside(output, [], command);
 
-    private ProcessRunner.Result RunInside(ForwardingWorld world, string[] runOptions, params string[] command)
-    {
-        ProcessRunner.Result result = world.Run(Timeout, [.. ForwardingWorld.Addresses, .. runOptions, "--", .. command]);
-        output.WriteLine(result.ToString());
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Empty(RunCommandTests.Complaints(result));
-        return result;
-    }
+    private static string Script(string name) => ForwardingWorld.Script(name);
 
-    private static string Line(ProcessRunner.Result result, string prefix) =>
-        result.Output.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))
-        ?? throw new Xunit.Sdk.XunitException($"no line starting with '{prefix}': {result}");
+    private static string Line(ProcessRunner.Result result, string prefix) => ForwardingWorld.Line(result, prefix);
 
     [RequiresRootAndTunTheory("python3", "nsenter", "unshare")]
     [InlineData(false)]

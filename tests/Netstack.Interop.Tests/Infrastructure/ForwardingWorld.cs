@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Xunit.Abstractions;
 
 namespace Netstack.Interop.Tests.Infrastructure;
 
@@ -25,6 +26,12 @@ public sealed class ForwardingWorld : IDisposable
     public const string Gateway6 = "fd41::2";
     public const string Dns4 = "10.41.0.3";
     public const string Dns6 = "fd41::3";
+
+    /// <summary>
+    /// The xunit collection of the tests that use a world: one at a time, so the measured numbers (echo time,
+    /// iperf3, ab) and the time bounds do not depend on what else the two cores are running.
+    /// </summary>
+    public const string Collection = "netstack run acceptance";
 
     private static int s_counter;
     private readonly List<Process> _processes = [];
@@ -94,6 +101,50 @@ public sealed class ForwardingWorld : IDisposable
     {
         string[] line = NetstackRunLine(runArgs);
         return ProcessRunner.Run(timeout, null, line[0], line[1..]);
+    }
+
+    /// <summary>
+    /// Runs CMD inside <c>netstack run</c> (the world's addresses plus <paramref name="runOptions"/>), logs the result
+    /// to the test output, and checks that it ended with 0 and netstack complained of nothing.
+    /// </summary>
+    public ProcessRunner.Result RunInside(ITestOutputHelper output, string[] runOptions, params string[] command)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ProcessRunner.Result result = Run(TimeSpan.FromSeconds(180), [.. Addresses, .. runOptions, "--", .. command]);
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(RunCommandTests.Complaints(result));
+        return result;
+    }
+
+    /// <summary>A script of the tests' Scripts folder (copied next to the test assembly).</summary>
+    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Scripts", name);
+
+    /// <summary>The first output line that starts with <paramref name="prefix"/>.</summary>
+    public static string Line(ProcessRunner.Result result, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Output.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"no line starting with '{prefix}': {result}");
+    }
+
+    /// <summary>Waits until something accepts TCP connections on <paramref name="port"/> of the host namespace's 127.0.0.1.</summary>
+    public void WaitForHostPort(int port, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using Socket probe = HostSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                probe.Connect(new IPEndPoint(IPAddress.Loopback, port));
+                return;
+            }
+            catch (SocketException) when (clock.Elapsed < timeout)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 
     /// <summary>Starts <c>netstack run RUNARGS</c> in the background (killed with the world).</summary>
