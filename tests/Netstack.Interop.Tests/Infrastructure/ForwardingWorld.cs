@@ -128,16 +128,16 @@ public sealed class ForwardingWorld : IDisposable
             ?? throw new Xunit.Sdk.XunitException($"no line starting with '{prefix}': {result}");
     }
 
-    /// <summary>Waits until something accepts TCP connections on <paramref name="port"/> of the host namespace's 127.0.0.1.</summary>
-    public void WaitForHostPort(int port, TimeSpan timeout)
+    /// <summary>Waits until something accepts TCP connections on <paramref name="port"/> of the host namespace's 127.0.0.1 (or ::1).</summary>
+    public void WaitForHostPort(int port, TimeSpan timeout, bool v6 = false)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            using Socket probe = HostSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using Socket probe = HostSocket(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                probe.Connect(new IPEndPoint(IPAddress.Loopback, port));
+                probe.Connect(new IPEndPoint(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, port));
                 return;
             }
             catch (SocketException) when (clock.Elapsed < timeout)
