@@ -10,7 +10,7 @@ namespace Netstack.Interop.Tests;
 /// <summary>
 /// Real programs inside <c>netstack run</c> against real servers on the host namespace's loopback, through the
 /// gateway (issue 9, "Acceptance"): curl, iperf3 both ways, nginx with <c>ab -c 5 -n 100</c> on a 10 MiB file,
-/// sockperf ping-pong. IPv4 and IPv6. The numbers (Gbit/s, requests/s, latency) go to the test output; they are
+/// sockperf ping-pong. IPv4 and IPv6 (sockperf: IPv4). The numbers (Gbit/s, requests/s, latency) go to the test output; they are
 /// measured, not asserted (bench/compare.sh is where they are compared).
 /// </summary>
 [Collection(ForwardingWorld.Collection)]
@@ -111,23 +111,22 @@ public partial class RunRealProgramsTests(ITestOutputHelper output)
         output.WriteLine($"ab IPv{(v6 ? 6 : 4)} 10 MiB: {RequestsPerSecond().Match(result.Output).Groups[1].Value} requests/s");
     }
 
-    [RequiresRootAndTunTheory("sockperf", "nsenter", "unshare")]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Sockperf_ping_pong_through_the_gateway_over_UDP_and_TCP(bool v6)
+    /// <summary>IPv4 only: Debian's sockperf (3.7) takes no IPv6 address.</summary>
+    [RequiresRootAndTunFact("sockperf", "nsenter", "unshare")]
+    public void Sockperf_ping_pong_through_the_gateway_over_UDP_and_TCP()
     {
         using var world = new ForwardingWorld();
-        int port = world.FreeHostPort(v6);
+        int port = world.FreeHostPort(false);
         string p = port.ToString(CultureInfo.InvariantCulture);
-        world.StartInHost("sockperf", "server", "-i", Loopback(v6), "-p", p);
-        world.StartInHost("sockperf", "server", "--tcp", "-i", Loopback(v6), "-p", p);
-        world.WaitForHostPort(port, Timeout, v6);
+        world.StartInHost("sockperf", "server", "-i", "127.0.0.1", "-p", p);
+        world.StartInHost("sockperf", "server", "--tcp", "-i", "127.0.0.1", "-p", p);
+        world.WaitForHostPort(port, Timeout);
         foreach (string[] tcp in new[] { Array.Empty<string>(), ["--tcp"] })
         {
-            ProcessRunner.Result result = world.RunInside(output, [], ["sockperf", "ping-pong", .. tcp, "-i", Gateway(v6), "-p", p, "-t", "2"]);
+            ProcessRunner.Result result = world.RunInside(output, [], ["sockperf", "ping-pong", .. tcp, "-i", ForwardingWorld.Gateway4, "-p", p, "-t", "2"]);
             Match latency = AverageLatency().Match(result.Output);
             Assert.True(latency.Success, result.ToString());
-            output.WriteLine($"sockperf ping-pong IPv{(v6 ? 6 : 4)} {(tcp.Length > 0 ? "TCP" : "UDP")}: average latency {latency.Groups[1].Value} usec");
+            output.WriteLine($"sockperf ping-pong {(tcp.Length > 0 ? "TCP" : "UDP")}: average latency {latency.Groups[1].Value} usec");
         }
     }
 
