@@ -53,10 +53,10 @@ public class RunDnsAndProxyTests(ITestOutputHelper output)
         string remote = v6 ? ForwardingWorld.Remote6 : ForwardingWorld.Remote4;
         string gateway = v6 ? ForwardingWorld.Gateway6 : ForwardingWorld.Gateway4;
 
-        // microsocks closes both directions at the first EOF, so the echo client does not half-close here.
+        // microsocks closes both directions at the first EOF and relays with blocking writes: the echo goes in lockstep.
         ProcessRunner.Result result = world.RunInside(output, ["--outbound", $"socks5://127.0.0.1:{socksPort}"], "sh", "-c",
             $"{ForwardingWorld.Python} {ForwardingWorld.Script("peer_client.py")} tcp {remote} 5102 && " +
-            $"{ForwardingWorld.Python} {ForwardingWorld.Script("tcp_echo_client.py")} {gateway} {echo.Port} 10000000 no-half-close");
+            $"{ForwardingWorld.Python} {ForwardingWorld.Script("tcp_echo_client.py")} {gateway} {echo.Port} 10000000 lockstep");
         Assert.Equal("peer " + (v6 ? ForwardingWorld.HostVeth6 : ForwardingWorld.HostVeth4), ForwardingWorld.Line(result, "peer "));
         string[] sent = ForwardingWorld.Line(result, "sent ").Split(' ');
         Assert.Equal(sent[1..], ForwardingWorld.Line(result, "received ").Split(' ')[1..]);

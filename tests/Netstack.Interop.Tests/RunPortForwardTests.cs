@@ -45,4 +45,22 @@ public class RunPortForwardTests(ITestOutputHelper output)
             Assert.Equal("peer " + remote, ForwardingWorld.Line(fromRemote, "peer "));
         }
     }
+
+    [RequiresRootAndTunTheory("python3", "nsenter", "unshare")]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_100_MB_echo_from_the_host_into_the_namespace_through_t_is_hash_checked(bool v6)
+    {
+        using var world = new ForwardingWorld();
+        string port = world.FreeHostPort(v6).ToString(CultureInfo.InvariantCulture);
+        Process netstack = world.StartRun([.. ForwardingWorld.Addresses, "-t", port + ":7007", "--",
+            ForwardingWorld.Python, ForwardingWorld.Script("echo_server.py"), "::", "7007"]);
+        ForwardingWorld.WaitForLine(netstack, "ready", Timeout);
+        ProcessRunner.Result result = world.RunInHost(ForwardingWorld.Python, ForwardingWorld.Script("tcp_echo_client.py"), v6 ? "::1" : "127.0.0.1", port, "100000000");
+        output.WriteLine(result.ToString());
+        string[] sent = ForwardingWorld.Line(result, "sent ").Split(' ');
+        Assert.Equal("100000000", sent[2]);
+        Assert.Equal(sent[1..], ForwardingWorld.Line(result, "received ").Split(' ')[1..]);
+        output.WriteLine($"100 MB echo into the namespace over IPv{(v6 ? 6 : 4)}: {ForwardingWorld.Line(result, "seconds ")}");
+    }
 }

@@ -1,6 +1,6 @@
 # A minimal DNS responder for tests, on UDP and TCP BIND PORT: answers A and AAAA for one NAME with the given
 # addresses, NXDOMAIN for other names. Prints "ready" once both sockets listen.
-import ipaddress, socket, struct, sys, threading
+import os, ipaddress, socket, struct, sys, threading
 
 bind, port, name, a, aaaa = sys.argv[1], int(sys.argv[2]), sys.argv[3].lower().rstrip("."), sys.argv[4], sys.argv[5]
 
@@ -46,5 +46,5 @@ def serve_tcp():
             c.close()
 
 threading.Thread(target=serve_udp, daemon=True).start()
-print("ready", flush=True)
+os.write(1, b"ready\n")  # one write: servers that share a pipe must not interleave their lines
 serve_tcp()

@@ -1,6 +1,6 @@
 # tcp|udp BIND PORT: answers every connection (or datagram) with the address it came from, then closes.
 # Prints "ready" once listening. A dual-stack bind (::) reports IPv4 peers without the ::ffff: prefix.
-import socket, sys
+import os, socket, sys
 
 proto, bind, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 family = socket.AF_INET6 if ":" in bind else socket.AF_INET
@@ -15,13 +15,13 @@ def name(addr):
 
 if proto == "tcp":
     s.listen(64)
-    print("ready", flush=True)
+    os.write(1, b"ready\n")  # one write: servers that share a pipe must not interleave their lines
     while True:
         c, addr = s.accept()
         c.sendall((name(addr) + "\n").encode())
         c.close()
 else:
-    print("ready", flush=True)
+    os.write(1, b"ready\n")  # one write: servers that share a pipe must not interleave their lines
     while True:
         data, addr = s.recvfrom(2048)
         s.sendto((name(addr) + "\n").encode(), addr)
