@@ -119,12 +119,14 @@ public class RunForwardingTests(ITestOutputHelper output)
             // 1. The namespace half-closes first: read to its FIN, then answer and close.
             using (Socket a = listener.Accept())
             {
+                a.ReceiveTimeout = (int)Timeout.TotalMilliseconds; // a safety net: a lost FIN fails the test, no thread hangs
                 string first = ReadToEnd(a);
                 a.Send(Encoding.ASCII.GetBytes("after-your-fin:" + first));
                 a.Shutdown(SocketShutdown.Send);
             }
             // 2. The host half-closes first: the namespace still sends after our FIN.
             using Socket b = listener.Accept();
+            b.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
             b.Send("hello"u8);
             b.Shutdown(SocketShutdown.Send);
             return ReadToEnd(b);

@@ -29,14 +29,18 @@ public static partial class NetworkNamespaceSockets
                 }
                 socket = create();
             }
-            catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+            catch (Exception e)
             {
-                failure = e;
+                failure = e; // rethrown on the caller's thread: an exception escaping a raw thread would end the test host
             }
         });
         thread.Start();
         thread.Join();
-        return socket ?? throw new InvalidOperationException($"no socket in {nsPath}", failure);
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+        return socket!;
     }
 
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]

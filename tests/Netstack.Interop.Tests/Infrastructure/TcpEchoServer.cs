@@ -11,6 +11,7 @@ public sealed class TcpEchoServer : IDisposable
 {
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
+    private int _accepted;
 
     public TcpEchoServer(ForwardingWorld world, bool v6)
     {
@@ -24,9 +25,7 @@ public sealed class TcpEchoServer : IDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
     /// <summary>Connections accepted so far.</summary>
-    public int Accepted => _accepted;
-
-    private int _accepted;
+    public int Accepted => Volatile.Read(ref _accepted);
 
     private async Task AcceptLoopAsync()
     {
