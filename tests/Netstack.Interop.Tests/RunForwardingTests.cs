@@ -85,11 +85,16 @@ public class RunForwardingTests(ITestOutputHelper output)
     public void The_remote_namespace_sees_the_host_address_as_the_source(bool v6)
     {
         using var world = new ForwardingWorld();
-        int port = 5101;
-        Process server = world.StartInRemote(ForwardingWorld.Python, Script("peer_server.py"), "tcp", v6 ? "::" : "0.0.0.0", port.ToString(CultureInfo.InvariantCulture));
-        ForwardingWorld.WaitForLine(server, "ready", Timeout);
-        ProcessRunner.Result result = RunInside(world, ForwardingWorld.Python, Script("peer_client.py"), "tcp", Remote(v6), port.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal("peer " + HostVeth(v6), Line(result, "peer "));
+        string bind = v6 ? "::" : "0.0.0.0";
+        Process tcp = world.StartInRemote(ForwardingWorld.Python, Script("peer_server.py"), "tcp", bind, "5101");
+        Process udp = world.StartInRemote(ForwardingWorld.Python, Script("peer_server.py"), "udp", bind, "5101");
+        ForwardingWorld.WaitForLine(tcp, "ready", Timeout);
+        ForwardingWorld.WaitForLine(udp, "ready", Timeout);
+        string client = ForwardingWorld.Python + " " + Script("peer_client.py");
+        ProcessRunner.Result result = RunInside(world, "sh", "-c",
+            $"echo tcp $({client} tcp {Remote(v6)} 5101); echo udp $({client} udp {Remote(v6)} 5101)");
+        Assert.Equal("tcp peer " + HostVeth(v6), Line(result, "tcp "));
+        Assert.Equal("udp peer " + HostVeth(v6), Line(result, "udp "));
     }
 
     [RequiresRootAndTunTheory("python3", "nsenter", "unshare")]
