@@ -14,13 +14,25 @@ namespace Netstack.Forwarding;
 /// </remarks>
 internal static class TcpRelay
 {
+    /// <param name="peekOffset">Host → stack over <see cref="HostSocketSendSource"/> where the kernel supports it.</param>
     /// <param name="stop">Ends the relay with resets both ways (the forwarder is shutting down).</param>
-    public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, HostForwarderStatistics stats, CancellationToken stop)
+    public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, bool peekOffset, HostForwarderStatistics stats, CancellationToken stop)
     {
         // A reset on one side stops the other direction at once.
         using var reset = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task outbound = PumpToHostAsync(connection, host, bufferSize, stats, reset);
-        Task inbound = PumpToStackAsync(host, connection, bufferSize, stats, reset);
+        Task inbound;
+        if (peekOffset && HostSocketSendSource.IsSupported)
+        {
+            var source = new HostSocketSendSource(host, stats);
+            connection.Endpoint.AttachSendSource(source);
+            Interlocked.Increment(ref stats.TcpPeekConnections);
+            inbound = PeekToStackAsync(host, connection, source, reset);
+        }
+        else
+        {
+            inbound = PumpToStackAsync(host, connection, bufferSize, stats, reset);
+        }
         await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
         if (reset.IsCancellationRequested)
         {
@@ -84,6 +96,51 @@ internal static class TcpRelay
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Host → stack without copying: the endpoint sends straight from the host socket's receive queue; this loop only
+    /// tells it when there is news, and ends once the host's FIN is queued behind data the peer has acknowledged (so
+    /// no retransmission can need the socket after the relay closes it).
+    /// </summary>
+    /// <remarks>
+    /// Readiness: while bytes are held, the peer's ACKs drive the endpoint (each discard looks at SIOCINQ again) and
+    /// this loop sleeps on the source's drained signal. Only once every held byte is acknowledged does it wait for
+    /// the socket to become readable with a zero-byte receive, the runtime's own epoll registration, so no thread or
+    /// epoll set of our own; waiting for readability while bytes sit in the queue would complete at once, every time
+    /// (readability is level-triggered), and spin.
+    /// </remarks>
+    private static async Task PeekToStackAsync(Socket host, TcpConnection connection, HostSocketSendSource source, CancellationTokenSource reset)
+    {
+        try
+        {
+            while (true)
+            {
+                connection.Endpoint.PollSendSource();
+                if (source.Failed)
+                {
+                    reset.Cancel();
+                    return;
+                }
+                if (source.Cleared || (source.EndOfStream && source.Length == 0))
+                {
+                    return;
+                }
+                if (source.Length == 0)
+                {
+                    // Readable: data, the FIN (returns 0) or a reset (throws); the loop's poll tells them apart.
+                    await host.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, reset.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await source.WaitAsync(reset.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            reset.Cancel();
         }
     }
 }
