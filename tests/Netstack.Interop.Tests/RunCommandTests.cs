@@ -18,12 +18,19 @@ public class RunCommandTests
 
     private static ProcessRunner.Result Run(params string[] args) => NetstackProcess.Run([], ["run", .. args]);
 
+    /// <summary>
+    /// Standard error without the one note a host that forbids ping sockets (net.ipv4.ping_group_range) draws: that
+    /// pings to other hosts are not carried.
+    /// </summary>
+    internal static string[] Complaints(ProcessRunner.Result result) =>
+        [.. result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("run: pings to other hosts", StringComparison.Ordinal))];
+
     [RequiresRootAndTunFact]
     public void Exit_status_passes_through()
     {
         ProcessRunner.Result result = Run("--", "sh", "-c", "exit 7");
         Assert.True(result.ExitCode == 7, result.ToString());
-        Assert.Equal("", result.Error);
+        Assert.Empty(Complaints(result));
     }
 
     [RequiresRootAndTunFact("ping")]
@@ -53,7 +60,7 @@ public class RunCommandTests
     {
         ProcessRunner.Result result = Run([.. Addresses, "--", "/nonexistent/program"]);
         Assert.True(result.ExitCode == 127, result.ToString());
-        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Single(Complaints(result));
         Assert.Contains("/nonexistent/program", result.Error, StringComparison.Ordinal);
     }
 

@@ -50,10 +50,11 @@ internal sealed class IcmpV4Protocol(NetStack stack, Ipv4Layer ip)
                     packet.Release();
                     return;
                 }
-                if (stack.EchoForwarder is { } forward && !stack.IsLocalAddress(header.Destination))
+                if (!stack.IsLocalAddress(header.Destination))
                 {
-                    // A forwarder carries echoes to other hosts (user-mode networking); ours are answered here.
-                    forward.Offer(header.Source, header.Destination, icmp.Identifier, icmp.SequenceNumber, icmp.Payload);
+                    // Accepted for another host (a forwarder is open): only an echo forwarder may answer for it, through
+                    // the real host. Answering here would tell the pinger a host is up that nobody asked.
+                    stack.EchoForwarder?.Offer(header.Source, header.Destination, icmp.Identifier, icmp.SequenceNumber, icmp.Payload);
                     packet.Release();
                     return;
                 }

@@ -51,10 +51,11 @@ internal sealed class IcmpV6Protocol(NetStack stack, Ipv6Layer ip)
         {
             case IcmpV6Type.EchoRequest:
                 Interlocked.Increment(ref _stats.InEchos);
-                if (!multicast && stack.EchoForwarder is { } forward && !stack.IsLocalAddress(destination))
+                if (!multicast && !stack.IsLocalAddress(destination))
                 {
-                    // A forwarder carries echoes to other hosts (user-mode networking); ours are answered here.
-                    forward.Offer(source, destination, icmp.Identifier, icmp.SequenceNumber, icmp.Payload);
+                    // Accepted for another host (a forwarder is open): only an echo forwarder may answer for it, through
+                    // the real host. Answering here would tell the pinger a host is up that nobody asked.
+                    stack.EchoForwarder?.Offer(source, destination, icmp.Identifier, icmp.SequenceNumber, icmp.Payload);
                     packet.Release();
                     return;
                 }
