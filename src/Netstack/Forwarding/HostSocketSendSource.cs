@@ -23,7 +23,8 @@ namespace Netstack.Forwarding;
 /// <para>Readiness: <see cref="WaitAsync"/> completes when the queue drained (every held byte acknowledged), the
 /// source failed or the connection ended; while bytes are held, ACKs drive it (each discard looks again). When
 /// drained, the relay waits for the socket to become readable, which level-triggered readiness reports without
-/// losing data that arrived in between.</para>
+/// losing data that arrived in between. That wait is the runtime's zero-byte receive, which on Linux peeks one byte
+/// and so moves SO_PEEK_OFF: <see cref="Refresh"/>, which follows every wait, forgets the mirrored offset.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds nothing to dispose unless its AvailableWaitHandle is used, and the endpoint may call Clear after the relay is gone.")]
 internal sealed unsafe class HostSocketSendSource : ITcpSendSource
@@ -34,7 +35,7 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
     private readonly HostForwarderStatistics _stats;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private long _held;
-    private long _peekOffset; // the kernel's SO_PEEK_OFF as we left it; -1 = disabled (the default) or unknown
+    private long _peekOffset; // the kernel's SO_PEEK_OFF as we left it; -1 = unknown (set it before the next peek)
     private bool _endOfStream;
     private volatile bool _failed;
     private volatile bool _cleared;
@@ -170,6 +171,10 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
 
     public void Refresh()
     {
+        // The relay waited before calling here, maybe for readability: .NET implements a zero-byte receive on a stream
+        // socket as recv(fd, buf, 1, MSG_PEEK), which moves SO_PEEK_OFF (socket(7)) behind our back. Nothing was held
+        // then, so no copy raced it; forget the mirror and let the next copy set the offset.
+        _peekOffset = -1;
         if (_failed || _cleared || _endOfStream)
         {
             return;

@@ -106,6 +106,26 @@ public sealed class PeekOffsetForwarderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Small_messages_with_pauses_arrive_intact_across_drain_and_readiness_cycles()
+    {
+        // Each message is acknowledged before the next is written, so the relay waits for readability every time;
+        // the runtime's zero-byte receive peeks one byte (moving SO_PEEK_OFF), which must not shift our copies.
+        await using var pair = new ForwarderPair(peekOffset: true);
+        (TcpConnection client, Socket host) = await pair.ConnectAsync();
+        await using var _ = client;
+        using var __ = host;
+        byte[] buffer = new byte[64];
+        for (int i = 0; i < 8; i++)
+        {
+            byte[] message = RandomNumberGenerator.GetBytes(1 + (i % 7));
+            await host.SendAsync(message, SocketFlags.None, Timeout);
+            await client.Stream.ReadExactlyAsync(buffer.AsMemory(0, message.Length), Timeout);
+            Assert.Equal(message, buffer.AsSpan(0, message.Length).ToArray());
+            await Task.Delay(250); // past the namespace's delayed ACK: the forwarder's queue drains before the next write
+        }
+    }
+
+    [Fact]
     public async Task A_namespace_reader_that_pauses_closes_the_window_and_then_gets_everything()
     {
         await using var pair = new ForwarderPair(peekOffset: true);
