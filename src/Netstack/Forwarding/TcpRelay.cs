@@ -22,10 +22,9 @@ internal static class TcpRelay
         using var reset = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task outbound = PumpToHostAsync(connection, host, bufferSize, stats, reset);
         Task inbound;
-        if (peekOffset && HostSocketSendSource.IsSupported)
+        HostSocketSendSource? source = peekOffset && HostSocketSendSource.IsSupported ? new HostSocketSendSource(host, stats) : null;
+        if (source is not null && connection.Endpoint.TryAttachSendSource(source))
         {
-            var source = new HostSocketSendSource(host, stats);
-            connection.Endpoint.AttachSendSource(source);
             Interlocked.Increment(ref stats.TcpPeekConnections);
             inbound = PeekToStackAsync(host, connection, source, reset);
         }

@@ -29,7 +29,7 @@ public class HostSocketSendSourceAllocationTests
         writer.Connect(hostListener.LocalEndPoint!);
         using Socket held = hostListener.Accept();
         var source = new HostSocketSendSource(held, new HostForwarderStatistics());
-        client.AttachSendSource(source);
+        Assert.True(client.TryAttachSendSource(source));
 
         byte[] data = new byte[64 * 1024];
         byte[] buffer = new byte[64 * 1024];

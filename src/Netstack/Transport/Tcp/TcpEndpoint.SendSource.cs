@@ -7,18 +7,19 @@ public sealed partial class TcpEndpoint
 {
     /// <summary>
     /// From now on segments copy their payload from <paramref name="source"/> instead of the send buffer, and
-    /// application writes fail (OperationNotSupported). Allowed only before any byte was written or a FIN queued.
+    /// application writes fail (OperationNotSupported). Allowed only once, before any byte was written or a FIN
+    /// queued, on a connection that is not over; returns false otherwise (nothing changed).
     /// </summary>
-    /// <exception cref="InvalidOperationException">Data was already written, the FIN queued, or the connection is over.</exception>
-    internal void AttachSendSource(ITcpSendSource source)
+    internal bool TryAttachSendSource(ITcpSendSource source)
     {
         lock (_lock)
         {
-            if (_buffer.Length != 0 || _finQueued || !ReferenceEquals(_send, _buffer) || _state is TcpState.Closed or TcpState.Listen)
+            if (_buffer.Length != 0 || _finQueued || !ReferenceEquals(_send, _buffer) || _state is TcpState.Closed or TcpState.Listen or TcpState.TimeWait)
             {
-                throw new InvalidOperationException("A send source must be attached before any data, once.");
+                return false;
             }
             _send = source;
+            return true;
         }
     }
 
