@@ -20,11 +20,11 @@ namespace Netstack.Forwarding;
 /// only moves under the lock. The end of the stream: poll(2) reports POLLRDHUP once the peer's FIN arrived; TCP
 /// queues data in order and the FIN after it, so a SIOCINQ read after that poll counts every byte that will ever
 /// come, and our FIN goes after the last of them.</para>
-/// <para>Readiness: <see cref="WaitAsync"/> completes when the queue drained (every held byte acknowledged), the
-/// source failed or the connection ended; while bytes are held, ACKs drive it (each discard looks again). When
-/// drained, the relay waits for the socket to become readable, which level-triggered readiness reports without
-/// losing data that arrived in between. That wait is the runtime's zero-byte receive, which on Linux peeks one byte
-/// and so moves SO_PEEK_OFF: <see cref="Refresh"/>, which follows every wait, forgets the mirrored offset.</para>
+/// <para>Readiness: <see cref="WaitAsync"/> completes when new data, the FIN or an error arrived (edge-triggered
+/// epoll, <see cref="HostSocketReadiness"/>), when the queue drained, the source failed or the connection ended; ACKs
+/// also drive it (each discard looks at SIOCINQ again). The runtime's zero-byte receive is not used: on Linux it
+/// peeks one byte, which moves SO_PEEK_OFF, and it is level-triggered, so it would fire at once while bytes are held.
+/// <see cref="Refresh"/> still forgets the mirrored offset, so another peeker cannot shift our copies.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds nothing to dispose unless its AvailableWaitHandle is used, and the endpoint may call Clear after the relay is gone.")]
 internal sealed unsafe class HostSocketSendSource : ITcpSendSource
@@ -39,6 +39,7 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
     private bool _endOfStream;
     private volatile bool _failed;
     private volatile bool _cleared;
+    private ulong _watch;
 
     public HostSocketSendSource(Socket socket, HostForwarderStatistics stats)
     {
@@ -249,13 +250,36 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
         return false;
     }
 
-    // The callers hold the endpoint lock, so the check-then-release cannot race another release. SemaphoreSlim runs
-    // the relay's continuation asynchronously, never under the lock.
+    /// <summary>The epoll thread saw new data, the FIN or an error: the relay looks (outside the endpoint lock).</summary>
+    internal void OnReadiness() => Wake();
+
+    /// <summary>Registers the socket with the edge-triggered readiness thread; false when epoll refused it.</summary>
+    public bool StartWatching()
+    {
+        _watch = HostSocketReadiness.Register((int)_handle.DangerousGetHandle(), this);
+        return _watch != 0;
+    }
+
+    /// <summary>Unregisters from the readiness thread (before the socket closes).</summary>
+    public void StopWatching()
+    {
+        HostSocketReadiness.Unregister((int)_handle.DangerousGetHandle(), _watch);
+        _watch = 0;
+    }
+
+    // Callers: the endpoint (under its lock) and the epoll thread, so two may race for the last count.
     private void Wake()
     {
         if (_wake.CurrentCount == 0)
         {
-            _wake.Release();
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Someone else woke the relay first: one wake-up is all it needs.
+            }
         }
     }
 

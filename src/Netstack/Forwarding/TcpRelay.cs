@@ -23,13 +23,14 @@ internal static class TcpRelay
         Task outbound = PumpToHostAsync(connection, host, bufferSize, stats, reset);
         Task inbound;
         HostSocketSendSource? source = peekOffset && HostSocketSendSource.IsSupported ? new HostSocketSendSource(host, stats) : null;
-        if (source is not null && connection.Endpoint.TryAttachSendSource(source))
+        if (source is not null && source.StartWatching() && connection.Endpoint.TryAttachSendSource(source))
         {
             Interlocked.Increment(ref stats.TcpPeekConnections);
-            inbound = PeekToStackAsync(host, connection, source, reset);
+            inbound = PeekToStackAsync(connection, source, reset);
         }
         else
         {
+            source?.StopWatching();
             inbound = PumpToStackAsync(host, connection, bufferSize, stats, reset);
         }
         await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
@@ -104,13 +105,12 @@ internal static class TcpRelay
     /// no retransmission can need the socket after the relay closes it).
     /// </summary>
     /// <remarks>
-    /// Readiness: while bytes are held, the peer's ACKs drive the endpoint (each discard looks at SIOCINQ again) and
-    /// this loop sleeps on the source's drained signal. Only once every held byte is acknowledged does it wait for
-    /// the socket to become readable with a zero-byte receive, the runtime's own epoll registration, so no thread or
-    /// epoll set of our own; waiting for readability while bytes sit in the queue would complete at once, every time
-    /// (readability is level-triggered), and spin.
+    /// Readiness: the source wakes this loop on each arrival of data, the FIN or an error (one edge-triggered epoll
+    /// thread for the process, <see cref="HostSocketReadiness"/>), when its queue drained, and when it failed or the
+    /// connection ended; ACKs from the peer make the endpoint send more without this loop. No busy loop: an edge
+    /// fires once per arrival, not while bytes merely sit in the queue waiting for their ACK.
     /// </remarks>
-    private static async Task PeekToStackAsync(Socket host, TcpConnection connection, HostSocketSendSource source, CancellationTokenSource reset)
+    private static async Task PeekToStackAsync(TcpConnection connection, HostSocketSendSource source, CancellationTokenSource reset)
     {
         try
         {
@@ -126,20 +126,16 @@ internal static class TcpRelay
                 {
                     return;
                 }
-                if (source.Length == 0)
-                {
-                    // Readable: data, the FIN (returns 0) or a reset (throws); the loop's poll tells them apart.
-                    await host.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, reset.Token).ConfigureAwait(false);
-                }
-                else
-                {
-                    await source.WaitAsync(reset.Token).ConfigureAwait(false);
-                }
+                await source.WaitAsync(reset.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (OperationCanceledException)
         {
             reset.Cancel();
+        }
+        finally
+        {
+            source.StopWatching();
         }
     }
 }
