@@ -42,6 +42,7 @@ public static class ForwarderHost
             UdpIdleTimeout = options.UdpTimeout,
             MaxPendingDials = options.MaxPendingDials,
             MaxFlows = options.MaxFlows,
+            PeekOffset = options.PeekOffset, // used only where the kernel has SO_PEEK_OFF on TCP
             Warn = Warn,
         });
         var target = new InboundTarget(a.Address4?.Address.ToIPAddress(), a.Address6?.Address.ToIPAddress(), a.Gateway4?.ToIPAddress(), a.Gateway6?.ToIPAddress());
@@ -53,7 +54,7 @@ public static class ForwarderHost
                 for (int i = 0; i < spec.Count; i++)
                 {
                     Socket listener = Listen(verb, spec.Address, spec.HostFirst + i, SocketType.Stream, ProtocolType.Tcp);
-                    inbound.Add(InboundTcpForward.Start(stack, listener, target, spec.NamespaceFirst + i, forwarder.Statistics));
+                    inbound.Add(InboundTcpForward.Start(stack, listener, target, spec.NamespaceFirst + i, forwarder.Statistics, peekOffset: options.PeekOffset));
                 }
             }
             foreach (PortForwardSpec spec in options.UdpForwards)

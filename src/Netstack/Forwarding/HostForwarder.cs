@@ -119,7 +119,7 @@ public sealed class HostForwarder : IAsyncDisposable
         try
         {
             host.NoDelay = true; // the namespace's own TCP does the coalescing; we only relay
-            await TcpRelay.RunAsync(connection, host, _options.BufferSize, Statistics, _stopping.Token).ConfigureAwait(false);
+            await TcpRelay.RunAsync(connection, host, _options.BufferSize, _options.PeekOffset, Statistics, _stopping.Token).ConfigureAwait(false);
         }
         finally
         {

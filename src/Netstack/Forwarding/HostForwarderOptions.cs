@@ -21,6 +21,14 @@ public sealed class HostForwarderOptions
     /// <summary>Relay buffer per direction of a TCP connection or UDP flow, rented while it is open.</summary>
     public int BufferSize { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Host → stack TCP leaves the bytes in the host socket's receive queue until the stack's peer acknowledges them,
+    /// peeking segments straight into packet buffers (SO_PEEK_OFF, Linux 6.10+) instead of copying through a relay
+    /// buffer and the endpoint's send buffer. Default: on where the kernel supports it; where it does not, the option
+    /// has no effect and the copying relay is used.
+    /// </summary>
+    public bool PeekOffset { get; init; } = HostSocketSendSource.IsSupported;
+
     /// <summary>Carry pings to other hosts through the host's unprivileged ping sockets (when the host allows them).</summary>
     public bool ForwardIcmpEcho { get; init; } = true;
 

@@ -15,6 +15,9 @@ public sealed class HostForwarderStatistics
     /// <summary>TCP connections refused because <see cref="HostForwarderOptions.MaxFlows"/> were open.</summary>
     public long TcpOverLimit;
 
+    /// <summary>TCP connections whose host → stack direction ran on the peek path (<see cref="HostForwarderOptions.PeekOffset"/>).</summary>
+    public long TcpPeekConnections;
+
     /// <summary>TCP connections open now.</summary>
     public long TcpOpen;
 

@@ -16,20 +16,26 @@ public sealed class InboundTcpForward : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new(); // never disposed: relays still ending may read its token (it holds no timer)
     private readonly Task _accepting;
 
-    private InboundTcpForward(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize)
+    private readonly bool _peekOffset;
+
+    private InboundTcpForward(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize, bool peekOffset)
     {
         _listener = listener;
+        _peekOffset = peekOffset;
         _accepting = AcceptLoopAsync(stack, target, port, stats, bufferSize);
     }
 
-    /// <summary>Serves <paramref name="listener"/> (bound and listening) into the stack's <paramref name="port"/>.</summary>
-    public static InboundTcpForward Start(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize = 64 * 1024)
+    /// <summary>
+    /// Serves <paramref name="listener"/> (bound and listening) into the stack's <paramref name="port"/>;
+    /// <paramref name="peekOffset"/> as <see cref="HostForwarderOptions.PeekOffset"/> (used only where the kernel supports it).
+    /// </summary>
+    public static InboundTcpForward Start(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize = 64 * 1024, bool peekOffset = true)
     {
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(stats);
-        return new InboundTcpForward(stack, listener, target, port, stats, bufferSize);
+        return new InboundTcpForward(stack, listener, target, port, stats, bufferSize, peekOffset);
     }
 
     private async Task AcceptLoopAsync(NetStack stack, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize)
@@ -72,7 +78,7 @@ public sealed class InboundTcpForward : IAsyncDisposable
         }
         client.NoDelay = true;
         Interlocked.Increment(ref stats.TcpConnections);
-        await TcpRelay.RunAsync(connection, client, bufferSize, stats, _stop.Token).ConfigureAwait(false);
+        await TcpRelay.RunAsync(connection, client, bufferSize, _peekOffset, stats, _stop.Token).ConfigureAwait(false);
     }
 
     private static void Reset(Socket client)

@@ -15,24 +15,38 @@ namespace Netstack.Forwarding;
 /// </remarks>
 internal static class TcpRelay
 {
+    /// <param name="peekOffset">Host → stack over <see cref="HostSocketSendSource"/> where the kernel supports it.</param>
     /// <param name="stop">Ends the relay with resets both ways (the forwarder is shutting down).</param>
-    public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, HostForwarderStatistics stats, CancellationToken stop)
+    public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, bool peekOffset, HostForwarderStatistics stats, CancellationToken stop)
     {
+        HostSocketSendSource? source = peekOffset && HostSocketSendSource.IsSupported ? new HostSocketSendSource(host, stats) : null;
+        if (source is not null && !(source.StartWatching() && connection.Endpoint.TryAttachSendSource(source)))
+        {
+            source.StopWatching();
+            source = null;
+        }
+        if (source is not null)
+        {
+            Interlocked.Increment(ref stats.TcpPeekConnections);
+        }
         // A reset on one side resets the other at once, which also ends whatever the other direction waits for.
         using var reset = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        using (reset.Token.UnsafeRegister(static s => Reset(((TcpConnection, Socket))s!), (connection, host)))
+        using (reset.Token.UnsafeRegister(static s => Reset(((TcpConnection, Socket, HostSocketSendSource?))s!), (connection, host, source)))
         {
             Task outbound = PumpToHostAsync(connection, host, stats, reset);
-            Task inbound = PumpToStackAsync(host, connection, bufferSize, stats, reset);
+            Task inbound = source is not null
+                ? PeekToStackAsync(connection, source, reset)
+                : PumpToStackAsync(host, connection, bufferSize, stats, reset);
             await Task.WhenAll(outbound, inbound).ConfigureAwait(false);
         }
         connection.Dispose();
         host.Dispose();
     }
 
-    private static void Reset((TcpConnection Connection, Socket Host) ends)
+    private static void Reset((TcpConnection Connection, Socket Host, HostSocketSendSource? Source) ends)
     {
         ends.Connection.Abort();
+        ends.Source?.StopWatching(); // before the descriptor closes: its number may be reused at once
         try
         {
             ends.Host.LingerState = new LingerOption(true, 0); // close sends RST
@@ -126,6 +140,46 @@ internal static class TcpRelay
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             reset.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// Host → stack without copying: the endpoint sends straight from the host socket's receive queue; this loop only
+    /// tells it when there is news, and ends once the host's FIN is queued behind data the peer has acknowledged (so
+    /// no retransmission can need the socket after the relay closes it).
+    /// </summary>
+    /// <remarks>
+    /// Readiness: the source wakes this loop on each arrival of data, the FIN or an error (one edge-triggered epoll
+    /// thread for the process, <see cref="HostSocketReadiness"/>), when its queue drained, and when it failed or the
+    /// connection ended; ACKs from the peer make the endpoint send more without this loop. No busy loop: an edge
+    /// fires once per arrival, not while bytes merely sit in the queue waiting for their ACK.
+    /// </remarks>
+    private static async Task PeekToStackAsync(TcpConnection connection, HostSocketSendSource source, CancellationTokenSource reset)
+    {
+        try
+        {
+            while (true)
+            {
+                connection.Endpoint.PollSendSource();
+                if (source.Failed)
+                {
+                    reset.Cancel();
+                    return;
+                }
+                if (source.Cleared || (source.EndOfStream && source.Length == 0))
+                {
+                    return;
+                }
+                await source.WaitAsync(reset.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            reset.Cancel();
+        }
+        finally
+        {
+            source.StopWatching();
         }
     }
 }

@@ -259,13 +259,16 @@ public sealed partial class TcpEndpoint
         Emit(ref h, bufferOffset, length);
     }
 
-    /// <summary>Builds the packet: payload copied from the send buffer, header prepended, checksum or offload set.</summary>
+    /// <summary>Builds the packet: payload copied from the send source, header prepended, checksum or offload set.</summary>
     private void Emit(ref TcpSegment h, long bufferOffset, int length)
     {
         PacketBuffer packet = _host.Pool.Rent(length, PacketPool.DefaultHeadroom);
-        if (length > 0)
+        if (length > 0 && !_send.TryCopyTo(bufferOffset, packet.Append(length)))
         {
-            _send.CopyTo(bufferOffset, packet.Append(length));
+            // The source lost the bytes (its host socket failed): nothing sensible can go out; Leave resets.
+            packet.Release();
+            _sourceFailed = true;
+            return;
         }
         int headerLength = h.ComputeHeaderLength();
         h.Write(packet.Prepend(headerLength));

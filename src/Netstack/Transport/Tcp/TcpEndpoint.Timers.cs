@@ -51,6 +51,10 @@ public sealed partial class TcpEndpoint
     /// <summary>End of every locked entry point: arm the host timer if a deadline moved earlier, hand back the signals.</summary>
     private Signals Leave()
     {
+        if (_sourceFailed && _state != TcpState.Closed)
+        {
+            AbortLocked(); // RFC 9293 §3.10.5: the byte stream cannot continue, so the peer learns at once
+        }
         TimeSpan earliest = Never;
         foreach (TimeSpan d in _deadlines)
         {

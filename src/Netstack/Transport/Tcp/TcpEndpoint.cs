@@ -18,7 +18,8 @@ namespace Netstack.Transport.Tcp;
 //   RCV.NXT  _rcvNxt   next sequence number expected
 //   RCV.WND            derived: _rcvAdvertised (the right edge we last announced) - RCV.NXT; the
 //                      edge never moves left (RFC 9293 §3.8.6.2.2)
-// Data flow: the application copies into the TcpSendBuffer; Output builds segments from it into
+// Data flow: the application copies into the TcpSendBuffer (or a forwarder attaches another
+// ITcpSendSource, e.g. a host socket's receive queue); Output builds segments from it into
 // pooled packet buffers (header prepended into headroom) and hands them to the host. Inbound
 // segments are validated by TcpProtocol, demultiplexed by four-tuple and processed by Input under
 // the endpoint lock (one function per RFC 9293 §3.10.7 step); in-order payloads are queued as the
@@ -45,7 +46,9 @@ public sealed partial class TcpEndpoint
     private readonly ITcpHost _host;
     private readonly ITcpTimer _timer;
     private readonly TcpEndpointOptions _options;
-    private readonly TcpSendBuffer _send = new();
+    private readonly TcpSendBuffer _buffer = new(); // the application's bytes, the default send source
+    private ITcpSendSource _send;                     // where segments copy from: _buffer, or an attached source
+    private bool _sourceFailed;                       // a copy failed under the lock: reset on the way out
     private readonly TcpReceiveQueue _receive = new();
     private readonly TcpReassembly _reassembly = new();
     private readonly TransmitQueue _transmitQueue; // segments made under _lock wait here, in order, until it is released
@@ -108,6 +111,7 @@ public sealed partial class TcpEndpoint
         _deadlines = new TimeSpan[(int)TimerKind.Count];
         Array.Fill(_deadlines, Never);
         _scheduledAt = Never;
+        _send = _buffer;
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
         _congestion = CreateCongestionControl(options.CongestionControl);
     }
@@ -154,6 +158,10 @@ public sealed partial class TcpEndpoint
             {
                 error = SocketError.Shutdown;
             }
+            else if (!ReferenceEquals(_send, _buffer))
+            {
+                error = SocketError.OperationNotSupported; // the attached source owns the byte stream
+            }
             else if (_state is TcpState.SynSent or TcpState.SynReceived)
             {
                 if (armWaiter)
@@ -167,7 +175,7 @@ public sealed partial class TcpEndpoint
             }
             else
             {
-                written = _send.Write(data, _options.SendBufferSize);
+                written = _buffer.Write(data, _options.SendBufferSize);
                 if (written > 0)
                 {
                     Output();

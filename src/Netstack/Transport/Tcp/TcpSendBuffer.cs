@@ -9,7 +9,7 @@ namespace Netstack.Transport.Tcp;
 /// whole blocks to the pool. Offset 0 is the byte at SND.UNA. Not thread-safe: the endpoint lock
 /// guards it.
 /// </summary>
-public sealed class TcpSendBuffer
+public sealed class TcpSendBuffer : ITcpSendSource
 {
     private const int BlockSize = 16 * 1024;
 
@@ -69,6 +69,21 @@ public sealed class TcpSendBuffer
             position += n;
         }
     }
+
+    /// <inheritdoc cref="ITcpSendSource.TryCopyTo"/>
+    bool ITcpSendSource.TryCopyTo(long offset, Span<byte> destination)
+    {
+        CopyTo(offset, destination);
+        return true;
+    }
+
+    /// <summary>Nothing to learn: writes append directly.</summary>
+    void ITcpSendSource.Refresh()
+    {
+    }
+
+    /// <summary>Never: the application ends its stream with Shutdown.</summary>
+    bool ITcpSendSource.EndOfStream => false;
 
     /// <summary>Drops <paramref name="count"/> acknowledged bytes from the head.</summary>
     public void Discard(long count)

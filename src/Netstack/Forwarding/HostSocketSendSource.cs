@@ -1,0 +1,303 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Netstack.Interop;
+using Netstack.Transport.Tcp;
+
+namespace Netstack.Forwarding;
+
+/// <summary>
+/// A TCP endpoint's send source that leaves the bytes in a host socket's receive queue until the stack's peer
+/// acknowledges them (pasta's idea): segments peek their payload straight into the packet buffer with
+/// <c>recv(MSG_PEEK)</c> from the offset set by <c>SO_PEEK_OFF</c>, acknowledged bytes are dropped with
+/// <c>recv(MSG_TRUNC)</c>. No userspace send buffer, one copy (kernel to packet).
+/// </summary>
+/// <remarks>
+/// <para>Every member but <see cref="WaitAsync"/> runs under the endpoint lock, so the kernel's peek offset has one
+/// user. socket(7): a peek advances SO_PEEK_OFF by the bytes peeked and a normal read (MSG_TRUNC included) moves it
+/// back by the bytes removed; <see cref="_peekOffset"/> mirrors it so a setsockopt is needed only when a segment does
+/// not start where the last one ended (retransmissions, probes).</para>
+/// <para><see cref="Length"/> is the count SIOCINQ gave at the last look (a refresh, or after each discard), so it
+/// only moves under the lock. The end of the stream: poll(2) reports POLLRDHUP once the peer's FIN arrived; TCP
+/// queues data in order and the FIN after it, so a SIOCINQ read after that poll counts every byte that will ever
+/// come, and our FIN goes after the last of them.</para>
+/// <para>Readiness: <see cref="WaitAsync"/> completes when new data, the FIN or an error arrived (edge-triggered
+/// epoll, <see cref="HostSocketReadiness"/>), when the queue drained, the source failed or the connection ended; ACKs
+/// also drive it (each discard looks at SIOCINQ again). The runtime's zero-byte receive is not used: on Linux it
+/// peeks one byte, which moves SO_PEEK_OFF, and it is level-triggered, so it would fire at once while bytes are held.
+/// <see cref="Refresh"/> still forgets the mirrored offset, so another peeker cannot shift our copies.</para>
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds nothing to dispose unless its AvailableWaitHandle is used, and the endpoint may call Clear after the relay is gone.")]
+internal sealed unsafe class HostSocketSendSource : ITcpSendSource
+{
+    private static readonly Lazy<bool> Supported = new(Probe);
+
+    private readonly SafeHandle _handle;
+    private readonly HostForwarderStatistics _stats;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private long _held;
+    private long _peekOffset; // the kernel's SO_PEEK_OFF as we left it; -1 = unknown (set it before the next peek)
+    private bool _endOfStream;
+    private volatile bool _failed;
+    private volatile bool _cleared;
+    private ulong _watch;
+
+    public HostSocketSendSource(Socket socket, HostForwarderStatistics stats)
+    {
+        _handle = socket.SafeHandle;
+        _stats = stats;
+        _peekOffset = -1;
+    }
+
+    /// <summary>Whether this kernel supports SO_PEEK_OFF on TCP sockets (Linux 6.10+), probed once.</summary>
+    public static bool IsSupported => Supported.Value;
+
+    public long Length => _held;
+
+    public bool EndOfStream => _endOfStream;
+
+    /// <summary>A system call failed (the host socket was reset or closed): the endpoint resets.</summary>
+    public bool Failed => _failed;
+
+    /// <summary>The endpoint ended and let go of the source.</summary>
+    public bool Cleared => _cleared;
+
+    public bool TryCopyTo(long offset, Span<byte> destination)
+    {
+        if (_failed || _cleared)
+        {
+            return false;
+        }
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            int fd = (int)_handle.DangerousGetHandle();
+            if (_peekOffset != offset)
+            {
+                int value = checked((int)offset);
+                if (LibC.SetSockOpt(fd, LibC.SOL_SOCKET, LibC.SO_PEEK_OFF, &value, sizeof(int)) < 0)
+                {
+                    return Fail();
+                }
+                _peekOffset = offset;
+            }
+            fixed (byte* p = destination)
+            {
+                int done = 0;
+                while (done < destination.Length)
+                {
+                    nint n = LibC.Recv(fd, p + done, (nuint)(destination.Length - done), LibC.MSG_PEEK | LibC.MSG_DONTWAIT);
+                    if (n < 0 && Errno.Last == Errno.EINTR)
+                    {
+                        continue;
+                    }
+                    if (n <= 0)
+                    {
+                        return Fail(); // bytes SIOCINQ counted are gone: only a reset or close does that
+                    }
+                    done += (int)n;
+                    _peekOffset += n;
+                }
+            }
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return Fail();
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    public void Discard(long count)
+    {
+        count = Math.Min(count, _held);
+        if (count <= 0 || _failed || _cleared)
+        {
+            return;
+        }
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            int fd = (int)_handle.DangerousGetHandle();
+            long done = 0;
+            while (done < count)
+            {
+                nint n = LibC.Recv(fd, null, (nuint)(count - done), LibC.MSG_TRUNC | LibC.MSG_DONTWAIT);
+                if (n < 0 && Errno.Last == Errno.EINTR)
+                {
+                    continue;
+                }
+                if (n <= 0)
+                {
+                    Fail();
+                    return;
+                }
+                done += n;
+            }
+            _held -= count;
+            if (_peekOffset >= 0)
+            {
+                _peekOffset = Math.Max(0, _peekOffset - count); // socket(7): reads move the peek offset back
+            }
+            Interlocked.Add(ref _stats.BytesIn, count);
+            // Look again while we are here: bytes that arrived since become sendable on this ACK, with no wake-up.
+            if (!_endOfStream)
+            {
+                _held = Math.Max(_held, Inq(fd));
+            }
+            if (_held == 0)
+            {
+                Wake();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            Fail();
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    public void Refresh()
+    {
+        // The relay waited before calling here, maybe for readability: .NET implements a zero-byte receive on a stream
+        // socket as recv(fd, buf, 1, MSG_PEEK), which moves SO_PEEK_OFF (socket(7)) behind our back. Nothing was held
+        // then, so no copy raced it; forget the mirror and let the next copy set the offset.
+        _peekOffset = -1;
+        if (_failed || _cleared || _endOfStream)
+        {
+            return;
+        }
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            int fd = (int)_handle.DangerousGetHandle();
+            PollFd poll = new() { Fd = fd, Events = LibC.POLLIN | LibC.POLLRDHUP };
+            if (LibC.Poll(&poll, 1, 0) < 0)
+            {
+                Fail();
+                return;
+            }
+            if ((poll.ReturnedEvents & (LibC.POLLERR | LibC.POLLNVAL)) != 0)
+            {
+                Fail(); // a reset: the stack side is reset too, as the copying relay does
+                return;
+            }
+            // poll first, SIOCINQ second: with the FIN seen, the count is final (TCP queues the FIN after the data).
+            bool fin = (poll.ReturnedEvents & LibC.POLLRDHUP) != 0;
+            long inq = Inq(fd);
+            if (inq < 0)
+            {
+                return;
+            }
+            _held = Math.Max(_held, inq);
+            _endOfStream = fin;
+        }
+        catch (ObjectDisposedException)
+        {
+            Fail();
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    public void Clear()
+    {
+        _cleared = true;
+        _held = 0;
+        Wake();
+    }
+
+    /// <summary>
+    /// Completes when the relay should look again: every held byte was acknowledged, the source failed, or the
+    /// connection ended. Called by the relay only, outside the endpoint lock.
+    /// </summary>
+    public Task WaitAsync(CancellationToken cancellationToken) => _wake.WaitAsync(cancellationToken);
+
+    private long Inq(int fd)
+    {
+        int value;
+        if (LibC.Ioctl(fd, LibC.SIOCINQ, &value) < 0)
+        {
+            Fail();
+            return -1;
+        }
+        return value;
+    }
+
+    private bool Fail()
+    {
+        _failed = true;
+        Wake();
+        return false;
+    }
+
+    /// <summary>The epoll thread saw new data, the FIN or an error: the relay looks (outside the endpoint lock).</summary>
+    internal void OnReadiness() => Wake();
+
+    /// <summary>Registers the socket with the edge-triggered readiness thread; false when epoll refused it.</summary>
+    public bool StartWatching()
+    {
+        _watch = HostSocketReadiness.Register((int)_handle.DangerousGetHandle(), this);
+        return _watch != 0;
+    }
+
+    /// <summary>Unregisters from the readiness thread (before the socket closes).</summary>
+    public void StopWatching()
+    {
+        // Once: a reset and the relay's own ending may both get here, and a second DEL could hit a reused descriptor.
+        ulong watch = Interlocked.Exchange(ref _watch, 0);
+        if (watch != 0)
+        {
+            HostSocketReadiness.Unregister((int)_handle.DangerousGetHandle(), watch);
+        }
+    }
+
+    // Callers: the endpoint (under its lock) and the epoll thread, so two may race for the last count.
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Someone else woke the relay first: one wake-up is all it needs.
+            }
+        }
+    }
+
+    /// <summary>setsockopt(SO_PEEK_OFF) on a fresh TCP socket: EOPNOTSUPP (or EINVAL) before Linux 6.10.</summary>
+    private static bool Probe()
+    {
+        int fd = LibC.Socket(LibC.AF_INET, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, LibC.IPPROTO_TCP);
+        if (fd < 0)
+        {
+            return false;
+        }
+        int zero = 0;
+        bool ok = LibC.SetSockOpt(fd, LibC.SOL_SOCKET, LibC.SO_PEEK_OFF, &zero, sizeof(int)) == 0;
+        LibC.Close(fd);
+        return ok;
+    }
+}
