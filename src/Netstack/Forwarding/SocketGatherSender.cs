@@ -33,7 +33,8 @@ internal sealed class SocketGatherSender : SocketAsyncEventArgs, IValueTaskSourc
 
     private void Complete()
     {
-        BufferList = null; // the segments are the caller's to release
+        // BufferList stays as it is: this can run inside OnCompleted, while the args still count as in use, where
+        // touching it throws (and the awaiting relay would never resume). The next send replaces it.
         if (SocketError == SocketError.Success)
         {
             _source.SetResult(BytesTransferred);

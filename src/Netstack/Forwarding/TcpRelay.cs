@@ -98,7 +98,9 @@ internal static class TcpRelay
                 Interlocked.Add(ref stats.BytesOut, n);
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+#pragma warning disable CA1031 // Whatever ends a direction abnormally resets both sides: a relay must never hang half-alive.
+        catch (Exception)
+#pragma warning restore CA1031
         {
             reset.Cancel();
         }
@@ -137,7 +139,9 @@ internal static class TcpRelay
                 }
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+#pragma warning disable CA1031 // Whatever ends a direction abnormally resets both sides: a relay must never hang half-alive.
+        catch (Exception)
+#pragma warning restore CA1031
         {
             reset.Cancel();
         }
@@ -173,7 +177,9 @@ internal static class TcpRelay
                 await source.WaitAsync(reset.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException)
+#pragma warning disable CA1031 // as above: any failure resets both sides
+        catch (Exception)
+#pragma warning restore CA1031
         {
             reset.Cancel();
         }

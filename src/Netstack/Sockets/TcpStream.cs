@@ -52,18 +52,26 @@ public sealed class TcpStream : Stream
         cancellationToken.ThrowIfCancellationRequested();
         while (true)
         {
-            int n = _endpoint.Receive(buffer.Span, armWaiter: true, out bool endOfStream, out SocketError error);
-            if (n > 0 || endOfStream)
+            SocketError error;
+            if (buffer.IsEmpty)
             {
-                return n;
+                // Armed only when there is nothing to report, under the endpoint's lock: an armed waiter is always awaited.
+                if (!_endpoint.ArmIfNothingToRead(out error))
+                {
+                    return error == SocketError.Success ? 0 : throw TcpConnection.StreamError(error);
+                }
             }
-            if (error != SocketError.Success)
+            else
             {
-                throw TcpConnection.StreamError(error);
-            }
-            if (buffer.IsEmpty && _endpoint.Available > 0)
-            {
-                return 0;
+                int n = _endpoint.Receive(buffer.Span, armWaiter: true, out bool endOfStream, out error);
+                if (n > 0 || endOfStream)
+                {
+                    return n;
+                }
+                if (error != SocketError.Success)
+                {
+                    throw TcpConnection.StreamError(error);
+                }
             }
             await _endpoint.ReadWaiter.WaitAsync(cancellationToken).ConfigureAwait(false);
         }

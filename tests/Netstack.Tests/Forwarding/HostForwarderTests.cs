@@ -76,6 +76,35 @@ public sealed class HostForwarderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_host_that_reads_slowly_gets_everything_when_the_relay_has_to_wait_for_its_socket()
+    {
+        // A small, full host receive buffer makes the relay's sendmsg complete asynchronously (the path a completion
+        // callback once broke, stalling the connection for good).
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        Task<Socket> accepting = listener.AcceptAsync(Timeout).AsTask();
+        await using TcpConnection client = await _namespace.ConnectTcpAsync(new IPEndPoint(Gateway, ((IPEndPoint)listener.LocalEndPoint!).Port), Timeout);
+        using Socket host = await accepting;
+        byte[] up = RandomNumberGenerator.GetBytes(8 << 20);
+        Task send = Task.Run(async () =>
+        {
+            await client.Stream.WriteAsync(up, Timeout);
+            client.ShutdownWrite();
+        });
+        await Task.Delay(200); // let the host's buffer fill before it starts reading
+        var received = new MemoryStream();
+        byte[] buffer = new byte[1024];
+        int n;
+        while ((n = await host.ReceiveAsync(buffer, SocketFlags.None, Timeout)) > 0)
+        {
+            received.Write(buffer, 0, n);
+        }
+        await send;
+        Assert.Equal(SHA256.HashData(up), SHA256.HashData(received.ToArray()));
+    }
+
+    [Fact]
     public async Task A_closed_host_port_refuses_the_connect_at_once()
     {
         int closed;

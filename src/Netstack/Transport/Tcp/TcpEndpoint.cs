@@ -213,9 +213,9 @@ public sealed partial class TcpEndpoint
             {
                 OnConsumedLocked(read);
             }
-            else if (destination.IsEmpty && _receive.Bytes > 0)
+            else if (destination.IsEmpty)
             {
-                // A zero-byte read with data waiting reports it without taking any; without data it waits like any read.
+                // A zero-byte read just reports the state (TcpStream waits through ArmIfNothingToRead).
             }
             else if (_finReceived)
             {
@@ -267,6 +267,25 @@ public sealed partial class TcpEndpoint
             signals = Leave();
         }
         Deliver(signals);
+    }
+
+    /// <summary>
+    /// For a zero-byte read: false when a read would find something now (data, the end of the stream, an error or a
+    /// closed connection, reported in <paramref name="error"/>); otherwise arms <see cref="ReadWaiter"/> and returns
+    /// true, and the caller must wait on it.
+    /// </summary>
+    internal bool ArmIfNothingToRead(out SocketError error)
+    {
+        lock (_lock)
+        {
+            error = _appClosed ? SocketError.OperationAborted : _receive.Bytes > 0 || _finReceived ? SocketError.Success : _error;
+            if (_appClosed || _receive.Bytes > 0 || _finReceived || _error != SocketError.Success || _state == TcpState.Closed)
+            {
+                return false;
+            }
+            ReadWaiter.Arm();
+            return true;
+        }
     }
 
     /// <summary>The application took <paramref name="read"/> bytes: feed the receive-buffer auto-tuner and maybe open the window.</summary>
