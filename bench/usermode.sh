@@ -90,8 +90,11 @@ setup() { # setup NAME MTU KIND
         [[ $kind == pasta-2026 ]] && bin="$PEERS/passt"
         start "$WORK/cfg$k" bash -c "exec -a pasta '$bin' -f --runas 0:0 -4 --config-net -a $sub.2 -n 24 -g $sub.1 -m $mtu \
             -t none -u none -T none -U none --netns /run/netns/$ns"
-        for _ in $(seq 100); do ip -n "$ns" -br addr | grep -q "$sub.2" && break; sleep 0.1; done
+        for _ in $(seq 300); do ip -n "$ns" -br addr | grep -q "$sub.2" && break; sleep 0.1; done
         local dev; dev=$(ip -n "$ns" -br link | awk '$1 != "lo" {print $1; exit}')
+        if [[ -z $dev ]]; then
+            log "$name: pasta did not configure the namespace: $(tail -2 "$WORK/cfg$k")"; return 0
+        fi
         ip -n "$ns" link set "${dev%@*}" mtu "$mtu"
         GATEWAY[$name]="$ns $sub.1" ;;
     slirp4netns)
