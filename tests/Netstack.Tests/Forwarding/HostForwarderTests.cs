@@ -64,13 +64,13 @@ public sealed class HostForwarderTests : IAsyncDisposable
             await client.Stream.WriteAsync(up, Timeout);
             client.ShutdownWrite(); // half-close: the host sees EOF, and can still answer
         });
-        byte[] received = await ReadToEndAsync(host);
+        byte[] received = await ReadToEnd.FromAsync(host, Timeout);
         await send;
         Assert.Equal(SHA256.HashData(up), SHA256.HashData(received));
 
         await host.SendAsync(down, SocketFlags.None, Timeout);
         host.Shutdown(SocketShutdown.Send);
-        byte[] back = await ReadToEndAsync(client.Stream);
+        byte[] back = await ReadToEnd.FromAsync(client.Stream, Timeout);
         Assert.Equal(SHA256.HashData(down), SHA256.HashData(back));
         Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.TcpConnections));
     }
@@ -213,24 +213,5 @@ public sealed class HostForwarderTests : IAsyncDisposable
                 hosts.Add(await accepting);
             }
         }
-    }
-
-    private static async Task<byte[]> ReadToEndAsync(Socket socket)
-    {
-        var all = new MemoryStream();
-        byte[] buffer = new byte[65536];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, Timeout)) > 0)
-        {
-            all.Write(buffer, 0, n);
-        }
-        return all.ToArray();
-    }
-
-    private static async Task<byte[]> ReadToEndAsync(Stream stream)
-    {
-        var all = new MemoryStream();
-        await stream.CopyToAsync(all, Timeout);
-        return all.ToArray();
     }
 }

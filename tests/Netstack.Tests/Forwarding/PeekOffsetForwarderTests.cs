@@ -79,11 +79,11 @@ public sealed class PeekOffsetForwarderTests(ITestOutputHelper output)
 
         await host.SendAsync(down, SocketFlags.None, Timeout);
         host.Shutdown(SocketShutdown.Send);
-        Assert.Equal(down, await ReadToEndAsync(client.Stream)); // our FIN followed the last peeked byte
+        Assert.Equal(down, await ReadToEnd.FromAsync(client.Stream, Timeout)); // our FIN followed the last peeked byte
 
         await client.Stream.WriteAsync(up, Timeout); // the other direction still flows
         client.ShutdownWrite();
-        Assert.Equal(up, await ReadToEndAsync(host));
+        Assert.Equal(up, await ReadToEnd.FromAsync(host, Timeout));
     }
 
     [Fact]
@@ -98,11 +98,11 @@ public sealed class PeekOffsetForwarderTests(ITestOutputHelper output)
 
         await client.Stream.WriteAsync(up, Timeout);
         client.ShutdownWrite();
-        Assert.Equal(up, await ReadToEndAsync(host));
+        Assert.Equal(up, await ReadToEnd.FromAsync(host, Timeout));
 
         await host.SendAsync(down, SocketFlags.None, Timeout);
         host.Shutdown(SocketShutdown.Send);
-        Assert.Equal(down, await ReadToEndAsync(client.Stream));
+        Assert.Equal(down, await ReadToEnd.FromAsync(client.Stream, Timeout));
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class PeekOffsetForwarderTests(ITestOutputHelper output)
             host.Shutdown(SocketShutdown.Send);
         });
         await Task.Delay(500); // the namespace's receive buffer fills; the rest waits in the host socket's queue
-        Assert.Equal(down, await ReadToEndAsync(client.Stream));
+        Assert.Equal(down, await ReadToEnd.FromAsync(client.Stream, Timeout));
         await sending;
     }
 
@@ -198,25 +198,6 @@ public sealed class PeekOffsetForwarderTests(ITestOutputHelper output)
             count += n;
         }
         return (count, hash.GetHashAndReset());
-    }
-
-    private static async Task<byte[]> ReadToEndAsync(Stream stream)
-    {
-        var all = new MemoryStream();
-        await stream.CopyToAsync(all, Timeout);
-        return all.ToArray();
-    }
-
-    private static async Task<byte[]> ReadToEndAsync(Socket socket)
-    {
-        var all = new MemoryStream();
-        byte[] buffer = new byte[65536];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, Timeout)) > 0)
-        {
-            all.Write(buffer, 0, n);
-        }
-        return all.ToArray();
     }
 
     /// <summary>The namespace stack, the forwarder's stack and a loopback listener, as in <see cref="HostForwarderTests"/>.</summary>
