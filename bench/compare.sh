@@ -58,13 +58,7 @@ wait_listen() { # wait_listen NS PORT
 gbps() { # gbps NS ARGS...
     local ns=$1; shift
     local out; out=$(timeout $((T + 40)) ip netns exec "$ns" iperf3 --json -t "$T" "$@" 2>/dev/null || true)
-    python3 -c '
-import json, sys
-try:
-    d = json.loads(sys.stdin.read())
-    print("nan" if "error" in d else "%.3f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception:
-    print("nan")' <<<"$out"
+    iperf3_gbps <<<"$out"
 }
 
 RESULTS="$WORK/results"

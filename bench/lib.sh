@@ -26,3 +26,13 @@ wait_for() { # wait_for FILE PATTERN
     for _ in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
     log "timed out waiting for '$2' in $1: $(tail -3 "$1")"; return 1
 }
+
+iperf3_gbps() { # iperf3_gbps < JSON: the Gbit/s the receiver counted, or nan when iperf3 failed
+    python3 -c '
+import json, sys
+try:
+    d = json.loads(sys.stdin.read())
+    print("nan" if "error" in d else "%.3f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception:
+    print("nan")'
+}

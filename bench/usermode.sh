@@ -118,13 +118,7 @@ done
 # ---- measurements ----
 gbps() { # gbps NS GATEWAY [-R]
     local out; out=$(timeout $((T + 30)) ip netns exec "$1" iperf3 --json -t "$T" -c "$2" -p "$IPERF_PORT" "${@:3}" 2>/dev/null || true)
-    python3 -c '
-import json, sys
-try:
-    d = json.loads(sys.stdin.read())
-    print("nan" if "error" in d else "%.3f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception:
-    print("nan")' <<<"$out"
+    iperf3_gbps <<<"$out"
 }
 
 ab_rps() { # ab_rps NS GATEWAY: requests/s, nan unless all 100 came back whole (10 MiB, 200)
