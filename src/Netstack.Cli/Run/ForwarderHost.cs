@@ -59,7 +59,7 @@ public static class ForwarderHost
                 for (int i = 0; i < spec.Count; i++)
                 {
                     Socket listener = Listen(verb, spec.Address, spec.HostFirst + i, SocketType.Stream, ProtocolType.Tcp);
-                    inbound.Add(InboundTcpForward.Start(stack, listener, target, spec.NamespaceFirst + i, forwarder.Statistics, peekOffset: options.PeekOffset));
+                    inbound.Add(InboundTcpForward.Start(stack, listener, target, spec.NamespaceFirst + i, forwarder));
                 }
             }
             foreach (PortForwardSpec spec in options.UdpForwards)

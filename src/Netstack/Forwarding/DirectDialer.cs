@@ -40,22 +40,10 @@ public sealed class DirectDialer : IOutboundDialer
     {
         ArgumentNullException.ThrowIfNull(destination);
         IPEndPoint target = Normalize(destination);
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.NoDelay = NoDelay;
-            await DialTimeout.RunAsync(_connectTimeout, $"connect to {target}", async token =>
-            {
-                await socket.ConnectAsync(target, token).ConfigureAwait(false);
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        // Connected by the system calls themselves (HostSocketIo): the runtime's socket engine never registers the
+        // socket, so its epoll thread is not woken by every arrival on it.
+        return await DialTimeout.RunAsync(_connectTimeout, $"connect to {target}",
+            token => HostSocketIo.ConnectAsync(target, NoDelay, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

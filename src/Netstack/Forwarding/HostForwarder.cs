@@ -1,3 +1,4 @@
+using Netstack.Link;
 using System.Net;
 using System.Net.Sockets;
 using Netstack.Sockets;
@@ -29,7 +30,21 @@ public sealed class HostForwarder : IAsyncDisposable
     {
         _stack = stack;
         _options = options;
+        if (options.PeekOffset && HostSocketSendSource.IsSupported)
+        {
+            Readiness = new HostSocketReadiness();
+            if (stack.FindLink<TunLink>() is not TunLink tun || !tun.TryAddCompanion(Readiness))
+            {
+                Readiness.StartThread(); // no TUN dispatcher to share: a thread of its own
+                _ownsReadiness = true;
+            }
+        }
     }
+
+    /// <summary>The set that watches peek-path host sockets (null when the copying path is used).</summary>
+    internal HostSocketReadiness? Readiness { get; }
+
+    private readonly bool _ownsReadiness; // false when a TUN link took it as its dispatcher's companion (it disposes it)
 
     public HostForwarderStatistics Statistics { get; } = new();
 
@@ -119,7 +134,7 @@ public sealed class HostForwarder : IAsyncDisposable
         try
         {
             host.NoDelay = true; // the namespace's own TCP does the coalescing; we only relay
-            await TcpRelay.RunAsync(connection, host, _options.BufferSize, _options.PeekOffset, Statistics, _stopping.Token).ConfigureAwait(false);
+            await TcpRelay.RunAsync(connection, host, _options.BufferSize, Readiness, Statistics, _stopping.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -220,5 +235,9 @@ public sealed class HostForwarder : IAsyncDisposable
             relays = [.. _relays];
         }
         await Task.WhenAll(relays).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_ownsReadiness)
+        {
+            Readiness!.Dispose();
+        }
     }
 }

@@ -1,94 +1,168 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Netstack.Interop;
+using Netstack.Link;
 
 namespace Netstack.Forwarding;
 
 /// <summary>
-/// One edge-triggered epoll set and one thread for every peek-path host socket of the process: a socket reports
-/// each arrival of data, its FIN and errors (EPOLLIN | EPOLLRDHUP | EPOLLET, epoll(7)), and its source wakes its
-/// relay. Edge-triggered matters: the queue is never empty while bytes wait for the peer's ACK, so level-triggered
-/// readiness (the runtime's zero-byte receive) would report "readable" again at once, every time.
+/// One edge-triggered epoll set for a forwarder's peek-path host sockets: a socket reports each arrival of data, its
+/// FIN and errors (EPOLLIN | EPOLLRDHUP | EPOLLET, epoll(7)), and its source polls its endpoint, which sends what the
+/// windows allow. Edge-triggered matters: the queue is never empty while bytes wait for the peer's ACK, so
+/// level-triggered readiness (the runtime's zero-byte receive) would report "readable" again at once, every time.
 /// </summary>
-internal static unsafe class HostSocketReadiness
+/// <remarks>
+/// Who waits on the set: a TUN link's dispatcher, when the forwarder's stack has one (<see cref="IDispatcherCompanion"/>):
+/// then the thread that handles the namespace's ACKs also sends what arrived, so nothing is handed between threads, no
+/// endpoint lock is contended, and an arrival while that thread is busy costs no wake-up. Otherwise a thread of its
+/// own (<see cref="StartThread"/>).
+/// </remarks>
+internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
 {
     private const int MaxEvents = 64;
-    private static readonly ConcurrentDictionary<ulong, HostSocketSendSource> Sources = new();
-    private static readonly Lazy<int> Epoll = new(Start);
-    private static long _nextId;
+    private const ulong StopKey = 0;
+    private readonly ConcurrentDictionary<ulong, HostSocketSendSource> _sources = new();
+    private readonly List<HostSocketSendSource> _deferred = []; // polls a busy endpoint took over: looked at again
+    private readonly EpollEventGeneric* _events; // the larger layout: room for either
+    private int _epfd;
+    private EventFd? _stop;
+    private long _nextId;
+
+    public HostSocketReadiness()
+    {
+        _epfd = LibC.EpollCreate1(LibC.EPOLL_CLOEXEC);
+        if (_epfd < 0)
+        {
+            throw Errno.ToException(Errno.Last, "epoll_create1");
+        }
+        _events = (EpollEventGeneric*)NativeMemory.Alloc(MaxEvents, (nuint)sizeof(EpollEventGeneric));
+    }
+
+    public int WaitFd => _epfd;
+
+    public bool HasDeferredWork => _deferred.Count != 0;
 
     /// <summary>Watches <paramref name="fd"/> for <paramref name="source"/>; returns the key for <see cref="Unregister"/>, or 0 on failure.</summary>
-    public static ulong Register(int fd, HostSocketSendSource source)
+    public ulong Register(int fd, HostSocketSendSource source)
     {
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
-        Sources[id] = source;
-        uint events = LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLET;
-        int rc;
-        if (RuntimeInformation.ProcessArchitecture == Architecture.X64)
+        _sources[id] = source;
+        if (Control(LibC.EPOLL_CTL_ADD, fd, LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLET, id) < 0)
         {
-            EpollEventX64 ev = new() { Events = events, Data = id };
-            rc = LibC.EpollCtl(Epoll.Value, LibC.EPOLL_CTL_ADD, fd, &ev);
-        }
-        else
-        {
-            EpollEventGeneric ev = new() { Events = events, Data = id };
-            rc = LibC.EpollCtl(Epoll.Value, LibC.EPOLL_CTL_ADD, fd, &ev);
-        }
-        if (rc < 0)
-        {
-            Sources.TryRemove(id, out _);
+            _sources.TryRemove(id, out _);
             return 0;
         }
         return id;
     }
 
     /// <summary>Stops watching (before the socket closes; a late event for the key finds nothing).</summary>
-    public static void Unregister(int fd, ulong id)
+    public void Unregister(int fd, ulong id)
     {
         if (id == 0)
         {
             return;
         }
-        Sources.TryRemove(id, out _);
-        EpollEventGeneric unused = default; // ignored for DEL since Linux 2.6.9
-        _ = LibC.EpollCtl(Epoll.Value, LibC.EPOLL_CTL_DEL, fd, &unused);
+        _sources.TryRemove(id, out _);
+        _ = Control(LibC.EPOLL_CTL_DEL, fd, 0, 0); // the event is ignored for DEL since Linux 2.6.9
     }
 
-    private static int Start()
+    /// <summary>Waits on the set with a thread of its own, until <see cref="Dispose"/>.</summary>
+    public void StartThread()
     {
-        int epfd = LibC.EpollCreate1(LibC.EPOLL_CLOEXEC);
-        if (epfd < 0)
+        _stop = new EventFd();
+        if (Control(LibC.EPOLL_CTL_ADD, _stop.Fd, LibC.EPOLLIN, StopKey) < 0)
         {
-            throw Errno.ToException(Errno.Last, "epoll_create1");
+            throw Errno.ToException(Errno.Last, "epoll_ctl");
         }
-        var thread = new Thread(() => Run(epfd)) { IsBackground = true, Name = "netstack host readiness" };
+        var thread = new Thread(RunThread) { IsBackground = true, Name = "netstack host readiness" };
         thread.Start();
-        return epfd;
     }
 
-    private static void Run(int epfd)
+    /// <summary>Handles what is ready without blocking (the dispatcher's call).</summary>
+    public void RunReady() => Wait(0);
+
+    /// <summary>
+    /// With a thread of its own: stops it, and it closes the set. As a link's companion: the link calls this after its
+    /// dispatcher stopped, so the descriptor is closed while nobody polls it.
+    /// </summary>
+    public void Dispose()
     {
-        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
-        EpollEventGeneric* events = stackalloc EpollEventGeneric[MaxEvents]; // the larger layout: room for either
-        while (true)
+        if (_stop is EventFd stop)
         {
-            int n = LibC.EpollWait(epfd, events, MaxEvents, -1);
-            if (n < 0)
+            stop.Signal();
+            return;
+        }
+        Close();
+    }
+
+    private void RunThread()
+    {
+        while (Wait(_deferred.Count == 0 ? -1 : 1))
+        {
+        }
+        Close();
+    }
+
+    /// <returns>False once the stop signal was seen.</returns>
+    private bool Wait(int timeout)
+    {
+        int n = LibC.EpollWait(_epfd, _events, MaxEvents, timeout);
+        if (n < 0)
+        {
+            return Errno.Last == Errno.EINTR;
+        }
+        RetryDeferred();
+        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        for (int i = 0; i < n; i++)
+        {
+            ulong id = x64 ? ((EpollEventX64*)_events)[i].Data : _events[i].Data;
+            if (id == StopKey)
             {
-                if (Errno.Last == Errno.EINTR)
-                {
-                    continue;
-                }
-                return;
+                return false;
             }
-            for (int i = 0; i < n; i++)
+            if (_sources.TryGetValue(id, out HostSocketSendSource? source) && !source.OnReadiness())
             {
-                ulong id = x64 ? ((EpollEventX64*)events)[i].Data : events[i].Data;
-                if (Sources.TryGetValue(id, out HostSocketSendSource? source))
-                {
-                    source.OnReadiness();
-                }
+                _deferred.Add(source);
             }
         }
+        return true;
+    }
+
+    /// <summary>
+    /// A poll that found its endpoint busy is normally done by the thread holding the lock on its way out; a holder
+    /// that leaves another way (a statistics read) would strand it, so it is looked at again here.
+    /// </summary>
+    private void RetryDeferred()
+    {
+        for (int i = _deferred.Count - 1; i >= 0; i--)
+        {
+            HostSocketSendSource source = _deferred[i];
+            if (!source.PollPending || source.OnReadiness())
+            {
+                _deferred.RemoveAt(i);
+            }
+        }
+    }
+
+    private int Control(int op, int fd, uint events, ulong id)
+    {
+        if (RuntimeInformation.ProcessArchitecture == Architecture.X64)
+        {
+            EpollEventX64 ev = new() { Events = events, Data = id };
+            return LibC.EpollCtl(_epfd, op, fd, &ev);
+        }
+        EpollEventGeneric generic = new() { Events = events, Data = id };
+        return LibC.EpollCtl(_epfd, op, fd, &generic);
+    }
+
+    private void Close()
+    {
+        int fd = Interlocked.Exchange(ref _epfd, -1);
+        if (fd >= 0)
+        {
+            LibC.Close(fd);
+            NativeMemory.Free(_events);
+        }
+        _stop?.Dispose();
     }
 }

@@ -16,24 +16,27 @@ namespace Netstack.Forwarding;
 /// user. socket(7): a peek advances SO_PEEK_OFF by the bytes peeked and a normal read (MSG_TRUNC included) moves it
 /// back by the bytes removed; <see cref="_peekOffset"/> mirrors it so a setsockopt is needed only when a segment does
 /// not start where the last one ended (retransmissions, probes).</para>
+/// <para>Nothing else may peek or zero-byte-receive on the socket while the source is attached (the runtime's
+/// zero-byte receive peeks one byte, which moves SO_PEEK_OFF): the relay only sends on it.</para>
 /// <para><see cref="Length"/> is the count SIOCINQ gave at the last look (a refresh, or after each discard), so it
 /// only moves under the lock. The end of the stream: poll(2) reports POLLRDHUP once the peer's FIN arrived; TCP
 /// queues data in order and the FIN after it, so a SIOCINQ read after that poll counts every byte that will ever
 /// come, and our FIN goes after the last of them.</para>
-/// <para>Readiness: <see cref="WaitAsync"/> completes when new data, the FIN or an error arrived (edge-triggered
-/// epoll, <see cref="HostSocketReadiness"/>), when the queue drained, the source failed or the connection ended; ACKs
-/// also drive it (each discard looks at SIOCINQ again). The runtime's zero-byte receive is not used: on Linux it
-/// peeks one byte, which moves SO_PEEK_OFF, and it is level-triggered, so it would fire at once while bytes are held.
-/// <see cref="Refresh"/> still forgets the mirrored offset, so another peeker cannot shift our copies.</para>
+/// <para>Readiness: whoever waits on the edge-triggered <see cref="HostSocketReadiness"/> (the TUN dispatcher, usually)
+/// polls the endpoint itself on each arrival of data, the FIN or an error (<see cref="OnReadiness"/>), so new bytes go
+/// out with no hand-off; ACKs drive the rest (each discard looks at SIOCINQ again). The relay only waits for
+/// <see cref="Ended"/>. The runtime's zero-byte receive is not used: on Linux it peeks one byte, which moves
+/// SO_PEEK_OFF, and it is level-triggered, so it would fire at once while bytes are held.</para>
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds nothing to dispose unless its AvailableWaitHandle is used, and the endpoint may call Clear after the relay is gone.")]
 internal sealed unsafe class HostSocketSendSource : ITcpSendSource
 {
     private static readonly Lazy<bool> Supported = new(Probe);
 
     private readonly SafeHandle _handle;
     private readonly HostForwarderStatistics _stats;
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TcpEndpoint? _endpoint;
+    private HostSocketReadiness? _readiness;
     private long _held;
     private long _peekOffset; // the kernel's SO_PEEK_OFF as we left it; -1 = unknown (set it before the next peek)
     private bool _endOfStream;
@@ -152,10 +155,7 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
             {
                 _held = Math.Max(_held, Inq(fd));
             }
-            if (_held == 0)
-            {
-                Wake();
-            }
+            SignalIfEnded();
         }
         catch (ObjectDisposedException)
         {
@@ -172,10 +172,6 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
 
     public void Refresh()
     {
-        // The relay waited before calling here, maybe for readability: .NET implements a zero-byte receive on a stream
-        // socket as recv(fd, buf, 1, MSG_PEEK), which moves SO_PEEK_OFF (socket(7)) behind our back. Nothing was held
-        // then, so no copy raced it; forget the mirror and let the next copy set the offset.
-        _peekOffset = -1;
         if (_failed || _cleared || _endOfStream)
         {
             return;
@@ -223,14 +219,26 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
     {
         _cleared = true;
         _held = 0;
-        Wake();
+        SignalIfEnded();
     }
 
     /// <summary>
-    /// Completes when the relay should look again: every held byte was acknowledged, the source failed, or the
-    /// connection ended. Called by the relay only, outside the endpoint lock.
+    /// Completes once the relay has nothing left to do here: the host's FIN is queued behind bytes the peer has all
+    /// acknowledged (so no retransmission can need the socket any more), the source failed, or the connection ended.
     /// </summary>
-    public Task WaitAsync(CancellationToken cancellationToken) => _wake.WaitAsync(cancellationToken);
+    public Task Ended => _ended.Task;
+
+    /// <summary>
+    /// Completes <see cref="Ended"/> when its time has come. Every place that changes what it depends on calls this
+    /// after the change, so a reader racing a change cannot lose the end.
+    /// </summary>
+    public void SignalIfEnded()
+    {
+        if (_failed || _cleared || (_endOfStream && _held == 0))
+        {
+            _ended.TrySetResult();
+        }
+    }
 
     private long Inq(int fd)
     {
@@ -246,17 +254,35 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
     private bool Fail()
     {
         _failed = true;
-        Wake();
+        SignalIfEnded();
         return false;
     }
 
-    /// <summary>The epoll thread saw new data, the FIN or an error: the relay looks (outside the endpoint lock).</summary>
-    internal void OnReadiness() => Wake();
-
-    /// <summary>Registers the socket with the edge-triggered readiness thread; false when epoll refused it.</summary>
-    public bool StartWatching()
+    /// <summary>
+    /// The readiness set reported new data, the FIN or an error: poll the endpoint right here, which peeks and sends
+    /// what the windows allow (no thread-pool hop, no wake-up of another thread per arrival).
+    /// </summary>
+    /// <returns>False when the endpoint was busy on another thread and the poll is still pending there.</returns>
+    internal bool OnReadiness()
     {
-        _watch = HostSocketReadiness.Register((int)_handle.DangerousGetHandle(), this);
+        TcpEndpoint? endpoint = Volatile.Read(ref _endpoint);
+        bool done = endpoint is null || endpoint.PollSendSource();
+        SignalIfEnded();
+        return done;
+    }
+
+    /// <summary>Whether a poll left to a busy endpoint is still waiting (the watcher retries it).</summary>
+    internal bool PollPending => Volatile.Read(ref _endpoint)?.SendSourcePollPending == true;
+
+    /// <summary>
+    /// Registers the socket with <paramref name="readiness"/>, which will poll <paramref name="endpoint"/> on each
+    /// arrival; false when epoll refused it.
+    /// </summary>
+    public bool StartWatching(TcpEndpoint endpoint, HostSocketReadiness readiness)
+    {
+        Volatile.Write(ref _endpoint, endpoint);
+        _readiness = readiness;
+        _watch = readiness.Register((int)_handle.DangerousGetHandle(), this);
         return _watch != 0;
     }
 
@@ -267,23 +293,7 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
         ulong watch = Interlocked.Exchange(ref _watch, 0);
         if (watch != 0)
         {
-            HostSocketReadiness.Unregister((int)_handle.DangerousGetHandle(), watch);
-        }
-    }
-
-    // Callers: the endpoint (under its lock) and the epoll thread, so two may race for the last count.
-    private void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-        {
-            try
-            {
-                _wake.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Someone else woke the relay first: one wake-up is all it needs.
-            }
+            _readiness!.Unregister((int)_handle.DangerousGetHandle(), watch);
         }
     }
 

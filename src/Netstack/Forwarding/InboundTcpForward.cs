@@ -16,12 +16,14 @@ public sealed class InboundTcpForward : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new(); // never disposed: relays still ending may read its token (it holds no timer)
     private readonly Task _accepting;
 
-    private readonly bool _peekOffset;
+    private readonly HostSocketReadiness? _readiness;
+    private readonly bool _ownsReadiness;
 
-    private InboundTcpForward(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize, bool peekOffset)
+    private InboundTcpForward(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize, HostSocketReadiness? readiness, bool ownsReadiness)
     {
         _listener = listener;
-        _peekOffset = peekOffset;
+        _readiness = readiness;
+        _ownsReadiness = ownsReadiness;
         _accepting = AcceptLoopAsync(stack, target, port, stats, bufferSize);
     }
 
@@ -35,7 +37,23 @@ public sealed class InboundTcpForward : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(stats);
-        return new InboundTcpForward(stack, listener, target, port, stats, bufferSize, peekOffset);
+        HostSocketReadiness? readiness = null;
+        if (peekOffset && HostSocketSendSource.IsSupported)
+        {
+            readiness = new HostSocketReadiness();
+            readiness.StartThread();
+        }
+        return new InboundTcpForward(stack, listener, target, port, stats, bufferSize, readiness, ownsReadiness: true);
+    }
+
+    /// <summary>Serves <paramref name="listener"/> into the stack's <paramref name="port"/> with <paramref name="forwarder"/>'s statistics and host-socket readiness.</summary>
+    internal static InboundTcpForward Start(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarder forwarder)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(forwarder);
+        return new InboundTcpForward(stack, listener, target, port, forwarder.Statistics, 64 * 1024, forwarder.Readiness, ownsReadiness: false);
     }
 
     private async Task AcceptLoopAsync(NetStack stack, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize)
@@ -78,7 +96,7 @@ public sealed class InboundTcpForward : IAsyncDisposable
         }
         client.NoDelay = true;
         Interlocked.Increment(ref stats.TcpConnections);
-        await TcpRelay.RunAsync(connection, client, bufferSize, _peekOffset, stats, _stop.Token).ConfigureAwait(false);
+        await TcpRelay.RunAsync(connection, client, bufferSize, _readiness, stats, _stop.Token).ConfigureAwait(false);
     }
 
     private static void Reset(Socket client)
@@ -92,5 +110,9 @@ public sealed class InboundTcpForward : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_ownsReadiness)
+        {
+            _readiness?.Dispose();
+        }
     }
 }

@@ -15,12 +15,12 @@ namespace Netstack.Forwarding;
 /// </remarks>
 internal static class TcpRelay
 {
-    /// <param name="peekOffset">Host → stack over <see cref="HostSocketSendSource"/> where the kernel supports it.</param>
+    /// <param name="readiness">Host → stack over <see cref="HostSocketSendSource"/>, watched by this set; null to copy.</param>
     /// <param name="stop">Ends the relay with resets both ways (the forwarder is shutting down).</param>
-    public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, bool peekOffset, HostForwarderStatistics stats, CancellationToken stop)
+    public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, HostSocketReadiness? readiness, HostForwarderStatistics stats, CancellationToken stop)
     {
-        HostSocketSendSource? source = peekOffset && HostSocketSendSource.IsSupported ? new HostSocketSendSource(host, stats) : null;
-        if (source is not null && !(source.StartWatching() && connection.Endpoint.TryAttachSendSource(source)))
+        HostSocketSendSource? source = readiness is not null ? new HostSocketSendSource(host, stats) : null;
+        if (source is not null && !(source.StartWatching(connection.Endpoint, readiness!) && connection.Endpoint.TryAttachSendSource(source)))
         {
             source.StopWatching();
             source = null;
@@ -62,14 +62,13 @@ internal static class TcpRelay
 
     /// <summary>
     /// Stack → host without a copy in between: the received packet buffers themselves are the iovecs of one
-    /// <c>sendmsg</c> (<see cref="SocketGatherSender"/>), dropped as read once sent; the stack's EOF becomes
+    /// <c>sendmsg</c> (<see cref="HostSocketIo.SendAsync"/>), dropped as read once sent; the stack's EOF becomes
     /// SHUT_WR. An idle connection holds nothing: a zero-byte read waits for data first.
     /// </summary>
     private static async Task PumpToHostAsync(TcpConnection connection, Socket host, HostForwarderStatistics stats, CancellationTokenSource reset)
     {
         var segments = new List<ArraySegment<byte>>();
         var held = new List<PacketBuffer>();
-        using var sender = new SocketGatherSender();
         try
         {
             while (true)
@@ -83,7 +82,7 @@ internal static class TcpRelay
                 }
                 try
                 {
-                    await sender.SendAsync(host, segments).ConfigureAwait(false);
+                    await HostSocketIo.SendAsync(host, segments, reset.Token).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -148,33 +147,24 @@ internal static class TcpRelay
     }
 
     /// <summary>
-    /// Host → stack without copying: the endpoint sends straight from the host socket's receive queue; this loop only
-    /// tells it when there is news, and ends once the host's FIN is queued behind data the peer has acknowledged (so
-    /// no retransmission can need the socket after the relay closes it).
+    /// Host → stack without copying: the endpoint sends straight from the host socket's receive queue, polled by the
+    /// epoll thread on each arrival (<see cref="HostSocketSendSource.OnReadiness"/>) and by ACKs from the peer. This
+    /// only looks once for what came before the socket was watched, then waits until the host's FIN is queued behind
+    /// data the peer has acknowledged (so no retransmission can need the socket after the relay closes it), or the
+    /// source failed.
     /// </summary>
-    /// <remarks>
-    /// Readiness: the source wakes this loop on each arrival of data, the FIN or an error (one edge-triggered epoll
-    /// thread for the process, <see cref="HostSocketReadiness"/>), when its queue drained, and when it failed or the
-    /// connection ended; ACKs from the peer make the endpoint send more without this loop. No busy loop: an edge
-    /// fires once per arrival, not while bytes merely sit in the queue waiting for their ACK.
-    /// </remarks>
     private static async Task PeekToStackAsync(TcpConnection connection, HostSocketSendSource source, CancellationTokenSource reset)
     {
         try
         {
-            while (true)
+            while (!source.OnReadiness() && source.PollPending)
             {
-                connection.Endpoint.PollSendSource();
-                if (source.Failed)
-                {
-                    reset.Cancel();
-                    return;
-                }
-                if (source.Cleared || (source.EndOfStream && source.Length == 0))
-                {
-                    return;
-                }
-                await source.WaitAsync(reset.Token).ConfigureAwait(false);
+                await Task.Delay(1, reset.Token).ConfigureAwait(false); // rare: the endpoint was busy; look again
+            }
+            await source.Ended.WaitAsync(reset.Token).ConfigureAwait(false);
+            if (source.Failed)
+            {
+                reset.Cancel();
             }
         }
 #pragma warning disable CA1031 // as above: any failure resets both sides

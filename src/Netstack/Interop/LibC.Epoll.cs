@@ -9,10 +9,13 @@ internal static unsafe partial class LibC
     public const uint EPOLLERR = 0x8;
     public const uint EPOLLHUP = 0x10;
     public const uint EPOLLRDHUP = 0x2000;
+    public const uint EPOLLOUT = 0x4;
+    public const uint EPOLLONESHOT = 1u << 30;
     public const uint EPOLLET = 1u << 31;
     public const int EPOLL_CLOEXEC = O_CLOEXEC;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CTL_MOD = 3;
 
     [LibraryImport(Library, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);

@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace Netstack.Interop;
 
-/// <summary>The socket calls the peek path of the forwarder needs (see <c>HostSocketSendSource</c>).</summary>
+/// <summary>
+/// The socket calls the forwarder's host sockets need: the peek path (see <c>HostSocketSendSource</c>), a
+/// non-blocking connect and gathered sends that leave the runtime's socket engine out (see <c>HostSocketIo</c>).
+/// </summary>
 internal static unsafe partial class LibC
 {
     /// <summary>socket(7): the offset MSG_PEEK reads from; TCP supports it since Linux 6.10.</summary>
@@ -22,6 +25,23 @@ internal static unsafe partial class LibC
     public const short POLLRDHUP = 0x2000;
 
     public const int IPPROTO_TCP = 6;
+
+    public const int SOCK_NONBLOCK = 0x800;
+
+    public const int SO_ERROR = 4;
+
+    public const int TCP_NODELAY = 1;
+
+    /// <summary>send(2): no SIGPIPE when the peer is gone (EPIPE is returned instead).</summary>
+    public const int MSG_NOSIGNAL = 0x4000;
+
+    public const int EINPROGRESS = 115;
+
+    [LibraryImport(Library, EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int fd, byte* address, uint length);
+
+    [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
 
     [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
     public static partial nint Recv(int fd, byte* buffer, nuint length, int flags);

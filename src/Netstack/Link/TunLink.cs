@@ -295,6 +295,20 @@ public sealed class TunLink : ILinkEndpoint
         queue.Write(batch);
     }
 
+    private IDispatcherCompanion? _companion;
+
+    /// <summary>The work queue 0's dispatcher does besides reading (see <see cref="IDispatcherCompanion"/>), if any.</summary>
+    internal IDispatcherCompanion? Companion => Volatile.Read(ref _companion);
+
+    /// <summary>
+    /// Hands <paramref name="companion"/> to queue 0's dispatcher thread, which disposes it after it stopped (with the
+    /// link). One per link: false when another was taken or the link is disposed.
+    /// </summary>
+    internal bool TryAddCompanion(IDispatcherCompanion companion)
+    {
+        return Volatile.Read(ref _disposed) == 0 && Interlocked.CompareExchange(ref _companion, companion, null) is null;
+    }
+
     /// <summary>Stops the dispatcher threads (waking them through the eventfd), waits for them, and closes the descriptors.</summary>
     public void Dispose()
     {
@@ -313,6 +327,7 @@ public sealed class TunLink : ILinkEndpoint
         }
         CloseQueues();
         _stop.Dispose();
+        Interlocked.Exchange(ref _companion, null)?.Dispose(); // after the dispatchers stopped: none is using it
     }
 
     private void CloseQueues()

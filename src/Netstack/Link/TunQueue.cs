@@ -9,7 +9,8 @@ namespace Netstack.Link;
 /// and the lock that serialises writes to it.
 /// </summary>
 /// <remarks>
-/// The dispatcher sleeps in <c>poll</c> on the queue's descriptor and the link's stop eventfd, then reads packets
+/// The dispatcher sleeps in <c>poll</c> on the queue's descriptor, the link's stop eventfd and (queue 0) the link's
+/// <see cref="IDispatcherCompanion"/>, if it has one, then reads packets
 /// until EAGAIN (one <c>read</c> per packet: a TUN descriptor returns exactly one packet per read), delivering
 /// them in batches. Each packet is read straight into a pinned pooled block after the default headroom, so the
 /// stack can prepend headers to a reply without copying. With IFF_VNET_HDR each read starts with a virtio_net_hdr
@@ -66,15 +67,19 @@ internal sealed unsafe class TunQueue
         PacketBuffer? spare = null;
         long rxBytes = 0;
         long calls = 0; // added to the statistics once per wake-up, not per call
-        PollFd* fds = stackalloc PollFd[2];
+        PollFd* fds = stackalloc PollFd[3];
         try
         {
             while (true)
             {
+                IDispatcherCompanion? companion = _index == 0 ? _link.Companion : null;
                 fds[0] = new PollFd { Fd = _fd, Events = LibC.POLLIN };
                 fds[1] = new PollFd { Fd = stopFd, Events = LibC.POLLIN };
+                fds[2] = new PollFd { Fd = companion?.WaitFd ?? -1, Events = LibC.POLLIN }; // poll(2) skips a negative fd
                 calls++;
-                if (LibC.Poll(fds, 2, -1) < 0)
+                int timeout = companion?.HasDeferredWork == true ? 1 : -1;
+                int ready = LibC.Poll(fds, 3, timeout);
+                if (ready < 0)
                 {
                     if (Errno.Last == Errno.EINTR)
                     {
@@ -86,6 +91,15 @@ internal sealed unsafe class TunQueue
                 if (fds[1].ReturnedEvents != 0)
                 {
                     return; // the link is being disposed
+                }
+                bool companionReady = companion is not null && (fds[2].ReturnedEvents != 0 || ready == 0);
+                if (fds[0].ReturnedEvents == 0)
+                {
+                    if (companionReady)
+                    {
+                        companion!.RunReady();
+                    }
+                    continue;
                 }
                 if ((fds[0].ReturnedEvents & LibC.POLLIN) == 0)
                 {
@@ -139,6 +153,10 @@ internal sealed unsafe class TunQueue
                 if (!batch.IsEmpty)
                 {
                     Deliver(dispatcher, batch, ref rxBytes);
+                }
+                if (companionReady)
+                {
+                    companion!.RunReady(); // after the batch: its ACKs already freed window for what the companion sends
                 }
                 Interlocked.Add(ref _link.Statistics.SystemCalls, calls);
                 calls = 0;

@@ -93,6 +93,19 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
 
     internal Ipv6Layer Ipv6 { get; }
 
+    /// <summary>The first interface's link of type <typeparamref name="T"/>, if any.</summary>
+    internal T? FindLink<T>() where T : class, ILinkEndpoint
+    {
+        foreach (NetInterface? nic in Volatile.Read(ref _interfaces))
+        {
+            if (nic?.Link is T link)
+            {
+                return link;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Adds an interface on <paramref name="link"/>. Each <see cref="IPNetwork"/> must be a host address (/32 or /128), because
     /// <see cref="IPNetwork"/> clears host bits; use the <see cref="InterfaceAddress"/> overload ("10.9.0.2/24") for an address with its subnet.</summary>
     public int AddInterface(ILinkEndpoint link, params IPNetwork[] addresses)

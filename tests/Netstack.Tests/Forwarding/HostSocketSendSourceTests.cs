@@ -50,25 +50,6 @@ public sealed class HostSocketSendSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task The_runtimes_zero_byte_receive_peeks_a_byte_and_does_not_shift_later_copies()
-    {
-        byte[] first = RandomNumberGenerator.GetBytes(100);
-        _writer.Send(first);
-        WaitFor(first.Length);
-        byte[] copy = new byte[100];
-        Assert.True(_source.TryCopyTo(0, copy)); // SO_PEEK_OFF is now on, at 100
-        _source.Discard(100);                     // ... and back at 0
-        byte[] second = RandomNumberGenerator.GetBytes(100);
-        _writer.Send(second);
-        Thread.Sleep(50);
-        // .NET implements a zero-byte receive on a stream socket as recv(fd, buf, 1, MSG_PEEK), moving the offset.
-        await _held.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-        WaitFor(second.Length);
-        Assert.True(_source.TryCopyTo(0, copy));
-        Assert.Equal(second, copy);
-    }
-
-    [Fact]
     public void The_peers_FIN_ends_the_stream_after_its_last_byte()
     {
         byte[] data = RandomNumberGenerator.GetBytes(1000);

@@ -84,6 +84,10 @@ public sealed partial class TcpEndpoint
 
     private void Deliver(Signals signals)
     {
+        if (Volatile.Read(ref _sendSourcePollPending) != 0)
+        {
+            PollSendSource(); // the source's watcher found the lock taken and left its poll to us
+        }
         if ((signals & Signals.Read) != 0)
         {
             ReadWaiter.Signal();
