@@ -30,6 +30,8 @@ internal static unsafe partial class LibC
 
     public const int SO_ERROR = 4;
 
+    public const int SO_RCVBUF = 8;
+
     public const int TCP_NODELAY = 1;
 
     /// <summary>send(2): no SIGPIPE when the peer is gone (EPIPE is returned instead).</summary>
