@@ -21,9 +21,21 @@ public sealed class RackTlp
 
     private const int MaxReorderWindowMultiplier = 255;
 
-    private TimeSpan _minRtt = TimeSpan.MaxValue;
+    private readonly WindowedMinFilter _minRtt;
     private SeqNumber _dsackRound;
     private bool _dsackRoundActive;
+
+    /// <summary>Creates the state with its own min-RTT filter (5 minutes, Linux <c>tcp_min_rtt_wlen</c>).</summary>
+    public RackTlp()
+        : this(new WindowedMinFilter(TimeSpan.FromMinutes(5)))
+    {
+    }
+
+    /// <summary>Creates the state sharing the connection's min-RTT filter: RACK feeds it the RTTs of delivered original transmissions.</summary>
+    public RackTlp(WindowedMinFilter minRtt) => _minRtt = minRtt;
+
+    /// <summary>The windowed minimum RTT this instance reads and feeds.</summary>
+    public WindowedMinFilter MinRttFilter => _minRtt;
 
     /// <summary>WCDelAckT, the worst-case delayed-ACK time assumed for a single outstanding segment (RFC 8985 §7.2; 200 ms).</summary>
     public TimeSpan MaxAckDelay { get; set; } = TimeSpan.FromMilliseconds(200);
@@ -83,13 +95,13 @@ public sealed class RackTlp
         }
 
         // Step 2.
-        if (retransmitted && rtt < _minRtt && _minRtt != TimeSpan.MaxValue)
+        if (retransmitted && _minRtt.HasValue && rtt < _minRtt.Value)
         {
             return;
         }
-        if (!retransmitted && rtt < _minRtt)
+        if (!retransmitted)
         {
-            _minRtt = rtt;
+            _minRtt.Update(xmitTime + rtt, rtt);
         }
         Rtt = rtt;
         if (!HasDelivered || SentAfter(xmitTime, endSeq, XmitTime, EndSeq))

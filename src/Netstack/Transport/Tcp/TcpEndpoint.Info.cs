@@ -24,7 +24,7 @@ public sealed partial class TcpEndpoint
                 SlowStartThreshold = _congestion.SlowStartThreshold,
                 SmoothedRtt = _rtt.SmoothedRtt,
                 RttVariance = _rtt.RttVariance,
-                MinRtt = _rtt.MinRtt,
+                MinRtt = MinRtt,
                 Rto = _rtt.Rto,
                 BytesInFlight = BytesInFlight,
                 Retransmits = _retransmitCount,

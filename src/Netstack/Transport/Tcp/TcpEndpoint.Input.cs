@@ -278,86 +278,6 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    /// <summary>Fifth step for synchronized states: RFC 5961 §5 acceptance, SND.UNA, window, duplicate ACKs.</summary>
-    private bool AckArrives(in TcpSegment seg)
-    {
-        if (seg.Ack > _sndMax)
-        {
-            _ackNow = true; // acknowledges something not yet sent
-            return false;
-        }
-        if (seg.Ack < _sndUna - _maxSndWnd)
-        {
-            SendChallengeAck(); // RFC 5961 §5.2: too old
-            return false;
-        }
-        uint newWindow = (uint)seg.Window << _sndWndShift;
-        if (_sack && seg.SackCount > 0)
-        {
-            _sackBlocksReceived += seg.SackCount;
-        }
-        UpdateScoreboard(seg);
-        bool duplicate = false;
-        if (seg.Ack > _sndUna)
-        {
-            _deadlines[(int)TimerKind.LossProbe] = Never; // re-armed from this ACK by Output
-            NewDataAcked(seg);
-        }
-        else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna
-            && (!_sack || seg.SackCount > 0)) // RFC 6675 §2: with SACK, a duplicate ACK must carry SACK information
-        {
-            duplicate = true;
-            DuplicateAck(seg);
-        }
-        RackOnAck(seg.SackCount > 0);
-        CheckLossProbe(seg, duplicate);
-        if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
-        {
-            bool opened = _sndWnd == 0 && newWindow > 0;
-            _sndWnd = newWindow;
-            _maxSndWnd = Math.Max(_maxSndWnd, newWindow);
-            _sndWl1 = seg.Seq;
-            _sndWl2 = seg.Ack;
-            if (opened)
-            {
-                _deadlines[(int)TimerKind.Persist] = Never;
-                _signals |= Signals.Write;
-            }
-        }
-        return true;
-    }
-
-    private void NewDataAcked(in TcpSegment seg)
-    {
-        uint acked = (uint)(seg.Ack - _sndUna);
-        long data = Math.Min(acked, _send.Length);
-        _send.Discard(data);
-        if (acked > data && _finQueued && _sndMax == _sndUna + (uint)data + 1)
-        {
-            _finAcked = true;
-        }
-        _sndUna = seg.Ack;
-        if (_sndNxt < _sndUna)
-        {
-            _sndNxt = _sndUna;
-        }
-        TakeRttSample(seg);
-        OnAckedForRecovery(seg, acked);
-        _retransmits = 0;
-        if (_sndUna == _sndMax)
-        {
-            _deadlines[(int)TimerKind.Retransmit] = Never;
-        }
-        else
-        {
-            SetDeadline(TimerKind.Retransmit, CurrentRto());
-        }
-        if (data > 0)
-        {
-            _signals |= Signals.Write;
-        }
-    }
-
     /// <summary>Seventh step: queue in-order data (no copy), keep out-of-order data for later, ACK policy.</summary>
     private void DataArrives(in TcpSegment seg, PacketBuffer packet)
     {
@@ -504,6 +424,8 @@ public sealed partial class TcpEndpoint
         _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
         _congestion.Init((uint)_sendMss, _host.Now);
+        ChooseLossRecovery();
+        _idleSince = _host.Now;
         if (_options.KeepAlive)
         {
             SetDeadline(TimerKind.Keepalive, _options.KeepAliveTime);

@@ -79,7 +79,7 @@ public sealed partial class TcpEndpoint
             return;
         }
         uint mss = (uint)Math.Max(_sendMss, 1);
-        _rack.ReorderWindow(_rtt.SmoothedRtt, _minRtt == TimeSpan.MaxValue ? TimeSpan.Zero : _minRtt, _inRecovery,
+        _rack.ReorderWindow(_rtt.SmoothedRtt, MinRtt, _inRecovery,
             (int)(_scoreboard.SackedBytes / mss));
         bool lost = false;
         TimeSpan timeout = TimeSpan.Zero;
@@ -96,6 +96,12 @@ public sealed partial class TcpEndpoint
                 lost = true;
                 _scoreboard.MarkLostBelow(r.End);
                 TcpStatistics.Increment(ref Stats.TCPRackLoss);
+                if (r.Retransmitted && _inRecovery)
+                {
+                    // §6.2: judged by the retransmission's own send time; resend it now, not at the RTO.
+                    TcpStatistics.Increment(ref Stats.TCPLostRetransmit);
+                    _recovery.OnRetransmissionLost(r.Start);
+                }
             }
             else if (remaining > timeout)
             {
@@ -116,6 +122,10 @@ public sealed partial class TcpEndpoint
         if (_sack && _sentLog.Count > 0 && _sndUna != _sndMax)
         {
             RackDetectLoss(_host.Now);
+            if (_inRecovery)
+            {
+                _recovery.OnAck(0, 0, duplicate: false, starting: false); // no ACK: PRR with nothing delivered
+            }
         }
     }
 
