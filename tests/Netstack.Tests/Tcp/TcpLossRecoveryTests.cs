@@ -281,6 +281,37 @@ public class TcpLossRecoveryTests
     }
 
     /// <summary>
+    /// RFC 3522 with the RFC 4015 response, for a timeout: the ACK after the RTO retransmission echoes the original's
+    /// timestamp, so the timeout was spurious: cwnd and ssthresh come back and the rest of the flight is not resent
+    /// (go-back-N stops, SND.NXT returns to SND.MAX).
+    /// </summary>
+    [Fact]
+    public void SpuriousTimeout_DetectedByTimestamps_IsUndone()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = EstablishWithRtt(t, sack: false, timestamps: true);
+        uint mss = (uint)ep.GetInfo().SendMss;
+        ep.Send(new byte[mss * 10], false, out _);
+        uint originalTsVal = t.Next(out _).TsVal;
+        Assert.Equal(9, Sent(t).Count);
+        TcpInfo before = ep.GetInfo();
+        t.Advance(before.Rto);
+        t.Expect(Ack, seq: Data);                     // the timeout resends the first segment, cwnd = 1 segment
+        t.ExpectNothing();
+        Assert.Equal(mss, ep.GetInfo().CongestionWindow);
+        TcpSegment ack = TcpTestContext.Seg(Ack, 5001, Data + 5 * mss);
+        ack.HasTimestamp = true;
+        ack.TsVal = 103;
+        ack.TsEcr = originalTsVal;                    // the ACK was for the original: the path was only slow
+        t.Send(ack);
+        Assert.Equal(1, t.Tcp.Statistics.TCPTimeouts);
+        Assert.Equal(1, t.Tcp.Statistics.TCPTimestampUndo);
+        Assert.True(ep.GetInfo().CongestionWindow >= before.CongestionWindow);
+        Assert.Equal(before.SlowStartThreshold, ep.GetInfo().SlowStartThreshold);
+        Assert.Empty(Sent(t));                        // segments 5-9 are still in flight: nothing is resent
+    }
+
+    /// <summary>
     /// RFC 5681 §4.1 / RFC 7661: after an idle period longer than the RTO, cwnd restarts from min(IW, cwnd);
     /// idle time shorter than the RTO leaves it alone.
     /// </summary>

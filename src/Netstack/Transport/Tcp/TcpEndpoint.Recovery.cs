@@ -102,7 +102,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         {
             EnterRecovery();
         }
-        else if (_dupAcks < SackScoreboard.DupThresh)
+        else if (_dupAcks < SackScoreboard.DupThresh && _sndNxt == _sndMax)
         {
             // RFC 3042 limited transmit: one new segment per each of the first two duplicate ACKs, the flight
             // staying within cwnd + 2·SMSS.
