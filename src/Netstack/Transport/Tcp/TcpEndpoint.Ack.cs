@@ -84,7 +84,10 @@ public sealed partial class TcpEndpoint
             _sndNxt = _sndUna;
         }
         TakeRttSample(seg);
-        CheckEifel(seg);
+        if (_undoTsPending)
+        {
+            CheckEifel(seg);
+        }
         OnAckedForRecovery(seg, acked);
         _retransmits = 0;
         if (_sndUna == _sndMax)

@@ -333,5 +333,8 @@ public sealed partial class TcpEndpoint
     private long ReceiveBufferSize =>
         _autoTuner is not null && _options.ReceiveBufferAutoTuning ? Math.Max(_autoTuner.Buffer, _options.ReceiveBufferSize) : _options.ReceiveBufferSize;
 
-    private uint TsNow => (uint)(long)_host.Now.TotalMilliseconds + _tsOffset;
+    private uint TsNow => TsAt(_host.Now);
+
+    /// <summary>Our timestamp clock (RFC 7323 §5.4: milliseconds, offset per connection) at <paramref name="time"/>.</summary>
+    private uint TsAt(TimeSpan time) => (uint)(long)time.TotalMilliseconds + _tsOffset;
 }

@@ -40,7 +40,8 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     {
         if (_retransmits == 0)
         {
-            AddRttSample(_host.Now - _synSentAt);
+            TimeSpan now = _host.Now;
+            AddRttSample(now - _synSentAt, now);
         }
         _ = seg;
     }
@@ -52,23 +53,25 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     {
         if (_timestamps && seg.HasTimestamp && seg.TsEcr != 0)
         {
-            uint ms = TsNow - seg.TsEcr;
+            TimeSpan now = _host.Now;
+            uint ms = TsAt(now) - seg.TsEcr;
             if (ms < 600_000)
             {
-                AddRttSample(TimeSpan.FromMilliseconds(ms));
+                AddRttSample(TimeSpan.FromMilliseconds(ms), now);
             }
         }
         else if (_rttTiming && seg.Ack > _rttSeq)
         {
             _rttTiming = false;
-            AddRttSample(_host.Now - _rttStart);
+            TimeSpan now = _host.Now;
+            AddRttSample(now - _rttStart, now);
         }
         _rtt.ResetBackoff();
     }
 
-    private void AddRttSample(TimeSpan sample)
+    private void AddRttSample(TimeSpan sample, TimeSpan now)
     {
-        _minRtt.Update(_host.Now, sample);
+        _minRtt.Update(now, sample);
         _rtt.AddSample(sample);
     }
 

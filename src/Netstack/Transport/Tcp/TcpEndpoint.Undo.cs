@@ -61,10 +61,6 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void CheckEifel(in TcpSegment seg)
     {
-        if (!_undoTsPending)
-        {
-            return;
-        }
         _undoTsPending = false;
         if (seg.HasTimestamp && seg.TsEcr != 0 && (int)(seg.TsEcr - _undoTsVal) < 0)
         {
