@@ -11,7 +11,8 @@ namespace Netstack.Transport.Tcp;
 /// in recovery or has DupThresh segments SACKed, and grows by one quarter min_RTT per D-SACK round (§6.2
 /// step 4; it decays after 16 recoveries). TLP (§7) sends a probe after the probe timeout PTO = 2·SRTT
 /// (+ the worst-case delayed-ACK time when one segment is in flight), no later than the RTO, and
-/// <see cref="OnAckForProbe"/> tells whether the probe repaired a loss (§7.4). All times are
+/// <see cref="OnAckForProbe"/> tells whether the probe repaired a loss (§7.4). min_RTT lives in a
+/// <see cref="WindowedMinFilter"/> shared with the endpoint (one per connection). All times are
 /// <see cref="TimeSpan"/> values from the stack clock; nothing allocates.
 /// </summary>
 public sealed class RackTlp

@@ -108,7 +108,7 @@ public sealed partial class TcpEndpoint
             bool retransmission = _sndNxt < _sndMax;
             if (retransmission)
             {
-                CountRetransmission(length);
+                CountRetransmission(_sndNxt, length);
             }
             else
             {

@@ -4,7 +4,8 @@ namespace Netstack.Transport.Tcp;
 /// RACK time-based loss detection (RFC 8985 §6) for SACK connections: every sent range is logged with its
 /// transmit time; each ACK updates RACK.xmit_ts/end_seq from the most recently sent delivered range and
 /// marks un-SACKed ranges sent more than RACK.rtt + reo_wnd before it as lost, entering SACK recovery;
-/// ranges not yet past the window arm the reordering timer (§6.3). Without SACK the RFC 6675/6582
+/// ranges not yet past the window arm the reordering timer (§6.3). A retransmission has a record of its
+/// own, so one lost again is found by its own send time and resent in recovery (§6.2). Without SACK the
 /// DupThresh rule in <see cref="DuplicateAck"/> remains the only fast-retransmit trigger.
 /// </summary>
 public sealed partial class TcpEndpoint

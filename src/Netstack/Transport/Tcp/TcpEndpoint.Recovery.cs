@@ -182,7 +182,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         {
             return 0;
         }
-        CountRetransmission(length);
+        CountRetransmission(seq, length);
         SendSegment(TcpFlags.Ack, seq, offset, length);
         if (!IsArmed(TimerKind.Retransmit))
         {
@@ -200,19 +200,19 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         {
             return 0;
         }
-        CountRetransmission(length);
+        CountRetransmission(_sndUna, length);
         SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sndUna, 0, length);
         SetDeadline(TimerKind.Retransmit, CurrentRto());
         return length;
     }
 
     /// <summary>Every retransmission of data: statistics, Karn's rule, and the undo bookkeeping.</summary>
-    private void CountRetransmission(int length)
+    private void CountRetransmission(SeqNumber seq, int length)
     {
         TcpStatistics.Increment(ref Stats.RetransSegs);
         _retransmitCount++;
         _rttTiming = false;
-        OnRetransmittedForUndo(length);
+        OnRetransmittedForUndo(seq, length);
     }
 
     SeqNumber IRecoveryTransmitter.SndUna => _sndUna;

@@ -40,9 +40,10 @@ public sealed partial class TcpEndpoint
         _undoEnd = _sndMax;
     }
 
-    private void OnRetransmittedForUndo(int length)
+    /// <summary>Counts a retransmission of the armed episode's data (an RTO's go-back-N included, however long it runs).</summary>
+    private void OnRetransmittedForUndo(SeqNumber seq, int length)
     {
-        if (!_undoArmed || !(_inRecovery || _retransmits > 0))
+        if (!_undoArmed || seq < _undoStart || seq >= _undoEnd)
         {
             return;
         }
