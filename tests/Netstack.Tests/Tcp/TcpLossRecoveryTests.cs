@@ -349,6 +349,19 @@ public class TcpLossRecoveryTests
     }
 
     [Fact]
+    public void CongestionControl_CanBeSwitchedOnAConnection()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive();
+        Assert.Equal("cubic", ep.GetInfo().CongestionControl);
+        ep.SetCongestionControl("newreno");
+        Assert.Equal("reno", ep.GetInfo().CongestionControl);
+        Assert.Equal(10 * Mss, ep.GetInfo().CongestionWindow);
+        Assert.Throws<ArgumentException>(() => ep.SetCongestionControl("bbr"));
+        Assert.Equal("reno", ep.CongestionControlName);
+    }
+
+    [Fact]
     public void UnknownCongestionControl_IsAnError()
     {
         ArgumentException e = Assert.Throws<ArgumentException>(() => new TcpEndpointOptions { CongestionControl = "bbr" });
