@@ -14,12 +14,30 @@ public class BenchCommandTests
     [InlineData("--streams", "0")]
     [InlineData("--mtu", "100")]
     [InlineData("--duration", "0")]
+    [InlineData("--congestion", "bbr")]
     public void Bad_values_get_one_line_and_exit_2(string option, string value)
     {
         CliRunner.Result r = CliRunner.RunInProcess("bench", option, value);
         Assert.Equal(ExitCodes.Usage, r.ExitCode);
         Assert.Single(r.Error.TrimEnd().Split('\n'));
         Assert.Contains(option, r.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_congestion_control_names_the_known_ones()
+    {
+        CliRunner.Result r = CliRunner.RunInProcess("bench", "--congestion", "vegas");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("cubic, reno, newreno", r.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("reno")]
+    [InlineData("CUBIC")]
+    public void A_known_congestion_control_runs(string name)
+    {
+        CliRunner.Result r = CliRunner.RunInProcess("bench", "--bytes", "1M", "--congestion", name, "--verify", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Error);
     }
 
     [Fact]

@@ -25,6 +25,18 @@ public class Iperf3MessageTests
         Assert.Equal("3.12", p.ClientVersion);
     }
 
+    [Fact]
+    public void The_congestion_control_a_client_asks_for_is_read()
+    {
+        using JsonDocument json = JsonDocument.Parse("""{"tcp":true,"parallel":1,"congestion":"bbr"}""");
+        Assert.True(Iperf3Parameters.TryParse(json.RootElement, out Iperf3Parameters p, out string? error), error);
+        Assert.Equal("bbr", p.Congestion);
+        var sent = new Iperf3Parameters { Congestion = "reno" };
+        using JsonDocument ours = JsonDocument.Parse(sent.ToJson());
+        Assert.True(Iperf3Parameters.TryParse(ours.RootElement, out Iperf3Parameters got, out _));
+        Assert.Equal("reno", got.Congestion);
+    }
+
     [Theory]
     [InlineData("[]")]
     [InlineData("""{"parallel":"four"}""")]

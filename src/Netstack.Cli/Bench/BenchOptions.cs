@@ -40,5 +40,8 @@ public sealed record BenchOptions
 
     public bool Json { get; init; }
 
+    /// <summary>The TCP congestion control of both stacks (a <see cref="Netstack.Transport.Tcp.CongestionControlFactory"/> name).</summary>
+    public string CongestionControl { get; init; } = "cubic";
+
     public bool IsImpaired => Loss > 0 || Reorder > 0 || Duplicate > 0 || Corrupt > 0 || Delay > TimeSpan.Zero;
 }

@@ -52,14 +52,15 @@ public static class InProcessBench
         client.AddInterface(linkA, InterfaceAddress.Parse("10.9.0.1/24"));
         server.AddInterface(linkB, InterfaceAddress.Parse("10.9.0.2/24"));
         var serverEndPoint = new IPEndPoint(IPAddress.Parse("10.9.0.2"), Port);
-        await using TcpListener listener = server.ListenTcp(new IPEndPoint(IPAddress.Any, Port), backlog: options.Streams + 8);
+        var tcpOptions = new TcpEndpointOptions { CongestionControl = options.CongestionControl };
+        await using TcpListener listener = server.ListenTcp(new IPEndPoint(IPAddress.Any, Port), backlog: options.Streams + 8, tcpOptions);
 
         long perStream = options.Bytes is long total ? total / options.Streams : long.MaxValue;
         bool timed = options.Bytes is null;
         TimeSpan omit = timed ? options.Omit : TimeSpan.Zero;
 
         // Warm up once so JIT and pool growth do not count as the steady state.
-        await TransferAsync(client, listener, serverEndPoint, pattern, 1, 8L << 20, long.MaxValue, verify: false, new Counter(), cancellationToken).ConfigureAwait(false);
+        await TransferAsync(client, tcpOptions, listener, serverEndPoint, pattern, 1, 8L << 20, long.MaxValue, verify: false, new Counter(), cancellationToken).ConfigureAwait(false);
 
         // Like iperf3 -O, a timed run leaves out its first seconds (slow start, buffers growing to their working
         // size), so the numbers describe the steady state; a run of --bytes counts everything from the start.
@@ -69,7 +70,7 @@ public static class InProcessBench
         Task<long>? transfer = null;
         if (omit > TimeSpan.Zero)
         {
-            transfer = TransferAsync(client, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
+            transfer = TransferAsync(client, tcpOptions, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
             await Task.WhenAny(transfer, Task.Delay(omit, cancellationToken)).ConfigureAwait(false);
         }
         // Allocations are counted while the data flows, up to the send deadline: closing the connections and
@@ -82,7 +83,7 @@ public static class InProcessBench
         long bytes0 = received.Value;
         long start = Stopwatch.GetTimestamp();
         long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
-        transfer ??= TransferAsync(client, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
+        transfer ??= TransferAsync(client, tcpOptions, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
         await (flowing ?? transfer).ConfigureAwait(false);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
         long bytes = await transfer.ConfigureAwait(false) - bytes0;
@@ -122,14 +123,14 @@ public static class InProcessBench
     };
 
     /// <summary>Runs <paramref name="streams"/> connections in parallel and returns the bytes received in total.</summary>
-    private static async Task<long> TransferAsync(NetStack client, TcpListener listener, IPEndPoint server, TestPattern pattern,
+    private static async Task<long> TransferAsync(NetStack client, TcpEndpointOptions tcpOptions, TcpListener listener, IPEndPoint server, TestPattern pattern,
         int streams, long bytesPerStream, long sendDeadline, bool verify, Counter received, CancellationToken cancellationToken)
     {
         var receivers = new Task<long>[streams];
         var senders = new Task[streams];
         for (int i = 0; i < streams; i++)
         {
-            TcpConnection connection = await client.ConnectTcpAsync(server, cancellationToken).ConfigureAwait(false);
+            TcpConnection connection = await client.ConnectTcpAsync(server, timeout: null, tcpOptions, cancellationToken).ConfigureAwait(false);
             TcpConnection accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
             senders[i] = Task.Run(() => SendAsync(connection, pattern, bytesPerStream, sendDeadline, cancellationToken), cancellationToken);
             receivers[i] = Task.Run(() => ReceiveAsync(accepted, pattern, verify, received, cancellationToken), cancellationToken);

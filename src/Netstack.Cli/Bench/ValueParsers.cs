@@ -41,6 +41,18 @@ public static class ValueParsers
         return bytes;
     };
 
+    /// <summary>A congestion-control name the stack knows (<see cref="Netstack.Transport.Tcp.CongestionControlFactory.KnownNames"/>).</summary>
+    public static Func<ArgumentResult, string> CongestionControl(string optionName) => result =>
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (!Netstack.Transport.Tcp.CongestionControlFactory.IsKnown(text))
+        {
+            result.AddError($"{optionName}: {Netstack.Transport.Tcp.CongestionControlFactory.UnknownMessage(text)}.");
+            return "";
+        }
+        return text.ToLowerInvariant();
+    };
+
     public static Func<ArgumentResult, double> Probability(string optionName) => result =>
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";

@@ -116,10 +116,17 @@ public static class BenchCommand
         };
         var verify = new Option<bool>("--verify") { Description = "Check every received byte against the sent ones; exit 1 on a mismatch." };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
+        var congestion = new Option<string>("--congestion")
+        {
+            Description = "TCP congestion control of both stacks: cubic (the default), reno or newreno.",
+            HelpName = "NAME",
+            DefaultValueFactory = _ => "cubic",
+            CustomParser = ValueParsers.CongestionControl("--congestion"),
+        };
 
         var command = new Command("bench", "Measure TCP throughput between two in-process stacks over an in-memory link.")
         {
-            duration, omit, bytes, streams, mtu, gso, noGso, noGro, noOffload, queues, loss, reorder, duplicate, corrupt, delay, seed, verify, json,
+            duration, omit, bytes, streams, mtu, gso, noGso, noGro, noOffload, queues, loss, reorder, duplicate, corrupt, delay, seed, verify, json, congestion,
             tun, address, server, client, port, reverse, oneOff, vnetHdr,
         };
         command.Validators.Add(result =>
@@ -150,7 +157,7 @@ public static class BenchCommand
                 {
                     result.AddError("--tun needs --address CIDR.");
                 }
-                else if (FirstGiven(result, bytes, loss, reorder, duplicate, corrupt, delay, seed, verify) is Option inProcessOnly)
+                else if (FirstGiven(result, bytes, loss, reorder, duplicate, corrupt, delay, seed, verify, congestion) is Option inProcessOnly)
                 {
                     result.AddError($"{inProcessOnly.Name} applies to the in-process bench only, not with --tun.");
                 }
@@ -221,6 +228,7 @@ public static class BenchCommand
                 Seed = parseResult.GetValue(seed),
                 Verify = parseResult.GetValue(verify),
                 Json = parseResult.GetValue(json),
+                CongestionControl = parseResult.GetRequiredValue(congestion),
             };
             BenchResult result;
             try

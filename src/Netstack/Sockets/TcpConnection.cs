@@ -44,6 +44,13 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>The congestion control (<c>cubic</c>, <c>reno</c>/<c>newreno</c>); setting an unknown name throws <see cref="ArgumentException"/>.</summary>
+    public string CongestionControl
+    {
+        get => _endpoint.CongestionControlName;
+        set => _endpoint.SetCongestionControl(value);
+    }
+
     public int SendBufferSize
     {
         get => _endpoint.Options.SendBufferSize;

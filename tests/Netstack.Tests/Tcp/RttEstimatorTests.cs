@@ -12,7 +12,6 @@ public class RttEstimatorTests
         var e = new RttEstimator();
         Assert.False(e.HasSample);
         Assert.Equal(TimeSpan.FromSeconds(1), e.Rto);
-        Assert.Equal(TimeSpan.Zero, e.MinRtt);
     }
 
     [Fact]
@@ -36,7 +35,6 @@ public class RttEstimatorTests
         Assert.Equal(Ms(62.5), e.RttVariance);
         Assert.Equal(Ms(112.5), e.SmoothedRtt);
         Assert.Equal(Ms(112.5 + 250), e.Rto);
-        Assert.Equal(Ms(100), e.MinRtt);
         Assert.Equal(Ms(200), e.LatestRtt);
     }
 

@@ -50,7 +50,7 @@ public class TcpAlgorithmAllocationTests
                     reno.OnExitRecovery(now);
                 }
                 rack.OnSegmentDelivered(now - TimeSpan.FromMilliseconds(10), una + 1000, false, TimeSpan.FromMilliseconds(10));
-                rack.ReorderWindow(rtt.SmoothedRtt, rtt.MinRtt, false, 1);
+                rack.ReorderWindow(rtt.SmoothedRtt, minRtt.Value, false, 1);
                 _ = rack.IsLost(now - TimeSpan.FromMilliseconds(20), una, now, out _);
                 minRtt.Update(now, TimeSpan.FromMilliseconds(10 + (i % 5)));
             }

@@ -38,6 +38,9 @@ public sealed record Iperf3Parameters
 
     public string ClientVersion { get; init; } = "3.12";
 
+    /// <summary>The congestion control the client asked for (iperf3 <c>-C</c>), empty when it did not.</summary>
+    public string Congestion { get; init; } = "";
+
     public byte[] ToJson()
     {
         using var buffer = new MemoryStream();
@@ -56,6 +59,10 @@ public sealed record Iperf3Parameters
             }
             w.WriteNumber("len", Length);
             w.WriteNumber("pacing_timer", 1000);
+            if (Congestion.Length > 0)
+            {
+                w.WriteString("congestion", Congestion);
+            }
             w.WriteString("client_version", ClientVersion);
             w.WriteEndObject();
         }
@@ -87,6 +94,7 @@ public sealed record Iperf3Parameters
                 Length = (int)Number(json, "len", DefaultLength),
                 Omit = (int)Number(json, "omit", 0),
                 ClientVersion = json.TryGetProperty("client_version", out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "",
+                Congestion = json.TryGetProperty("congestion", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString() ?? "" : "",
             };
         }
         catch (FormatException e)

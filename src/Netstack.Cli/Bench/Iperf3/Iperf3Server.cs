@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using Netstack.Sockets;
 using Netstack.Stack;
+using Netstack.Transport.Tcp;
 
 namespace Netstack.Cli.Bench.Iperf3;
 
@@ -50,7 +51,9 @@ public sealed class Iperf3Server : IAsyncDisposable
             Iperf3Parameters parameters;
             using (JsonDocument json = await Iperf3Control.ReadJsonAsync(s, cancellationToken).ConfigureAwait(false))
             {
-                if (!Iperf3Parameters.TryParse(json.RootElement, out parameters, out _) || parameters.Udp || parameters.Bidirectional)
+                // An unknown congestion control is refused, as iperf3 refuses one its kernel lacks (never a silent CUBIC).
+                if (!Iperf3Parameters.TryParse(json.RootElement, out parameters, out _) || parameters.Udp || parameters.Bidirectional
+                    || (parameters.Congestion.Length > 0 && !CongestionControlFactory.IsKnown(parameters.Congestion)))
                 {
                     await RefuseAsync(s, cancellationToken).ConfigureAwait(false);
                     return null;
@@ -74,6 +77,10 @@ public sealed class Iperf3Server : IAsyncDisposable
                             await Iperf3Control.WriteStateAsync(data.Stream, Iperf3State.AccessDenied, cancellationToken).ConfigureAwait(false);
                             await data.DisposeAsync().ConfigureAwait(false);
                             continue;
+                        }
+                        if (parameters.Congestion.Length > 0)
+                        {
+                            data.CongestionControl = parameters.Congestion;
                         }
                         streams.Add(data);
                     }

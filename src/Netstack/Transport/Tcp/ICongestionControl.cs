@@ -2,8 +2,9 @@ namespace Netstack.Transport.Tcp;
 
 /// <summary>
 /// A sender-side congestion controller (RFC 5681 §3 vocabulary): it owns cwnd and ssthresh, in bytes,
-/// and the endpoint tells it about ACKs, losses and idle periods; the endpoint owns everything else
-/// (loss detection, the RFC 6675 pipe, RFC 6582 partial ACKs, window inflation if it uses any).
+/// and the endpoint tells it about ACKs, losses, idle periods and undone reductions; loss detection is the
+/// endpoint's, and what to send during recovery (the RFC 6675 pipe with PRR, RFC 6582 partial ACKs and window
+/// inflation) is its <see cref="ILossRecovery"/>'s. <see cref="CongestionControlFactory"/> creates one by name.
 /// All time arrives as <see cref="TimeSpan"/> arguments from the stack's clock (virtual in tests), so
 /// implementations never read a wall clock, and no call allocates. Implementations: <see cref="NewReno"/>
 /// (RFC 5681/6582 with RFC 3465 byte counting) and <see cref="Cubic"/> (RFC 9438).

@@ -4,8 +4,9 @@ namespace Netstack.Transport.Tcp;
 /// Reno/NewReno congestion control (RFC 5681 §3 with the RFC 6582 recovery the endpoint drives): slow
 /// start and congestion avoidance with Appropriate Byte Counting (RFC 3465, L = 2 in slow start, one MSS
 /// per cwnd of acknowledged bytes in congestion avoidance), ssthresh = max(FlightSize/2, 2·MSS) on loss
-/// (RFC 5681 eq. 4), cwnd = ssthresh for the pipe-based recovery of RFC 6675 (the endpoint adds any
-/// RFC 6582 window inflation itself), and cwnd = 1·MSS after a retransmission timeout.
+/// (RFC 5681 eq. 4), cwnd = ssthresh during recovery (<see cref="NewRenoLossRecovery"/> adds the
+/// RFC 6582 window inflation on top, <see cref="SackLossRecovery"/> lets PRR decide), and cwnd = 1·MSS
+/// after a retransmission timeout.
 /// </summary>
 public sealed class NewReno : ICongestionControl
 {

@@ -7,7 +7,7 @@ namespace Netstack.Transport.Tcp;
 /// shrinks smoothly to ssthresh instead of stalling for half an RTT; once pipe falls below ssthresh
 /// (heavy losses) the Slow Start Reduction Bound (default) or the Conservative Reduction Bound lets it
 /// climb back no faster than slow start. As in Linux, the first ACK of an episode always allows one MSS
-/// (the fast retransmit). The endpoint calls <see cref="Start"/> on entering recovery,
+/// (the fast retransmit). <see cref="SackLossRecovery"/> calls <see cref="Start"/> on entering recovery,
 /// <see cref="OnAck"/> on every ACK in recovery (the result is <c>sndcnt</c>, the bytes it may send now;
 /// cwnd = pipe + sndcnt) and <see cref="OnSent"/> for every transmission during recovery. All in bytes.
 /// </summary>

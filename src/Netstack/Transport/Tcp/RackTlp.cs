@@ -11,7 +11,8 @@ namespace Netstack.Transport.Tcp;
 /// in recovery or has DupThresh segments SACKed, and grows by one quarter min_RTT per D-SACK round (§6.2
 /// step 4; it decays after 16 recoveries). TLP (§7) sends a probe after the probe timeout PTO = 2·SRTT
 /// (+ the worst-case delayed-ACK time when one segment is in flight), no later than the RTO, and
-/// <see cref="OnAckForProbe"/> tells whether the probe repaired a loss (§7.4). All times are
+/// <see cref="OnAckForProbe"/> tells whether the probe repaired a loss (§7.4). min_RTT lives in a
+/// <see cref="WindowedMinFilter"/> shared with the endpoint (one per connection). All times are
 /// <see cref="TimeSpan"/> values from the stack clock; nothing allocates.
 /// </summary>
 public sealed class RackTlp
@@ -21,9 +22,21 @@ public sealed class RackTlp
 
     private const int MaxReorderWindowMultiplier = 255;
 
-    private TimeSpan _minRtt = TimeSpan.MaxValue;
+    private readonly WindowedMinFilter _minRtt;
     private SeqNumber _dsackRound;
     private bool _dsackRoundActive;
+
+    /// <summary>Creates the state with its own min-RTT filter (5 minutes, Linux <c>tcp_min_rtt_wlen</c>).</summary>
+    public RackTlp()
+        : this(new WindowedMinFilter(TimeSpan.FromMinutes(5)))
+    {
+    }
+
+    /// <summary>Creates the state sharing the connection's min-RTT filter: RACK feeds it the RTTs of delivered original transmissions.</summary>
+    public RackTlp(WindowedMinFilter minRtt) => _minRtt = minRtt;
+
+    /// <summary>The windowed minimum RTT this instance reads and feeds.</summary>
+    public WindowedMinFilter MinRttFilter => _minRtt;
 
     /// <summary>WCDelAckT, the worst-case delayed-ACK time assumed for a single outstanding segment (RFC 8985 §7.2; 200 ms).</summary>
     public TimeSpan MaxAckDelay { get; set; } = TimeSpan.FromMilliseconds(200);
@@ -83,13 +96,13 @@ public sealed class RackTlp
         }
 
         // Step 2.
-        if (retransmitted && rtt < _minRtt && _minRtt != TimeSpan.MaxValue)
+        if (retransmitted && _minRtt.HasValue && rtt < _minRtt.Value)
         {
             return;
         }
-        if (!retransmitted && rtt < _minRtt)
+        if (!retransmitted)
         {
-            _minRtt = rtt;
+            _minRtt.Update(xmitTime + rtt, rtt);
         }
         Rtt = rtt;
         if (!HasDelivered || SentAfter(xmitTime, endSeq, XmitTime, EndSeq))

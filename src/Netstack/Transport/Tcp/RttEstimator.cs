@@ -21,7 +21,6 @@ public sealed class RttEstimator
     private long _srtt;
     private long _rttvar;
     private long _baseRto;
-    private long _minRtt = long.MaxValue;
     private long _latestRtt;
     private int _backoff;
 
@@ -50,9 +49,6 @@ public sealed class RttEstimator
 
     /// <summary>The most recent sample (zero before the first).</summary>
     public TimeSpan LatestRtt => new(_latestRtt);
-
-    /// <summary>The smallest sample seen (<see cref="TimeSpan.Zero"/> before the first). A windowed minimum (Linux <c>minmax</c>) is the endpoint's choice.</summary>
-    public TimeSpan MinRtt => HasSample ? new(_minRtt) : TimeSpan.Zero;
 
     /// <summary>The number of consecutive back-offs applied since the last sample or <see cref="ResetBackoff"/>.</summary>
     public int BackoffCount => _backoff;
@@ -89,7 +85,6 @@ public sealed class RttEstimator
             _srtt += (r - _srtt) >> 3;
         }
         _latestRtt = r;
-        _minRtt = Math.Min(_minRtt, r);
         _baseRto = Math.Clamp(_srtt + Math.Max(_granularity, 4 * _rttvar), _minRto, _maxRto);
         _backoff = 0;
     }
@@ -114,7 +109,6 @@ public sealed class RttEstimator
     {
         HasSample = false;
         _srtt = _rttvar = _latestRtt = 0;
-        _minRtt = long.MaxValue;
         _baseRto = _initialRto;
         _backoff = 0;
     }

@@ -24,7 +24,7 @@ public sealed partial class TcpEndpoint
                 SlowStartThreshold = _congestion.SlowStartThreshold,
                 SmoothedRtt = _rtt.SmoothedRtt,
                 RttVariance = _rtt.RttVariance,
-                MinRtt = _rtt.MinRtt,
+                MinRtt = MinRtt,
                 Rto = _rtt.Rto,
                 BytesInFlight = BytesInFlight,
                 Retransmits = _retransmitCount,
@@ -44,6 +44,26 @@ public sealed partial class TcpEndpoint
             };
         }
     }
+
+    /// <summary>
+    /// Switches the congestion control (Linux TCP_CONGESTION): an unknown name throws <see cref="ArgumentException"/>;
+    /// the new controller starts from the initial window (RFC 6928), as after a restart.
+    /// </summary>
+    public void SetCongestionControl(string name)
+    {
+        ICongestionControl congestion = CongestionControlFactory.Create(name);
+        lock (_lock)
+        {
+            if (_state is not (TcpState.Closed or TcpState.Listen or TcpState.SynSent or TcpState.SynReceived))
+            {
+                congestion.Init((uint)_sendMss, _host.Now);
+            }
+            _congestion = congestion;
+        }
+    }
+
+    /// <summary>The congestion control's name as Linux spells it (<c>cubic</c>, <c>reno</c>).</summary>
+    public string CongestionControlName => _congestion.Name;
 
     /// <summary>Applies changed keepalive options (arms or disarms the timer).</summary>
     public void OptionsChanged()

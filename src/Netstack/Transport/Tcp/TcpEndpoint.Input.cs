@@ -97,124 +97,22 @@ public sealed partial class TcpEndpoint
     {
         if (_state == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && seg.Seq == _irs && !seg.Has(TcpFlags.Rst))
         {
-            // A retransmitted SYN (our SYN-ACK was lost), or the peer's SYN-ACK in a simultaneous open.
-            if (seg.Has(TcpFlags.Ack) && seg.Ack > _sndUna && seg.Ack <= _sndNxt)
-            {
-                _sndUna = seg.Ack;
-                _sndWnd = (uint)seg.Window;
-                EnterEstablished();
-                _ackNow = true;
-            }
-            else
-            {
-                _sndNxt = _iss;
-                SendSyn();
-            }
+            SynAgainInSynReceived(seg);
             return;
         }
-
-        // RFC 7323 §5.3 R1: PAWS rejects old duplicates before the sequence test.
-        if (_timestamps && seg.HasTimestamp && !seg.Has(TcpFlags.Rst) && (int)(seg.TsVal - _tsRecent) < 0)
+        if (!PassesSequenceRstAndSynChecks(seg))
         {
-            TcpStatistics.Increment(ref Stats.PAWSEstab);
-            _ackNow = true;
-            return;
-        }
-
-        // First: sequence number check.
-        if (!IsAcceptable(seg))
-        {
-            if (!seg.Has(TcpFlags.Rst))
-            {
-                _ackNow = true;
-                if (_sack && seg.PayloadLength > 0 && seg.Seq + seg.PayloadLength <= _rcvNxt)
-                {
-                    _dsack = new SackBlock(seg.Seq, seg.Seq + seg.PayloadLength);
-                    _hasDsack = true;
-                    TcpStatistics.Increment(ref Stats.TCPDSACKOldSent);
-                }
-                if (_state == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
-                {
-                    SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
-                }
-            }
-            return;
-        }
-
-        // RFC 7323 §4.3: remember TS.Recent from a segment covering Last.ACK.sent.
-        if (_timestamps && seg.HasTimestamp && seg.Seq <= _lastAckSent)
-        {
-            _tsRecent = seg.TsVal;
-        }
-
-        // Second: RST (RFC 5961 §3.2: only an exact match resets, others in the window get a challenge ACK).
-        if (seg.Has(TcpFlags.Rst))
-        {
-            if (seg.Seq == _rcvNxt)
-            {
-                ResetArrives();
-            }
-            else
-            {
-                SendChallengeAck();
-            }
-            return;
-        }
-
-        // Fourth: SYN in a synchronized state gets a challenge ACK (RFC 5961 §4.2).
-        if (seg.Has(TcpFlags.Syn))
-        {
-            SendChallengeAck();
             return;
         }
 
         // Fifth: ACK.
-        if (!seg.Has(TcpFlags.Ack))
+        if (!seg.Has(TcpFlags.Ack) || (_state == TcpState.SynReceived && !SynReceivedAcknowledged(seg)))
         {
             return;
         }
-        if (_state == TcpState.SynReceived)
-        {
-            if (seg.Ack > _sndUna && seg.Ack <= _sndNxt)
-            {
-                _sndUna = _iss + 1;
-                _sndWnd = (uint)seg.Window << _sndWndShift;
-                _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-                _sndWl1 = seg.Seq;
-                _sndWl2 = seg.Ack;
-                TakeRttSampleFromSyn(seg);
-                bool finWasQueued = _finQueued;
-                EnterEstablished();
-                if (finWasQueued)
-                {
-                    SetState(TcpState.FinWait1);
-                }
-            }
-            else
-            {
-                SendReset(seg.Ack, withAck: false);
-                return;
-            }
-        }
-        if (!AckArrives(seg))
+        if (!AckArrives(seg) || !ContinuesAfterFinAcknowledged())
         {
             return;
-        }
-        switch (_state)
-        {
-            case TcpState.FinWait1 when _finAcked:
-                SetState(TcpState.FinWait2);
-                if (_appClosed)
-                {
-                    SetDeadline(TimerKind.TimeWait, _options.FinWait2Timeout);
-                }
-                break;
-            case TcpState.Closing when _finAcked:
-                EnterTimeWait();
-                return;
-            case TcpState.LastAck when _finAcked:
-                Terminate(SocketError.Success, TcpState.Closed);
-                return;
         }
 
         // Seventh: segment text.
@@ -239,6 +137,129 @@ public sealed partial class TcpEndpoint
         {
             FinArrives(seg.Seq + seg.PayloadLength);
         }
+    }
+
+    /// <summary>SYN-RECEIVED and the peer's SYN again: our SYN-ACK was lost, or this is its SYN-ACK in a simultaneous open.</summary>
+    private void SynAgainInSynReceived(in TcpSegment seg)
+    {
+        if (seg.Has(TcpFlags.Ack) && seg.Ack > _sndUna && seg.Ack <= _sndNxt)
+        {
+            _sndUna = seg.Ack;
+            _sndWnd = (uint)seg.Window;
+            EnterEstablished();
+            _ackNow = true;
+        }
+        else
+        {
+            _sndNxt = _iss;
+            SendSyn();
+        }
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 first to fourth steps (with PAWS, RFC 7323 §5.3, and RFC 5961): false when the segment stops here.</summary>
+    private bool PassesSequenceRstAndSynChecks(in TcpSegment seg)
+    {
+        // RFC 7323 §5.3 R1: PAWS rejects old duplicates before the sequence test.
+        if (_timestamps && seg.HasTimestamp && !seg.Has(TcpFlags.Rst) && (int)(seg.TsVal - _tsRecent) < 0)
+        {
+            TcpStatistics.Increment(ref Stats.PAWSEstab);
+            _ackNow = true;
+            return false;
+        }
+
+        // First: sequence number check.
+        if (!IsAcceptable(seg))
+        {
+            if (!seg.Has(TcpFlags.Rst))
+            {
+                _ackNow = true;
+                if (_sack && seg.PayloadLength > 0 && seg.Seq + seg.PayloadLength <= _rcvNxt)
+                {
+                    _dsack = new SackBlock(seg.Seq, seg.Seq + seg.PayloadLength);
+                    _hasDsack = true;
+                    TcpStatistics.Increment(ref Stats.TCPDSACKOldSent);
+                }
+                if (_state == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
+                {
+                    SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
+                }
+            }
+            return false;
+        }
+
+        // RFC 7323 §4.3: remember TS.Recent from a segment covering Last.ACK.sent.
+        if (_timestamps && seg.HasTimestamp && seg.Seq <= _lastAckSent)
+        {
+            _tsRecent = seg.TsVal;
+        }
+
+        // Second: RST (RFC 5961 §3.2: only an exact match resets, others in the window get a challenge ACK).
+        if (seg.Has(TcpFlags.Rst))
+        {
+            if (seg.Seq == _rcvNxt)
+            {
+                ResetArrives();
+            }
+            else
+            {
+                SendChallengeAck();
+            }
+            return false;
+        }
+
+        // Fourth: SYN in a synchronized state gets a challenge ACK (RFC 5961 §4.2).
+        if (seg.Has(TcpFlags.Syn))
+        {
+            SendChallengeAck();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The ACK of our SYN in SYN-RECEIVED: ESTABLISHED (or FIN-WAIT-1 when the application already closed); false when it is unacceptable.</summary>
+    private bool SynReceivedAcknowledged(in TcpSegment seg)
+    {
+        if (seg.Ack <= _sndUna || seg.Ack > _sndNxt)
+        {
+            SendReset(seg.Ack, withAck: false);
+            return false;
+        }
+        _sndUna = _iss + 1;
+        _sndWnd = (uint)seg.Window << _sndWndShift;
+        _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+        _sndWl1 = seg.Seq;
+        _sndWl2 = seg.Ack;
+        TakeRttSampleFromSyn(seg);
+        bool finWasQueued = _finQueued;
+        EnterEstablished();
+        if (finWasQueued)
+        {
+            SetState(TcpState.FinWait1);
+        }
+        return true;
+    }
+
+    /// <summary>The state changes an acknowledged FIN causes (RFC 9293 §3.10.7.4, fifth); false when the connection is done with the segment.</summary>
+    private bool ContinuesAfterFinAcknowledged()
+    {
+        switch (_state)
+        {
+            case TcpState.FinWait1 when _finAcked:
+                SetState(TcpState.FinWait2);
+                if (_appClosed)
+                {
+                    SetDeadline(TimerKind.TimeWait, _options.FinWait2Timeout);
+                }
+                break;
+            case TcpState.Closing when _finAcked:
+                EnterTimeWait();
+                return false;
+            case TcpState.LastAck when _finAcked:
+                Terminate(SocketError.Success, TcpState.Closed);
+                return false;
+        }
+        return true;
     }
 
     /// <summary>The four cases of the acceptability test (RFC 9293 §3.10.7.4, first).</summary>
@@ -275,86 +296,6 @@ public sealed partial class TcpEndpoint
             default:
                 Terminate(SocketError.Success, TcpState.Closed);
                 break;
-        }
-    }
-
-    /// <summary>Fifth step for synchronized states: RFC 5961 §5 acceptance, SND.UNA, window, duplicate ACKs.</summary>
-    private bool AckArrives(in TcpSegment seg)
-    {
-        if (seg.Ack > _sndMax)
-        {
-            _ackNow = true; // acknowledges something not yet sent
-            return false;
-        }
-        if (seg.Ack < _sndUna - _maxSndWnd)
-        {
-            SendChallengeAck(); // RFC 5961 §5.2: too old
-            return false;
-        }
-        uint newWindow = (uint)seg.Window << _sndWndShift;
-        if (_sack && seg.SackCount > 0)
-        {
-            _sackBlocksReceived += seg.SackCount;
-        }
-        UpdateScoreboard(seg);
-        bool duplicate = false;
-        if (seg.Ack > _sndUna)
-        {
-            _deadlines[(int)TimerKind.LossProbe] = Never; // re-armed from this ACK by Output
-            NewDataAcked(seg);
-        }
-        else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna
-            && (!_sack || seg.SackCount > 0)) // RFC 6675 §2: with SACK, a duplicate ACK must carry SACK information
-        {
-            duplicate = true;
-            DuplicateAck(seg);
-        }
-        RackOnAck(seg.SackCount > 0);
-        CheckLossProbe(seg, duplicate);
-        if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
-        {
-            bool opened = _sndWnd == 0 && newWindow > 0;
-            _sndWnd = newWindow;
-            _maxSndWnd = Math.Max(_maxSndWnd, newWindow);
-            _sndWl1 = seg.Seq;
-            _sndWl2 = seg.Ack;
-            if (opened)
-            {
-                _deadlines[(int)TimerKind.Persist] = Never;
-                _signals |= Signals.Write;
-            }
-        }
-        return true;
-    }
-
-    private void NewDataAcked(in TcpSegment seg)
-    {
-        uint acked = (uint)(seg.Ack - _sndUna);
-        long data = Math.Min(acked, _send.Length);
-        _send.Discard(data);
-        if (acked > data && _finQueued && _sndMax == _sndUna + (uint)data + 1)
-        {
-            _finAcked = true;
-        }
-        _sndUna = seg.Ack;
-        if (_sndNxt < _sndUna)
-        {
-            _sndNxt = _sndUna;
-        }
-        TakeRttSample(seg);
-        OnAckedForRecovery(seg, acked);
-        _retransmits = 0;
-        if (_sndUna == _sndMax)
-        {
-            _deadlines[(int)TimerKind.Retransmit] = Never;
-        }
-        else
-        {
-            SetDeadline(TimerKind.Retransmit, CurrentRto());
-        }
-        if (data > 0)
-        {
-            _signals |= Signals.Write;
         }
     }
 
@@ -434,64 +375,6 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    /// <summary>Eighth step: a FIN at <paramref name="finSeq"/>; processed only when everything before it arrived.</summary>
-    private void FinArrives(SeqNumber finSeq)
-    {
-        switch (_state)
-        {
-            case TcpState.SynReceived:
-            case TcpState.Established:
-            case TcpState.FinWait1:
-            case TcpState.FinWait2:
-                if (_finReceived)
-                {
-                    _ackNow = true;
-                    return;
-                }
-                if (finSeq != _rcvNxt)
-                {
-                    if (finSeq > _rcvNxt)
-                    {
-                        _pendingFin = true;
-                        _pendingFinSeq = finSeq;
-                    }
-                    _ackNow = true;
-                    return;
-                }
-                _rcvNxt += 1;
-                _finReceived = true;
-                _ackNow = true;
-                _signals |= Signals.Read;
-                if (_state is TcpState.SynReceived or TcpState.Established)
-                {
-                    SetState(TcpState.CloseWait);
-                }
-                else if (_state == TcpState.FinWait1)
-                {
-                    if (_finAcked)
-                    {
-                        EnterTimeWait();
-                    }
-                    else
-                    {
-                        SetState(TcpState.Closing);
-                    }
-                }
-                else
-                {
-                    EnterTimeWait();
-                }
-                break;
-            case TcpState.TimeWait:
-                _ackNow = true;
-                SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
-                break;
-            default:
-                _ackNow = true; // CLOSE-WAIT, CLOSING, LAST-ACK: a retransmitted FIN
-                break;
-        }
-    }
-
     private void EnterEstablished(bool countedHalfOpen = true)
     {
         SetState(TcpState.Established);
@@ -504,6 +387,8 @@ public sealed partial class TcpEndpoint
         _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
         _congestion.Init((uint)_sendMss, _host.Now);
+        ChooseLossRecovery();
+        _idleSince = _host.Now;
         if (_options.KeepAlive)
         {
             SetDeadline(TimerKind.Keepalive, _options.KeepAliveTime);
@@ -522,39 +407,6 @@ public sealed partial class TcpEndpoint
             {
                 AbortLocked();
             }
-        }
-    }
-
-    private void EnterTimeWait()
-    {
-        SetState(TcpState.TimeWait);
-        _ackNow = true;
-        for (int i = 0; i < _deadlines.Length; i++)
-        {
-            _deadlines[i] = Never;
-        }
-        SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
-        _send.Clear();
-        _reassembly.Clear();
-        _signals |= Signals.Read | Signals.Write;
-    }
-
-    /// <summary>RFC 9293 §3.10.7.4 / RFC 6191: may a SYN reuse this TIME-WAIT connection's four-tuple?</summary>
-    internal bool CanReuseTimeWait(in TcpSegment syn)
-    {
-        lock (_lock)
-        {
-            if (_state != TcpState.TimeWait)
-            {
-                return false;
-            }
-            bool newer = _timestamps && syn.HasTimestamp ? (int)(syn.TsVal - _tsRecent) > 0 : syn.Seq > _rcvNxt;
-            if (newer)
-            {
-                TcpStatistics.Increment(ref Stats.TCPTimeWaitReuse);
-                Terminate(SocketError.Success, TcpState.Closed);
-            }
-            return newer;
         }
     }
 }

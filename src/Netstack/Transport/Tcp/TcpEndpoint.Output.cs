@@ -23,12 +23,16 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck && _sndUna != _iss)
         {
-            if (_sackRecovery)
+            if (_inRecovery)
             {
-                SackRecoverySend();
+                _recovery.Send();
             }
             else
             {
+                if (_sndUna == _sndMax)
+                {
+                    RestartAfterIdle();
+                }
                 SendData();
             }
         }
@@ -39,8 +43,12 @@ public sealed partial class TcpEndpoint
         ArmLossProbe();
     }
 
-    /// <summary>Sends new (or, after a timeout, go-back-N) data; returns the segments sent.</summary>
-    private int SendData(int maxSegments = int.MaxValue, bool ignoreCongestionWindow = false)
+    /// <summary>
+    /// Sends new (or, after a timeout, go-back-N) data while the flight fits <paramref name="congestionWindow"/>
+    /// (cwnd when negative) and the peer's window, in segments of at most <paramref name="maxSegmentBytes"/>;
+    /// returns the segments sent.
+    /// </summary>
+    private int SendData(int maxSegments = int.MaxValue, long congestionWindow = -1, int maxSegmentBytes = int.MaxValue)
     {
         long buffered = _send.Length;
         int segments = 0;
@@ -54,9 +62,9 @@ public sealed partial class TcpEndpoint
                 return segments;
             }
             long inFlight = _sndNxt - _sndUna;
-            long window = ignoreCongestionWindow ? _sndWnd : Math.Min(_sndWnd, CongestionWindow);
+            long window = Math.Min(_sndWnd, congestionWindow < 0 ? CongestionWindow : congestionWindow);
             long usable = window - inFlight;
-            int maxSegment = MaxSegmentPayload();
+            int maxSegment = Math.Min(MaxSegmentPayload(), maxSegmentBytes);
             int length = (int)Math.Min(Math.Min(unsent, maxSegment), Math.Max(usable, 0));
             if (unsent > 0 && length <= 0)
             {
@@ -100,8 +108,7 @@ public sealed partial class TcpEndpoint
             bool retransmission = _sndNxt < _sndMax;
             if (retransmission)
             {
-                TcpStatistics.Increment(ref Stats.RetransSegs);
-                _retransmitCount++;
+                CountRetransmission(_sndNxt, length);
             }
             else
             {
@@ -326,5 +333,8 @@ public sealed partial class TcpEndpoint
     private long ReceiveBufferSize =>
         _autoTuner is not null && _options.ReceiveBufferAutoTuning ? Math.Max(_autoTuner.Buffer, _options.ReceiveBufferSize) : _options.ReceiveBufferSize;
 
-    private uint TsNow => (uint)(long)_host.Now.TotalMilliseconds + _tsOffset;
+    private uint TsNow => TsAt(_host.Now);
+
+    /// <summary>Our timestamp clock (RFC 7323 §5.4: milliseconds, offset per connection) at <paramref name="time"/>.</summary>
+    private uint TsAt(TimeSpan time) => (uint)(long)time.TotalMilliseconds + _tsOffset;
 }

@@ -4,7 +4,8 @@ namespace Netstack.Transport.Tcp;
 /// RACK time-based loss detection (RFC 8985 §6) for SACK connections: every sent range is logged with its
 /// transmit time; each ACK updates RACK.xmit_ts/end_seq from the most recently sent delivered range and
 /// marks un-SACKed ranges sent more than RACK.rtt + reo_wnd before it as lost, entering SACK recovery;
-/// ranges not yet past the window arm the reordering timer (§6.3). Without SACK the RFC 6675/6582
+/// ranges not yet past the window arm the reordering timer (§6.3). A retransmission has a record of its
+/// own, so one lost again is found by its own send time and resent in recovery (§6.2). Without SACK the
 /// DupThresh rule in <see cref="DuplicateAck"/> remains the only fast-retransmit trigger.
 /// </summary>
 public sealed partial class TcpEndpoint
@@ -79,7 +80,7 @@ public sealed partial class TcpEndpoint
             return;
         }
         uint mss = (uint)Math.Max(_sendMss, 1);
-        _rack.ReorderWindow(_rtt.SmoothedRtt, _minRtt == TimeSpan.MaxValue ? TimeSpan.Zero : _minRtt, _inRecovery,
+        _rack.ReorderWindow(_rtt.SmoothedRtt, MinRtt, _inRecovery,
             (int)(_scoreboard.SackedBytes / mss));
         bool lost = false;
         TimeSpan timeout = TimeSpan.Zero;
@@ -96,6 +97,12 @@ public sealed partial class TcpEndpoint
                 lost = true;
                 _scoreboard.MarkLostBelow(r.End);
                 TcpStatistics.Increment(ref Stats.TCPRackLoss);
+                if (r.Retransmitted && _inRecovery)
+                {
+                    // §6.2: judged by the retransmission's own send time; resend it now, not at the RTO.
+                    TcpStatistics.Increment(ref Stats.TCPLostRetransmit);
+                    _recovery.OnRetransmissionLost(r.Start);
+                }
             }
             else if (remaining > timeout)
             {
@@ -116,6 +123,10 @@ public sealed partial class TcpEndpoint
         if (_sack && _sentLog.Count > 0 && _sndUna != _sndMax)
         {
             RackDetectLoss(_host.Now);
+            if (_inRecovery)
+            {
+                _recovery.OnAck(0, 0, duplicate: false, starting: false); // no ACK: PRR with nothing delivered
+            }
         }
     }
 

@@ -2,8 +2,11 @@ using Netstack.Wire;
 
 namespace Netstack.Transport.Tcp;
 
-/// <summary>RTT measurement, retransmission timeout, congestion control and loss recovery (RFC 6298, 5681, 6582).</summary>
-public sealed partial class TcpEndpoint
+/// <summary>
+/// RTT measurement and the loss-recovery state machine (RFC 6298, 5681, 6675, 6582): when an episode
+/// starts and ends; what to send during one is the composed <see cref="ILossRecovery"/>'s business.
+/// </summary>
+public sealed partial class TcpEndpoint : IRecoveryTransmitter
 {
     private ICongestionControl _congestion = null!;
     private RttEstimator _rtt = null!;
@@ -13,17 +16,11 @@ public sealed partial class TcpEndpoint
     private int _dupAcks;
     private bool _inRecovery;
     private SeqNumber _recover;
-    private TimeSpan _minRtt = TimeSpan.MaxValue;
+    private readonly WindowedMinFilter _minRtt = new(TimeSpan.FromMinutes(5)); // Linux tcp_min_rtt_wlen; shared with RACK and CUBIC
     private readonly SackScoreboard _scoreboard = new();
-    private SeqNumber _highRxt;
-    private bool _sackRecovery;
-    private readonly RackTlp _rack = new();
+    private readonly RackTlp _rack;
+    private ILossRecovery _recovery = null!;
     private static readonly TimeSpan MinProbeTimeout = TimeSpan.FromMilliseconds(10);
-
-    private static ICongestionControl CreateCongestionControl(string name) =>
-        string.Equals(name, "newreno", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "reno", StringComparison.OrdinalIgnoreCase)
-            ? new NewReno()
-            : new Cubic();
 
     private long CongestionWindow => _congestion.CongestionWindow;
 
@@ -31,11 +28,20 @@ public sealed partial class TcpEndpoint
 
     private void BackOff() => _rtt.Backoff();
 
+    private uint BytesInFlight => (uint)(_sndMax - _sndUna);
+
+    private TimeSpan MinRtt => _minRtt.Value;
+
+    /// <summary>The recovery algorithm for the negotiated options: RFC 6675 + PRR with SACK, RFC 6582 without.</summary>
+    private void ChooseLossRecovery() =>
+        _recovery = _sack ? new SackLossRecovery(this, _scoreboard) : new NewRenoLossRecovery(this);
+
     private void TakeRttSampleFromSyn(in TcpSegment seg)
     {
         if (_retransmits == 0)
         {
-            AddRttSample(_host.Now - _synSentAt);
+            TimeSpan now = _host.Now;
+            AddRttSample(now - _synSentAt, now);
         }
         _ = seg;
     }
@@ -47,26 +53,25 @@ public sealed partial class TcpEndpoint
     {
         if (_timestamps && seg.HasTimestamp && seg.TsEcr != 0)
         {
-            uint ms = TsNow - seg.TsEcr;
+            TimeSpan now = _host.Now;
+            uint ms = TsAt(now) - seg.TsEcr;
             if (ms < 600_000)
             {
-                AddRttSample(TimeSpan.FromMilliseconds(ms));
+                AddRttSample(TimeSpan.FromMilliseconds(ms), now);
             }
         }
         else if (_rttTiming && seg.Ack > _rttSeq)
         {
             _rttTiming = false;
-            AddRttSample(_host.Now - _rttStart);
+            TimeSpan now = _host.Now;
+            AddRttSample(now - _rttStart, now);
         }
         _rtt.ResetBackoff();
     }
 
-    private void AddRttSample(TimeSpan sample)
+    private void AddRttSample(TimeSpan sample, TimeSpan now)
     {
-        if (sample < _minRtt)
-        {
-            _minRtt = sample;
-        }
+        _minRtt.Update(now, sample);
         _rtt.AddSample(sample);
     }
 
@@ -87,98 +92,97 @@ public sealed partial class TcpEndpoint
         _scoreboard.OnAck(una, _sndMax, blocks[..n]);
     }
 
-    private void DuplicateAck(in TcpSegment seg)
+    /// <summary>RFC 5681 §3.2 / RFC 6675 §5: a duplicate ACK; DupThresh of them (or SACK's IsLost) starts recovery, fewer allow limited transmit.</summary>
+    private void DuplicateAck()
     {
-        _ = seg;
         _dupAcks++;
+        if (_inRecovery)
+        {
+            return;
+        }
         bool lost = _dupAcks >= SackScoreboard.DupThresh || (_sack && _scoreboard.IsLost(_sndUna, (uint)_sendMss));
-        if (lost && !_inRecovery && _sndUna >= _recover)
+        if (lost && _sndUna >= _recover)
         {
             EnterRecovery();
         }
+        else if (_dupAcks < SackScoreboard.DupThresh && _sndNxt == _sndMax)
+        {
+            // RFC 3042 limited transmit: one new segment per each of the first two duplicate ACKs, the flight
+            // staying within cwnd + 2·SMSS.
+            SendData(maxSegments: 1, CongestionWindow + _dupAcks * (long)CurrentMss, CurrentMss);
+        }
     }
 
-    /// <summary>
-    /// Fast retransmit and fast recovery: RFC 6675 (SACK, pipe-driven) when SACK is on, RFC 6582
-    /// (NewReno partial ACKs) otherwise.
-    /// </summary>
+    /// <summary>Starts a fast-recovery episode (one per window of data: RFC 6582 §3.2 step 1 via <c>_recover</c>).</summary>
     private void EnterRecovery()
     {
         _inRecovery = true;
         _deadlines[(int)TimerKind.LossProbe] = Never;
         _recover = _sndMax;
-        _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
+        uint flight = BytesInFlight;
+        ArmUndo();
+        _congestion.OnEnterRecovery(flight, _host.Now);
         TcpStatistics.Increment(ref Stats.TCPFastRetrans);
         if (_sack)
         {
-            // RFC 6675 §5 steps 4.1-4.4: retransmit the first segment, then let the pipe decide.
-            _sackRecovery = true;
             TcpStatistics.Increment(ref Stats.TCPSackRecovery);
-            int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), _sndMax - _sndUna);
-            if (length > 0)
-            {
-                _highRxt = _sndUna + RetransmitRange(_sndUna, length);
-            }
-            else
-            {
-                _highRxt = _sndUna;
-            }
-            return;
         }
-        RetransmitFirstUnacknowledged();
+        _recovery.Enter(flight);
     }
 
-    /// <summary>RFC 6675 §5 step (C): while cwnd - pipe allows a segment, send NextSeg() (lost data, new data, then rescue).</summary>
-    private void SackRecoverySend()
+    /// <summary>The recovery point was cumulatively acknowledged (RFC 6582 §3.2 step 3), or the episode was undone.</summary>
+    private void ExitRecovery()
     {
-        uint mss = (uint)CurrentMss;
-        for (int guard = 0; guard < 4096; guard++)
+        _inRecovery = false;
+        _dupAcks = 0;
+        _recovery.Reset();
+        _rack.OnRecoveryExit();
+        _congestion.OnExitRecovery(_host.Now);
+    }
+
+    /// <summary>An ACK advanced SND.UNA by <paramref name="acked"/>: end the episode on a full ACK, else grow cwnd outside one.</summary>
+    private void OnAckedForRecovery(in TcpSegment seg, uint acked)
+    {
+        if (_inRecovery)
         {
-            uint pipe = _scoreboard.Pipe(_sndUna, _sndMax, _highRxt, mss);
-            if ((long)_congestion.CongestionWindow - pipe < mss)
+            if (seg.Ack >= _recover)
             {
-                return;
-            }
-            if (_scoreboard.TryNextLostSegment(_sndUna, _sndMax, _highRxt, mss, out SeqNumber seq, out uint length))
-            {
-                int sent = RetransmitRange(seq, (int)length);
-                if (sent == 0)
-                {
-                    return;
-                }
-                _highRxt = seq + sent;
-                continue;
-            }
-            if (_sndNxt == _sndMax && SendData(maxSegments: 1, ignoreCongestionWindow: true) > 0)
-            {
-                continue;
-            }
-            if (_scoreboard.TryNextSegment(_sndUna, _sndMax, _highRxt, mss, out seq, out length))
-            {
-                int sent = RetransmitRange(seq, (int)length);
-                if (sent == 0)
-                {
-                    return;
-                }
-                _highRxt = seq + sent;
-                continue;
+                ExitRecovery();
+                CheckUndoAfterRecovery();
             }
             return;
         }
+        _dupAcks = 0;
+        _congestion.OnAck(acked, BytesInFlight, _host.Now, MinRtt);
     }
 
-    /// <summary>Resends [seq, seq + length) clipped to one current MSS and the buffered data; returns the bytes sent.</summary>
+    private void OnRetransmitTimeoutForRecovery()
+    {
+        ArmUndoForTimeout();
+        _congestion.OnRetransmitTimeout(BytesInFlight, _host.Now);
+        _scoreboard.Clear(); // RFC 2018 §8: the receiver may have reneged; resend from SND.UNA
+        _rack.CancelProbe();
+        RackOnRetransmitTimeout();
+        _deadlines[(int)TimerKind.LossProbe] = Never;
+        if (_inRecovery)
+        {
+            _recovery.Reset();
+        }
+        _inRecovery = false;
+        _dupAcks = 0;
+        _recover = _sndMax;
+    }
+
+    /// <summary>Resends [seq, seq + length) clipped to one current MSS, SND.MAX and the buffered data; returns the bytes sent.</summary>
     private int RetransmitRange(SeqNumber seq, int length)
     {
         long offset = seq - _sndUna;
-        length = (int)Math.Min(Math.Min(length, CurrentMss), _send.Length - offset);
+        length = (int)Math.Min(Math.Min(length, CurrentMss), Math.Min(_send.Length - offset, _sndMax - seq));
         if (length <= 0)
         {
             return 0;
         }
-        TcpStatistics.Increment(ref Stats.RetransSegs);
-        _retransmitCount++;
-        _rttTiming = false;
+        CountRetransmission(seq, length);
         SendSegment(TcpFlags.Ack, seq, offset, length);
         if (!IsArmed(TimerKind.Retransmit))
         {
@@ -187,122 +191,50 @@ public sealed partial class TcpEndpoint
         return length;
     }
 
-    private void OnAckedForRecovery(in TcpSegment seg, uint acked)
-    {
-        if (_inRecovery)
-        {
-            if (seg.Ack >= _recover)
-            {
-                _inRecovery = false;
-                _sackRecovery = false;
-                _dupAcks = 0;
-                _rack.OnRecoveryExit();
-                _congestion.OnExitRecovery(_host.Now);
-            }
-            else if (!_sackRecovery)
-            {
-                // RFC 6582 §3.2 step 5: a partial ACK retransmits the next unacknowledged segment.
-                RetransmitFirstUnacknowledged();
-            }
-            else if (_highRxt < _sndUna)
-            {
-                _highRxt = _sndUna;
-            }
-            return;
-        }
-        _dupAcks = 0;
-        _congestion.OnAck(acked, BytesInFlight, _host.Now, _minRtt == TimeSpan.MaxValue ? TimeSpan.Zero : _minRtt);
-    }
-
-    private void OnRetransmitTimeoutForRecovery()
-    {
-        _congestion.OnRetransmitTimeout(BytesInFlight, _host.Now);
-        _scoreboard.Clear(); // RFC 2018 §8: the receiver may have reneged; resend from SND.UNA
-        _rack.CancelProbe();
-        RackOnRetransmitTimeout();
-        _deadlines[(int)TimerKind.LossProbe] = Never;
-        _sackRecovery = false;
-        _inRecovery = false;
-        _dupAcks = 0;
-        _recover = _sndMax;
-    }
-
-    private uint BytesInFlight => (uint)(_sndMax - _sndUna);
-
-    private void RetransmitFirstUnacknowledged()
+    private int RetransmitFirstUnacknowledged()
     {
         long outstanding = _sndMax - _sndUna;
         int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), outstanding);
         bool fin = _finQueued && !_finAcked && length == _send.Length && outstanding > _send.Length;
         if (length <= 0 && !fin)
         {
-            return;
+            return 0;
         }
+        CountRetransmission(_sndUna, length);
+        SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sndUna, 0, length);
+        SetDeadline(TimerKind.Retransmit, CurrentRto());
+        return length;
+    }
+
+    /// <summary>Every retransmission of data: statistics, Karn's rule, and the undo bookkeeping.</summary>
+    private void CountRetransmission(SeqNumber seq, int length)
+    {
         TcpStatistics.Increment(ref Stats.RetransSegs);
         _retransmitCount++;
         _rttTiming = false;
-        SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sndUna, 0, length);
-        SetDeadline(TimerKind.Retransmit, CurrentRto());
+        OnRetransmittedForUndo(seq, length);
     }
 
-    /// <summary>
-    /// RFC 8985 §7.2: with SACK, data outstanding and no recovery under way, a tail loss probe fires
-    /// after PTO = 2·SRTT (+ delayed-ACK allowance for a lone segment), well before the RTO.
-    /// </summary>
-    private void ArmLossProbe()
-    {
-        if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sndUna == _sndMax || IsArmed(TimerKind.LossProbe)
-            || _state is not (TcpState.Established or TcpState.CloseWait) || !_rtt.HasSample)
-        {
-            return;
-        }
-        bool single = _sndMax - _sndUna <= _sendMss;
-        TimeSpan pto = _rack.ProbeTimeout(_rtt.SmoothedRtt, single, CurrentRto());
-        // A floor (Linux TCP_TIMEOUT_MIN-like): at sub-millisecond RTTs, scheduling noise alone would
-        // fire spurious probes.
-        SetDeadline(TimerKind.LossProbe, pto < MinProbeTimeout ? MinProbeTimeout : pto);
-    }
+    SeqNumber IRecoveryTransmitter.SndUna => _sndUna;
 
-    /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
-    private void LossProbeTimerExpired()
-    {
-        if (!_sack || _inRecovery || _sndUna == _sndMax || _state is not (TcpState.Established or TcpState.CloseWait))
-        {
-            return;
-        }
-        if (_sndNxt == _sndMax && SendData(maxSegments: 1, ignoreCongestionWindow: true) > 0)
-        {
-            TcpStatistics.Increment(ref Stats.TCPLossProbes);
-            _rack.OnProbeSent(_sndMax, retransmission: false);
-        }
-        else
-        {
-            long outstandingData = Math.Min(_sndMax - _sndUna, _send.Length);
-            int length = (int)Math.Min(CurrentMss, outstandingData);
-            if (length <= 0)
-            {
-                return;
-            }
-            SeqNumber seq = _sndUna + (uint)(outstandingData - length);
-            TcpStatistics.Increment(ref Stats.TCPLossProbes);
-            RetransmitRange(seq, length);
-            _rack.OnProbeSent(seq + length, retransmission: true);
-        }
-        SetDeadline(TimerKind.Retransmit, CurrentRto());
-    }
+    SeqNumber IRecoveryTransmitter.SndMax => _sndMax;
 
-    /// <summary>RFC 8985 §7.4: did the probe repair a loss? Then congestion control responds as to a loss.</summary>
-    private void CheckLossProbe(in TcpSegment seg, bool duplicate)
+    uint IRecoveryTransmitter.SegmentSize => (uint)CurrentMss;
+
+    ICongestionControl IRecoveryTransmitter.Congestion => _congestion;
+
+    int IRecoveryTransmitter.Retransmit(SeqNumber seq, int length) => RetransmitRange(seq, length);
+
+    int IRecoveryTransmitter.RetransmitFirstUnacknowledged() => RetransmitFirstUnacknowledged();
+
+    int IRecoveryTransmitter.SendNewData(long window, int maxSegments)
     {
-        if (!_rack.ProbeOutstanding)
+        if (_sndNxt != _sndMax)
         {
-            return;
+            return 0; // go-back-N after a timeout is not new data
         }
-        bool dsack = _scoreboard.LastAckWasDsack && _scoreboard.LastDsack.End == _rack.ProbeEndSeq;
-        if (_rack.OnAckForProbe(seg.Ack, dsack, duplicate) == TlpOutcome.LossRepaired)
-        {
-            _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
-            _congestion.OnExitRecovery(_host.Now);
-        }
+        SeqNumber before = _sndNxt;
+        SendData(maxSegments, window, CurrentMss);
+        return (int)(_sndNxt - before);
     }
 }

@@ -27,9 +27,11 @@ namespace Netstack.Transport.Tcp;
 // Timers: one host timer per endpoint, armed for the earliest of six deadlines: retransmission
 // (RFC 6298), delayed ACK, persist (zero-window probe), keepalive, TIME_WAIT/FIN_WAIT_2 and the
 // tail loss probe (RFC 8985 §7).
-// Loss recovery: SACK scoreboard + RFC 6675 pipe when SACK is negotiated, NewReno (RFC 6582)
-// otherwise, TLP for tail losses, go-back-N after a timeout; congestion control behind
-// ICongestionControl (CUBIC default, NewReno selectable).
+// Loss recovery: the endpoint decides when an episode starts and ends (DupThresh, RACK, full ACK,
+// timeout, undo); an ILossRecovery decides what to send during one: SackLossRecovery (RFC 6675 +
+// PRR, RFC 6937) when SACK is negotiated, NewRenoLossRecovery (RFC 6582) otherwise; TLP for tail
+// losses, go-back-N after a timeout; congestion control behind ICongestionControl (CUBIC default,
+// NewReno selectable, CongestionControlFactory).
 // Application wake-ups (readable, writable, connected, closed, accept) are collected as flags
 // under the lock and delivered after releasing it, so no continuation ever runs under a TCP lock.
 
@@ -113,7 +115,8 @@ public sealed partial class TcpEndpoint
         _scheduledAt = Never;
         _send = _buffer;
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
-        _congestion = CreateCongestionControl(options.CongestionControl);
+        _congestion = CongestionControlFactory.Create(options.CongestionControl);
+        _rack = new RackTlp(_minRtt);
     }
 
     public TcpState State => _state;

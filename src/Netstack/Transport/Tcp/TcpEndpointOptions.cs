@@ -69,8 +69,18 @@ public sealed class TcpEndpointOptions
 
     public TimeSpan MaxRto { get; set; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>"cubic" (default) or "newreno".</summary>
-    public string CongestionControl { get; set; } = "cubic";
+    /// <summary>"cubic" (default), "reno" or "newreno" (<see cref="CongestionControlFactory.KnownNames"/>); any other name throws <see cref="ArgumentException"/>.</summary>
+    public string CongestionControl
+    {
+        get => _congestionControl;
+        set
+        {
+            CongestionControlFactory.ThrowIfUnknown(value, nameof(CongestionControl));
+            _congestionControl = value;
+        }
+    }
+
+    private string _congestionControl = "cubic";
 
     public TcpEndpointOptions Clone() => (TcpEndpointOptions)MemberwiseClone();
 }

@@ -32,6 +32,14 @@ public sealed class TcpStatistics
     /// TCPLostRetransmit counts only retransmissions RACK found lost); named in the same TcpExt style.
     /// </summary>
     public long TCPRackLoss;
+    /// <summary>Retransmissions RACK found lost again and resent before the RTO (RFC 8985 §6.2).</summary>
+    public long TCPLostRetransmit;
+
+    /// <summary>Window reductions undone because D-SACKs showed every retransmission needless (RFC 2883 §4, RFC 3708).</summary>
+    public long TCPDSACKUndo;
+
+    /// <summary>Window reductions undone because the ACK echoed a timestamp older than the retransmission (Eifel, RFC 3522).</summary>
+    public long TCPTimestampUndo;
     public long TCPChallengeACK;
     public long TCPAbortOnData;
     public long TCPAbortOnTimeout;

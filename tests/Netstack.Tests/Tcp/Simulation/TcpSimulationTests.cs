@@ -59,6 +59,7 @@ public class TcpSimulationTests
     [InlineData(224)] // same
     [InlineData(489)] // same
     [InlineData(617)] // same
+    [InlineData(683)] // was: a fast retransmit with less than an MSS outstanding resent unsent bytes past SND.MAX
     public void Replay(int seed)
     {
         string? failure = RunScenario(seed);

@@ -1,0 +1,84 @@
+namespace Netstack.Transport.Tcp;
+
+/// <summary>
+/// SACK-based loss recovery (RFC 6675 §5) with Proportional Rate Reduction (RFC 6937) deciding how much
+/// may be sent per ACK: each ACK of the episode yields sndcnt bytes (<see cref="ProportionalRateReduction"/>),
+/// spent on NextSeg() in RFC 6675 §4 order — segments presumed lost, new data, then the rescue
+/// retransmission. Budgets are spent in whole segments: a positive remainder sends one more segment, which
+/// is how the RFC's segment-counting CEIL() rounds (RFC 6937 §3.1 example).
+/// </summary>
+internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard scoreboard) : ILossRecovery
+{
+    private readonly ProportionalRateReduction _prr = new();
+    private SeqNumber _highRxt;
+    private long _budget;
+
+    /// <summary>HighRxt (RFC 6675 §2): one past the highest octet retransmitted in this episode.</summary>
+    public SeqNumber HighRxt => _highRxt;
+
+    public void Enter(uint flightSize)
+    {
+        _prr.Start(tx.Congestion.SlowStartThreshold, flightSize);
+        _budget = 0;
+        // RFC 6675 §5 step 4.3: retransmit the first segment presumed dropped; PRR counts it in prr_out.
+        int sent = tx.Retransmit(tx.SndUna, (int)tx.SegmentSize);
+        _highRxt = tx.SndUna + (uint)sent;
+        _prr.OnSent((uint)sent);
+    }
+
+    public void OnAck(long deliveredData, uint cumulativelyAcked, bool duplicate, bool starting)
+    {
+        if (_highRxt < tx.SndUna)
+        {
+            _highRxt = tx.SndUna;
+        }
+        uint mss = tx.SegmentSize;
+        uint pipe = scoreboard.Pipe(tx.SndUna, tx.SndMax, _highRxt, mss);
+        // RFC 6937 §3: DeliveredData may be negative (a SACK block forgotten); prr_delivered never shrinks.
+        _budget = _prr.OnAck((uint)Math.Max(deliveredData, 0), pipe, mss);
+    }
+
+    public void Send()
+    {
+        uint mss = tx.SegmentSize;
+        SeqNumber una = tx.SndUna;
+        if (_highRxt < una)
+        {
+            _highRxt = una;
+        }
+        while (_budget > 0)
+        {
+            int sent;
+            if (scoreboard.TryNextLostSegment(una, tx.SndMax, _highRxt, mss, out SeqNumber seq, out uint length))
+            {
+                sent = tx.Retransmit(seq, (int)length);
+                _highRxt = seq + (uint)sent;
+            }
+            else if ((sent = tx.SendNewData(long.MaxValue, 1)) > 0)
+            {
+            }
+            else if (scoreboard.TryNextSegment(una, tx.SndMax, _highRxt, mss, out seq, out length))
+            {
+                sent = tx.Retransmit(seq, (int)length);
+                _highRxt = seq + (uint)sent;
+            }
+            if (sent <= 0)
+            {
+                return;
+            }
+            _budget -= sent;
+            _prr.OnSent((uint)sent);
+        }
+    }
+
+    public void OnRetransmissionLost(SeqNumber start)
+    {
+        // The octets from start up are offered again by NextSeg() rule 1 (RACK marked them lost).
+        if (start < _highRxt)
+        {
+            _highRxt = SeqNumber.Max(start, tx.SndUna);
+        }
+    }
+
+    public void Reset() => _budget = 0;
+}

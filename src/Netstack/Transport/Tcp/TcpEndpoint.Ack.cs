@@ -1,0 +1,107 @@
+using Netstack.Wire;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>The fifth step of segment arrival (RFC 9293 §3.10.7.4): acknowledgments, the send window, duplicate ACKs.</summary>
+public sealed partial class TcpEndpoint
+{
+    /// <summary>Fifth step for synchronized states: RFC 5961 §5 acceptance, SND.UNA, window, duplicate ACKs.</summary>
+    private bool AckArrives(in TcpSegment seg)
+    {
+        if (seg.Ack > _sndMax)
+        {
+            _ackNow = true; // acknowledges something not yet sent
+            return false;
+        }
+        if (seg.Ack < _sndUna - _maxSndWnd)
+        {
+            SendChallengeAck(); // RFC 5961 §5.2: too old
+            return false;
+        }
+        uint newWindow = (uint)seg.Window << _sndWndShift;
+        bool carriesSack = _sack && seg.SackCount > 0;
+        if (carriesSack)
+        {
+            _sackBlocksReceived += seg.SackCount;
+        }
+        uint sackedBefore = _scoreboard.SackedBytes;
+        bool wasInRecovery = _inRecovery;
+        UpdateScoreboard(seg);
+        bool duplicate = false;
+        uint acked = 0;
+        if (seg.Ack > _sndUna)
+        {
+            _deadlines[(int)TimerKind.LossProbe] = Never; // re-armed from this ACK by Output
+            acked = (uint)(seg.Ack - _sndUna);
+            NewDataAcked(seg);
+        }
+        else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna
+            && (!_sack || seg.SackCount > 0)) // RFC 6675 §2: with SACK, a duplicate ACK must carry SACK information
+        {
+            duplicate = true;
+            DuplicateAck();
+        }
+        if (carriesSack && _scoreboard.LastAckWasDsack)
+        {
+            OnDsackForUndo();
+        }
+        RackOnAck(carriesSack);
+        if (_inRecovery)
+        {
+            // RFC 6937 §3: DeliveredData = change in SND.UNA + change in SACKed bytes.
+            long delivered = acked + ((long)_scoreboard.SackedBytes - sackedBefore);
+            _recovery.OnAck(delivered, acked, duplicate, starting: !wasInRecovery);
+        }
+        CheckLossProbe(seg, duplicate);
+        if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
+        {
+            bool opened = _sndWnd == 0 && newWindow > 0;
+            _sndWnd = newWindow;
+            _maxSndWnd = Math.Max(_maxSndWnd, newWindow);
+            _sndWl1 = seg.Seq;
+            _sndWl2 = seg.Ack;
+            if (opened)
+            {
+                _deadlines[(int)TimerKind.Persist] = Never;
+                _signals |= Signals.Write;
+            }
+        }
+        return true;
+    }
+
+    private void NewDataAcked(in TcpSegment seg)
+    {
+        uint acked = (uint)(seg.Ack - _sndUna);
+        long data = Math.Min(acked, _send.Length);
+        _send.Discard(data);
+        if (acked > data && _finQueued && _sndMax == _sndUna + (uint)data + 1)
+        {
+            _finAcked = true;
+        }
+        _sndUna = seg.Ack;
+        if (_sndNxt < _sndUna)
+        {
+            _sndNxt = _sndUna;
+        }
+        TakeRttSample(seg);
+        if (_undoTsPending)
+        {
+            CheckEifel(seg);
+        }
+        OnAckedForRecovery(seg, acked);
+        _retransmits = 0;
+        if (_sndUna == _sndMax)
+        {
+            _deadlines[(int)TimerKind.Retransmit] = Never;
+            _idleSince = _host.Now; // RFC 5681 §4.1: an idle period may start here
+        }
+        else
+        {
+            SetDeadline(TimerKind.Retransmit, CurrentRto());
+        }
+        if (data > 0)
+        {
+            _signals |= Signals.Write;
+        }
+    }
+}

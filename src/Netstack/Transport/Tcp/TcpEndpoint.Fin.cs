@@ -1,0 +1,98 @@
+using System.Net.Sockets;
+
+namespace Netstack.Transport.Tcp;
+
+/// <summary>The eighth step of segment arrival (RFC 9293 §3.10.7.4, FIN) and TIME-WAIT.</summary>
+public sealed partial class TcpEndpoint
+{
+    /// <summary>Eighth step: a FIN at <paramref name="finSeq"/>; processed only when everything before it arrived.</summary>
+    private void FinArrives(SeqNumber finSeq)
+    {
+        switch (_state)
+        {
+            case TcpState.SynReceived:
+            case TcpState.Established:
+            case TcpState.FinWait1:
+            case TcpState.FinWait2:
+                if (_finReceived)
+                {
+                    _ackNow = true;
+                    return;
+                }
+                if (finSeq != _rcvNxt)
+                {
+                    if (finSeq > _rcvNxt)
+                    {
+                        _pendingFin = true;
+                        _pendingFinSeq = finSeq;
+                    }
+                    _ackNow = true;
+                    return;
+                }
+                _rcvNxt += 1;
+                _finReceived = true;
+                _ackNow = true;
+                _signals |= Signals.Read;
+                if (_state is TcpState.SynReceived or TcpState.Established)
+                {
+                    SetState(TcpState.CloseWait);
+                }
+                else if (_state == TcpState.FinWait1)
+                {
+                    if (_finAcked)
+                    {
+                        EnterTimeWait();
+                    }
+                    else
+                    {
+                        SetState(TcpState.Closing);
+                    }
+                }
+                else
+                {
+                    EnterTimeWait();
+                }
+                break;
+            case TcpState.TimeWait:
+                _ackNow = true;
+                SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
+                break;
+            default:
+                _ackNow = true; // CLOSE-WAIT, CLOSING, LAST-ACK: a retransmitted FIN
+                break;
+        }
+    }
+
+    private void EnterTimeWait()
+    {
+        SetState(TcpState.TimeWait);
+        _ackNow = true;
+        for (int i = 0; i < _deadlines.Length; i++)
+        {
+            _deadlines[i] = Never;
+        }
+        SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
+        _send.Clear();
+        _reassembly.Clear();
+        _signals |= Signals.Read | Signals.Write;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 / RFC 6191: may a SYN reuse this TIME-WAIT connection's four-tuple?</summary>
+    internal bool CanReuseTimeWait(in TcpSegment syn)
+    {
+        lock (_lock)
+        {
+            if (_state != TcpState.TimeWait)
+            {
+                return false;
+            }
+            bool newer = _timestamps && syn.HasTimestamp ? (int)(syn.TsVal - _tsRecent) > 0 : syn.Seq > _rcvNxt;
+            if (newer)
+            {
+                TcpStatistics.Increment(ref Stats.TCPTimeWaitReuse);
+                Terminate(SocketError.Success, TcpState.Closed);
+            }
+            return newer;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+namespace Netstack.Transport.Tcp;
+
+/// <summary>The tail loss probe of RACK-TLP (RFC 8985 §7).</summary>
+public sealed partial class TcpEndpoint
+{
+    /// <summary>
+    /// RFC 8985 §7.2: with SACK, data outstanding and no recovery under way, a tail loss probe fires
+    /// after PTO = 2·SRTT (+ delayed-ACK allowance for a lone segment), well before the RTO.
+    /// </summary>
+    private void ArmLossProbe()
+    {
+        if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sndUna == _sndMax || IsArmed(TimerKind.LossProbe)
+            || _state is not (TcpState.Established or TcpState.CloseWait) || !_rtt.HasSample)
+        {
+            return;
+        }
+        bool single = _sndMax - _sndUna <= _sendMss;
+        TimeSpan pto = _rack.ProbeTimeout(_rtt.SmoothedRtt, single, CurrentRto());
+        // A floor (Linux TCP_TIMEOUT_MIN-like): at sub-millisecond RTTs, scheduling noise alone would
+        // fire spurious probes.
+        SetDeadline(TimerKind.LossProbe, pto < MinProbeTimeout ? MinProbeTimeout : pto);
+    }
+
+    /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
+    private void LossProbeTimerExpired()
+    {
+        if (!_sack || _inRecovery || _sndUna == _sndMax || _state is not (TcpState.Established or TcpState.CloseWait))
+        {
+            return;
+        }
+        if (_sndNxt == _sndMax && SendData(maxSegments: 1, _sndWnd) > 0)
+        {
+            TcpStatistics.Increment(ref Stats.TCPLossProbes);
+            _rack.OnProbeSent(_sndMax, retransmission: false);
+        }
+        else
+        {
+            long outstandingData = Math.Min(_sndMax - _sndUna, _send.Length);
+            int length = (int)Math.Min(CurrentMss, outstandingData);
+            if (length <= 0)
+            {
+                return;
+            }
+            SeqNumber seq = _sndUna + (uint)(outstandingData - length);
+            TcpStatistics.Increment(ref Stats.TCPLossProbes);
+            RetransmitRange(seq, length);
+            _rack.OnProbeSent(seq + length, retransmission: true);
+        }
+        SetDeadline(TimerKind.Retransmit, CurrentRto());
+    }
+
+    /// <summary>RFC 8985 §7.4: did the probe repair a loss? Then congestion control responds as to a loss.</summary>
+    private void CheckLossProbe(in TcpSegment seg, bool duplicate)
+    {
+        if (!_rack.ProbeOutstanding)
+        {
+            return;
+        }
+        bool dsack = _scoreboard.LastAckWasDsack && _scoreboard.LastDsack.End == _rack.ProbeEndSeq;
+        if (_rack.OnAckForProbe(seg.Ack, dsack, duplicate) == TlpOutcome.LossRepaired)
+        {
+            _congestion.OnEnterRecovery(BytesInFlight, _host.Now);
+            _congestion.OnExitRecovery(_host.Now);
+        }
+    }
+}
