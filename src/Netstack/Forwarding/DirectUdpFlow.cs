@@ -16,6 +16,9 @@ internal sealed class DirectUdpFlow : IOutboundUdpFlow
 
     public IPEndPoint Destination { get; }
 
+    /// <summary>The connected host socket (for <see cref="DirectUdpRelay"/>, which reads and writes it itself).</summary>
+    internal Socket Socket => _socket;
+
     public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken) =>
         await _socket.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
 

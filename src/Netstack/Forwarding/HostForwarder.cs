@@ -30,19 +30,22 @@ public sealed class HostForwarder : IAsyncDisposable
     {
         _stack = stack;
         _options = options;
-        if (options.PeekOffset && HostSocketSendSource.IsSupported)
+        Readiness = new HostSocketReadiness();
+        if (stack.FindLink<TunLink>() is not TunLink tun || !tun.TryAddCompanion(Readiness))
         {
-            Readiness = new HostSocketReadiness();
-            if (stack.FindLink<TunLink>() is not TunLink tun || !tun.TryAddCompanion(Readiness))
-            {
-                Readiness.StartThread(); // no TUN dispatcher to share: a thread of its own
-                _ownsReadiness = true;
-            }
+            Readiness.StartThread(); // no TUN dispatcher to share: a thread of its own
+            _ownsReadiness = true;
         }
+        _peekReadiness = options.PeekOffset && HostSocketSendSource.IsSupported ? Readiness : null;
     }
 
-    /// <summary>The set that watches peek-path host sockets (null when the copying path is used).</summary>
-    internal HostSocketReadiness? Readiness { get; }
+    /// <summary>The set that watches host sockets: peek-path TCP and direct UDP flows.</summary>
+    internal HostSocketReadiness Readiness { get; }
+
+    /// <summary>Where TCP relays watch their host sockets on the peek path; null when they copy instead.</summary>
+    internal HostSocketReadiness? PeekReadiness => _peekReadiness;
+
+    private readonly HostSocketReadiness? _peekReadiness;
 
     private readonly bool _ownsReadiness; // false when a TUN link took it as its dispatcher's companion (it disposes it)
 
@@ -134,7 +137,7 @@ public sealed class HostForwarder : IAsyncDisposable
         try
         {
             host.NoDelay = true; // the namespace's own TCP does the coalescing; we only relay
-            await TcpRelay.RunAsync(connection, host, _options.BufferSize, Readiness, Statistics, _stopping.Token).ConfigureAwait(false);
+            await TcpRelay.RunAsync(connection, host, _options.BufferSize, _peekReadiness, Statistics, _stopping.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -190,6 +193,10 @@ public sealed class HostForwarder : IAsyncDisposable
             return;
         }
         Interlocked.Increment(ref Statistics.UdpFlows);
+        if (flow is DirectUdpFlow direct && await DirectUdpRelay.RunAsync(socket, direct, Readiness, _options, Statistics, _stopping.Token).ConfigureAwait(false))
+        {
+            return;
+        }
         await UdpFlowRelay.RunAsync(socket, flow, _options, Statistics, _stopping.Token).ConfigureAwait(false);
     }
 
@@ -237,7 +244,7 @@ public sealed class HostForwarder : IAsyncDisposable
         await Task.WhenAll(relays).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_ownsReadiness)
         {
-            Readiness!.Dispose();
+            Readiness.Dispose();
         }
     }
 }

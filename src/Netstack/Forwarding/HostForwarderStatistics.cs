@@ -27,6 +27,9 @@ public sealed class HostForwarderStatistics
     /// <summary>UDP flows closed after <see cref="HostForwarderOptions.UdpIdleTimeout"/> without traffic.</summary>
     public long UdpIdleClosed;
 
+    /// <summary>Datagrams from the stack dropped because the host socket's send buffer was full (UDP does not wait).</summary>
+    public long UdpSendDropped;
+
     /// <summary>Echo requests carried, and the replies that came back.</summary>
     public long EchoRequests;
 

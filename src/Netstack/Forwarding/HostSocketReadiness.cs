@@ -6,10 +6,11 @@ using Netstack.Link;
 namespace Netstack.Forwarding;
 
 /// <summary>
-/// One edge-triggered epoll set for a forwarder's peek-path host sockets: a socket reports each arrival of data, its
-/// FIN and errors (EPOLLIN | EPOLLRDHUP | EPOLLET, epoll(7)), and its source polls its endpoint, which sends what the
-/// windows allow. Edge-triggered matters: the queue is never empty while bytes wait for the peer's ACK, so
-/// level-triggered readiness (the runtime's zero-byte receive) would report "readable" again at once, every time.
+/// One epoll set for a forwarder's host sockets. Peek-path TCP sockets are watched edge-triggered: each arrival of
+/// data, the FIN and errors (EPOLLIN | EPOLLRDHUP | EPOLLET, epoll(7)) make their source poll its endpoint, which
+/// sends what the windows allow. Edge-triggered matters there: the queue is never empty while bytes wait for the
+/// peer's ACK, so level-triggered readiness would report "readable" again at once, every time. Direct UDP flows are
+/// watched level-triggered and drained (<see cref="DirectUdpRelay"/>).
 /// </summary>
 /// <remarks>
 /// Who waits on the set: a TUN link's dispatcher, when the forwarder's stack has one (<see cref="IDispatcherCompanion"/>):
@@ -21,8 +22,8 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
 {
     private const int MaxEvents = 64;
     private const ulong StopKey = 0;
-    private readonly ConcurrentDictionary<ulong, HostSocketSendSource> _sources = new();
-    private readonly List<HostSocketSendSource> _deferred = []; // polls a busy endpoint took over: looked at again
+    private readonly ConcurrentDictionary<ulong, IHostSocketHandler> _sources = new();
+    private readonly List<IHostSocketHandler> _deferred = []; // polls a busy endpoint took over: looked at again
     private readonly EpollEventGeneric* _events; // the larger layout: room for either
     private int _epfd;
     private EventFd? _stop;
@@ -40,14 +41,22 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
 
     public int WaitFd => _epfd;
 
+    private byte[]? _scratch;
+
+    /// <summary>A datagram-sized buffer for handlers to read into; only the thread serving the set may use it.</summary>
+    public byte[] Scratch => _scratch ??= GC.AllocateUninitializedArray<byte>(UdpProtocolLimits.MaxDatagram, pinned: true);
+
     public bool HasDeferredWork => _deferred.Count != 0;
 
-    /// <summary>Watches <paramref name="fd"/> for <paramref name="source"/>; returns the key for <see cref="Unregister"/>, or 0 on failure.</summary>
-    public ulong Register(int fd, HostSocketSendSource source)
+    /// <summary>Watches <paramref name="fd"/> edge-triggered for <paramref name="source"/> (each arrival, the FIN, errors); returns the key for <see cref="Unregister"/>, or 0 on failure.</summary>
+    public ulong Register(int fd, HostSocketSendSource source) => Register(fd, source, LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLET);
+
+    /// <summary>Watches <paramref name="fd"/> for <paramref name="handler"/> with <paramref name="events"/>; returns the key for <see cref="Unregister"/>, or 0 on failure.</summary>
+    public ulong Register(int fd, IHostSocketHandler handler, uint events)
     {
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
-        _sources[id] = source;
-        if (Control(LibC.EPOLL_CTL_ADD, fd, LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLET, id) < 0)
+        _sources[id] = handler;
+        if (Control(LibC.EPOLL_CTL_ADD, fd, events, id) < 0)
         {
             _sources.TryRemove(id, out _);
             return 0;
@@ -120,7 +129,7 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
             {
                 return false;
             }
-            if (_sources.TryGetValue(id, out HostSocketSendSource? source) && !source.OnReadiness())
+            if (_sources.TryGetValue(id, out IHostSocketHandler? source) && !source.OnReadiness())
             {
                 _deferred.Add(source);
             }
@@ -136,7 +145,7 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
     {
         for (int i = _deferred.Count - 1; i >= 0; i--)
         {
-            HostSocketSendSource source = _deferred[i];
+            IHostSocketHandler source = _deferred[i];
             if (!source.PollPending || source.OnReadiness())
             {
                 _deferred.RemoveAt(i);

@@ -28,7 +28,7 @@ namespace Netstack.Forwarding;
 /// <see cref="Ended"/>. The runtime's zero-byte receive is not used: on Linux it peeks one byte, which moves
 /// SO_PEEK_OFF, and it is level-triggered, so it would fire at once while bytes are held.</para>
 /// </remarks>
-internal sealed unsafe class HostSocketSendSource : ITcpSendSource
+internal sealed unsafe class HostSocketSendSource : ITcpSendSource, IHostSocketHandler
 {
     private static readonly Lazy<bool> Supported = new(Probe);
 
@@ -263,7 +263,7 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
     /// what the windows allow (no thread-pool hop, no wake-up of another thread per arrival).
     /// </summary>
     /// <returns>False when the endpoint was busy on another thread and the poll is still pending there.</returns>
-    internal bool OnReadiness()
+    public bool OnReadiness()
     {
         TcpEndpoint? endpoint = Volatile.Read(ref _endpoint);
         bool done = endpoint is null || endpoint.PollSendSource();
@@ -272,7 +272,7 @@ internal sealed unsafe class HostSocketSendSource : ITcpSendSource
     }
 
     /// <summary>Whether a poll left to a busy endpoint is still waiting (the watcher retries it).</summary>
-    internal bool PollPending => Volatile.Read(ref _endpoint)?.SendSourcePollPending == true;
+    public bool PollPending => Volatile.Read(ref _endpoint)?.SendSourcePollPending == true;
 
     /// <summary>
     /// Registers the socket with <paramref name="readiness"/>, which will poll <paramref name="endpoint"/> on each

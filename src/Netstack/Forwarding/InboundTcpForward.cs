@@ -53,7 +53,7 @@ public sealed class InboundTcpForward : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(forwarder);
-        return new InboundTcpForward(stack, listener, target, port, forwarder.Statistics, 64 * 1024, forwarder.Readiness, ownsReadiness: false);
+        return new InboundTcpForward(stack, listener, target, port, forwarder.Statistics, 64 * 1024, forwarder.PeekReadiness, ownsReadiness: false);
     }
 
     private async Task AcceptLoopAsync(NetStack stack, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize)

@@ -82,27 +82,7 @@ internal static class UdpFlowRelay
             }
         }
 
-        async Task WatchIdleAsync()
-        {
-            try
-            {
-                TimeSpan wait = options.UdpIdleTimeout;
-                while (true)
-                {
-                    await Task.Delay(wait, options.TimeProvider, stop.Token).ConfigureAwait(false);
-                    TimeSpan quiet = options.TimeProvider.GetElapsedTime(Volatile.Read(ref lastActivity));
-                    if (quiet >= options.UdpIdleTimeout)
-                    {
-                        Interlocked.Increment(ref stats.UdpIdleClosed);
-                        return;
-                    }
-                    wait = options.UdpIdleTimeout - quiet;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
+        Task WatchIdleAsync() => UdpIdleWatch.WaitAsync(options.TimeProvider, options.UdpIdleTimeout, () => Volatile.Read(ref lastActivity), stats, stop.Token);
     }
 }
 

@@ -281,6 +281,32 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
         return _udp.Send(payload, local, localPort, remote, remotePort, _sendSegmentSize);
     }
 
+    /// <summary>Sends to the connected remote without building an endpoint (the forwarder's per-datagram path).</summary>
+    internal SocketError SendConnected(ReadOnlySpan<byte> payload)
+    {
+        NetAddress remote;
+        ushort remotePort;
+        lock (_lock)
+        {
+            if (RemoteEndPoint is null)
+            {
+                return SocketError.NotConnected;
+            }
+            remote = _key.RemoteAddress;
+            remotePort = _key.RemotePort;
+        }
+        return SendTo(payload, remote, remotePort);
+    }
+
+    private IUdpDatagramSink? _sink;
+
+    /// <summary>
+    /// From now on every datagram that arrives goes straight to <paramref name="sink"/> on the delivering thread (the
+    /// link's dispatcher), instead of the receive queue: no queue, no task, no endpoint object per datagram. Set once,
+    /// before datagrams are expected; what was queued before stays for a receive.
+    /// </summary>
+    internal void DeliverTo(IUdpDatagramSink sink) => Volatile.Write(ref _sink, sink);
+
     /// <summary>Receives one datagram into <paramref name="buffer"/>, waiting until one arrives.</summary>
     /// <exception cref="InvalidOperationException">Another receive is outstanding.</exception>
     public ValueTask<UdpReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -342,6 +368,12 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
     /// <summary>Called on the dispatcher thread with a datagram positioned at its payload; false when the queue is full (the caller drops it).</summary>
     internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize = 0)
     {
+        if (Volatile.Read(ref _sink) is IUdpDatagramSink sink && !Volatile.Read(ref _disposed))
+        {
+            sink.Deliver(packet.Span, segmentSize);
+            packet.Release();
+            return true;
+        }
         CancellationTokenRegistration registration = default;
         UdpReceiveFromResult? completed = null;
         lock (_lock)
