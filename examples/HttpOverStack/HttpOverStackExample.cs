@@ -15,9 +15,9 @@ public static class HttpOverStackExample
     {
         ArgumentNullException.ThrowIfNull(output);
         output = TextWriter.Synchronized(output); // the server writes from its own tasks
-        using var serverStack = new NetStack();
-        using var clientStack = new NetStack();
-        using ChannelLinkPair link = ChannelLink.CreatePair();
+        await using var serverStack = new NetStack();
+        await using var clientStack = new NetStack();
+        await using ChannelLinkPair link = ChannelLink.CreatePair();
         serverStack.AddInterface(link.A, "10.9.0.2/24");
         clientStack.AddInterface(link.B, "10.9.0.1/24");
 

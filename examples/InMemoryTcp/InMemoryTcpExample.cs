@@ -18,14 +18,14 @@ public static class InMemoryTcpExample
     {
         ArgumentNullException.ThrowIfNull(output);
         output = TextWriter.Synchronized(output); // the server writes from its own task
-        using var serverStack = new NetStack();
-        using var clientStack = new NetStack();
+        await using var serverStack = new NetStack();
+        await using var clientStack = new NetStack();
         // What one end of the pair writes, the other receives (each end delivers on its own thread).
-        using ChannelLinkPair link = ChannelLink.CreatePair();
+        await using ChannelLinkPair link = ChannelLink.CreatePair();
         serverStack.AddInterface(link.A, "10.9.0.2/24");
         clientStack.AddInterface(link.B, "10.9.0.1/24");
 
-        using Sockets.TcpListener listener = serverStack.ListenTcp(ServerEndPoint);
+        await using Sockets.TcpListener listener = serverStack.ListenTcp(ServerEndPoint);
         output.WriteLine($"server: listening on {listener.LocalEndPoint}");
         Task serving = EchoOneConnectionAsync(listener, output, cancellationToken);
 

@@ -31,9 +31,9 @@ public static class TcpForwarderExample
         output.WriteLine($"host: listening on {hostEndPoint}");
         Task hostServing = HostServer.AnswerOneAsync(hostListener, output, cancellationToken);
 
-        using var gateway = new NetStack();
-        using var client = new NetStack();
-        using ChannelLinkPair link = ChannelLink.CreatePair();
+        await using var gateway = new NetStack();
+        await using var client = new NetStack();
+        await using ChannelLinkPair link = ChannelLink.CreatePair();
         gateway.AddInterface(link.A, "10.9.0.1/24");
         int clientInterface = client.AddInterface(link.B, "10.9.0.2/24");
         client.AddRoute(new IPNetwork(IPAddress.Any, 0), clientInterface, gateway: IPAddress.Parse("10.9.0.1"));

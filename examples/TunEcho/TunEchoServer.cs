@@ -17,11 +17,11 @@ public static class TunEchoServer
     {
         ArgumentNullException.ThrowIfNull(output);
         output = TextWriter.Synchronized(output); // connections report from their own tasks
-        using var stack = new NetStack();
+        await using var stack = new NetStack();
         // Creates the device when it does not exist (it goes away with the link); needs CAP_NET_ADMIN.
-        using var link = new TunLink(device);
+        await using var link = new TunLink(device);
         stack.AddInterface(link, address);
-        using Sockets.TcpListener listener = stack.ListenTcp(new IPEndPoint(address.Address.ToIPAddress(), port));
+        await using Sockets.TcpListener listener = stack.ListenTcp(new IPEndPoint(address.Address.ToIPAddress(), port));
         output.WriteLine($"echo: listening on {listener.LocalEndPoint} via {link.Name} (mtu {link.Mtu})");
 
         var connections = new List<Task>();
