@@ -242,6 +242,24 @@ public class TunLinkTests
     }
 
     [RequiresRootAndTunFact]
+    public async Task DisposeAsync_stops_every_dispatcher_thread_without_blocking_and_closes_the_device()
+    {
+        string name = NetnsFixture.NewDeviceName('t');
+        var link = new TunLink(name, new TunLinkOptions { QueueCount = 4 });
+        using var dispatcher = new CollectingDispatcher();
+        link.Attach(dispatcher);
+        Thread[] threads = link.Threads.ToArray();
+        Assert.Equal(4, threads.Length);
+
+        await link.DisposeAsync();
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(30)))); // returned from their loops
+        Assert.NotEqual(0, ProcessRunner.Run("ip", "link", "show", name).ExitCode); // the descriptors are closed
+        link.Dispose(); // idempotent, either way round
+        await link.DisposeAsync();
+        Assert.Throws<ObjectDisposedException>(() => link.Attach(new CollectingDispatcher()));
+    }
+
+    [RequiresRootAndTunFact]
     public void Dispose_without_attach_closes_the_device()
     {
         string name = NetnsFixture.NewDeviceName('t');

@@ -30,7 +30,7 @@ public sealed class ChannelLink : ILinkEndpoint
     private readonly string _name;
     private ChannelLink _peer = null!;
     private INetworkDispatcher? _dispatcher;
-    private Thread? _thread;
+    private DispatcherThread? _thread;
     private bool _disposed;
     private long _txPackets;
     private long _txBytes;
@@ -146,11 +146,7 @@ public sealed class ChannelLink : ILinkEndpoint
             _dispatcher = dispatcher;
             if (_mode == ChannelDispatchMode.Thread)
             {
-                _thread = new Thread(DispatchLoop)
-                {
-                    IsBackground = true,
-                    Name = "ChannelLink " + _name + " dispatcher",
-                };
+                _thread = new DispatcherThread("ChannelLink " + _name + " dispatcher", DispatchLoop);
                 _thread.Start();
             }
         }
@@ -303,21 +299,44 @@ public sealed class ChannelLink : ILinkEndpoint
     /// <summary>Stops the dispatcher thread (after the batch it is delivering) and releases every queued packet.</summary>
     public void Dispose()
     {
-        Thread? thread;
+        if (StopDispatching(out DispatcherThread? thread))
+        {
+            thread?.Join();
+            ReleaseQueued();
+        }
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, waiting for the dispatcher thread without blocking the caller.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (StopDispatching(out DispatcherThread? thread))
+        {
+            if (thread is not null)
+            {
+                await thread.WhenExitedAsync().ConfigureAwait(false);
+            }
+            ReleaseQueued();
+        }
+    }
+
+    /// <summary>Marks the end disposed and wakes its dispatcher thread (returned, to wait for); false when it already was.</summary>
+    private bool StopDispatching(out DispatcherThread? thread)
+    {
         lock (_gate)
         {
+            thread = _thread;
             if (_disposed)
             {
-                return;
+                return false;
             }
             _disposed = true;
-            thread = _thread;
             Monitor.PulseAll(_gate);
+            return true;
         }
-        if (thread is not null && thread != Thread.CurrentThread)
-        {
-            thread.Join();
-        }
+    }
+
+    private void ReleaseQueued()
+    {
         lock (_deliverLock)
         {
             lock (_gate)
@@ -326,6 +345,9 @@ public sealed class ChannelLink : ILinkEndpoint
             }
         }
     }
+
+    /// <summary>The dispatcher thread in <see cref="ChannelDispatchMode.Thread"/> mode once attached (for tests).</summary>
+    internal Thread? DispatcherThread => _thread?.Thread;
 
     public override string ToString() => $"ChannelLink {_name} (mtu {Mtu}, {Capabilities})";
 

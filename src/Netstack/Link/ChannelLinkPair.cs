@@ -4,7 +4,7 @@ namespace Netstack.Link;
 /// The two ends of a <see cref="ChannelLink"/>, with the pumps a deterministic test drives in
 /// <see cref="ChannelDispatchMode.Manual"/> mode. Deconstructs as <c>var (a, b) = ChannelLink.CreatePair();</c>.
 /// </summary>
-public sealed class ChannelLinkPair : IDisposable
+public sealed class ChannelLinkPair : IDisposable, IAsyncDisposable
 {
     internal ChannelLinkPair(ChannelLink a, ChannelLink b)
     {
@@ -37,5 +37,12 @@ public sealed class ChannelLinkPair : IDisposable
     {
         A.Dispose();
         B.Dispose();
+    }
+
+    /// <summary>Disposes both ends, waiting for their dispatcher threads without blocking the caller.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await A.DisposeAsync().ConfigureAwait(false);
+        await B.DisposeAsync().ConfigureAwait(false);
     }
 }

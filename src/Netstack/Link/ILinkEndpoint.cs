@@ -11,9 +11,11 @@ namespace Netstack.Link;
 /// Ownership: <see cref="WritePackets"/> takes each packet's reference and releases it once written (or
 /// dropped); a dispatcher handed a batch by <see cref="INetworkDispatcher.DeliverPackets"/> owns those
 /// references likewise. A link delivers inbound batches on its own dispatcher thread(s), one at a time per
-/// queue, after <see cref="Attach"/>; it stops when disposed.
+/// queue, after <see cref="Attach"/>; it stops when disposed. <see cref="IAsyncDisposable.DisposeAsync"/> does the same
+/// without blocking the caller while the link's threads finish (a link without threads may keep the default, which
+/// calls <see cref="IDisposable.Dispose"/>). Dispose a stack's links before the stack.
 /// </remarks>
-public interface ILinkEndpoint : IDisposable
+public interface ILinkEndpoint : IDisposable, IAsyncDisposable
 {
     /// <summary>The largest IP packet (without link header) the link carries unsegmented.</summary>
     int Mtu { get; }
@@ -32,6 +34,14 @@ public interface ILinkEndpoint : IDisposable
 
     /// <summary>Writes the batch's packets in order, consuming their references, and clears the batch.</summary>
     void WritePackets(PacketBatch batch);
+
+    /// <summary>The default for links that have nothing to wait for: <see cref="IDisposable.Dispose"/>.</summary>
+    ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        Dispose();
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
 }
 
 /// <summary>The upward interface a link delivers to: the network layer of a stack (gVisor's NetworkDispatcher).</summary>

@@ -120,6 +120,18 @@ public sealed class ImpairedLink : ILinkEndpoint, INetworkDispatcher
         _inbound?.Dispose();
     }
 
+    /// <summary>Like <see cref="Dispose"/>, waiting for the inner link's threads without blocking the caller.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        _outbound?.Dispose();
+        _inbound?.Dispose();
+    }
+
     private void DeliverUp(PacketBatch batch)
     {
         INetworkDispatcher? dispatcher = Volatile.Read(ref _dispatcher);

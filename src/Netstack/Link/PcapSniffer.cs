@@ -102,6 +102,17 @@ public sealed class PcapSniffer : ILinkEndpoint, INetworkDispatcher
         _writer.Dispose();
     }
 
+    /// <summary>Like <see cref="Dispose"/>, waiting for the inner link's threads without blocking the caller.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _inner.DisposeAsync().ConfigureAwait(false);
+        _writer.Dispose();
+    }
+
     private void Record(PacketBatch batch)
     {
         if (batch.IsEmpty)

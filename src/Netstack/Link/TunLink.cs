@@ -312,22 +312,43 @@ public sealed class TunLink : ILinkEndpoint
     /// <summary>Stops the dispatcher threads (waking them through the eventfd), waits for them, and closes the descriptors.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!SignalStop())
         {
             return;
         }
-        _stop.Signal();
-        Thread current = Thread.CurrentThread;
         foreach (TunQueue queue in _queues)
         {
-            if (queue.Thread is Thread thread && thread != current && thread.ThreadState != System.Threading.ThreadState.Unstarted)
-            {
-                thread.Join();
-            }
+            queue.Join();
         }
         CloseQueues();
         _stop.Dispose();
         Interlocked.Exchange(ref _companion, null)?.Dispose(); // after the dispatchers stopped: none is using it
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, waiting for the dispatcher threads without blocking the caller.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!SignalStop())
+        {
+            return;
+        }
+        foreach (TunQueue queue in _queues)
+        {
+            await queue.WhenStoppedAsync().ConfigureAwait(false);
+        }
+        CloseQueues();
+        _stop.Dispose();
+    }
+
+    /// <summary>Marks the link disposed and wakes its threads; false when it already was.</summary>
+    private bool SignalStop()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+        _stop.Signal();
+        return true;
     }
 
     private void CloseQueues()

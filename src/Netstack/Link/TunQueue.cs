@@ -28,7 +28,7 @@ internal sealed unsafe class TunQueue
     private readonly int _index;
     private readonly Lock _writeLock = new();
     private int _fd;
-    private Thread? _thread;
+    private DispatcherThread? _thread;
 
     public TunQueue(TunLink link, int index, int fd)
     {
@@ -44,17 +44,19 @@ internal sealed unsafe class TunQueue
 
     public int Index => _index;
 
-    public Thread? Thread => _thread;
+    public Thread? Thread => _thread?.Thread;
+
+    /// <summary>Blocks until the dispatcher thread has returned (at once when it never started or this is it).</summary>
+    public void Join() => _thread?.Join();
+
+    /// <summary>Completes once the dispatcher thread has returned (at once when it never started or this is it).</summary>
+    public Task WhenStoppedAsync() => _thread?.WhenExitedAsync() ?? Task.CompletedTask;
 
     public int Fd => _fd;
 
     public void Start(INetworkDispatcher dispatcher, int stopFd)
     {
-        _thread = new Thread(() => RunDispatcher(dispatcher, stopFd))
-        {
-            IsBackground = true,
-            Name = $"tun {_link.Name} q{_index}",
-        };
+        _thread = new DispatcherThread($"tun {_link.Name} q{_index}", () => RunDispatcher(dispatcher, stopFd));
         _thread.Start();
     }
 

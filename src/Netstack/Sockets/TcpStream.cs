@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Netstack.Transport.Tcp;
@@ -10,7 +9,9 @@ namespace Netstack.Sockets;
 /// <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> returns 0 after the peer's FIN, writes
 /// wait while the send buffer is full, errors surface as <see cref="IOException"/> wrapping a
 /// <see cref="SocketException"/>. One read and one write may be pending at a time; waits use the
-/// endpoint's reusable awaitables, so steady-state I/O does not allocate.
+/// endpoint's reusable awaitables, so steady-state I/O does not allocate. The synchronous <c>Read</c> and
+/// <c>Write</c> block the calling thread on the same waiters (not on the asynchronous path), bounded by
+/// <see cref="ReadTimeout"/> and <see cref="WriteTimeout"/>.
 /// </summary>
 public sealed class TcpStream : Stream
 {
@@ -102,38 +103,142 @@ public sealed class TcpStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
 
+    /// <summary>
+    /// Blocks until data, the end of the stream or an error is there (the calling thread waits on the connection's
+    /// read waiter; no thread-pool thread is involved). Like <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>,
+    /// an empty buffer waits for data without taking any. After <see cref="ReadTimeout"/> it throws an
+    /// <see cref="IOException"/> wrapping a <see cref="SocketException"/> (TimedOut); the connection stays usable.
+    /// </summary>
     public override int Read(Span<byte> buffer)
     {
-        byte[] temp = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        TcpWaiter waiter = _endpoint.ReadWaiter;
+        waiter.BeginBlocking();
         try
         {
-            int n = ReadAsync(temp.AsMemory(0, buffer.Length), CancellationToken.None).AsTask().GetAwaiter().GetResult();
-            temp.AsSpan(0, n).CopyTo(buffer);
-            return n;
+            var deadline = new Deadline(ReadTimeout);
+            while (true)
+            {
+                SocketError error;
+                if (buffer.IsEmpty)
+                {
+                    if (!_endpoint.ArmIfNothingToRead(out error))
+                    {
+                        return error == SocketError.Success ? 0 : throw TcpConnection.StreamError(error);
+                    }
+                }
+                else
+                {
+                    int n = _endpoint.Receive(buffer, armWaiter: true, out bool endOfStream, out error);
+                    if (n > 0 || endOfStream)
+                    {
+                        return n;
+                    }
+                    if (error != SocketError.Success)
+                    {
+                        throw TcpConnection.StreamError(error);
+                    }
+                }
+                if (!waiter.WaitBlocking(deadline.RemainingMilliseconds))
+                {
+                    throw TcpConnection.StreamError(SocketError.TimedOut);
+                }
+            }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(temp);
+            waiter.EndBlocking();
         }
     }
 
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+    public override int ReadByte()
+    {
+        Span<byte> one = stackalloc byte[1];
+        return Read(one) == 1 ? one[0] : -1;
+    }
 
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>
+    /// Copies everything into the send buffer, blocking while it is full (on the connection's write waiter, on the
+    /// calling thread). When <see cref="WriteTimeout"/> passes first it throws an <see cref="IOException"/> wrapping a
+    /// <see cref="SocketException"/> (TimedOut); what was copied before stays queued.
+    /// </summary>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        byte[] temp = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        if (buffer.IsEmpty)
+        {
+            return;
+        }
+        TcpWaiter waiter = _endpoint.WriteWaiter;
+        waiter.BeginBlocking();
         try
         {
-            buffer.CopyTo(temp);
-            Write(temp, 0, buffer.Length);
+            var deadline = new Deadline(WriteTimeout);
+            while (!buffer.IsEmpty)
+            {
+                int n = _endpoint.Send(buffer, armWaiter: true, out SocketError error);
+                if (error != SocketError.Success)
+                {
+                    throw TcpConnection.StreamError(error);
+                }
+                buffer = buffer[n..];
+                if (n == 0 && !waiter.WaitBlocking(deadline.RemainingMilliseconds))
+                {
+                    throw TcpConnection.StreamError(SocketError.TimedOut);
+                }
+            }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(temp);
+            waiter.EndBlocking();
         }
+    }
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    public override bool CanTimeout => true;
+
+    /// <summary>
+    /// Milliseconds a synchronous <see cref="Read(Span{byte})"/> waits before it fails with TimedOut;
+    /// <see cref="Timeout.Infinite"/> (the default) waits for ever. Asynchronous reads use cancellation instead.
+    /// </summary>
+    public override int ReadTimeout
+    {
+        get => _readTimeout;
+        set => _readTimeout = ValidateTimeout(value);
+    }
+
+    /// <summary>Milliseconds a synchronous <see cref="Write(ReadOnlySpan{byte})"/> waits for room; <see cref="Timeout.Infinite"/> by default.</summary>
+    public override int WriteTimeout
+    {
+        get => _writeTimeout;
+        set => _writeTimeout = ValidateTimeout(value);
+    }
+
+    private int _readTimeout = Timeout.Infinite;
+    private int _writeTimeout = Timeout.Infinite;
+
+    /// <summary>As <see cref="NetworkStream"/>: a positive number of milliseconds or <see cref="Timeout.Infinite"/>.</summary>
+    private static int ValidateTimeout(int value) =>
+        value > 0 || value == Timeout.Infinite ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A timeout is a positive number of milliseconds or Timeout.Infinite.");
+
+    /// <summary>What is left of a timeout across the waits of one operation.</summary>
+    private readonly struct Deadline(int timeoutMilliseconds)
+    {
+        private readonly long _end = timeoutMilliseconds == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMilliseconds;
+
+        public int RemainingMilliseconds =>
+            _end == long.MaxValue ? Timeout.Infinite : (int)Math.Clamp(_end - Environment.TickCount64, 0, int.MaxValue);
     }
 
     /// <summary>Data is handed to TCP as soon as it is written; flushing has nothing to wait for.</summary>

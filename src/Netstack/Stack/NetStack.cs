@@ -24,7 +24,7 @@ namespace Netstack.Stack;
 /// applications go to the link at once (a connection's through its ordered <see cref="TransmitQueue"/>). All time comes from
 /// <see cref="NetStackOptions.TimeProvider"/>, all timers sit in <see cref="Timers"/>.
 /// </remarks>
-public sealed partial class NetStack : INetworkDispatcher, IDisposable
+public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private NetInterface[] _interfaces = [null!]; // index = interface id; id 0 is "none"
@@ -337,19 +337,44 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the timers and closes every socket and protocol. The links are the caller's: dispose them first, so no
+    /// batch arrives while the stack goes.
+    /// </summary>
     public void Dispose()
     {
-        NetInterface[] nics;
+        if (BeginDispose())
+        {
+            Timers.Dispose();
+            DisposeProtocols();
+        }
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, and completes only once no timer callback of the stack is still running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (BeginDispose())
+        {
+            await Timers.DisposeAsync().ConfigureAwait(false);
+            DisposeProtocols();
+        }
+    }
+
+    private bool BeginDispose()
+    {
         lock (_lock)
         {
             if (_disposed)
             {
-                return;
+                return false;
             }
             _disposed = true;
-            nics = _interfaces;
+            return true;
         }
-        Timers.Dispose();
+    }
+
+    private void DisposeProtocols()
+    {
         Ipv4.Dispose();
         Ipv6.Dispose();
         foreach (ITransportHandler? h in _transports)
@@ -357,6 +382,5 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable
             (h as IDisposable)?.Dispose();
         }
         Meter.Dispose();
-        _ = nics; // links are owned by the caller, who disposes them
     }
 }

@@ -13,7 +13,7 @@ namespace Netstack.Stack;
 /// invoked after the lock is released. Under a manual clock every timer runs on the thread that advances it,
 /// which makes protocol tests deterministic.
 /// </remarks>
-public sealed class TimerWheel : IDisposable
+public sealed class TimerWheel : IDisposable, IAsyncDisposable
 {
     /// <summary>Slots in the wheel: one revolution is 4.096 s; later deadlines wait whole revolutions in their slot.</summary>
     public const int SlotCount = 4096;
@@ -95,13 +95,32 @@ public sealed class TimerWheel : IDisposable
         }
     }
 
+    /// <summary>Cancels every timer; a callback already running may still be finishing when this returns.</summary>
     public void Dispose()
+    {
+        if (CancelAll())
+        {
+            _timer.Dispose();
+        }
+    }
+
+    /// <summary>Cancels every timer and completes once no callback of the wheel is running any more.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (CancelAll())
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false); // waits for a callback in flight
+        }
+    }
+
+    /// <summary>Marks the wheel disposed and unlinks every entry; false when it already was.</summary>
+    private bool CancelAll()
     {
         lock (_lock)
         {
             if (_disposed)
             {
-                return;
+                return false;
             }
             _disposed = true;
             for (int i = 0; i < SlotCount; i++)
@@ -111,8 +130,8 @@ public sealed class TimerWheel : IDisposable
                     Unlink(e);
                 }
             }
+            return true;
         }
-        _timer.Dispose();
     }
 
     private void OnTimer()

@@ -10,6 +10,12 @@ namespace Netstack.Transport.Tcp;
 /// its own thread-pool work item (a continuation queued by <see cref="ManualResetValueTaskSourceCore{T}"/>
 /// with RunContinuationsAsynchronously would allocate a work item per wake-up).
 /// </summary>
+/// <remarks>
+/// Synchronous callers (<see cref="Sockets.TcpStream.Read(Span{byte})"/> and <c>Write</c>) block instead: between
+/// <see cref="BeginBlocking"/> and <see cref="EndBlocking"/> an armed waiter is signalled by setting an event the
+/// caller waits on in <see cref="WaitBlocking"/>, on its own thread; the thread pool plays no part, so a blocked
+/// reader cannot starve the pool of the thread that would wake it.
+/// </remarks>
 public sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
 {
     private const int Idle = 0;
@@ -20,16 +26,64 @@ public sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
     private int _state;
     private CancellationTokenRegistration _registration;
     private CancellationToken _canceledBy;
+    private volatile bool _blocking; // armed waits are signalled through _signalled, not the value task
+    private ManualResetEventSlim? _signalled; // created by the first blocking wait
 
     /// <summary>Arms the waiter; call under the endpoint lock, then await <see cref="WaitAsync"/>.</summary>
     public void Arm()
     {
         if (Interlocked.CompareExchange(ref _state, Armed, Idle) != Idle)
         {
-            throw new InvalidOperationException("Another operation of the same kind is already pending on this connection.");
+            throw PendingError();
         }
-        _core.Reset();
+        if (_blocking)
+        {
+            _signalled!.Reset();
+        }
+        else
+        {
+            _core.Reset();
+        }
     }
+
+    /// <summary>
+    /// Makes the next arms blocking ones, waited for with <see cref="WaitBlocking"/>, until <see cref="EndBlocking"/>.
+    /// Throws when an asynchronous wait of the same kind is pending.
+    /// </summary>
+    public void BeginBlocking()
+    {
+        if (Volatile.Read(ref _state) != Idle)
+        {
+            throw PendingError();
+        }
+        _signalled ??= new ManualResetEventSlim(false);
+        _blocking = true;
+    }
+
+    /// <summary>Back to asynchronous waits (call once the blocking operation is over).</summary>
+    public void EndBlocking() => _blocking = false;
+
+    /// <summary>
+    /// Blocks until the armed waiter is signalled (true) or <paramref name="millisecondsTimeout"/> passes (false; the
+    /// waiter is disarmed). <see cref="Timeout.Infinite"/> waits for the signal. Either way the waiter is idle after.
+    /// </summary>
+    public bool WaitBlocking(int millisecondsTimeout)
+    {
+        ManualResetEventSlim signalled = _signalled!;
+        if (!signalled.Wait(millisecondsTimeout))
+        {
+            if (Interlocked.CompareExchange(ref _state, Idle, Armed) == Armed)
+            {
+                return false;
+            }
+            signalled.Wait(); // the signal raced the timeout: its Set follows its state change at once
+        }
+        Volatile.Write(ref _state, Idle);
+        return true;
+    }
+
+    private static InvalidOperationException PendingError() =>
+        new("Another operation of the same kind is already pending on this connection.");
 
     /// <summary>Waits for the armed waiter to be signalled (or for cancellation).</summary>
     public ValueTask WaitAsync(CancellationToken cancellationToken)
@@ -48,6 +102,11 @@ public sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
     {
         if (Interlocked.CompareExchange(ref _state, Completed, Armed) != Armed)
         {
+            return;
+        }
+        if (_blocking)
+        {
+            _signalled!.Set(); // the blocked caller wakes on its own thread
             return;
         }
         _canceledBy = canceled;
