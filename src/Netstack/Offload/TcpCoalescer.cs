@@ -32,7 +32,7 @@ namespace Netstack.Offload;
 /// (unless its own buffer has the room and no one else holds it); later segments are appended. One instance per
 /// dispatcher thread: it is not thread-safe, and it allocates nothing after construction.</para>
 /// </remarks>
-public sealed class TcpCoalescer
+internal sealed class TcpCoalescer
 {
     /// <summary>Flows held at once (Linux holds 8 per GRO bucket); the oldest is flushed to make room.</summary>
     public const int DefaultMaxFlows = 8;

@@ -21,7 +21,7 @@ namespace Netstack.Offload;
 /// super-segment). Nothing is allocated. The headers are parsed here rather than trusted from
 /// <see cref="OffloadInfo.HeaderLength"/>.</para>
 /// </remarks>
-public static class TcpSegmenter
+internal static class TcpSegmenter
 {
     /// <summary>
     /// Splits <paramref name="packet"/> (starting at its IP header) into MSS-sized segments appended to

@@ -11,7 +11,7 @@ namespace Netstack.Offload;
 /// checksum (Linux <c>__udp_gso_segment</c>). Unlike IP fragmentation every piece is a datagram of its own.
 /// </summary>
 /// <remarks>IPv4 segments get consecutive identifications from the super-datagram's, as Linux does.</remarks>
-public static class UdpSegmenter
+internal static class UdpSegmenter
 {
     /// <summary>
     /// Splits <paramref name="packet"/> (starting at its IP header) into datagrams of its GSO size appended to

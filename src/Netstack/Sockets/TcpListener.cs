@@ -27,7 +27,7 @@ public sealed class TcpListener : IAsyncDisposable, IDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>The protocol-level listener (for diagnostics and tests).</summary>
-    public TcpListenSocket Socket => _socket;
+    internal TcpListenSocket Socket => _socket;
 
     /// <summary>Waits for the next established connection.</summary>
     public async ValueTask<TcpConnection> AcceptAsync(CancellationToken cancellationToken = default)

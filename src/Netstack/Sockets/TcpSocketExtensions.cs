@@ -10,7 +10,7 @@ namespace Netstack.Sockets;
 public static class TcpSocketExtensions
 {
     /// <summary>The stack's TCP protocol (created on first use).</summary>
-    public static TcpProtocol GetTcp(this NetStack stack) => TcpProtocol.For(stack);
+    internal static TcpProtocol GetTcp(this NetStack stack) => TcpProtocol.For(stack);
 
     /// <summary>Listens on <paramref name="endpoint"/> (Any / IPv6Any for every local address).</summary>
     /// <exception cref="SocketException">AddressAlreadyInUse when the port is taken.</exception>

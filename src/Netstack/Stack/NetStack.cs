@@ -74,11 +74,11 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
 
     public PacketPool Pool { get; }
 
-    public TimerWheel Timers { get; }
+    internal TimerWheel Timers { get; }
 
     public Meter Meter { get; }
 
-    public PortManager Ports { get; }
+    internal PortManager Ports { get; }
 
     /// <summary>Protocol counters named as Linux <c>netstat -s</c>.</summary>
     public NetStackStatistics Statistics { get; }
@@ -87,7 +87,7 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
     internal byte[] Secret { get; }
 
     /// <summary>The UDP protocol handler (registered at construction).</summary>
-    public UdpProtocol Udp { get; }
+    internal UdpProtocol Udp { get; }
 
     internal Ipv4Layer Ipv4 { get; }
 

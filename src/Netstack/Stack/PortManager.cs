@@ -13,7 +13,7 @@ namespace Netstack.Stack;
 /// SipHash keyed with a per-stack secret, so a peer cannot predict the next port from earlier ones; the
 /// perturbation table (RFC 6056 <c>table[]</c>) spreads successive connections to one destination.
 /// </remarks>
-public sealed class PortManager
+internal sealed class PortManager
 {
     public const ushort EphemeralFirst = 32768;
     public const ushort EphemeralLast = 60999;

@@ -11,7 +11,7 @@ namespace Netstack.Stack;
 /// so an attacker who does not know the key can neither predict outputs nor craft colliding inputs,
 /// which is what hash-flooding-resistant demultiplexing tables need. Allocation-free.
 /// </summary>
-public static class SipHash
+internal static class SipHash
 {
     /// <summary>SipHash-2-4 of <paramref name="data"/> under <paramref name="key"/>.</summary>
     public static ulong Hash(in SipHashKey key, ReadOnlySpan<byte> data)

@@ -8,7 +8,7 @@ namespace Netstack.Stack;
 /// specifies. Each stack draws its secrets once (RFC 6528 §3 asks for a secret that is random and,
 /// ideally, periodically refreshed); tests pass a seeded <see cref="Random"/> for repeatable runs.
 /// </summary>
-public readonly record struct SipHashKey(ulong K0, ulong K1)
+internal readonly record struct SipHashKey(ulong K0, ulong K1)
 {
     /// <summary>Reads a key from its 16-byte form.</summary>
     public static SipHashKey FromBytes(ReadOnlySpan<byte> key16)

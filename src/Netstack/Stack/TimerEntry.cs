@@ -11,7 +11,7 @@ namespace Netstack.Stack;
 /// <see cref="TimerWheel.Cancel"/> on another thread (the cancel arrives after the wheel released the entry):
 /// owners check their own state under their own lock, as with any timer.
 /// </remarks>
-public sealed class TimerEntry
+internal sealed class TimerEntry
 {
     internal readonly Action<object?> Callback;
     internal readonly object? State;

@@ -13,7 +13,7 @@ namespace Netstack.Stack;
 /// invoked after the lock is released. Under a manual clock every timer runs on the thread that advances it,
 /// which makes protocol tests deterministic.
 /// </remarks>
-public sealed class TimerWheel : IDisposable, IAsyncDisposable
+internal sealed class TimerWheel : IDisposable, IAsyncDisposable
 {
     /// <summary>Slots in the wheel: one revolution is 4.096 s; later deadlines wait whole revolutions in their slot.</summary>
     public const int SlotCount = 4096;

@@ -32,9 +32,7 @@ public class WireAllocationTests
         Check(ip.IsChecksumValid);
         Check(TcpHeader.TryParse(ip.Payload, out TcpHeader tcp));
         Check(tcp.IsChecksumValid(ip.Source, ip.Destination));
-        Check(tcp.TryGetOptions(out TcpOptionsInfo parsed));
-        Check(TcpSegmentInfo.TryParse(ip.Payload, out TcpSegmentInfo segment));
-        Check(parsed == segment.Options);
+        Check(tcp.TryGetOptions(out _));
         Check(EthernetHeader.TryParse(udp6, out EthernetHeader eth6));
         Check(Ipv6ExtensionHeaders.TryParse(eth6.Payload, out Ipv6ExtensionHeaders chain));
         Check(Ipv6Header.TryParse(eth6.Payload, out Ipv6Header ip6));

@@ -14,7 +14,7 @@ public static class CongestionControlFactory
         name is not null && (Is(name, "cubic") || Is(name, "reno") || Is(name, "newreno"));
 
     /// <summary>A new controller for <paramref name="name"/>; throws <see cref="ArgumentException"/> naming the known algorithms otherwise.</summary>
-    public static ICongestionControl Create(string name)
+    internal static ICongestionControl Create(string name)
     {
         ThrowIfUnknown(name);
         return Is(name, "cubic") ? new Cubic() : new NewReno();

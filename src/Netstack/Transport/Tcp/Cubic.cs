@@ -14,7 +14,7 @@ namespace Netstack.Transport.Tcp;
 /// Windows are kept in segments as doubles; <see cref="CongestionWindow"/> reports bytes. Time comes
 /// only from the <c>now</c> arguments; idle time is excluded from t (§5.8).
 /// </summary>
-public sealed class Cubic : ICongestionControl
+internal sealed class Cubic : ICongestionControl
 {
     /// <summary>RFC 9438 §5: C = 0.4 (segments per second cubed).</summary>
     public const double C = 0.4;

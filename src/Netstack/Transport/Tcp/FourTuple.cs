@@ -19,7 +19,7 @@ public readonly record struct FourTuple(NetAddress LocalAddress, ushort LocalPor
     public FourTuple Reverse() => new(RemoteAddress, RemotePort, LocalAddress, LocalPort);
 
     /// <summary>SipHash-2-4 of the tuple under <paramref name="key"/>.</summary>
-    public ulong GetKeyedHash(in SipHashKey key)
+    internal ulong GetKeyedHash(in SipHashKey key)
     {
         Span<byte> bytes = stackalloc byte[EncodedLength];
         WriteTo(bytes);

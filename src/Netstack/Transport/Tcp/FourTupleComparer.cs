@@ -7,7 +7,7 @@ namespace Netstack.Transport.Tcp;
 /// <see cref="Dictionary{TKey, TValue}"/> used as the connection table resists hash flooding by remote
 /// peers (the concern behind Linux's keyed <c>inet_ehashfn</c>).
 /// </summary>
-public sealed class FourTupleComparer(SipHashKey key) : IEqualityComparer<FourTuple>
+internal sealed class FourTupleComparer(SipHashKey key) : IEqualityComparer<FourTuple>
 {
     public bool Equals(FourTuple x, FourTuple y) => x == y;
 

@@ -9,7 +9,7 @@ namespace Netstack.Transport.Tcp;
 /// implementations never read a wall clock, and no call allocates. Implementations: <see cref="NewReno"/>
 /// (RFC 5681/6582 with RFC 3465 byte counting) and <see cref="Cubic"/> (RFC 9438).
 /// </summary>
-public interface ICongestionControl
+internal interface ICongestionControl
 {
     /// <summary>The algorithm's name as Linux spells it (<c>reno</c>, <c>cubic</c>).</summary>
     string Name { get; }

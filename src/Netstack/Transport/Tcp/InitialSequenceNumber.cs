@@ -12,7 +12,7 @@ namespace Netstack.Transport.Tcp;
 /// table's keyed hash (<see cref="Hash"/>) uses a key derived from the same secret but distinct from F,
 /// so ISNs observed by a peer reveal nothing about hash-table buckets.
 /// </summary>
-public sealed class InitialSequenceNumber
+internal sealed class InitialSequenceNumber
 {
     private const long TicksPer4Microseconds = 250_000; // M's frequency in Hz
 

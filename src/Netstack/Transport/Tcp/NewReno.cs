@@ -8,7 +8,7 @@ namespace Netstack.Transport.Tcp;
 /// RFC 6582 window inflation on top, <see cref="SackLossRecovery"/> lets PRR decide), and cwnd = 1·MSS
 /// after a retransmission timeout.
 /// </summary>
-public sealed class NewReno : ICongestionControl
+internal sealed class NewReno : ICongestionControl
 {
     private const uint AbcLimit = 2; // RFC 3465 §2.2: L = 2·SMSS
 

@@ -11,7 +11,7 @@ namespace Netstack.Transport.Tcp;
 /// <see cref="OnAck"/> on every ACK in recovery (the result is <c>sndcnt</c>, the bytes it may send now;
 /// cwnd = pipe + sndcnt) and <see cref="OnSent"/> for every transmission during recovery. All in bytes.
 /// </summary>
-public sealed class ProportionalRateReduction
+internal sealed class ProportionalRateReduction
 {
     private ulong _delivered;
     private ulong _out;

@@ -15,7 +15,7 @@ namespace Netstack.Transport.Tcp;
 /// <see cref="WindowedMinFilter"/> shared with the endpoint (one per connection). All times are
 /// <see cref="TimeSpan"/> values from the stack clock; nothing allocates.
 /// </summary>
-public sealed class RackTlp
+internal sealed class RackTlp
 {
     /// <summary>RFC 8985 §6.2: reo_wnd_persist is reset to 16 recoveries after a D-SACK.</summary>
     public const int ReorderWindowPersistRounds = 16;

@@ -9,7 +9,7 @@ namespace Netstack.Transport.Tcp;
 /// The endpoint calls <see cref="OnCopied"/> as the application reads and <see cref="Adjust"/> after
 /// reads with the stack time and its receiver RTT estimate, and advertises windows up to <see cref="Buffer"/>.
 /// </summary>
-public sealed class ReceiveBufferAutoTuner
+internal sealed class ReceiveBufferAutoTuner
 {
     private const uint CushionSegments = 16;
     private const uint InitialWindowSegments = 10;

@@ -10,7 +10,7 @@ namespace Netstack.Transport.Tcp;
 /// Karn's rule (§3): no samples from retransmitted segments unless timestamps disambiguate them (RFC 7323 §4).
 /// Arithmetic is in <see cref="TimeSpan"/> ticks (100 ns) with integer shifts; nothing allocates.
 /// </summary>
-public sealed class RttEstimator
+internal sealed class RttEstimator
 {
     private const int MaxBackoffShift = 16;
 

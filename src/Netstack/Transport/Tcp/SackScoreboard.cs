@@ -14,7 +14,7 @@ namespace Netstack.Transport.Tcp;
 /// convention of the sequence variables: <c>highRxt</c> is one past the highest retransmitted octet
 /// (pass SND.UNA when nothing was retransmitted in this recovery).
 /// </summary>
-public sealed class SackScoreboard
+internal sealed class SackScoreboard
 {
     /// <summary>RFC 6675 §2: DupThresh.</summary>
     public const int DupThresh = 3;

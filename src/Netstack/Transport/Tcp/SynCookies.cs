@@ -16,7 +16,7 @@ namespace Netstack.Transport.Tcp;
 /// they ride in the low 6 bits of our TSval (<see cref="EncodeTimestampOptions"/>, Linux
 /// <c>cookie_init_timestamp</c>) and come back in the ACK's TSecr. Nothing allocates.
 /// </summary>
-public sealed class SynCookies
+internal sealed class SynCookies
 {
     /// <summary>Linux <c>COOKIEBITS</c>: the low bits carry the hashed data, the high 8 bits the counter.</summary>
     private const int CookieBits = 24;

@@ -98,10 +98,10 @@ public sealed partial class TcpEndpoint
     private SackBlock _dsack;
 
     /// <summary>Readers wait here (data, FIN, error).</summary>
-    public TcpWaiter ReadWaiter { get; } = new();
+    internal TcpWaiter ReadWaiter { get; } = new();
 
     /// <summary>Writers and connecters wait here (space, established, error).</summary>
-    public TcpWaiter WriteWaiter { get; } = new();
+    internal TcpWaiter WriteWaiter { get; } = new();
 
     internal TcpEndpoint(TcpProtocol protocol, TcpEndpointOptions options)
     {

@@ -10,7 +10,7 @@ namespace Netstack.Transport.Tcp;
 /// queues them once established until the application accepts. The backlog bounds half-open plus
 /// not-yet-accepted children; a SYN beyond it is dropped (Linux ListenOverflows/ListenDrops).
 /// </summary>
-public sealed class TcpListenSocket
+internal sealed class TcpListenSocket
 {
     private readonly Lock _lock = new();
     private readonly Queue<TcpEndpoint> _acceptQueue = new();

@@ -12,7 +12,7 @@ namespace Netstack.Transport.Tcp;
 /// (RFC 9293 §3.10.7.1). Table lookups take a short lock that is never held while an endpoint's
 /// lock is taken (endpoints call back into the table under their own lock).
 /// </summary>
-public sealed class TcpProtocol : ITransportHandler
+internal sealed class TcpProtocol : ITransportHandler
 {
     public const byte ProtocolNumber = 6;
 

@@ -8,7 +8,7 @@ namespace Netstack.Transport.Tcp;
 /// last, because RFC 2018 §4 wants the SACK block holding the most recent segment reported first.
 /// Guarded by the endpoint lock.
 /// </summary>
-public sealed class TcpReassembly
+internal sealed class TcpReassembly
 {
     public const int DefaultMaxSegments = 256;
 

@@ -6,7 +6,7 @@ namespace Netstack.Transport.Tcp;
 /// In-order received data waiting for the application: the packet buffers themselves, trimmed to
 /// their payload, so nothing is copied until the application reads. Guarded by the endpoint lock.
 /// </summary>
-public sealed class TcpReceiveQueue
+internal sealed class TcpReceiveQueue
 {
     private readonly Queue<PacketBuffer> _buffers = new();
     private long _bytes;

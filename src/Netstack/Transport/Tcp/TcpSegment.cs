@@ -5,11 +5,11 @@ using Netstack.Wire;
 namespace Netstack.Transport.Tcp;
 
 /// <summary>One SACK block (RFC 2018 §3): the sequence range [Left, Right).</summary>
-public readonly record struct SackBlock(SeqNumber Left, SeqNumber Right);
+internal readonly record struct SackBlock(SeqNumber Left, SeqNumber Right);
 
 /// <summary>Up to four SACK blocks held inline (the most a 40-byte option space carries).</summary>
 [InlineArray(4)]
-public struct SackBlocks
+internal struct SackBlocks
 {
     private SackBlock _element;
 }
@@ -20,7 +20,7 @@ public struct SackBlocks
 /// throws on hostile bytes; unknown options are skipped by their length and a bad length ends the
 /// option walk (RFC 9293 §3.1: options we do not understand are ignored).
 /// </summary>
-public struct TcpSegment
+internal struct TcpSegment
 {
     public const int MinHeaderLength = 20;
     public const int MaxOptionsLength = 40;

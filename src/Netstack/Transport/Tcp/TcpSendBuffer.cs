@@ -9,7 +9,7 @@ namespace Netstack.Transport.Tcp;
 /// whole blocks to the pool. Offset 0 is the byte at SND.UNA. Not thread-safe: the endpoint lock
 /// guards it.
 /// </summary>
-public sealed class TcpSendBuffer : ITcpSendSource
+internal sealed class TcpSendBuffer : ITcpSendSource
 {
     private const int BlockSize = 16 * 1024;
 

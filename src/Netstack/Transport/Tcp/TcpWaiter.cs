@@ -16,7 +16,7 @@ namespace Netstack.Transport.Tcp;
 /// caller waits on in <see cref="WaitBlocking"/>, on its own thread; the thread pool plays no part, so a blocked
 /// reader cannot starve the pool of the thread that would wake it.
 /// </remarks>
-public sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
+internal sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int Armed = 1;

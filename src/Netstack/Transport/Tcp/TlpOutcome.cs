@@ -1,7 +1,7 @@
 namespace Netstack.Transport.Tcp;
 
 /// <summary>What an ACK says about an outstanding tail loss probe (RFC 8985 §7.4).</summary>
-public enum TlpOutcome
+internal enum TlpOutcome
 {
     /// <summary>No probe outstanding, or the ACK does not settle it yet.</summary>
     None,

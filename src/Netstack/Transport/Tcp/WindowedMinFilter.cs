@@ -7,7 +7,7 @@ namespace Netstack.Transport.Tcp;
 /// minimum ages out a recent replacement is at hand, in constant space and time per sample. The result
 /// is the smallest sample seen within roughly the last <see cref="Window"/> of time.
 /// </summary>
-public sealed class WindowedMinFilter
+internal sealed class WindowedMinFilter
 {
     private Sample _s0;
     private Sample _s1;

@@ -17,7 +17,7 @@ namespace Netstack.Transport.Udp;
 /// family's wildcard address with the port — four dictionary probes with value keys, no allocation. A zero
 /// checksum is accepted on IPv4 ("no checksum") and rejected on IPv6 (RFC 8200 §8.1).
 /// </remarks>
-public sealed class UdpProtocol : ITransportHandler
+internal sealed class UdpProtocol : ITransportHandler
 {
     private readonly NetStack _stack;
     private readonly UdpStatistics _stats;
