@@ -63,7 +63,7 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>Connection outcome for a waiting connecter: Success once established, the error once failed, IOPending otherwise.</summary>
-    public SocketError PollConnect(bool armWaiter)
+    internal SocketError PollConnect(bool armWaiter)
     {
         lock (_lock)
         {

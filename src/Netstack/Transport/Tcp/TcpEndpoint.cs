@@ -141,7 +141,7 @@ public sealed partial class TcpEndpoint
     /// allows. Returns the byte count; 0 with <paramref name="error"/> Success means "full, wait"
     /// (the write waiter is armed when <paramref name="armWaiter"/>).
     /// </summary>
-    public int Send(ReadOnlySpan<byte> data, bool armWaiter, out SocketError error)
+    internal int Send(ReadOnlySpan<byte> data, bool armWaiter, out SocketError error)
     {
         using TransmitFlush flush = new(this);
         Signals signals;
@@ -198,7 +198,7 @@ public sealed partial class TcpEndpoint
     /// Copies received data out. Returns the count (&gt; 0); 0 means end of stream when
     /// <paramref name="endOfStream"/>, otherwise nothing yet (reader armed when asked) or an error.
     /// </summary>
-    public int Receive(Span<byte> destination, bool armWaiter, out bool endOfStream, out SocketError error)
+    internal int Receive(Span<byte> destination, bool armWaiter, out bool endOfStream, out SocketError error)
     {
         using TransmitFlush flush = new(this);
         Signals signals;
