@@ -13,6 +13,7 @@ namespace Netstack.Tests.Forwarding;
 /// every destination) carries A's traffic to host sockets. Host services listen on 127.0.0.1 only, reached through
 /// the gateway address as pasta maps it.
 /// </summary>
+[Collection(ProcessMemoryCollection.Name)]
 public sealed class HostForwarderTests : IAsyncDisposable
 {
     private static readonly IPAddress Gateway = IPAddress.Parse("10.9.0.2");
