@@ -21,7 +21,7 @@ namespace Netstack.Sockets;
 /// wait); its continuation never runs on the stack's dispatcher thread. A connected socket that receives an
 /// ICMP port unreachable fails its next operation with <see cref="SocketError.ConnectionRefused"/>, as Linux does.
 /// </remarks>
-public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<UdpReceiveFromResult>
+public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<UdpReceiveFromResult>
 {
     private readonly UdpProtocol _udp;
     private readonly Lock _lock = new();
@@ -348,155 +348,6 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
         }
     }
 
-    /// <summary>The synchronous receive path (allocation-free): false when nothing is queued.</summary>
-    internal bool TryReceiveFrom(Span<byte> buffer, out int bytes, out NetAddress remote, out ushort remotePort)
-    {
-        lock (_lock)
-        {
-            if (_count == 0 || _receivePending)
-            {
-                bytes = 0;
-                remote = default;
-                remotePort = 0;
-                return false;
-            }
-            bytes = DequeueLocked(buffer, out remote, out remotePort, out _);
-            return true;
-        }
-    }
-
-    /// <summary>Called on the dispatcher thread with a datagram positioned at its payload; false when the queue is full (the caller drops it).</summary>
-    internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize = 0)
-    {
-        if (Volatile.Read(ref _sink) is IUdpDatagramSink sink && !Volatile.Read(ref _disposed))
-        {
-            sink.Deliver(packet.Span, segmentSize);
-            packet.Release();
-            return true;
-        }
-        CancellationTokenRegistration registration = default;
-        UdpReceiveFromResult? completed = null;
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return false;
-            }
-            if (_receivePending && (segmentSize == 0 || packet.Length <= _pendingBuffer.Length))
-            {
-                // A reader waits: copy straight into its buffer; its continuation runs elsewhere.
-                int n = Math.Min(packet.Length, _pendingBuffer.Length);
-                packet.Span[..n].CopyTo(_pendingBuffer.Span);
-                packet.Release();
-                _receivePending = false;
-                _pendingBuffer = default;
-                registration = _cancellation;
-                _cancellation = default;
-                completed = new UdpReceiveFromResult(n, new IPEndPoint(source.ToIPAddress(), sourcePort)) { SegmentSize = n > segmentSize ? segmentSize : 0 };
-            }
-            else if (_receivePending)
-            {
-                // A run longer than the reader's buffer: queue it, and hand the reader the whole datagrams that fit.
-                if (!QueueLocked(packet, source, sourcePort, segmentSize))
-                {
-                    return false;
-                }
-                int n = DequeueLocked(_pendingBuffer.Span, out NetAddress address, out ushort port, out int size);
-                _receivePending = false;
-                _pendingBuffer = default;
-                registration = _cancellation;
-                _cancellation = default;
-                completed = new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)) { SegmentSize = size };
-            }
-            else if (!QueueLocked(packet, source, sourcePort, segmentSize))
-            {
-                return false;
-            }
-        }
-        registration.Dispose();
-        if (completed is UdpReceiveFromResult result)
-        {
-            _source.SetResult(result); // after the lock: a reader completed inline (CompletesInline) may call in again
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Runs the waiting reader's continuation on the thread that delivers the datagram (the link's dispatcher), after
-    /// the socket's lock is released, instead of on the thread pool. Only for readers known to be short and
-    /// non-blocking — the forwarder's relays, whose continuation is one host <c>sendto</c> — where it saves a thread
-    /// hop per datagram (ping-pong latency).
-    /// </summary>
-    internal bool CompletesInline
-    {
-        get => !_source.RunContinuationsAsynchronously;
-        set => _source.RunContinuationsAsynchronously = !value;
-    }
-
-    /// <summary>Appends a datagram (or a run of them) to the queue, coalescing it into the last entry when the socket asked for GRO; false when the queue is full.</summary>
-    private bool QueueLocked(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize)
-    {
-        if (ReceiveCoalesced && segmentSize == 0 && _count > 0 && TryCoalesceLocked(packet, source, sourcePort))
-        {
-            return true;
-        }
-        // Charge the whole buffer, not the payload (Linux's truesize): a flood of tiny datagrams must not
-        // pin thousands of 2 KiB blocks under a limit meant for bytes.
-        if (_queuedBytes + packet.Capacity > ReceiveBufferSize)
-        {
-            return false;
-        }
-        if (_count == _queue.Length)
-        {
-            var larger = new QueuedDatagram[_queue.Length * 2];
-            for (int i = 0; i < _count; i++)
-            {
-                larger[i] = _queue[(_head + i) % _queue.Length];
-            }
-            _queue = larger;
-            _head = 0;
-        }
-        _queue[(_head + _count) % _queue.Length] = new QueuedDatagram(packet, source, sourcePort, segmentSize);
-        _count++;
-        _queuedBytes += packet.Capacity;
-        return true;
-    }
-
-    /// <summary>
-    /// GRO at the socket (Linux udp_gro_receive's rules): a datagram joins the last queued entry when it comes from
-    /// the same sender, is no longer than the entry's datagrams (a shorter one ends the run) and the entry has room.
-    /// The entry moves into a 64 KiB buffer the first time it grows.
-    /// </summary>
-    private bool TryCoalesceLocked(PacketBuffer packet, NetAddress source, ushort sourcePort)
-    {
-        ref QueuedDatagram tail = ref _queue[(_head + _count - 1) % _queue.Length];
-        int size = tail.SegmentSize == 0 ? tail.Packet.Length : tail.SegmentSize;
-        int length = packet.Length;
-        if (tail.Closed || tail.Address != source || tail.Port != sourcePort || length == 0 || length > size
-            || (tail.SegmentSize != 0 && tail.Packet.Length % size != 0) || tail.Packet.Length + length > MaxCoalescedBytes
-            || tail.Packet.Length / size >= MaxCoalescedSegments)
-        {
-            return false;
-        }
-        if (tail.Packet.Tailroom < length || tail.Packet.ReferenceCount != 1)
-        {
-            if (_queuedBytes - tail.Packet.Capacity + PacketPool.MaxPacketSize > ReceiveBufferSize)
-            {
-                return false;
-            }
-            PacketBuffer larger = Stack.Pool.Rent(MaxCoalescedBytes, headroom: 0);
-            tail.Packet.Span.CopyTo(larger.Append(tail.Packet.Length));
-            _queuedBytes += larger.Capacity - tail.Packet.Capacity;
-            tail.Packet.Release();
-            tail.Packet = larger;
-        }
-        packet.Span.CopyTo(tail.Packet.Append(length));
-        packet.Release();
-        tail.SegmentSize = size;
-        tail.Closed = length < size;
-        return true;
-    }
-
     internal void OnError(in TransportErrorInfo error)
     {
         if (error.Kind != TransportErrorKind.PortUnreachable && error.Kind != TransportErrorKind.ProtocolUnreachable
@@ -541,39 +392,6 @@ public sealed class UdpSocket : IAsyncDisposable, IDisposable, IValueTaskSource<
             _cancellation = default;
             _source.SetException(new OperationCanceledException(token));
         }
-    }
-
-    /// <summary>
-    /// Copies the head entry into <paramref name="buffer"/>. A single datagram is dequeued (cut to the buffer, as any
-    /// UDP receive). A coalesced run gives as many whole datagrams as fit — or, when not even one fits, its first one
-    /// cut — and stays queued with the rest; <paramref name="segmentSize"/> is set when more than one was copied.
-    /// </summary>
-    private int DequeueLocked(Span<byte> buffer, out NetAddress address, out ushort port, out int segmentSize)
-    {
-        ref QueuedDatagram d = ref _queue[_head];
-        address = d.Address;
-        port = d.Port;
-        int size = d.SegmentSize;
-        PacketBuffer packet = d.Packet;
-        segmentSize = 0;
-        if (size > 0 && packet.Length > size && packet.Length > buffer.Length)
-        {
-            int whole = buffer.Length / size * size;
-            int n = whole > 0 ? whole : buffer.Length;
-            packet.Span[..n].CopyTo(buffer);
-            packet.TrimFront(whole > 0 ? whole : size);
-            segmentSize = whole > size ? size : 0;
-            return n;
-        }
-        d = default;
-        _head = (_head + 1) % _queue.Length;
-        _count--;
-        _queuedBytes -= packet.Capacity;
-        int copied = Math.Min(packet.Length, buffer.Length);
-        packet.Span[..copied].CopyTo(buffer);
-        packet.Release();
-        segmentSize = size > 0 && copied > size ? size : 0;
-        return copied;
     }
 
     private NetAddress ToAddress(IPAddress address)
