@@ -15,7 +15,6 @@ internal static unsafe partial class LibC
     public const int EPOLL_CLOEXEC = O_CLOEXEC;
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
-    public const int EPOLL_CTL_MOD = 3;
 
     [LibraryImport(Library, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);

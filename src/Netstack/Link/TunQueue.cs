@@ -64,8 +64,6 @@ internal sealed unsafe class TunQueue
     {
         t_current = this;
         var batch = new PacketBatch(_link.BatchSize);
-        PacketPool pool = _link.Pool;
-        int readSize = _link.ReadSize;
         PacketBuffer? spare = null;
         long rxBytes = 0;
         long calls = 0; // added to the statistics once per wake-up, not per call
@@ -111,47 +109,7 @@ internal sealed unsafe class TunQueue
                     return;
                 }
 
-                bool dead = false;
-                while (true)
-                {
-                    spare ??= pool.Rent(readSize);
-                    Span<byte> space = spare.Block.AsSpan(spare.Start, spare.Tailroom); // at least ReadSize
-                    nint n;
-                    fixed (byte* p = space)
-                    {
-                        n = LibC.Read(_fd, p, (nuint)space.Length);
-                    }
-                    calls++;
-                    if (n <= 0)
-                    {
-                        int errno = n < 0 ? Errno.Last : 0;
-                        if (errno == Errno.EINTR)
-                        {
-                            continue;
-                        }
-                        if (errno != Errno.EAGAIN)
-                        {
-                            Interlocked.Increment(ref _link.Statistics.RxErrors);
-                            dead = errno is 0 or Errno.EBADF or 77 /* EBADFD: detached */ or Errno.EIO;
-                        }
-                        break;
-                    }
-                    PacketBuffer packet = spare;
-                    spare = null;
-                    packet.Append((int)n);
-                    if (!CompleteReceive(packet))
-                    {
-                        Interlocked.Increment(ref _link.Statistics.RxErrors);
-                        packet.Release();
-                        continue;
-                    }
-                    rxBytes += n;
-                    batch.Add(packet);
-                    if (batch.Count >= _link.BatchSize)
-                    {
-                        Deliver(dispatcher, batch, ref rxBytes);
-                    }
-                }
+                bool dead = ReadAvailable(dispatcher, batch, ref spare, ref rxBytes, ref calls);
                 if (!batch.IsEmpty)
                 {
                     Deliver(dispatcher, batch, ref rxBytes);
@@ -175,6 +133,55 @@ internal sealed unsafe class TunQueue
             spare?.Release();
             t_current = null;
         }
+    }
+
+    /// <summary>Reads packets until EAGAIN (one per read), delivering full batches; true when the device is gone.</summary>
+    private bool ReadAvailable(INetworkDispatcher dispatcher, PacketBatch batch, ref PacketBuffer? spare, ref long rxBytes, ref long calls)
+    {
+        PacketPool pool = _link.Pool;
+        int readSize = _link.ReadSize;
+        bool dead = false;
+        while (true)
+        {
+            spare ??= pool.Rent(readSize);
+            Span<byte> space = spare.Block.AsSpan(spare.Start, spare.Tailroom); // at least ReadSize
+            nint n;
+            fixed (byte* p = space)
+            {
+                n = LibC.Read(_fd, p, (nuint)space.Length);
+            }
+            calls++;
+            if (n <= 0)
+            {
+                int errno = n < 0 ? Errno.Last : 0;
+                if (errno == Errno.EINTR)
+                {
+                    continue;
+                }
+                if (errno != Errno.EAGAIN)
+                {
+                    Interlocked.Increment(ref _link.Statistics.RxErrors);
+                    dead = errno is 0 or Errno.EBADF or 77 /* EBADFD: detached */ or Errno.EIO;
+                }
+                break;
+            }
+            PacketBuffer packet = spare;
+            spare = null;
+            packet.Append((int)n);
+            if (!CompleteReceive(packet))
+            {
+                Interlocked.Increment(ref _link.Statistics.RxErrors);
+                packet.Release();
+                continue;
+            }
+            rxBytes += n;
+            batch.Add(packet);
+            if (batch.Count >= _link.BatchSize)
+            {
+                Deliver(dispatcher, batch, ref rxBytes);
+            }
+        }
+        return dead;
     }
 
     private static void WaitForStop(PollFd* fds, int stopFd)
