@@ -53,29 +53,37 @@ public sealed class TcpStream : Stream
         cancellationToken.ThrowIfCancellationRequested();
         while (true)
         {
-            SocketError error;
-            if (buffer.IsEmpty)
+            if (TryReadNow(buffer.Span, out int n))
             {
-                // Armed only when there is nothing to report, under the endpoint's lock: an armed waiter is always awaited.
-                if (!_endpoint.ArmIfNothingToRead(out error))
-                {
-                    return error == SocketError.Success ? 0 : throw TcpConnection.StreamError(error);
-                }
-            }
-            else
-            {
-                int n = _endpoint.Receive(buffer.Span, armWaiter: true, out bool endOfStream, out error);
-                if (n > 0 || endOfStream)
-                {
-                    return n;
-                }
-                if (error != SocketError.Success)
-                {
-                    throw TcpConnection.StreamError(error);
-                }
+                return n;
             }
             await _endpoint.ReadWaiter.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// One look at the connection: true with the bytes read (0 at the end of the stream, or for an empty buffer once
+    /// data is there), false with the read waiter armed when the caller must wait; throws on a connection error.
+    /// </summary>
+    private bool TryReadNow(Span<byte> buffer, out int read)
+    {
+        SocketError error;
+        if (buffer.IsEmpty)
+        {
+            // Armed only when there is nothing to report, under the endpoint's lock: an armed waiter is always awaited.
+            read = 0;
+            if (_endpoint.ArmIfNothingToRead(out error))
+            {
+                return false;
+            }
+            return error == SocketError.Success ? true : throw TcpConnection.StreamError(error);
+        }
+        read = _endpoint.Receive(buffer, armWaiter: true, out bool endOfStream, out error);
+        if (read > 0 || endOfStream)
+        {
+            return true;
+        }
+        return error == SocketError.Success ? false : throw TcpConnection.StreamError(error);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -124,25 +132,9 @@ public sealed class TcpStream : Stream
             var deadline = new Deadline(ReadTimeout);
             while (true)
             {
-                SocketError error;
-                if (buffer.IsEmpty)
+                if (TryReadNow(buffer, out int n))
                 {
-                    if (!_endpoint.ArmIfNothingToRead(out error))
-                    {
-                        return error == SocketError.Success ? 0 : throw TcpConnection.StreamError(error);
-                    }
-                }
-                else
-                {
-                    int n = _endpoint.Receive(buffer, armWaiter: true, out bool endOfStream, out error);
-                    if (n > 0 || endOfStream)
-                    {
-                        return n;
-                    }
-                    if (error != SocketError.Success)
-                    {
-                        throw TcpConnection.StreamError(error);
-                    }
+                    return n;
                 }
                 if (!waiter.WaitBlocking(deadline.RemainingMilliseconds))
                 {

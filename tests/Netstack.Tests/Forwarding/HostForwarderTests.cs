@@ -16,32 +16,18 @@ namespace Netstack.Tests.Forwarding;
 [Collection(ProcessMemoryCollection.Name)]
 public sealed class HostForwarderTests : IAsyncDisposable
 {
-    private static readonly IPAddress Gateway = IPAddress.Parse("10.9.0.2");
-    private readonly ChannelLinkPair _links = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Thread, Mtu = 65520 });
-    private readonly NetStack _namespace = new();
-    private readonly NetStack _gateway = new();
+    private static readonly IPAddress Gateway = ForwarderPair.Gateway;
+    private readonly ForwarderPair _pair = new();
+    private readonly NetStack _namespace;
     private readonly HostForwarder _forwarder;
 
     public HostForwarderTests()
     {
-        int nic = _namespace.AddInterface(_links.A, InterfaceAddress.Parse("10.9.0.1/24"));
-        _namespace.AddRoute(IPNetwork.Parse("0.0.0.0/0"), nic, Gateway);
-        _gateway.AddInterface(_links.B, InterfaceAddress.Parse("10.9.0.2/24"));
-        _forwarder = HostForwarder.Start(_gateway, new HostForwarderOptions
-        {
-            Dialer = new DirectDialer(),
-            Map = new DestinationMap().MapAddress(Gateway, IPAddress.Loopback),
-            ForwardIcmpEcho = false,
-        });
+        _namespace = _pair.Namespace;
+        _forwarder = _pair.Forwarder;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _forwarder.DisposeAsync();
-        _links.Dispose();
-        _namespace.Dispose();
-        _gateway.Dispose();
-    }
+    public ValueTask DisposeAsync() => _pair.DisposeAsync();
 
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
 

@@ -15,17 +15,6 @@ public class TcpLossRecoveryTests
 
     private static uint SegmentAt(int index) => Data + (uint)index * Mss;
 
-    internal static TcpSegment SackAck(uint ack, params (uint Left, uint Right)[] blocks)
-    {
-        TcpSegment s = TcpTestContext.Seg(Ack, 5001, ack);
-        for (int i = 0; i < blocks.Length; i++)
-        {
-            s.Sack[i] = new SackBlock(new SeqNumber(blocks[i].Left), new SeqNumber(blocks[i].Right));
-        }
-        s.SackCount = blocks.Length;
-        return s;
-    }
-
     /// <summary>A passive open whose handshake ACK takes 50 ms (SRTT = min RTT = 50 ms), with the given options.</summary>
     internal static TcpEndpoint EstablishWithRtt(TcpTestContext t, bool sack, string congestionControl = "newreno", bool timestamps = false)
     {
@@ -54,21 +43,6 @@ public class TcpLossRecoveryTests
         return ep;
     }
 
-    /// <summary>The data segments TCP sent since the last call, as sequence numbers.</summary>
-    internal static List<uint> Sent(TcpTestContext t)
-    {
-        var seqs = new List<uint>();
-        while (t.Host.Sent.Count > 0)
-        {
-            TcpSegment s = t.Next(out byte[] payload);
-            if (payload.Length > 0)
-            {
-                seqs.Add(s.Seq.Value);
-            }
-        }
-        return seqs;
-    }
-
     /// <summary>
     /// RFC 6937 §3.1, the PRR chart for one loss in a window of 20 segments: limited transmit (RFC 3042) sends a
     /// new segment (N) on each of the first two duplicate ACKs, the third retransmits (R), then PRR sends one
@@ -81,13 +55,13 @@ public class TcpLossRecoveryTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = EstablishWithRtt(t, sack: true);
         ep.Send(new byte[Mss * 60], false, out _);
-        Assert.Equal(10, Sent(t).Count);              // IW = 10 segments
+        Assert.Equal(10, t.DrainDataSeqs().Count);              // IW = 10 segments
         t.Advance(50);
         for (int i = 1; i <= 10; i++)
         {
-            t.Send(SackAck(SegmentAt(i)));                  // slow start: cwnd grows to 20 segments, 20 in flight
+            t.Send(TcpTestContext.SackAck(SegmentAt(i)));                  // slow start: cwnd grows to 20 segments, 20 in flight
         }
-        Assert.Equal(20, Sent(t).Count);
+        Assert.Equal(20, t.DrainDataSeqs().Count);
         Assert.Equal(20 * Mss, ep.GetInfo().CongestionWindow);
         t.Advance(50);
 
@@ -96,8 +70,8 @@ public class TcpLossRecoveryTests
         uint next = SegmentAt(30);
         for (int k = 1; k <= 19; k++)
         {
-            t.Send(SackAck(SegmentAt(10), (SegmentAt(11), SegmentAt(11 + k))));
-            List<uint> sent = Sent(t);
+            t.Send(TcpTestContext.SackAck(SegmentAt(10), (SegmentAt(11), SegmentAt(11 + k))));
+            List<uint> sent = t.DrainDataSeqs();
             string got = sent.Count == 0 ? "" : sent.Count > 1 ? $"{sent.Count} segments" : sent[0] == SegmentAt(10) ? "R" : "N";
             Assert.True(expected[k - 1] == got, $"ack {k}: expected '{expected[k - 1]}', sent '{got}'");
             if (got == "N")
@@ -121,23 +95,23 @@ public class TcpLossRecoveryTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = EstablishWithRtt(t, sack: true);
         ep.Send(new byte[Mss * 12], false, out _);
-        Assert.Equal(10, Sent(t).Count);
+        Assert.Equal(10, t.DrainDataSeqs().Count);
         t.Advance(50);
-        t.Send(SackAck(Data, (SegmentAt(1), SegmentAt(2))));
-        t.Send(SackAck(Data, (SegmentAt(1), SegmentAt(3))));
-        Assert.Equal([SegmentAt(10), SegmentAt(11)], Sent(t));                // limited transmit
-        t.Send(SackAck(Data, (SegmentAt(1), SegmentAt(4))));
-        Assert.Equal([Data], Sent(t));                                          // fast retransmit, which is lost too
+        t.Send(TcpTestContext.SackAck(Data, (SegmentAt(1), SegmentAt(2))));
+        t.Send(TcpTestContext.SackAck(Data, (SegmentAt(1), SegmentAt(3))));
+        Assert.Equal([SegmentAt(10), SegmentAt(11)], t.DrainDataSeqs());                // limited transmit
+        t.Send(TcpTestContext.SackAck(Data, (SegmentAt(1), SegmentAt(4))));
+        Assert.Equal([Data], t.DrainDataSeqs());                                          // fast retransmit, which is lost too
         t.Advance(50);
         // Everything sent after the retransmission arrives; the retransmission does not.
-        t.Send(SackAck(Data, (SegmentAt(1), SegmentAt(12))));
-        List<uint> sent = Sent(t);
+        t.Send(TcpTestContext.SackAck(Data, (SegmentAt(1), SegmentAt(12))));
+        List<uint> sent = t.DrainDataSeqs();
         Assert.Equal(Data, Assert.Single(sent));
         Assert.Equal(1, t.Tcp.Statistics.TCPLostRetransmit);
         Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
-        t.Send(SackAck(SegmentAt(12)));
+        t.Send(TcpTestContext.SackAck(SegmentAt(12)));
         t.Advance(TimeSpan.FromSeconds(5));
-        Assert.Empty(Sent(t));
+        Assert.Empty(t.DrainDataSeqs());
         Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
     }
 
@@ -153,14 +127,14 @@ public class TcpLossRecoveryTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = t.EstablishPassive(options: new TcpEndpointOptions { CongestionControl = "newreno" });
         ep.Send(new byte[Mss * 30], false, out _);
-        Assert.Equal(10, Sent(t).Count);
+        Assert.Equal(10, t.DrainDataSeqs().Count);
         // Segments 0 and 4 are lost: segments 1-3, 5-9 and the two limited-transmit ones raise 10 duplicate ACKs.
         string[] expected = ["N", "N", "R", "", "", "", "N", "N", "N", "N"];
         uint next = SegmentAt(10);
         for (int k = 1; k <= 10; k++)
         {
             t.Send(Ack, 5001, Data);
-            List<uint> sent = Sent(t);
+            List<uint> sent = t.DrainDataSeqs();
             string got = sent.Count == 0 ? "" : sent.Count > 1 ? $"{sent.Count} segments" : sent[0] == Data ? "R" : "N";
             Assert.True(expected[k - 1] == got, $"duplicate ACK {k}: expected '{expected[k - 1]}', sent '{got}'");
             if (got == "N")
@@ -174,13 +148,13 @@ public class TcpLossRecoveryTests
         // The retransmission fills the first hole: a partial ACK up to segment 4.
         t.Send(Ack, 5001, SegmentAt(4));
         // Retransmit segment 4 at once; window 6 + (3 + 7) - 4 + 1 = 13 segments over a flight of 12: one new segment.
-        Assert.Equal([SegmentAt(4), next], Sent(t));
+        Assert.Equal([SegmentAt(4), next], t.DrainDataSeqs());
         next += Mss;
         Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
 
         t.Send(Ack, 5001, next);                      // full acknowledgment
         Assert.Equal(6 * Mss, ep.GetInfo().CongestionWindow);
-        Assert.Equal(6, Sent(t).Count);               // the deflated window: ssthresh
+        Assert.Equal(6, t.DrainDataSeqs().Count);               // the deflated window: ssthresh
         Assert.Equal(1, t.Tcp.Statistics.TCPFastRetrans);
         Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
     }
@@ -196,17 +170,17 @@ public class TcpLossRecoveryTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = EstablishWithRtt(t, sack: true);
         ep.Send(new byte[Mss * 10], false, out _);
-        Assert.Equal(10, Sent(t).Count);
+        Assert.Equal(10, t.DrainDataSeqs().Count);
         TcpInfo before = ep.GetInfo();
         t.Advance(50);
-        t.Send(SackAck(Data, (SegmentAt(1), SegmentAt(2))));
-        t.Send(SackAck(Data, (SegmentAt(1), SegmentAt(3))));
-        t.Send(SackAck(Data, (SegmentAt(1), SegmentAt(4))));
-        Assert.Equal([Data], Sent(t));
+        t.Send(TcpTestContext.SackAck(Data, (SegmentAt(1), SegmentAt(2))));
+        t.Send(TcpTestContext.SackAck(Data, (SegmentAt(1), SegmentAt(3))));
+        t.Send(TcpTestContext.SackAck(Data, (SegmentAt(1), SegmentAt(4))));
+        Assert.Equal([Data], t.DrainDataSeqs());
         Assert.True(ep.GetInfo().CongestionWindow < before.CongestionWindow);
-        t.Send(SackAck(SegmentAt(10)));                   // the delayed original arrives: full ACK
+        t.Send(TcpTestContext.SackAck(SegmentAt(10)));                   // the delayed original arrives: full ACK
         Assert.Equal(0, t.Tcp.Statistics.TCPDSACKUndo);
-        t.Send(SackAck(SegmentAt(10), (Data, SegmentAt(1)))); // then the retransmission, reported as a duplicate
+        t.Send(TcpTestContext.SackAck(SegmentAt(10), (Data, SegmentAt(1)))); // then the retransmission, reported as a duplicate
         TcpInfo after = ep.GetInfo();
         Assert.Equal(1, t.Tcp.Statistics.TCPDSACKUndo);
         Assert.Equal(before.CongestionWindow, after.CongestionWindow);
@@ -263,7 +237,7 @@ public class TcpLossRecoveryTests
         TcpEndpoint ep = EstablishWithRtt(t, sack: false, timestamps: true);
         uint mss = (uint)ep.GetInfo().SendMss;
         ep.Send(new byte[mss * 10], false, out _);
-        Assert.Equal(10, Sent(t).Count);
+        Assert.Equal(10, t.DrainDataSeqs().Count);
         t.Advance(50);
         for (int i = 0; i < 3; i++)
         {
@@ -293,7 +267,7 @@ public class TcpLossRecoveryTests
         uint mss = (uint)ep.GetInfo().SendMss;
         ep.Send(new byte[mss * 10], false, out _);
         uint originalTsVal = t.Next(out _).TsVal;
-        Assert.Equal(9, Sent(t).Count);
+        Assert.Equal(9, t.DrainDataSeqs().Count);
         TcpInfo before = ep.GetInfo();
         t.Advance(before.Rto);
         t.Expect(Ack, seq: Data);                     // the timeout resends the first segment, cwnd = 1 segment
@@ -308,7 +282,7 @@ public class TcpLossRecoveryTests
         Assert.Equal(1, t.Tcp.Statistics.TCPTimestampUndo);
         Assert.True(ep.GetInfo().CongestionWindow >= before.CongestionWindow);
         Assert.Equal(before.SlowStartThreshold, ep.GetInfo().SlowStartThreshold);
-        Assert.Empty(Sent(t));                        // segments 5-9 are still in flight: nothing is resent
+        Assert.Empty(t.DrainDataSeqs());                        // segments 5-9 are still in flight: nothing is resent
     }
 
     /// <summary>
@@ -323,28 +297,28 @@ public class TcpLossRecoveryTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = EstablishWithRtt(t, sack: false, congestionControl);
         ep.Send(new byte[Mss * 30], false, out _);
-        Sent(t);
+        t.DrainDataSeqs();
         for (int i = 1; i <= 30; i++)
         {
             t.Advance(1);
             t.Send(Ack, 5001, SegmentAt(i));
         }
         t.Send(Ack, 5001, SegmentAt(30));
-        Sent(t);
+        t.DrainDataSeqs();
         uint grown = ep.GetInfo().CongestionWindow;
         Assert.True(grown > 10 * Mss, $"cwnd {grown} did not grow");
 
         t.Advance(ep.GetInfo().Rto / 2);              // shorter than the RTO: no restart
         int segments = (int)(grown / Mss);
         ep.Send(new byte[Mss * segments], false, out _);
-        Assert.Equal(segments, Sent(t).Count);        // the whole window at once
+        Assert.Equal(segments, t.DrainDataSeqs().Count);        // the whole window at once
         t.Send(Ack, 5001, SegmentAt(30 + segments));
         Assert.Equal(0u, ep.GetInfo().BytesInFlight);
         Assert.True(ep.GetInfo().CongestionWindow >= grown);
 
         t.Advance(ep.GetInfo().Rto * 5);              // idle for five RTOs
         ep.Send(new byte[Mss * 40], false, out _);
-        Assert.Equal(10, Sent(t).Count);              // restart window: IW = 10 segments (RFC 6928)
+        Assert.Equal(10, t.DrainDataSeqs().Count);              // restart window: IW = 10 segments (RFC 6928)
         Assert.Equal(10 * Mss, ep.GetInfo().CongestionWindow);
     }
 

@@ -5,31 +5,6 @@ namespace Netstack.Tests.Tcp;
 
 public class TcpSackRecoveryTests
 {
-    private static TcpSegment SackAck(uint ack, params (uint Left, uint Right)[] blocks)
-    {
-        TcpSegment s = TcpTestContext.Seg(Ack, 5001, ack);
-        for (int i = 0; i < blocks.Length; i++)
-        {
-            s.Sack[i] = new SackBlock(new SeqNumber(blocks[i].Left), new SeqNumber(blocks[i].Right));
-        }
-        s.SackCount = blocks.Length;
-        return s;
-    }
-
-    private static List<uint> Drain(TcpTestContext t)
-    {
-        var seqs = new List<uint>();
-        while (t.Host.Sent.Count > 0)
-        {
-            TcpSegment s = t.Next(out byte[] payload);
-            if (payload.Length > 0)
-            {
-                seqs.Add(s.Seq.Value);
-            }
-        }
-        return seqs;
-    }
-
     [Fact]
     public void SackRecovery_RetransmitsOnlyTheHoles()
     {
@@ -38,34 +13,34 @@ public class TcpSackRecoveryTests
         byte[] data = new byte[1460 * 10];
         new Random(3).NextBytes(data);
         ep.Send(data, false, out _);
-        List<uint> first = Drain(t);
+        List<uint> first = t.DrainDataSeqs();
         Assert.Equal(10, first.Count);
         // Segments 1 (1001), 4 (5381) and 7 (9761) are lost; the peer SACKs the rest as it arrives.
         (uint, uint) b1 = (2461, 5381), b2 = (6841, 9761), b3 = (11221, 15601);
-        t.Send(SackAck(1001, b1));
-        t.Send(SackAck(1001, (6841, 8301), b1));
-        t.Send(SackAck(1001, b2, b1));
-        t.Send(SackAck(1001, (11221, 12681), b2, b1));
-        t.Send(SackAck(1001, (11221, 14141), b2, b1));
-        t.Send(SackAck(1001, b3, b2, b1));
-        List<uint> retransmitted = Drain(t);
+        t.Send(TcpTestContext.SackAck(1001, b1));
+        t.Send(TcpTestContext.SackAck(1001, (6841, 8301), b1));
+        t.Send(TcpTestContext.SackAck(1001, b2, b1));
+        t.Send(TcpTestContext.SackAck(1001, (11221, 12681), b2, b1));
+        t.Send(TcpTestContext.SackAck(1001, (11221, 14141), b2, b1));
+        t.Send(TcpTestContext.SackAck(1001, b3, b2, b1));
+        List<uint> retransmitted = t.DrainDataSeqs();
         Assert.Contains(1001u, retransmitted);
         Assert.Equal(1, t.Tcp.Statistics.TCPSackRecovery);
-        t.Send(SackAck(5381, b2, b3));
-        retransmitted.AddRange(Drain(t));
-        t.Send(SackAck(9761, b3));
-        retransmitted.AddRange(Drain(t));
+        t.Send(TcpTestContext.SackAck(5381, b2, b3));
+        retransmitted.AddRange(t.DrainDataSeqs());
+        t.Send(TcpTestContext.SackAck(9761, b3));
+        retransmitted.AddRange(t.DrainDataSeqs());
         Assert.Contains(5381u, retransmitted);
         Assert.Contains(9761u, retransmitted);
         foreach (uint seq in retransmitted)
         {
             Assert.False(seq is (>= 2461 and < 5381) or (>= 6841 and < 9761) or (>= 11221 and < 15601), $"SACKed data at {seq} was retransmitted");
         }
-        t.Send(SackAck(15601));
-        Assert.Empty(Drain(t));
+        t.Send(TcpTestContext.SackAck(15601));
+        Assert.Empty(t.DrainDataSeqs());
         Assert.True(ep.GetInfo().SackBlocksReceived >= 9);
         t.Advance(TimeSpan.FromSeconds(10));
-        Assert.Empty(Drain(t)); // nothing outstanding: no timeout
+        Assert.Empty(t.DrainDataSeqs()); // nothing outstanding: no timeout
     }
 }
 

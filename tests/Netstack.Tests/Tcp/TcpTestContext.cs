@@ -94,6 +94,33 @@ internal sealed class TcpTestContext : IDisposable
 
     public byte[] LastPayload { get; private set; } = [];
 
+    /// <summary>An ACK from the peer carrying SACK blocks (left edge, right edge).</summary>
+    public static TcpSegment SackAck(uint ack, params (uint Left, uint Right)[] blocks)
+    {
+        TcpSegment s = Seg(TcpFlags.Ack, 5001, ack);
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            s.Sack[i] = new Transport.Tcp.SackBlock(new SeqNumber(blocks[i].Left), new SeqNumber(blocks[i].Right));
+        }
+        s.SackCount = blocks.Length;
+        return s;
+    }
+
+    /// <summary>The data segments TCP sent since the last call, as sequence numbers (pure ACKs are dropped).</summary>
+    public List<uint> DrainDataSeqs()
+    {
+        var seqs = new List<uint>();
+        while (Host.Sent.Count > 0)
+        {
+            TcpSegment s = Next(out byte[] payload);
+            if (payload.Length > 0)
+            {
+                seqs.Add(s.Seq.Value);
+            }
+        }
+        return seqs;
+    }
+
     public TcpSegment Next(out byte[] payload)
     {
         Assert.True(Host.Sent.TryDequeue(out PacketBuffer? packet), "expected a segment, TCP sent nothing");
