@@ -33,6 +33,11 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
     private readonly Random _random;
     private bool _disposed;
 
+    /// <summary>
+    /// A stack with no interfaces yet, configured by <paramref name="options"/> (defaults when null): IPv4, IPv6, UDP
+    /// and (unless <see cref="NetStackOptions.EnableTcp"/> is off) TCP are registered, statistics are published on a
+    /// new <see cref="Meter"/>, and the secret for ephemeral ports and ISNs is drawn (from the seed when one is given).
+    /// </summary>
     public NetStack(NetStackOptions? options = null)
     {
         Options = options ?? new NetStackOptions();
@@ -65,17 +70,21 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         }
     }
 
+    /// <summary>The options the stack was created with (defaults when none were given).</summary>
     public NetStackOptions Options { get; }
 
     /// <summary>The super-segment size TCP may use when the stack segments in software (<see cref="NetStackOptions.Gso"/>).</summary>
     public const int SoftwareGsoMaxSize = 65535;
 
+    /// <summary>The clock of every timer and timestamp in the stack (<see cref="NetStackOptions.TimeProvider"/>).</summary>
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>The packet buffer pool the stack and its links allocate from (<see cref="NetStackOptions.Pool"/>, or a new one).</summary>
     public PacketPool Pool { get; }
 
     internal TimerWheel Timers { get; }
 
+    /// <summary>The meter the stack's statistics are published on, named by <see cref="NetStackOptions.MeterName"/>.</summary>
     public Meter Meter { get; }
 
     internal PortManager Ports { get; }

@@ -46,12 +46,12 @@ public sealed class NetStackOptions
     /// </summary>
     public bool Gso { get; set; } = true;
 
-    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on.</summary>
     /// <summary>
     /// Whether the stack's own TCP is registered at construction (the default), so that closed ports answer
     /// SYNs with RST. Turn it off only to register a different handler for protocol 6.
     /// </summary>
     public bool EnableTcp { get; set; } = true;
 
+    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on ("Netstack" by default).</summary>
     public string MeterName { get; set; } = "Netstack";
 }
