@@ -49,6 +49,7 @@ public sealed class HostForwarder : IAsyncDisposable
 
     private readonly bool _ownsReadiness; // false when a TUN link took it as its dispatcher's companion (it disposes it)
 
+    /// <summary>Connections and flows this forwarder carried and refused, updated live.</summary>
     public HostForwarderStatistics Statistics { get; } = new();
 
     /// <summary>Starts forwarding everything <paramref name="stack"/>'s peers send to addresses and ports it does not serve itself.</summary>
