@@ -50,6 +50,11 @@ public sealed class TcpStream : Stream
 
     // Pooled builders: a read or write that has to wait reuses its state machine box instead of allocating one
     // per call (the runtime's NetworkStream does the same), so a steady bulk transfer allocates nothing.
+    /// <summary>
+    /// Reads what is there, up to <paramref name="buffer"/>'s length, waiting until at least one byte, the end of the
+    /// stream (0) or an error arrives.
+    /// </summary>
+    /// <exception cref="IOException">The connection failed or was reset (wraps a <see cref="SocketException"/>).</exception>
     /// <remarks>
     /// A zero-byte read completes, returning 0, once data or the end of the stream is there, without taking any
     /// (the runtime's sockets and SslStream do the same): a relay can wait for data before it rents a buffer.
