@@ -72,12 +72,13 @@ public static class ForwarderHost
                 }
             }
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            long poolBytes = stack.Pool.CreatedBytes;
             long packets = link.Statistics.RxPackets + link.Statistics.TxPackets;
             await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (options.Verbosity == Verbosity.Verbose)
             {
                 Report(verb, forwarder.Statistics, link.Statistics, GC.GetTotalAllocatedBytes(precise: true) - allocated,
-                    link.Statistics.RxPackets + link.Statistics.TxPackets - packets);
+                    stack.Pool.CreatedBytes - poolBytes, link.Statistics.RxPackets + link.Statistics.TxPackets - packets);
             }
         }
         finally
@@ -136,13 +137,13 @@ public static class ForwarderHost
     }
 
     /// <summary>What <c>--verbose</c> prints when the namespace's command ends: what was carried, and what it cost in allocations.</summary>
-    private static void Report(string verb, HostForwarderStatistics s, TunLinkStatistics tun, long allocated, long packets)
+    private static void Report(string verb, HostForwarderStatistics s, TunLinkStatistics tun, long allocated, long poolGrowth, long packets)
     {
         Console.Error.WriteLine(FormattableString.Invariant(
             $"{verb}: carried {Interlocked.Read(ref s.TcpConnections)} TCP connections ({Interlocked.Read(ref s.TcpRefused)} refused, {Interlocked.Read(ref s.TcpUnreachable)} unreachable), ") +
             FormattableString.Invariant($"{Interlocked.Read(ref s.UdpFlows)} UDP flows, {Interlocked.Read(ref s.EchoRequests)} pings; {Interlocked.Read(ref s.BytesOut)} bytes out, {Interlocked.Read(ref s.BytesIn)} bytes in; ") +
             FormattableString.Invariant($"tun {Interlocked.Read(ref tun.RxPackets)} packets in, {Interlocked.Read(ref tun.TxPackets)} out; ") +
-            FormattableString.Invariant($"allocated {allocated} bytes while serving ({(packets == 0 ? 0 : (double)allocated / packets):0.00} per packet, connection setup included)"));
+            FormattableString.Invariant($"allocated {allocated} bytes while serving ({(packets == 0 ? 0 : (double)allocated / packets):0.00} per packet, connection setup included; the packet pool grew by {poolGrowth} bytes)"));
     }
 
     /// <summary>Binds a host port of a forward: its address, or every address (IPv6 dual-stack when the host has IPv6).</summary>

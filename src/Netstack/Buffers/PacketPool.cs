@@ -54,6 +54,11 @@ public sealed class PacketPool
     /// <summary>Buffers ever created by this pool (grows only while warming up).</summary>
     public long Created => Interlocked.Read(ref _created);
 
+    private long _createdBytes;
+
+    /// <summary>The bytes of all blocks ever created: the pool's growth to its working set (allocation that is not per packet).</summary>
+    internal long CreatedBytes => Interlocked.Read(ref _createdBytes);
+
     /// <summary>Rents a buffer that can hold <paramref name="size"/> bytes after <paramref name="headroom"/> bytes of headroom; its length starts at 0.</summary>
     public PacketBuffer Rent(int size, int headroom = DefaultHeadroom)
     {
@@ -76,6 +81,7 @@ public sealed class PacketPool
         {
             buffer = new PacketBuffer(GC.AllocateUninitializedArray<byte>(list.BlockSize, pinned: true), this);
             Interlocked.Increment(ref _created);
+            Interlocked.Add(ref _createdBytes, list.BlockSize);
         }
         Interlocked.Increment(ref _outstanding);
         buffer.Activate(headroom);

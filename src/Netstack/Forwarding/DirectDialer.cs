@@ -50,8 +50,8 @@ public sealed class DirectDialer : IOutboundDialer
     /// <remarks>
     /// The flow is a connected UDP socket, so the kernel drops datagrams from other sources and reports an ICMP
     /// port unreachable from the destination as <see cref="SocketError.ConnectionRefused"/> on the next call.
-    /// UDP_GRO/UDP_SEGMENT batching is not used yet: a GRO receive needs the segment size from the control message,
-    /// which this datagram-at-a-time interface does not carry.
+    /// The forwarder carries such a flow with <see cref="DirectUdpRelay"/>, which batches with recvmmsg/sendmmsg,
+    /// UDP_GRO and UDP_SEGMENT; this datagram-at-a-time interface is what other dialers' flows implement.
     /// </remarks>
     public ValueTask<IOutboundUdpFlow> OpenUdpAsync(IPEndPoint destination, CancellationToken cancellationToken)
     {

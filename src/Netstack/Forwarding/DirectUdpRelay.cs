@@ -10,11 +10,13 @@ namespace Netstack.Forwarding;
 /// datagrams from the stack are sent on the host socket by the dispatcher as they arrive
 /// (<see cref="IUdpDatagramSink"/>), and datagrams from the host are read by the thread that serves the forwarder's
 /// <see cref="HostSocketReadiness"/> (the TUN dispatcher, usually) while the socket is readable, and sent into the
-/// stack at once. A ping-pong costs one wake-up each way, as in pasta.
+/// stack at once. A ping-pong costs one wake-up each way, as in pasta. Bulk flows are batched both ways: reads with
+/// <c>recvmmsg</c> and UDP_GRO (<see cref="HostDatagramReceiver"/>), sends gathered over the dispatcher's batch into
+/// one <c>sendmmsg</c>, a USO run as one UDP_SEGMENT message (<see cref="HostDatagramSender"/>).
 /// </summary>
 internal sealed class DirectUdpRelay : IUdpDatagramSink, IHostSocketHandler
 {
-    private const int MaxBurst = 64; // datagrams read per readiness report: level-triggered, so the rest come next round
+    private const int MaxBurstCalls = 8; // recvmmsg calls per readiness report: level-triggered, so the rest come next round
 
     private readonly UdpSocket _socket;
     private readonly SafeHandle _host;
@@ -40,6 +42,7 @@ internal sealed class DirectUdpRelay : IUdpDatagramSink, IHostSocketHandler
     {
         var relay = new DirectUdpRelay(socket, flow.Socket, readiness, stats, options.TimeProvider);
         int fd = (int)flow.Socket.SafeHandle.DangerousGetHandle();
+        HostDatagramReceiver.EnableGro(fd); // where the kernel has it; without it every datagram is its own slot
         ulong watch = readiness.Register(fd, relay, LibC.EPOLLIN);
         if (watch == 0)
         {
@@ -69,26 +72,29 @@ internal sealed class DirectUdpRelay : IUdpDatagramSink, IHostSocketHandler
         }
     }
 
-    /// <summary>Stack → host, on the dispatcher: one non-blocking send per datagram; a full send buffer drops it (UDP), counted.</summary>
+    /// <summary>
+    /// Stack → host. On the thread serving the readiness set (the TUN dispatcher) the datagram is staged and sent with
+    /// the batch's others before that thread sleeps; on any other thread it is sent at once. A full send buffer drops
+    /// it (UDP), counted.
+    /// </summary>
     public void Deliver(ReadOnlySpan<byte> payload, int segmentSize)
     {
         Volatile.Write(ref _lastActivity, _time.GetTimestamp());
         Interlocked.Add(ref _stats.BytesOut, payload.Length);
+        if (_readiness.OnServingThread)
+        {
+            _readiness.Sender.Add(_host, payload, segmentSize);
+            return;
+        }
         bool added = false;
         try
         {
             _host.DangerousAddRef(ref added);
             int fd = (int)_host.DangerousGetHandle();
-            if (segmentSize <= 0 || segmentSize >= payload.Length)
+            int size = segmentSize <= 0 ? payload.Length : segmentSize;
+            for (int offset = 0; offset < payload.Length; offset += size)
             {
-                SendOne(fd, payload);
-            }
-            else
-            {
-                for (int offset = 0; offset < payload.Length; offset += segmentSize)
-                {
-                    SendOne(fd, payload.Slice(offset, Math.Min(segmentSize, payload.Length - offset)));
-                }
+                SendOne(fd, payload.Slice(offset, Math.Min(size, payload.Length - offset)));
             }
         }
         catch (ObjectDisposedException)
@@ -116,34 +122,35 @@ internal sealed class DirectUdpRelay : IUdpDatagramSink, IHostSocketHandler
         }
     }
 
-    /// <summary>Host → stack, on the readiness set's thread: reads what is queued (up to a burst) and sends it into the stack.</summary>
-    public unsafe bool OnReadiness()
+    /// <summary>Host → stack, on the readiness set's thread: reads what is queued (a few batches at most) and sends it into the stack.</summary>
+    public bool OnReadiness()
     {
-        Span<byte> buffer = _readiness.Scratch;
+        HostDatagramReceiver receiver = _readiness.Receiver;
         bool added = false;
         try
         {
             _host.DangerousAddRef(ref added);
             int fd = (int)_host.DangerousGetHandle();
-            for (int i = 0; i < MaxBurst; i++)
+            for (int call = 0; call < MaxBurstCalls; call++)
             {
-                nint n;
-                fixed (byte* p = buffer)
+                int n = receiver.Receive(fd);
+                if (n < 0 && n is -Errno.EINTR or -111 /* ECONNREFUSED: ICMP for an earlier send */)
                 {
-                    n = LibC.Recv(fd, p, (nuint)buffer.Length, LibC.MSG_DONTWAIT);
+                    continue;
                 }
-                if (n < 0)
+                if (n <= 0)
                 {
-                    int errno = Errno.Last;
-                    if (errno is Errno.EINTR or 111 /* ECONNREFUSED: ICMP for an earlier send */)
-                    {
-                        continue;
-                    }
-                    break; // EAGAIN: drained
+                    break; // drained (or an error the next report repeats)
                 }
                 Volatile.Write(ref _lastActivity, _time.GetTimestamp());
-                Interlocked.Add(ref _stats.BytesIn, n);
-                _ = _socket.SendConnected(buffer[..(int)n]); // UDP: a datagram the stack cannot route is lost, as in the kernel
+                for (int i = 0; i < n; i++)
+                {
+                    SendIntoStack(receiver.Datagram(i), receiver.SegmentSize(i));
+                }
+                if (n < HostDatagramReceiver.Slots)
+                {
+                    break; // the call found the queue empty before filling every slot
+                }
             }
         }
         catch (ObjectDisposedException)
@@ -157,5 +164,28 @@ internal sealed class DirectUdpRelay : IUdpDatagramSink, IHostSocketHandler
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// One datagram, or a GRO run sent as one super-datagram of <paramref name="segmentSize"/>-byte datagrams (the link
+    /// offloads it with USO or the stack cuts it); a run the route cannot take whole (datagrams over its MTU need IP
+    /// fragments) goes one datagram at a time. UDP: a datagram the stack cannot route is lost, as in the kernel.
+    /// </summary>
+    private void SendIntoStack(ReadOnlySpan<byte> payload, int segmentSize)
+    {
+        Interlocked.Add(ref _stats.BytesIn, payload.Length);
+        if (segmentSize == 0)
+        {
+            _ = _socket.SendConnected(payload, 0);
+            return;
+        }
+        if (_socket.SendConnected(payload, segmentSize) != SocketError.InvalidArgument)
+        {
+            return;
+        }
+        for (int offset = 0; offset < payload.Length; offset += segmentSize)
+        {
+            _ = _socket.SendConnected(payload.Slice(offset, Math.Min(segmentSize, payload.Length - offset)), 0);
+        }
     }
 }

@@ -30,7 +30,7 @@ public sealed class HostForwarder : IAsyncDisposable
     {
         _stack = stack;
         _options = options;
-        Readiness = new HostSocketReadiness();
+        Readiness = new HostSocketReadiness(Statistics);
         if (stack.FindLink<TunLink>() is not TunLink tun || !tun.TryAddCompanion(Readiness))
         {
             Readiness.StartThread(); // no TUN dispatcher to share: a thread of its own

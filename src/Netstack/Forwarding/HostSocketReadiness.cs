@@ -15,22 +15,30 @@ namespace Netstack.Forwarding;
 /// <remarks>
 /// Who waits on the set: a TUN link's dispatcher, when the forwarder's stack has one (<see cref="IDispatcherCompanion"/>):
 /// then the thread that handles the namespace's ACKs also sends what arrived, so nothing is handed between threads, no
-/// endpoint lock is contended, and an arrival while that thread is busy costs no wake-up. Otherwise a thread of its
-/// own (<see cref="StartThread"/>).
+/// endpoint lock is contended, and an arrival while that thread is busy costs no wake-up. The set then also watches
+/// the TUN descriptor, so one <c>epoll_wait</c> reports both. Otherwise a thread of its own (<see cref="StartThread"/>).
+/// Before the serving thread sleeps it sends the datagrams UDP flows staged in <see cref="Sender"/> during the batch.
 /// </remarks>
 internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
 {
     private const int MaxEvents = 64;
-    private const ulong StopKey = 0;
+    private const ulong StopKey = 0; // the set's own stop signal (a thread of its own)
+    private const ulong LinkKey = ulong.MaxValue; // the dispatcher's link descriptor (companion)
+    private const ulong LinkStopKey = ulong.MaxValue - 1; // the link's stop descriptor (companion)
     private readonly ConcurrentDictionary<ulong, IHostSocketHandler> _sources = new();
     private readonly List<IHostSocketHandler> _deferred = []; // polls a busy endpoint took over: looked at again
     private readonly EpollEventGeneric* _events; // the larger layout: room for either
+    private readonly HostForwarderStatistics _stats;
     private int _epfd;
     private EventFd? _stop;
     private long _nextId;
+    private int _ready; // events of the last wait not yet handled
+    private bool _linkAttached;
+    private int _servingThread; // the managed thread id that waits on the set
 
-    public HostSocketReadiness()
+    public HostSocketReadiness(HostForwarderStatistics stats)
     {
+        _stats = stats;
         _epfd = LibC.EpollCreate1(LibC.EPOLL_CLOEXEC);
         if (_epfd < 0)
         {
@@ -39,12 +47,17 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
         _events = (EpollEventGeneric*)NativeMemory.Alloc(MaxEvents, (nuint)sizeof(EpollEventGeneric));
     }
 
-    public int WaitFd => _epfd;
+    private HostDatagramReceiver? _receiver;
+    private HostDatagramSender? _sender;
 
-    private byte[]? _scratch;
+    /// <summary>Batched reads of host UDP sockets; only the thread serving the set may use it.</summary>
+    public HostDatagramReceiver Receiver => _receiver ??= new HostDatagramReceiver();
 
-    /// <summary>A datagram-sized buffer for handlers to read into; only the thread serving the set may use it.</summary>
-    public byte[] Scratch => _scratch ??= GC.AllocateUninitializedArray<byte>(UdpProtocolLimits.MaxDatagram, pinned: true);
+    /// <summary>Batched sends on host UDP sockets, flushed before the serving thread sleeps; only that thread may use it.</summary>
+    public HostDatagramSender Sender => _sender ??= new HostDatagramSender(_stats);
+
+    /// <summary>Whether the caller is the thread serving the set (so it may stage sends in <see cref="Sender"/>).</summary>
+    public bool OnServingThread => Volatile.Read(ref _servingThread) == Environment.CurrentManagedThreadId;
 
     public bool HasDeferredWork => _deferred.Count != 0;
 
@@ -87,8 +100,39 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
         thread.Start();
     }
 
-    /// <summary>Handles what is ready without blocking (the dispatcher's call).</summary>
-    public void RunReady() => Wait(0);
+    /// <inheritdoc/>
+    public DispatcherWake Wait(int linkFd, int stopFd, int timeoutMilliseconds)
+    {
+        if (!_linkAttached)
+        {
+            if (Control(LibC.EPOLL_CTL_ADD, linkFd, LibC.EPOLLIN, LinkKey) < 0 || Control(LibC.EPOLL_CTL_ADD, stopFd, LibC.EPOLLIN, LinkStopKey) < 0)
+            {
+                return DispatcherWake.Failed;
+            }
+            _linkAttached = true;
+        }
+        int n = WaitEvents(timeoutMilliseconds);
+        if (n < 0)
+        {
+            return n == -Errno.EINTR ? DispatcherWake.None : DispatcherWake.Failed;
+        }
+        DispatcherWake wake = _ready == 0 ? DispatcherWake.Companion : DispatcherWake.None; // a timeout retries deferred work
+        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        for (int i = 0; i < _ready; i++)
+        {
+            (uint events, ulong id) = x64 ? (((EpollEventX64*)_events)[i].Events, ((EpollEventX64*)_events)[i].Data) : (_events[i].Events, _events[i].Data);
+            wake |= id switch
+            {
+                LinkKey => (events & LibC.EPOLLIN) != 0 ? DispatcherWake.LinkReadable : DispatcherWake.LinkError,
+                LinkStopKey => DispatcherWake.Stop,
+                _ => DispatcherWake.Companion,
+            };
+        }
+        return wake;
+    }
+
+    /// <inheritdoc/>
+    public void RunReady() => HandleEvents();
 
     /// <summary>
     /// With a thread of its own: stops it, and it closes the set. As a link's companion: the link calls this after its
@@ -106,22 +150,38 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
 
     private void RunThread()
     {
-        while (Wait(_deferred.Count == 0 ? -1 : 1))
+        while (true)
         {
+            int n = WaitEvents(_deferred.Count == 0 ? -1 : 1);
+            if (n < 0 && n != -Errno.EINTR)
+            {
+                break;
+            }
+            if (!HandleEvents())
+            {
+                break;
+            }
         }
         Close();
     }
 
-    /// <returns>False once the stop signal was seen.</returns>
-    private bool Wait(int timeout)
+    /// <summary>Sends what was staged, then waits: the number of events (kept for <see cref="HandleEvents"/>), or -errno.</summary>
+    private int WaitEvents(int timeout)
     {
+        Volatile.Write(ref _servingThread, Environment.CurrentManagedThreadId);
+        _sender?.Flush();
         int n = LibC.EpollWait(_epfd, _events, MaxEvents, timeout);
-        if (n < 0)
-        {
-            return Errno.Last == Errno.EINTR;
-        }
+        _ready = Math.Max(n, 0);
+        return n < 0 ? -Errno.Last : n;
+    }
+
+    /// <summary>Runs the handlers of the last wait's events (and the deferred ones); false once the stop signal was seen.</summary>
+    private bool HandleEvents()
+    {
         RetryDeferred();
         bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        int n = _ready;
+        _ready = 0;
         for (int i = 0; i < n; i++)
         {
             ulong id = x64 ? ((EpollEventX64*)_events)[i].Data : _events[i].Data;
@@ -129,7 +189,7 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
             {
                 return false;
             }
-            if (_sources.TryGetValue(id, out IHostSocketHandler? source) && !source.OnReadiness())
+            if (id is not (LinkKey or LinkStopKey) && _sources.TryGetValue(id, out IHostSocketHandler? source) && !source.OnReadiness())
             {
                 _deferred.Add(source);
             }
@@ -171,6 +231,8 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
         {
             LibC.Close(fd);
             NativeMemory.Free(_events);
+            _sender?.Dispose();
+            _receiver?.Dispose();
         }
         _stop?.Dispose();
     }

@@ -40,7 +40,7 @@ public sealed class InboundTcpForward : IAsyncDisposable
         HostSocketReadiness? readiness = null;
         if (peekOffset && HostSocketSendSource.IsSupported)
         {
-            readiness = new HostSocketReadiness();
+            readiness = new HostSocketReadiness(stats);
             readiness.StartThread();
         }
         return new InboundTcpForward(stack, listener, target, port, stats, bufferSize, readiness, ownsReadiness: true);

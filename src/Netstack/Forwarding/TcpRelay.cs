@@ -78,7 +78,17 @@ internal static class TcpRelay
         {
             while (true)
             {
-                await connection.Stream.ReadAsync(Memory<byte>.Empty, reset.Token).ConfigureAwait(false);
+                // A zero-byte read, on the endpoint's own reusable waiter: no object per wait (TcpStream.ReadAsync's
+                // pooled builder still allocates when the continuation moves between threads).
+                SocketError error;
+                while (connection.Endpoint.ArmIfNothingToRead(out error))
+                {
+                    await connection.Endpoint.ReadWaiter.WaitAsync(reset.Token).ConfigureAwait(false);
+                }
+                if (error != SocketError.Success)
+                {
+                    throw TcpConnection.StreamError(error);
+                }
                 int n = connection.Endpoint.PeekReceived(segments, held, GatherLimit);
                 if (n == 0)
                 {

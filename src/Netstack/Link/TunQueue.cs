@@ -9,8 +9,8 @@ namespace Netstack.Link;
 /// and the lock that serialises writes to it.
 /// </summary>
 /// <remarks>
-/// The dispatcher sleeps in <c>poll</c> on the queue's descriptor, the link's stop eventfd and (queue 0) the link's
-/// <see cref="IDispatcherCompanion"/>, if it has one, then reads packets
+/// The dispatcher sleeps in <c>poll</c> on the queue's descriptor and the link's stop eventfd, or (queue 0) in the
+/// wait of the link's <see cref="IDispatcherCompanion"/>, if it has one, whose epoll set watches both; then it reads packets
 /// until EAGAIN (one <c>read</c> per packet: a TUN descriptor returns exactly one packet per read), delivering
 /// them in batches. Each packet is read straight into a pinned pooled block after the default headroom, so the
 /// stack can prepend headers to a reply without copying. With IFF_VNET_HDR each read starts with a virtio_net_hdr
@@ -67,33 +67,27 @@ internal sealed unsafe class TunQueue
         PacketBuffer? spare = null;
         long rxBytes = 0;
         long calls = 0; // added to the statistics once per wake-up, not per call
-        PollFd* fds = stackalloc PollFd[3];
+        PollFd* fds = stackalloc PollFd[2];
         try
         {
             while (true)
             {
                 IDispatcherCompanion? companion = _index == 0 ? _link.Companion : null;
-                fds[0] = new PollFd { Fd = _fd, Events = LibC.POLLIN };
-                fds[1] = new PollFd { Fd = stopFd, Events = LibC.POLLIN };
-                fds[2] = new PollFd { Fd = companion?.WaitFd ?? -1, Events = LibC.POLLIN }; // poll(2) skips a negative fd
                 calls++;
-                int timeout = companion?.HasDeferredWork == true ? 1 : -1;
-                int ready = LibC.Poll(fds, 3, timeout);
-                if (ready < 0)
+                DispatcherWake wake = companion is null
+                    ? PollLink(fds, stopFd)
+                    : companion.Wait(_fd, stopFd, companion.HasDeferredWork ? 1 : -1);
+                if ((wake & DispatcherWake.Failed) != 0)
                 {
-                    if (Errno.Last == Errno.EINTR)
-                    {
-                        continue;
-                    }
                     Interlocked.Increment(ref _link.Statistics.RxErrors);
                     return;
                 }
-                if (fds[1].ReturnedEvents != 0)
+                if ((wake & DispatcherWake.Stop) != 0)
                 {
                     return; // the link is being disposed
                 }
-                bool companionReady = companion is not null && (fds[2].ReturnedEvents != 0 || ready == 0);
-                if (fds[0].ReturnedEvents == 0)
+                bool companionReady = (wake & DispatcherWake.Companion) != 0;
+                if ((wake & (DispatcherWake.LinkReadable | DispatcherWake.LinkError)) == 0)
                 {
                     if (companionReady)
                     {
@@ -101,7 +95,7 @@ internal sealed unsafe class TunQueue
                     }
                     continue;
                 }
-                if ((fds[0].ReturnedEvents & LibC.POLLIN) == 0)
+                if ((wake & DispatcherWake.LinkReadable) == 0)
                 {
                     // POLLERR/POLLHUP without data: the device was deleted under us. Nothing more will arrive.
                     Interlocked.Increment(ref _link.Statistics.RxErrors);
@@ -182,6 +176,23 @@ internal sealed unsafe class TunQueue
             }
         }
         return dead;
+    }
+
+    /// <summary>Without a companion: sleeps in poll(2) on the link and the stop descriptor.</summary>
+    private DispatcherWake PollLink(PollFd* fds, int stopFd)
+    {
+        fds[0] = new PollFd { Fd = _fd, Events = LibC.POLLIN };
+        fds[1] = new PollFd { Fd = stopFd, Events = LibC.POLLIN };
+        if (LibC.Poll(fds, 2, -1) < 0)
+        {
+            return Errno.Last == Errno.EINTR ? DispatcherWake.None : DispatcherWake.Failed;
+        }
+        DispatcherWake wake = fds[1].ReturnedEvents != 0 ? DispatcherWake.Stop : DispatcherWake.None;
+        if (fds[0].ReturnedEvents != 0)
+        {
+            wake |= (fds[0].ReturnedEvents & LibC.POLLIN) != 0 ? DispatcherWake.LinkReadable : DispatcherWake.LinkError;
+        }
+        return wake;
     }
 
     private static void WaitForStop(PollFd* fds, int stopFd)

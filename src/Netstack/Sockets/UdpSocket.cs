@@ -246,7 +246,11 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
     }
 
     /// <summary>The synchronous send path (allocation-free): binds to an ephemeral port on first use.</summary>
-    internal SocketError SendTo(ReadOnlySpan<byte> payload, NetAddress remote, ushort remotePort)
+    internal SocketError SendTo(ReadOnlySpan<byte> payload, NetAddress remote, ushort remotePort) =>
+        SendTo(payload, remote, remotePort, _sendSegmentSize);
+
+    /// <summary>As <see cref="SendTo(ReadOnlySpan{byte}, NetAddress, ushort)"/>, cut into <paramref name="segmentSize"/>-byte datagrams when above 0.</summary>
+    private SocketError SendTo(ReadOnlySpan<byte> payload, NetAddress remote, ushort remotePort, int segmentSize)
     {
         NetAddress local;
         ushort localPort;
@@ -280,11 +284,14 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
             local = _key.LocalAddress;
             localPort = _key.LocalPort;
         }
-        return _udp.Send(payload, local, localPort, remote, remotePort, _sendSegmentSize);
+        return _udp.Send(payload, local, localPort, remote, remotePort, segmentSize);
     }
 
-    /// <summary>Sends to the connected remote without building an endpoint (the forwarder's per-datagram path).</summary>
-    internal SocketError SendConnected(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Sends to the connected remote without building an endpoint (the forwarder's per-datagram path); with
+    /// <paramref name="segmentSize"/> above 0 a run of datagrams of that size (as <see cref="SendSegmentSize"/>).
+    /// </summary>
+    internal SocketError SendConnected(ReadOnlySpan<byte> payload, int segmentSize)
     {
         NetAddress remote;
         ushort remotePort;
@@ -297,7 +304,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
             remote = _key.RemoteAddress;
             remotePort = _key.RemotePort;
         }
-        return SendTo(payload, remote, remotePort);
+        return SendTo(payload, remote, remotePort, segmentSize);
     }
 
     private IUdpDatagramSink? _sink;
