@@ -64,7 +64,6 @@ public static class InProcessBench
 
         // Like iperf3 -O, a timed run leaves out its first seconds (slow start, buffers growing to their working
         // size), so the numbers describe the steady state; a run of --bytes counts everything from the start.
-        TcpStatistics clientTcp = TcpProtocol.For(client).Statistics, serverTcp = TcpProtocol.For(server).Statistics;
         var received = new Counter();
         long sendDeadline = timed ? Stopwatch.GetTimestamp() + (long)((omit + options.Duration).TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         Task<long>? transfer = null;
@@ -76,8 +75,7 @@ public static class InProcessBench
         // Allocations are counted while the data flows, up to the send deadline: closing the connections and
         // collecting the results afterwards is not the steady state. The wait is created before counting starts.
         Task? flowing = timed ? Task.Delay(options.Duration, cancellationToken) : null;
-        long segments0 = clientTcp.OutSegs + serverTcp.OutSegs;
-        long retrans0 = clientTcp.RetransSegs + serverTcp.RetransSegs;
+        TcpStatisticsSnapshot clientTcp0 = client.GetStatistics().Tcp, serverTcp0 = server.GetStatistics().Tcp;
         long packets0 = pair.A.TxPackets + pair.B.TxPackets;
         TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         long bytes0 = received.Value;
@@ -90,6 +88,7 @@ public static class InProcessBench
 
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        TcpStatisticsSnapshot clientTcp = client.GetStatistics().Tcp, serverTcp = server.GetStatistics().Tcp;
         var result = new BenchResult
         {
             Mode = options.IsImpaired ? "in-process, impaired link" : "in-process",
@@ -100,9 +99,9 @@ public static class InProcessBench
             Seconds = seconds,
             OmittedSeconds = omit.TotalSeconds,
             CpuSeconds = cpu.TotalSeconds,
-            Segments = clientTcp.OutSegs + serverTcp.OutSegs - segments0,
+            Segments = clientTcp.OutSegs + serverTcp.OutSegs - clientTcp0.OutSegs - serverTcp0.OutSegs,
             Packets = pair.A.TxPackets + pair.B.TxPackets - packets0,
-            Retransmits = clientTcp.RetransSegs + serverTcp.RetransSegs - retrans0,
+            Retransmits = clientTcp.RetransSegs + serverTcp.RetransSegs - clientTcp0.RetransSegs - serverTcp0.RetransSegs,
             AllocatedBytes = allocated,
             Verified = options.Verify,
         };

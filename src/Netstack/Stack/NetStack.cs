@@ -32,6 +32,7 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
     private readonly ITransportHandler?[] _transports = new ITransportHandler?[256];
     private readonly Random _random;
     private bool _disposed;
+    private readonly bool _ownsMeter; // false when NetStackOptions.MeterFactory made it: the factory owns and disposes it
 
     public NetStack(NetStackOptions? options = null)
     {
@@ -53,7 +54,15 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         Secret = secret.ToArray();
         Ports = new PortManager(secret);
         Timers = new TimerWheel(TimeProvider);
-        Meter = new Meter(Options.MeterName);
+        if (Options.MeterFactory is IMeterFactory factory)
+        {
+            Meter = factory.Create(new MeterOptions(Options.MeterName));
+        }
+        else
+        {
+            Meter = new Meter(Options.MeterName);
+            _ownsMeter = true;
+        }
         Statistics = new NetStackStatistics();
         Statistics.Register(Meter);
         Ipv4 = new Ipv4Layer(this);
@@ -76,12 +85,25 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
 
     internal TimerWheel Timers { get; }
 
+    /// <summary>
+    /// The meter the stack's counters are published on as observable instruments (<c>netstack.ip.*</c>,
+    /// <c>netstack.tcp.*</c> …, listed in the README), named <see cref="NetStackOptions.MeterName"/>. Made by
+    /// <see cref="NetStackOptions.MeterFactory"/> when one is set (which then owns it); otherwise the stack's own,
+    /// disposed with the stack.
+    /// </summary>
     public Meter Meter { get; }
 
     internal PortManager Ports { get; }
 
-    /// <summary>Protocol counters named as Linux <c>netstat -s</c>.</summary>
-    public NetStackStatistics Statistics { get; }
+    /// <summary>The protocol counters the packet path increments; read them with <see cref="GetStatistics"/>.</summary>
+    internal NetStackStatistics Statistics { get; }
+
+    /// <summary>
+    /// A snapshot of every protocol counter (IP, IPv6, ICMP, ICMPv6, UDP, TCP, software offloads), named as Linux
+    /// <c>netstat -s</c>. Each call reads the counters anew; the snapshot does not change afterwards.
+    /// </summary>
+    public NetStackStatisticsSnapshot GetStatistics() =>
+        new(Statistics, (GetTransport(TcpProtocol.ProtocolNumber) as TcpProtocol)?.Statistics);
 
     /// <summary>A per-stack 32-byte random secret for keyed hashes (ephemeral ports, TCP ISNs and SYN cookies).</summary>
     internal byte[] Secret { get; }
@@ -144,6 +166,10 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
             AddAddress(nic.Id, a);
         }
         link.Attach(this);
+        if (link is TunLink tun)
+        {
+            tun.Statistics.Register(Meter, new KeyValuePair<string, object?>("network.interface.name", tun.Name));
+        }
         return nic.Id;
     }
 
@@ -381,6 +407,9 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         {
             (h as IDisposable)?.Dispose();
         }
-        Meter.Dispose();
+        if (_ownsMeter)
+        {
+            Meter.Dispose();
+        }
     }
 }

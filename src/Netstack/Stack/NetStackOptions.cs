@@ -46,12 +46,22 @@ public sealed class NetStackOptions
     /// </summary>
     public bool Gso { get; set; } = true;
 
-    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on.</summary>
     /// <summary>
     /// Whether the stack's own TCP is registered at construction (the default), so that closed ports answer
     /// SYNs with RST. Turn it off only to register a different handler for protocol 6.
     /// </summary>
     public bool EnableTcp { get; set; } = true;
 
+    /// <summary>
+    /// Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on (<see cref="NetStack.Meter"/>):
+    /// enable it by this name in <c>dotnet-counters</c> or an OpenTelemetry <c>AddMeter</c>.
+    /// </summary>
     public string MeterName { get; set; } = "Netstack";
+
+    /// <summary>
+    /// Where the stack gets its <see cref="System.Diagnostics.Metrics.Meter"/> (for example the one dependency injection
+    /// provides); the factory then owns the meter and disposes it. Null (the default): the stack creates its own meter
+    /// and disposes it with itself.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 }
