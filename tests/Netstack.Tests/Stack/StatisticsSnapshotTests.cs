@@ -10,10 +10,9 @@ namespace Netstack.Tests.Stack;
 public class StatisticsSnapshotTests
 {
     [Fact]
-    public void Stack_snapshot_reads_every_counter_into_the_property_of_the_same_name()
+    public void Ipv4_snapshot_reads_every_counter_into_the_property_of_the_same_name()
     {
         using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider() });
-        TcpStatistics tcp = TcpProtocol.For(stack).Statistics;
         stack.Statistics.Ip.InReceives = 101;
         stack.Statistics.Ip.InHdrErrors = 102;
         stack.Statistics.Ip.InCsumErrors = 103;
@@ -35,6 +34,34 @@ public class StatisticsSnapshotTests
         stack.Statistics.Ip.FragCreates = 119;
         stack.Statistics.Ip.InMcastPkts = 120;
         stack.Statistics.Ip.InBcastPkts = 121;
+        var s = stack.GetStatistics().Ip;
+        Assert.Equal(101, s.InReceives);
+        Assert.Equal(102, s.InHdrErrors);
+        Assert.Equal(103, s.InCsumErrors);
+        Assert.Equal(104, s.InAddrErrors);
+        Assert.Equal(105, s.InUnknownProtos);
+        Assert.Equal(106, s.InTruncatedPkts);
+        Assert.Equal(107, s.InDiscards);
+        Assert.Equal(108, s.InDelivers);
+        Assert.Equal(109, s.OutRequests);
+        Assert.Equal(110, s.OutDiscards);
+        Assert.Equal(111, s.OutNoRoutes);
+        Assert.Equal(112, s.ReasmTimeout);
+        Assert.Equal(113, s.ReasmReqds);
+        Assert.Equal(114, s.ReasmOKs);
+        Assert.Equal(115, s.ReasmFails);
+        Assert.Equal(116, s.ReasmOverlaps);
+        Assert.Equal(117, s.FragOKs);
+        Assert.Equal(118, s.FragFails);
+        Assert.Equal(119, s.FragCreates);
+        Assert.Equal(120, s.InMcastPkts);
+        Assert.Equal(121, s.InBcastPkts);
+    }
+
+    [Fact]
+    public void Ipv6_snapshot_reads_every_counter_into_the_property_of_the_same_name()
+    {
+        using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider() });
         stack.Statistics.Ip6.InReceives = 201;
         stack.Statistics.Ip6.InHdrErrors = 202;
         stack.Statistics.Ip6.InTooBigErrors = 203;
@@ -55,6 +82,33 @@ public class StatisticsSnapshotTests
         stack.Statistics.Ip6.FragFails = 218;
         stack.Statistics.Ip6.FragCreates = 219;
         stack.Statistics.Ip6.InMcastPkts = 220;
+        var s = stack.GetStatistics().Ip6;
+        Assert.Equal(201, s.InReceives);
+        Assert.Equal(202, s.InHdrErrors);
+        Assert.Equal(203, s.InTooBigErrors);
+        Assert.Equal(204, s.InAddrErrors);
+        Assert.Equal(205, s.InUnknownProtos);
+        Assert.Equal(206, s.InTruncatedPkts);
+        Assert.Equal(207, s.InDiscards);
+        Assert.Equal(208, s.InDelivers);
+        Assert.Equal(209, s.OutRequests);
+        Assert.Equal(210, s.OutDiscards);
+        Assert.Equal(211, s.OutNoRoutes);
+        Assert.Equal(212, s.ReasmTimeout);
+        Assert.Equal(213, s.ReasmReqds);
+        Assert.Equal(214, s.ReasmOKs);
+        Assert.Equal(215, s.ReasmFails);
+        Assert.Equal(216, s.ReasmOverlaps);
+        Assert.Equal(217, s.FragOKs);
+        Assert.Equal(218, s.FragFails);
+        Assert.Equal(219, s.FragCreates);
+        Assert.Equal(220, s.InMcastPkts);
+    }
+
+    [Fact]
+    public void Icmp_snapshot_reads_every_counter_into_the_property_of_the_same_name()
+    {
+        using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider() });
         stack.Statistics.Icmp.InMsgs = 301;
         stack.Statistics.Icmp.InErrors = 302;
         stack.Statistics.Icmp.InCsumErrors = 303;
@@ -74,6 +128,32 @@ public class StatisticsSnapshotTests
         stack.Statistics.Icmp.OutEchoReps = 317;
         stack.Statistics.Icmp.OutNeighborAdvertisements = 318;
         stack.Statistics.Icmp.OutRateLimited = 319;
+        var s = stack.GetStatistics().Icmp;
+        Assert.Equal(301, s.InMsgs);
+        Assert.Equal(302, s.InErrors);
+        Assert.Equal(303, s.InCsumErrors);
+        Assert.Equal(304, s.InDestUnreachs);
+        Assert.Equal(305, s.InTimeExcds);
+        Assert.Equal(306, s.InParmProbs);
+        Assert.Equal(307, s.InPktTooBigs);
+        Assert.Equal(308, s.InEchos);
+        Assert.Equal(309, s.InEchoReps);
+        Assert.Equal(310, s.InNeighborSolicits);
+        Assert.Equal(311, s.InNeighborAdvertisements);
+        Assert.Equal(312, s.OutMsgs);
+        Assert.Equal(313, s.OutErrors);
+        Assert.Equal(314, s.OutDestUnreachs);
+        Assert.Equal(315, s.OutTimeExcds);
+        Assert.Equal(316, s.OutEchos);
+        Assert.Equal(317, s.OutEchoReps);
+        Assert.Equal(318, s.OutNeighborAdvertisements);
+        Assert.Equal(319, s.OutRateLimited);
+    }
+
+    [Fact]
+    public void Icmp6_snapshot_reads_every_counter_into_the_property_of_the_same_name()
+    {
+        using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider() });
         stack.Statistics.Icmp6.InMsgs = 401;
         stack.Statistics.Icmp6.InErrors = 402;
         stack.Statistics.Icmp6.InCsumErrors = 403;
@@ -93,6 +173,32 @@ public class StatisticsSnapshotTests
         stack.Statistics.Icmp6.OutEchoReps = 417;
         stack.Statistics.Icmp6.OutNeighborAdvertisements = 418;
         stack.Statistics.Icmp6.OutRateLimited = 419;
+        var s = stack.GetStatistics().Icmp6;
+        Assert.Equal(401, s.InMsgs);
+        Assert.Equal(402, s.InErrors);
+        Assert.Equal(403, s.InCsumErrors);
+        Assert.Equal(404, s.InDestUnreachs);
+        Assert.Equal(405, s.InTimeExcds);
+        Assert.Equal(406, s.InParmProbs);
+        Assert.Equal(407, s.InPktTooBigs);
+        Assert.Equal(408, s.InEchos);
+        Assert.Equal(409, s.InEchoReps);
+        Assert.Equal(410, s.InNeighborSolicits);
+        Assert.Equal(411, s.InNeighborAdvertisements);
+        Assert.Equal(412, s.OutMsgs);
+        Assert.Equal(413, s.OutErrors);
+        Assert.Equal(414, s.OutDestUnreachs);
+        Assert.Equal(415, s.OutTimeExcds);
+        Assert.Equal(416, s.OutEchos);
+        Assert.Equal(417, s.OutEchoReps);
+        Assert.Equal(418, s.OutNeighborAdvertisements);
+        Assert.Equal(419, s.OutRateLimited);
+    }
+
+    [Fact]
+    public void Udp_snapshot_reads_every_counter_into_the_property_of_the_same_name()
+    {
+        using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider() });
         stack.Statistics.Udp.InDatagrams = 501;
         stack.Statistics.Udp.NoPorts = 502;
         stack.Statistics.Udp.InErrors = 503;
@@ -100,6 +206,21 @@ public class StatisticsSnapshotTests
         stack.Statistics.Udp.RcvbufErrors = 505;
         stack.Statistics.Udp.SndbufErrors = 506;
         stack.Statistics.Udp.OutDatagrams = 507;
+        var s = stack.GetStatistics().Udp;
+        Assert.Equal(501, s.InDatagrams);
+        Assert.Equal(502, s.NoPorts);
+        Assert.Equal(503, s.InErrors);
+        Assert.Equal(504, s.InCsumErrors);
+        Assert.Equal(505, s.RcvbufErrors);
+        Assert.Equal(506, s.SndbufErrors);
+        Assert.Equal(507, s.OutDatagrams);
+    }
+
+    [Fact]
+    public void Tcp_snapshot_reads_every_counter_into_the_property_of_the_same_name()
+    {
+        using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider() });
+        TcpStatistics tcp = TcpProtocol.For(stack).Statistics;
         tcp.ActiveOpens = 601;
         tcp.PassiveOpens = 602;
         tcp.AttemptFails = 603;
@@ -134,137 +255,58 @@ public class StatisticsSnapshotTests
         tcp.ListenDrops = 632;
         tcp.TCPKeepAlive = 633;
         tcp.TCPTimeWaitReuse = 634;
+        var s = stack.GetStatistics().Tcp;
+        Assert.Equal(601, s.ActiveOpens);
+        Assert.Equal(602, s.PassiveOpens);
+        Assert.Equal(603, s.AttemptFails);
+        Assert.Equal(604, s.EstabResets);
+        Assert.Equal(605, s.CurrEstab);
+        Assert.Equal(606, s.InSegs);
+        Assert.Equal(607, s.OutSegs);
+        Assert.Equal(608, s.RetransSegs);
+        Assert.Equal(609, s.InErrs);
+        Assert.Equal(610, s.OutRsts);
+        Assert.Equal(611, s.InCsumErrors);
+        Assert.Equal(612, s.SyncookiesSent);
+        Assert.Equal(613, s.SyncookiesRecv);
+        Assert.Equal(614, s.SyncookiesFailed);
+        Assert.Equal(615, s.TCPTimeouts);
+        Assert.Equal(616, s.TCPFastRetrans);
+        Assert.Equal(617, s.TCPSackRecovery);
+        Assert.Equal(618, s.TCPLossProbes);
+        Assert.Equal(619, s.TCPRackLoss);
+        Assert.Equal(620, s.TCPLostRetransmit);
+        Assert.Equal(621, s.TCPDSACKUndo);
+        Assert.Equal(622, s.TCPTimestampUndo);
+        Assert.Equal(623, s.TCPChallengeACK);
+        Assert.Equal(624, s.TCPAbortOnData);
+        Assert.Equal(625, s.TCPAbortOnTimeout);
+        Assert.Equal(626, s.TCPAbortOnClose);
+        Assert.Equal(627, s.PAWSEstab);
+        Assert.Equal(628, s.TCPDSACKOldSent);
+        Assert.Equal(629, s.TCPOFOQueue);
+        Assert.Equal(630, s.TCPOFODrop);
+        Assert.Equal(631, s.ListenOverflows);
+        Assert.Equal(632, s.ListenDrops);
+        Assert.Equal(633, s.TCPKeepAlive);
+        Assert.Equal(634, s.TCPTimeWaitReuse);
+    }
+
+    [Fact]
+    public void Offload_snapshot_reads_every_counter_into_the_property_of_the_same_name()
+    {
+        using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider() });
         stack.Statistics.Offload.GsoPackets = 701;
         stack.Statistics.Offload.GsoSegments = 702;
         stack.Statistics.Offload.GsoDrops = 703;
         stack.Statistics.Offload.GroPackets = 704;
         stack.Statistics.Offload.GroSegments = 705;
-        NetStackStatisticsSnapshot s = stack.GetStatistics();
-        Assert.Equal(101, s.Ip.InReceives);
-        Assert.Equal(102, s.Ip.InHdrErrors);
-        Assert.Equal(103, s.Ip.InCsumErrors);
-        Assert.Equal(104, s.Ip.InAddrErrors);
-        Assert.Equal(105, s.Ip.InUnknownProtos);
-        Assert.Equal(106, s.Ip.InTruncatedPkts);
-        Assert.Equal(107, s.Ip.InDiscards);
-        Assert.Equal(108, s.Ip.InDelivers);
-        Assert.Equal(109, s.Ip.OutRequests);
-        Assert.Equal(110, s.Ip.OutDiscards);
-        Assert.Equal(111, s.Ip.OutNoRoutes);
-        Assert.Equal(112, s.Ip.ReasmTimeout);
-        Assert.Equal(113, s.Ip.ReasmReqds);
-        Assert.Equal(114, s.Ip.ReasmOKs);
-        Assert.Equal(115, s.Ip.ReasmFails);
-        Assert.Equal(116, s.Ip.ReasmOverlaps);
-        Assert.Equal(117, s.Ip.FragOKs);
-        Assert.Equal(118, s.Ip.FragFails);
-        Assert.Equal(119, s.Ip.FragCreates);
-        Assert.Equal(120, s.Ip.InMcastPkts);
-        Assert.Equal(121, s.Ip.InBcastPkts);
-        Assert.Equal(201, s.Ip6.InReceives);
-        Assert.Equal(202, s.Ip6.InHdrErrors);
-        Assert.Equal(203, s.Ip6.InTooBigErrors);
-        Assert.Equal(204, s.Ip6.InAddrErrors);
-        Assert.Equal(205, s.Ip6.InUnknownProtos);
-        Assert.Equal(206, s.Ip6.InTruncatedPkts);
-        Assert.Equal(207, s.Ip6.InDiscards);
-        Assert.Equal(208, s.Ip6.InDelivers);
-        Assert.Equal(209, s.Ip6.OutRequests);
-        Assert.Equal(210, s.Ip6.OutDiscards);
-        Assert.Equal(211, s.Ip6.OutNoRoutes);
-        Assert.Equal(212, s.Ip6.ReasmTimeout);
-        Assert.Equal(213, s.Ip6.ReasmReqds);
-        Assert.Equal(214, s.Ip6.ReasmOKs);
-        Assert.Equal(215, s.Ip6.ReasmFails);
-        Assert.Equal(216, s.Ip6.ReasmOverlaps);
-        Assert.Equal(217, s.Ip6.FragOKs);
-        Assert.Equal(218, s.Ip6.FragFails);
-        Assert.Equal(219, s.Ip6.FragCreates);
-        Assert.Equal(220, s.Ip6.InMcastPkts);
-        Assert.Equal(301, s.Icmp.InMsgs);
-        Assert.Equal(302, s.Icmp.InErrors);
-        Assert.Equal(303, s.Icmp.InCsumErrors);
-        Assert.Equal(304, s.Icmp.InDestUnreachs);
-        Assert.Equal(305, s.Icmp.InTimeExcds);
-        Assert.Equal(306, s.Icmp.InParmProbs);
-        Assert.Equal(307, s.Icmp.InPktTooBigs);
-        Assert.Equal(308, s.Icmp.InEchos);
-        Assert.Equal(309, s.Icmp.InEchoReps);
-        Assert.Equal(310, s.Icmp.InNeighborSolicits);
-        Assert.Equal(311, s.Icmp.InNeighborAdvertisements);
-        Assert.Equal(312, s.Icmp.OutMsgs);
-        Assert.Equal(313, s.Icmp.OutErrors);
-        Assert.Equal(314, s.Icmp.OutDestUnreachs);
-        Assert.Equal(315, s.Icmp.OutTimeExcds);
-        Assert.Equal(316, s.Icmp.OutEchos);
-        Assert.Equal(317, s.Icmp.OutEchoReps);
-        Assert.Equal(318, s.Icmp.OutNeighborAdvertisements);
-        Assert.Equal(319, s.Icmp.OutRateLimited);
-        Assert.Equal(401, s.Icmp6.InMsgs);
-        Assert.Equal(402, s.Icmp6.InErrors);
-        Assert.Equal(403, s.Icmp6.InCsumErrors);
-        Assert.Equal(404, s.Icmp6.InDestUnreachs);
-        Assert.Equal(405, s.Icmp6.InTimeExcds);
-        Assert.Equal(406, s.Icmp6.InParmProbs);
-        Assert.Equal(407, s.Icmp6.InPktTooBigs);
-        Assert.Equal(408, s.Icmp6.InEchos);
-        Assert.Equal(409, s.Icmp6.InEchoReps);
-        Assert.Equal(410, s.Icmp6.InNeighborSolicits);
-        Assert.Equal(411, s.Icmp6.InNeighborAdvertisements);
-        Assert.Equal(412, s.Icmp6.OutMsgs);
-        Assert.Equal(413, s.Icmp6.OutErrors);
-        Assert.Equal(414, s.Icmp6.OutDestUnreachs);
-        Assert.Equal(415, s.Icmp6.OutTimeExcds);
-        Assert.Equal(416, s.Icmp6.OutEchos);
-        Assert.Equal(417, s.Icmp6.OutEchoReps);
-        Assert.Equal(418, s.Icmp6.OutNeighborAdvertisements);
-        Assert.Equal(419, s.Icmp6.OutRateLimited);
-        Assert.Equal(501, s.Udp.InDatagrams);
-        Assert.Equal(502, s.Udp.NoPorts);
-        Assert.Equal(503, s.Udp.InErrors);
-        Assert.Equal(504, s.Udp.InCsumErrors);
-        Assert.Equal(505, s.Udp.RcvbufErrors);
-        Assert.Equal(506, s.Udp.SndbufErrors);
-        Assert.Equal(507, s.Udp.OutDatagrams);
-        Assert.Equal(601, s.Tcp.ActiveOpens);
-        Assert.Equal(602, s.Tcp.PassiveOpens);
-        Assert.Equal(603, s.Tcp.AttemptFails);
-        Assert.Equal(604, s.Tcp.EstabResets);
-        Assert.Equal(605, s.Tcp.CurrEstab);
-        Assert.Equal(606, s.Tcp.InSegs);
-        Assert.Equal(607, s.Tcp.OutSegs);
-        Assert.Equal(608, s.Tcp.RetransSegs);
-        Assert.Equal(609, s.Tcp.InErrs);
-        Assert.Equal(610, s.Tcp.OutRsts);
-        Assert.Equal(611, s.Tcp.InCsumErrors);
-        Assert.Equal(612, s.Tcp.SyncookiesSent);
-        Assert.Equal(613, s.Tcp.SyncookiesRecv);
-        Assert.Equal(614, s.Tcp.SyncookiesFailed);
-        Assert.Equal(615, s.Tcp.TCPTimeouts);
-        Assert.Equal(616, s.Tcp.TCPFastRetrans);
-        Assert.Equal(617, s.Tcp.TCPSackRecovery);
-        Assert.Equal(618, s.Tcp.TCPLossProbes);
-        Assert.Equal(619, s.Tcp.TCPRackLoss);
-        Assert.Equal(620, s.Tcp.TCPLostRetransmit);
-        Assert.Equal(621, s.Tcp.TCPDSACKUndo);
-        Assert.Equal(622, s.Tcp.TCPTimestampUndo);
-        Assert.Equal(623, s.Tcp.TCPChallengeACK);
-        Assert.Equal(624, s.Tcp.TCPAbortOnData);
-        Assert.Equal(625, s.Tcp.TCPAbortOnTimeout);
-        Assert.Equal(626, s.Tcp.TCPAbortOnClose);
-        Assert.Equal(627, s.Tcp.PAWSEstab);
-        Assert.Equal(628, s.Tcp.TCPDSACKOldSent);
-        Assert.Equal(629, s.Tcp.TCPOFOQueue);
-        Assert.Equal(630, s.Tcp.TCPOFODrop);
-        Assert.Equal(631, s.Tcp.ListenOverflows);
-        Assert.Equal(632, s.Tcp.ListenDrops);
-        Assert.Equal(633, s.Tcp.TCPKeepAlive);
-        Assert.Equal(634, s.Tcp.TCPTimeWaitReuse);
-        Assert.Equal(701, s.Offload.GsoPackets);
-        Assert.Equal(702, s.Offload.GsoSegments);
-        Assert.Equal(703, s.Offload.GsoDrops);
-        Assert.Equal(704, s.Offload.GroPackets);
-        Assert.Equal(705, s.Offload.GroSegments);
+        var s = stack.GetStatistics().Offload;
+        Assert.Equal(701, s.GsoPackets);
+        Assert.Equal(702, s.GsoSegments);
+        Assert.Equal(703, s.GsoDrops);
+        Assert.Equal(704, s.GroPackets);
+        Assert.Equal(705, s.GroSegments);
     }
 
     [Fact]
