@@ -54,7 +54,8 @@ public sealed class NetStackOptions
 
     /// <summary>
     /// Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on (<see cref="NetStack.Meter"/>):
-    /// enable it by this name in <c>dotnet-counters</c> or an OpenTelemetry <c>AddMeter</c>.
+    /// enable it by this name in <c>dotnet-counters</c> or an OpenTelemetry <c>AddMeter</c>. Stacks in one process that
+    /// share the name publish instruments of the same names; give each its own name to tell them apart.
     /// </summary>
     public string MeterName { get; set; } = "Netstack";
 

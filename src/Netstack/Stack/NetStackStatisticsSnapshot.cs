@@ -4,8 +4,9 @@ using Netstack.Transport.Tcp;
 namespace Netstack.Stack;
 
 /// <summary>
-/// Every protocol counter of one stack at one moment (Linux <c>netstat -s</c>), from <see cref="NetStack.GetStatistics"/>.
-/// The same counters are published as instruments on <see cref="NetStack.Meter"/>.
+/// Every protocol counter of one stack at one moment (Linux <c>netstat -s</c>), from
+/// <see cref="NetStack.GetStatistics"/>. The same counters are published as instruments on
+/// <see cref="NetStack.Meter"/>.
 /// </summary>
 public sealed class NetStackStatisticsSnapshot
 {
@@ -35,7 +36,10 @@ public sealed class NetStackStatisticsSnapshot
     /// <summary>UDP over both families (Linux <c>Udp:</c>).</summary>
     public UdpStatisticsSnapshot Udp { get; }
 
-    /// <summary>TCP over both families (Linux <c>Tcp:</c> and <c>TcpExt:</c>); all zero when the stack's own TCP is not registered (<see cref="NetStackOptions.EnableTcp"/>).</summary>
+    /// <summary>
+    /// TCP over both families (Linux <c>Tcp:</c> and <c>TcpExt:</c>); all zero when the stack's own TCP is not
+    /// registered (<see cref="NetStackOptions.EnableTcp"/>).
+    /// </summary>
     public TcpStatisticsSnapshot Tcp { get; }
 
     /// <summary>Software GSO and GRO.</summary>
