@@ -36,9 +36,14 @@ public struct OffloadInfo
 /// <summary>The segmentation a super-segment needs (values follow virtio_net_hdr's gso_type).</summary>
 public enum GsoType : byte
 {
+    /// <summary>An ordinary packet: no segmentation.</summary>
     None = 0,
+    /// <summary>A TCP-over-IPv4 super-segment, split into MSS-sized segments (TSO).</summary>
     TcpV4 = 1,
+    /// <summary>A UDP datagram to be IP-fragmented (UFO).</summary>
     Udp = 3,
+    /// <summary>A TCP-over-IPv6 super-segment, split into MSS-sized segments (TSO).</summary>
     TcpV6 = 4,
+    /// <summary>A UDP super-datagram, split into datagrams of <see cref="OffloadInfo.GsoSize"/> payload bytes each (USO, Linux UDP_SEGMENT).</summary>
     UdpL4 = 5,
 }

@@ -17,15 +17,20 @@ public sealed class PacketBatch
     private PacketBuffer[] _items;
     private int _count;
 
+    /// <summary>An empty batch with room for <paramref name="capacity"/> packets (at least 1) before it grows.</summary>
     public PacketBatch(int capacity = DefaultCapacity)
     {
         _items = new PacketBuffer[Math.Max(1, capacity)];
     }
 
+    /// <summary>The number of packets in the batch.</summary>
     public int Count => _count;
 
+    /// <summary>Whether the batch holds no packets.</summary>
     public bool IsEmpty => _count == 0;
 
+    /// <summary>The packet at <paramref name="index"/>; setting replaces the reference without releasing the old one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Count"/>.</exception>
     public PacketBuffer this[int index]
     {
         get

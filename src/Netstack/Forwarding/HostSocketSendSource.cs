@@ -12,8 +12,8 @@ namespace Netstack.Forwarding;
 /// <c>recv(MSG_TRUNC)</c>. No userspace send buffer, one copy (kernel to packet).
 /// </summary>
 /// <remarks>
-/// <para>Every member but <see cref="WaitAsync"/> runs under the endpoint lock, so the kernel's peek offset has one
-/// user. socket(7): a peek advances SO_PEEK_OFF by the bytes peeked and a normal read (MSG_TRUNC included) moves it
+/// <para>The <see cref="ITcpSendSource"/> members (<see cref="TryCopyTo"/>, <see cref="Discard"/>, <see cref="Refresh"/>,
+/// <see cref="Clear"/>) run under the endpoint lock, so the kernel's peek offset has one user. socket(7): a peek advances SO_PEEK_OFF by the bytes peeked and a normal read (MSG_TRUNC included) moves it
 /// back by the bytes removed; <see cref="_peekOffset"/> mirrors it so a setsockopt is needed only when a segment does
 /// not start where the last one ended (retransmissions, probes).</para>
 /// <para>Nothing else may peek or zero-byte-receive on the socket while the source is attached (the runtime's

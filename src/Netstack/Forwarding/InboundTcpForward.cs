@@ -105,6 +105,7 @@ public sealed class InboundTcpForward : IAsyncDisposable
         client.Dispose();
     }
 
+    /// <summary>Stops accepting, closes the host listener and waits for the accept loop to end.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -181,6 +181,7 @@ public sealed class InboundUdpForward : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the forward: closes the host socket, waits for its receive loop to end and closes every flow's stack socket.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

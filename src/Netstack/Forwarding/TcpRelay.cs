@@ -15,7 +15,12 @@ namespace Netstack.Forwarding;
 /// </remarks>
 internal static class TcpRelay
 {
+    /// <summary>Relays until both directions have ended; completes when the connection and the host socket are done with.</summary>
+    /// <param name="connection">The stack side, an accepted or forwarded connection.</param>
+    /// <param name="host">The connected host socket.</param>
+    /// <param name="bufferSize">Bytes per read from the host socket when host → stack is copied (no <paramref name="readiness"/>).</param>
     /// <param name="readiness">Host → stack over <see cref="HostSocketSendSource"/>, watched by this set; null to copy.</param>
+    /// <param name="stats">Counters the relay updates.</param>
     /// <param name="stop">Ends the relay with resets both ways (the forwarder is shutting down).</param>
     public static async Task RunAsync(TcpConnection connection, Socket host, int bufferSize, HostSocketReadiness? readiness, HostForwarderStatistics stats, CancellationToken stop)
     {

@@ -19,6 +19,10 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
 
+    /// <summary>epoll_ctl(2): adds (<see cref="EPOLL_CTL_ADD"/>) or removes (<see cref="EPOLL_CTL_DEL"/>) <paramref name="fd"/> in the set <paramref name="epfd"/>.</summary>
+    /// <param name="epfd">The epoll descriptor.</param>
+    /// <param name="op">The operation.</param>
+    /// <param name="fd">The watched descriptor.</param>
     /// <param name="ev">A <see cref="EpollEventX64"/> or <see cref="EpollEventGeneric"/>, by architecture.</param>
     [LibraryImport(Library, EntryPoint = "epoll_ctl", SetLastError = true)]
     public static partial int EpollCtl(int epfd, int op, int fd, void* ev);

@@ -6,23 +6,27 @@ namespace Netstack.Interop;
 /// </summary>
 public sealed class SystemCallException : IOException
 {
+    /// <summary>An exception with no message, errno or operation.</summary>
     public SystemCallException()
     {
         Operation = "";
     }
 
+    /// <summary>An exception with <paramref name="message"/> and no errno or operation.</summary>
     public SystemCallException(string message)
         : base(message)
     {
         Operation = "";
     }
 
+    /// <summary>An exception with <paramref name="message"/> caused by <paramref name="innerException"/>.</summary>
     public SystemCallException(string message, Exception innerException)
         : base(message, innerException)
     {
         Operation = "";
     }
 
+    /// <summary>An exception for <paramref name="operation"/> failing with <paramref name="errno"/>, which also becomes <see cref="Exception.HResult"/>.</summary>
     public SystemCallException(string message, int errno, string operation)
         : base(message)
     {

@@ -83,12 +83,16 @@ public sealed class ChannelLink : ILinkEndpoint
         throw new InvalidOperationException($"ChannelLink: still busy after {maxRounds} pump rounds.");
     }
 
+    /// <summary>The MTU in bytes given by <see cref="ChannelLinkOptions.Mtu"/>.</summary>
     public int Mtu { get; }
 
+    /// <summary>0: packets start at the IP header.</summary>
     public int LinkHeaderLength => 0;
 
+    /// <summary>The pair's <see cref="ChannelLinkOptions.Capabilities"/> (without <see cref="LinkCapabilities.Ethernet"/>).</summary>
     public LinkCapabilities Capabilities { get; }
 
+    /// <summary>The largest super-segment in bytes given by <see cref="ChannelLinkOptions.GsoMaxSize"/>.</summary>
     public int GsoMaxSize { get; }
 
     /// <summary>The other end.</summary>
@@ -133,6 +137,8 @@ public sealed class ChannelLink : ILinkEndpoint
     /// <summary>All packets dropped by this end, sending or receiving.</summary>
     public long Drops => MtuDrops + ClosedDrops + QueueDrops;
 
+    /// <summary>Starts delivering to <paramref name="dispatcher"/>: in Thread mode a dispatcher thread starts; in Inline mode what the peer already wrote is delivered now.</summary>
+    /// <exception cref="InvalidOperationException">This end is already attached.</exception>
     public void Attach(INetworkDispatcher dispatcher)
     {
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -156,6 +162,7 @@ public sealed class ChannelLink : ILinkEndpoint
         }
     }
 
+    /// <summary>Moves the batch's packets into the peer's receive queue (see the type remarks for drops and offloads), consuming their references, and clears the batch.</summary>
     public void WritePackets(PacketBatch batch)
     {
         ChannelLink peer = _peer;
@@ -349,6 +356,7 @@ public sealed class ChannelLink : ILinkEndpoint
     /// <summary>The dispatcher thread in <see cref="ChannelDispatchMode.Thread"/> mode once attached (for tests).</summary>
     internal Thread? DispatcherThread => _thread?.Thread;
 
+    /// <summary>"ChannelLink A (mtu 1500, Gso)": the end's name, MTU and capabilities.</summary>
     public override string ToString() => $"ChannelLink {_name} (mtu {Mtu}, {Capabilities})";
 
     /// <summary>Checks the packet against the MTU and completes or marks offloads as the peer will see them; false to drop it.</summary>

@@ -12,10 +12,13 @@ public sealed class ChannelLinkPair : IDisposable, IAsyncDisposable
         B = b;
     }
 
+    /// <summary>The first end.</summary>
     public ChannelLink A { get; }
 
+    /// <summary>The second end: <see cref="ChannelLink.Peer"/> of <see cref="A"/>.</summary>
     public ChannelLink B { get; }
 
+    /// <summary>Gives both ends, for <c>var (a, b) = ...</c>.</summary>
     public void Deconstruct(out ChannelLink a, out ChannelLink b)
     {
         a = A;

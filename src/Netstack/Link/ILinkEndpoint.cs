@@ -55,6 +55,7 @@ public interface INetworkDispatcher
 [Flags]
 public enum LinkCapabilities
 {
+    /// <summary>No offloads: every packet is complete and at most <see cref="ILinkEndpoint.Mtu"/> bytes.</summary>
     None = 0,
 
     /// <summary>Outbound packets may carry a partial transport checksum (<see cref="OffloadInfo.NeedsChecksum"/>); the link completes it.</summary>

@@ -25,6 +25,8 @@ public sealed class ImpairedLink : ILinkEndpoint, INetworkDispatcher
     private INetworkDispatcher? _dispatcher;
     private int _disposed;
 
+    /// <summary>Impairs <paramref name="inner"/> as <paramref name="options"/> say; delays run on <paramref name="timeProvider"/> (the system clock when null).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A probability in <paramref name="options"/> is outside 0..1, or a delay is negative.</exception>
     public ImpairedLink(ILinkEndpoint inner, ImpairmentOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -49,6 +51,7 @@ public sealed class ImpairedLink : ILinkEndpoint, INetworkDispatcher
     /// <summary>The link being impaired.</summary>
     public ILinkEndpoint Inner => _inner;
 
+    /// <summary>The impairments applied (validated).</summary>
     public ImpairmentOptions Options { get; }
 
     /// <summary>The seed in use (the configured one, or the one picked when none was): quote it to replay a run.</summary>
@@ -63,16 +66,22 @@ public sealed class ImpairedLink : ILinkEndpoint, INetworkDispatcher
     /// <summary>Packets held or delayed in both directions, not yet sent on.</summary>
     public int Pending => (_outbound?.Pending ?? 0) + (_inbound?.Pending ?? 0);
 
+    /// <summary>The inner link's MTU.</summary>
     public int Mtu => _inner.Mtu;
 
+    /// <summary>The inner link's header length.</summary>
     public int LinkHeaderLength => _inner.LinkHeaderLength;
 
+    /// <summary>The inner link's capabilities.</summary>
     public LinkCapabilities Capabilities => _inner.Capabilities;
 
+    /// <summary>The inner link's GSO limit.</summary>
     public int GsoMaxSize => _inner.GsoMaxSize;
 
     private static ImpairmentCounters Unimpaired { get; } = new();
 
+    /// <summary>Attaches <paramref name="dispatcher"/> (the stack) and attaches this link to the inner one.</summary>
+    /// <exception cref="InvalidOperationException">Already attached.</exception>
     public void Attach(INetworkDispatcher dispatcher)
     {
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -83,6 +92,7 @@ public sealed class ImpairedLink : ILinkEndpoint, INetworkDispatcher
         _inner.Attach(this);
     }
 
+    /// <summary>Passes the batch through the outbound impairments (or straight on when outbound is not impaired) to the inner link.</summary>
     public void WritePackets(PacketBatch batch)
     {
         if (_outbound is null)

@@ -32,6 +32,7 @@ public sealed class ImpairmentCounters
     /// <summary>Packets still held or delayed when the link was disposed, or arriving after it (released, never sent).</summary>
     public long Discarded => Interlocked.Read(ref _discarded);
 
+    /// <summary>All counters on one line, for logs.</summary>
     public override string ToString() =>
         $"packets {Packets}, lost {Lost}, duplicated {Duplicated}, reordered {Reordered}, corrupted {Corrupted}, delayed {Delayed}, discarded {Discarded}";
 }

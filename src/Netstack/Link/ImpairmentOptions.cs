@@ -60,5 +60,6 @@ public enum ImpairmentDirection
     /// <summary>Packets the link delivers to the stack.</summary>
     Inbound = 2,
 
+    /// <summary>Both directions.</summary>
     Both = Outbound | Inbound,
 }

@@ -14,15 +14,19 @@ public static class PcapFormat
     /// <summary>Magic of a file whose record timestamps carry nanoseconds.</summary>
     public const uint MagicNanoseconds = 0xA1B23C4D;
 
+    /// <summary>The file format's major version (2).</summary>
     public const ushort VersionMajor = 2;
 
+    /// <summary>The file format's minor version (4).</summary>
     public const ushort VersionMinor = 4;
 
     /// <summary>The snapshot length tcpdump uses by default (and the most Wireshark accepts for most link types).</summary>
     public const int DefaultSnapLength = 262144;
 
+    /// <summary>Length of the file header in bytes.</summary>
     public const int FileHeaderLength = 24;
 
+    /// <summary>Length of each record header in bytes (seconds, sub-seconds, captured length, original length).</summary>
     public const int RecordHeaderLength = 16;
 }
 
@@ -39,6 +43,8 @@ public enum PcapLinkType : uint
 /// <summary>The resolution of record timestamps, chosen by the file's magic number.</summary>
 public enum PcapTimestampPrecision
 {
+    /// <summary>Timestamps in microseconds (magic 0xA1B2C3D4).</summary>
     Microseconds,
+    /// <summary>Timestamps in nanoseconds (magic 0xA1B23C4D).</summary>
     Nanoseconds,
 }

@@ -51,14 +51,20 @@ public sealed class PcapSniffer : ILinkEndpoint, INetworkDispatcher
     /// <summary>The capture file being written (its packet count and any write error).</summary>
     public PcapWriter Writer => _writer;
 
+    /// <summary>The inner link's MTU.</summary>
     public int Mtu => _inner.Mtu;
 
+    /// <summary>The inner link's header length.</summary>
     public int LinkHeaderLength => _inner.LinkHeaderLength;
 
+    /// <summary>The inner link's capabilities.</summary>
     public LinkCapabilities Capabilities => _inner.Capabilities;
 
+    /// <summary>The inner link's GSO limit.</summary>
     public int GsoMaxSize => _inner.GsoMaxSize;
 
+    /// <summary>Attaches <paramref name="dispatcher"/> (the stack) and attaches this sniffer to the inner link.</summary>
+    /// <exception cref="InvalidOperationException">Already attached.</exception>
     public void Attach(INetworkDispatcher dispatcher)
     {
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -69,6 +75,7 @@ public sealed class PcapSniffer : ILinkEndpoint, INetworkDispatcher
         _inner.Attach(this);
     }
 
+    /// <summary>Records the batch, then writes it to the inner link.</summary>
     public void WritePackets(PacketBatch batch)
     {
         Record(batch);

@@ -48,8 +48,10 @@ public sealed class PcapWriter : IDisposable
         _stream.Write(header);
     }
 
+    /// <summary>The link type written in the file header.</summary>
     public PcapLinkType LinkType { get; }
 
+    /// <summary>The most bytes of each packet recorded (longer packets are truncated, their original length kept).</summary>
     public int SnapLength { get; }
 
     /// <summary>Records written so far.</summary>

@@ -197,6 +197,7 @@ public sealed class TunLink : ILinkEndpoint
     /// <summary>The device's MTU when the link was opened (after <see cref="TunLinkOptions.Mtu"/> was applied).</summary>
     public int Mtu { get; }
 
+    /// <summary>0: a TUN device carries IP packets (IFF_NO_PI, no link header).</summary>
     public int LinkHeaderLength => 0;
 
     /// <summary>With <see cref="TunLinkOptions.VirtioNetHeader"/>: checksum offload both ways, GSO and GRO; otherwise none.</summary>
@@ -228,7 +229,7 @@ public sealed class TunLink : ILinkEndpoint
 
     /// <summary>
     /// A snapshot of the link's packet, byte, error and system-call counters (as <c>ip -s link</c>). Once the link is
-    /// added to a stack they are also published on its <see cref="NetStack.Meter"/> as <c>netstack.link.*</c>, tagged
+    /// added to a stack they are also published on its <see cref="Stack.NetStack.Meter"/> as <c>netstack.link.*</c>, tagged
     /// <c>network.interface.name</c>.
     /// </summary>
     public TunLinkStatisticsSnapshot GetStatistics() => new(Statistics);
@@ -366,5 +367,6 @@ public sealed class TunLink : ILinkEndpoint
         }
     }
 
+    /// <summary>"tun NAME (mtu N, Q queues)".</summary>
     public override string ToString() => $"tun {Name} (mtu {Mtu}, {_queues.Length} queue{(_queues.Length == 1 ? "" : "s")})";
 }

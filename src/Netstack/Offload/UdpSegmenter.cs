@@ -19,6 +19,9 @@ internal static class UdpSegmenter
     /// segment (the packet passes with its GSO marks cleared), 0 when it is not a UDP super-datagram that can be
     /// split (the packet is released: drop and count it).
     /// </summary>
+    /// <param name="packet">The super-datagram, positioned at its IP header.</param>
+    /// <param name="pool">Where the segments' buffers come from.</param>
+    /// <param name="output">Receives the segments.</param>
     /// <param name="partialChecksum">Leave each UDP checksum as the pseudo-header sum with <see cref="OffloadInfo.NeedsChecksum"/>
     /// (the link completes it) instead of computing it.</param>
     public static int Segment(PacketBuffer packet, PacketPool pool, PacketBatch output, bool partialChecksum)

@@ -25,12 +25,19 @@ public readonly ref struct VirtioNetHeader
     /// <summary>Size of <c>struct virtio_net_hdr_mrg_rxbuf</c> (with <c>num_buffers</c>).</summary>
     public const int MergeableLength = 12;
 
+    /// <summary>Byte offset of <c>flags</c>.</summary>
     public const int FlagsOffset = 0;
+    /// <summary>Byte offset of <c>gso_type</c>.</summary>
     public const int GsoTypeOffset = 1;
+    /// <summary>Byte offset of <c>hdr_len</c>.</summary>
     public const int HeaderLengthOffset = 2;
+    /// <summary>Byte offset of <c>gso_size</c>.</summary>
     public const int GsoSizeOffset = 4;
+    /// <summary>Byte offset of <c>csum_start</c>.</summary>
     public const int ChecksumStartOffset = 6;
+    /// <summary>Byte offset of <c>csum_offset</c>.</summary>
     public const int ChecksumOffsetOffset = 8;
+    /// <summary>Byte offset of <c>num_buffers</c> (mergeable variant only).</summary>
     public const int NumBuffersOffset = 10;
 
     /// <summary><c>VIRTIO_NET_HDR_F_NEEDS_CSUM</c>: the checksum at csum_start + csum_offset holds only the pseudo-header sum.</summary>
@@ -75,6 +82,7 @@ public readonly ref struct VirtioNetHeader
         return true;
     }
 
+    /// <summary><c>flags</c>: <see cref="FlagNeedsChecksum"/> and/or <see cref="FlagDataValid"/>.</summary>
     public byte Flags
     {
         get => _bytes[FlagsOffset];
@@ -88,24 +96,28 @@ public readonly ref struct VirtioNetHeader
         set => _bytes[GsoTypeOffset] = value;
     }
 
+    /// <summary><c>hdr_len</c> in bytes as the kernel wrote it (may include payload on receive; see the remarks).</summary>
     public ushort HeaderLength
     {
         get => BinaryPrimitives.ReadUInt16LittleEndian(_bytes[HeaderLengthOffset..]);
         set => BinaryPrimitives.WriteUInt16LittleEndian(_bytes[HeaderLengthOffset..], value);
     }
 
+    /// <summary><c>gso_size</c>: payload bytes per segment (the MSS for TCP); 0 without GSO.</summary>
     public ushort GsoSize
     {
         get => BinaryPrimitives.ReadUInt16LittleEndian(_bytes[GsoSizeOffset..]);
         set => BinaryPrimitives.WriteUInt16LittleEndian(_bytes[GsoSizeOffset..], value);
     }
 
+    /// <summary><c>csum_start</c>: offset in bytes from the start of the packet where checksumming begins.</summary>
     public ushort ChecksumStart
     {
         get => BinaryPrimitives.ReadUInt16LittleEndian(_bytes[ChecksumStartOffset..]);
         set => BinaryPrimitives.WriteUInt16LittleEndian(_bytes[ChecksumStartOffset..], value);
     }
 
+    /// <summary><c>csum_offset</c>: offset in bytes of the checksum field from <see cref="ChecksumStart"/>.</summary>
     public ushort ChecksumOffset
     {
         get => BinaryPrimitives.ReadUInt16LittleEndian(_bytes[ChecksumOffsetOffset..]);
@@ -188,26 +200,9 @@ public readonly ref struct VirtioNetHeader
         }
         bool ecn = (rawType & GsoEcn) != 0;
         byte type = (byte)(rawType & ~GsoEcn);
-        Buffers.GsoType gsoType;
-        switch (type)
+        if (!TryMapGsoType(type, out Buffers.GsoType gsoType))
         {
-            case GsoNone:
-                gsoType = Buffers.GsoType.None;
-                break;
-            case GsoTcpV4:
-                gsoType = Buffers.GsoType.TcpV4;
-                break;
-            case GsoTcpV6:
-                gsoType = Buffers.GsoType.TcpV6;
-                break;
-            case GsoUdp:
-                gsoType = Buffers.GsoType.Udp;
-                break;
-            case GsoUdpL4:
-                gsoType = Buffers.GsoType.UdpL4;
-                break;
-            default:
-                return false;
+            return false;
         }
         if (ecn && gsoType is not (Buffers.GsoType.TcpV4 or Buffers.GsoType.TcpV6))
         {
@@ -233,35 +228,9 @@ public readonly ref struct VirtioNetHeader
         {
             return false;
         }
-        int headerLength;
-        if (gsoType is Buffers.GsoType.TcpV4 or Buffers.GsoType.TcpV6)
+        if (!TryGetHeaderLength(packet, gsoType, transport, needsChecksum ? csumOffset : -1, out int headerLength))
         {
-            if (needsChecksum && csumOffset != TcpHeader.ChecksumOffset)
-            {
-                return false;
-            }
-            if (transport + TcpHeader.MinLength > packet.Length)
-            {
-                return false;
-            }
-            int tcpLength = (packet[transport + TcpHeader.DataOffsetOffset] >> 4) * 4;
-            headerLength = transport + tcpLength;
-            if (tcpLength < TcpHeader.MinLength || headerLength > packet.Length)
-            {
-                return false;
-            }
-        }
-        else
-        {
-            if (needsChecksum && csumOffset != 6)
-            {
-                return false;
-            }
-            headerLength = transport + UdpHeaderLength;
-            if (headerLength > packet.Length)
-            {
-                return false;
-            }
+            return false;
         }
         int payload = packet.Length - headerLength;
         offload.GsoType = gsoType;
@@ -269,6 +238,47 @@ public readonly ref struct VirtioNetHeader
         offload.HeaderLength = (ushort)headerLength;
         offload.SegmentCount = (ushort)Math.Max(1, (payload + gsoSize - 1) / gsoSize);
         return true;
+    }
+
+    /// <summary>The <see cref="Buffers.GsoType"/> of a gso_type value without its ECN bit; false for an unknown type.</summary>
+    private static bool TryMapGsoType(byte type, out Buffers.GsoType gsoType)
+    {
+        gsoType = type switch
+        {
+            GsoNone => Buffers.GsoType.None,
+            GsoTcpV4 => Buffers.GsoType.TcpV4,
+            GsoTcpV6 => Buffers.GsoType.TcpV6,
+            GsoUdp => Buffers.GsoType.Udp,
+            GsoUdpL4 => Buffers.GsoType.UdpL4,
+            _ => Buffers.GsoType.None,
+        };
+        return type is GsoNone or GsoTcpV4 or GsoTcpV6 or GsoUdp or GsoUdpL4;
+    }
+
+    /// <summary>
+    /// The length of the IP and transport headers of a GSO packet whose transport header starts at
+    /// <paramref name="transport"/>; false when the transport header does not fit, or when a partial checksum's
+    /// <paramref name="checksumOffset"/> (-1 when none) is not the transport's checksum field.
+    /// </summary>
+    private static bool TryGetHeaderLength(ReadOnlySpan<byte> packet, Buffers.GsoType gsoType, int transport, int checksumOffset, out int headerLength)
+    {
+        headerLength = 0;
+        if (gsoType is Buffers.GsoType.TcpV4 or Buffers.GsoType.TcpV6)
+        {
+            if ((checksumOffset >= 0 && checksumOffset != TcpHeader.ChecksumOffset) || transport + TcpHeader.MinLength > packet.Length)
+            {
+                return false;
+            }
+            int tcpLength = (packet[transport + TcpHeader.DataOffsetOffset] >> 4) * 4;
+            headerLength = transport + tcpLength;
+            return tcpLength >= TcpHeader.MinLength && headerLength <= packet.Length;
+        }
+        if (checksumOffset >= 0 && checksumOffset != 6)
+        {
+            return false;
+        }
+        headerLength = transport + UdpHeaderLength;
+        return headerLength <= packet.Length;
     }
 
     /// <summary>Where the transport header of a GSO packet starts: csum_start when given (it must lie past the IP header), else right after a fixed IP header.</summary>

@@ -15,8 +15,10 @@ public sealed class ForwarderRegistration : IDisposable, IAsyncDisposable
     /// <summary>Requests or flows the forwarder holds right now (TCP: SYNs awaiting an answer; UDP: open flows).</summary>
     public int Pending => _pending();
 
+    /// <summary>Stops the forwarder (once; later calls do nothing): new SYNs, flows or echo requests no longer reach its handler.</summary>
     public void Dispose() => Interlocked.Exchange(ref _stop, null)?.Invoke();
 
+    /// <summary>As <see cref="Dispose"/>; completes synchronously.</summary>
     public ValueTask DisposeAsync()
     {
         Dispose();

@@ -30,8 +30,10 @@ public sealed class IcmpEchoRequest
     /// <summary>Whom it pings.</summary>
     public IPAddress Destination { get; }
 
+    /// <summary>The echo identifier (RFC 792, RFC 4443 §4.1), which a reply must carry back.</summary>
     public ushort Identifier { get; }
 
+    /// <summary>The echo sequence number, which a reply must carry back.</summary>
     public ushort SequenceNumber { get; }
 
     /// <summary>The request's data, which a reply echoes.</summary>
@@ -45,5 +47,6 @@ public sealed class IcmpEchoRequest
     /// <summary>Answers with the request's own data.</summary>
     public SocketError Reply() => Reply(Data.Span);
 
+    /// <summary>"echo SOURCE -> DESTINATION id N seq N".</summary>
     public override string ToString() => $"echo {Source} -> {Destination} id {Identifier} seq {SequenceNumber}";
 }

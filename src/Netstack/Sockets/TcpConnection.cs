@@ -23,17 +23,22 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         RemoteEndPoint = new IPEndPoint(id.RemoteAddress.ToIPAddress(), id.RemotePort);
     }
 
+    /// <summary>The connection's byte stream; disposing it closes the connection.</summary>
     public TcpStream Stream { get; }
 
+    /// <summary>This side's address and port.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>The peer's address and port.</summary>
     public IPEndPoint RemoteEndPoint { get; }
 
+    /// <summary>The current state of the connection (RFC 9293 §3.3.2); it changes as segments arrive.</summary>
     public TcpState State => _endpoint.State;
 
     /// <summary>The protocol endpoint underneath (for diagnostics and tests).</summary>
     public TcpEndpoint Endpoint => _endpoint;
 
+    /// <summary>TCP_NODELAY: send small segments at once instead of waiting for outstanding data to be acknowledged (Nagle, RFC 896). Off by default.</summary>
     public bool NoDelay
     {
         get => _endpoint.Options.NoDelay;
@@ -51,6 +56,7 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         set => _endpoint.SetCongestionControl(value);
     }
 
+    /// <summary>Send buffer in bytes: how much written data may wait unacknowledged before writes wait. Values below 1 become 1.</summary>
     public int SendBufferSize
     {
         get => _endpoint.Options.SendBufferSize;
@@ -69,6 +75,7 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>SO_KEEPALIVE: probe an idle connection and reset it when the peer stops answering (RFC 1122 §4.2.3.6). Off by default.</summary>
     public bool KeepAlive
     {
         get => _endpoint.Options.KeepAlive;
@@ -79,6 +86,7 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>TCP_KEEPIDLE: idle time before the first keepalive probe (2 hours by default).</summary>
     public TimeSpan KeepAliveTime
     {
         get => _endpoint.Options.KeepAliveTime;
@@ -89,12 +97,14 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>TCP_KEEPINTVL: time between unanswered keepalive probes (75 seconds by default).</summary>
     public TimeSpan KeepAliveInterval
     {
         get => _endpoint.Options.KeepAliveInterval;
         set => _endpoint.Options.KeepAliveInterval = value;
     }
 
+    /// <summary>TCP_KEEPCNT: unanswered keepalive probes before the connection is reset (9 by default).</summary>
     public int KeepAliveRetryCount
     {
         get => _endpoint.Options.KeepAliveProbes;
@@ -112,6 +122,7 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>A snapshot of the connection's state, windows, RTT and counters (like Linux TCP_INFO).</summary>
     public TcpInfo GetInfo() => _endpoint.GetInfo();
 
     /// <summary>Half-close: send FIN after the buffered data; reading continues.</summary>
@@ -124,6 +135,10 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         _endpoint.Abort();
     }
 
+    /// <summary>
+    /// Closes the connection (once): a FIN after the buffered data, or a reset when <see cref="LingerState"/> is zero or
+    /// received data was left unread (as Linux does). Pending reads and writes fail.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -132,12 +147,14 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>As <see cref="Dispose"/>; completes synchronously (the FIN and its acknowledgment happen in the background).</summary>
     public ValueTask DisposeAsync()
     {
         Dispose();
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>"TCP LOCAL -> REMOTE STATE".</summary>
     public override string ToString() => $"TCP {LocalEndPoint} -> {RemoteEndPoint} {State}";
 
     internal static IOException StreamError(SocketError error) =>

@@ -127,5 +127,6 @@ public sealed class TcpForwarderRequest : IThreadPoolWorkItem
         return syn;
     }
 
+    /// <summary>"TCP REMOTE -> LOCAL" (the connecting peer first).</summary>
     public override string ToString() => $"TCP {RemoteEndPoint} -> {LocalEndPoint}";
 }

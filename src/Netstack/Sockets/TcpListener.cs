@@ -24,6 +24,7 @@ public sealed class TcpListener : IAsyncDisposable, IDisposable
         _onDispose = onDispose;
     }
 
+    /// <summary>The address and port listened on (the port is the chosen one when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>The protocol-level listener (for diagnostics and tests).</summary>
@@ -48,6 +49,7 @@ public sealed class TcpListener : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Stops listening (once) and resets connections that completed the handshake but were never accepted.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -57,11 +59,13 @@ public sealed class TcpListener : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>As <see cref="Dispose"/>; completes synchronously.</summary>
     public ValueTask DisposeAsync()
     {
         Dispose();
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>"TCP listener ADDRESS:PORT".</summary>
     public override string ToString() => $"TCP listener {LocalEndPoint}";
 }

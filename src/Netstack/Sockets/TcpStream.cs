@@ -24,14 +24,21 @@ public sealed class TcpStream : Stream
         _endpoint = endpoint;
     }
 
+    /// <summary>Always true.</summary>
     public override bool CanRead => true;
 
+    /// <summary>Always true.</summary>
     public override bool CanWrite => true;
 
+    /// <summary>Always false: a TCP stream cannot seek.</summary>
     public override bool CanSeek => false;
 
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override long Length => throw new NotSupportedException();
 
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override long Position
     {
         get => throw new NotSupportedException();
@@ -43,6 +50,11 @@ public sealed class TcpStream : Stream
 
     // Pooled builders: a read or write that has to wait reuses its state machine box instead of allocating one
     // per call (the runtime's NetworkStream does the same), so a steady bulk transfer allocates nothing.
+    /// <summary>
+    /// Reads what is there, up to <paramref name="buffer"/>'s length, waiting until at least one byte, the end of the
+    /// stream (0) or an error arrives.
+    /// </summary>
+    /// <exception cref="IOException">The connection failed or was reset (wraps a <see cref="SocketException"/>).</exception>
     /// <remarks>
     /// A zero-byte read completes, returning 0, once data or the end of the stream is there, without taking any
     /// (the runtime's sockets and SslStream do the same): a relay can wait for data before it rents a buffer.
@@ -86,6 +98,11 @@ public sealed class TcpStream : Stream
         return error == SocketError.Success ? false : throw TcpConnection.StreamError(error);
     }
 
+    /// <summary>
+    /// Copies all of <paramref name="buffer"/> into the send buffer, waiting while it is full; completes when the last
+    /// byte is queued (not when it is acknowledged).
+    /// </summary>
+    /// <exception cref="IOException">The connection failed or was closed (wraps a <see cref="SocketException"/>).</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -105,12 +122,15 @@ public sealed class TcpStream : Stream
         }
     }
 
+    /// <summary>As <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> over the given part of <paramref name="buffer"/>.</summary>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>As <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> over the given part of <paramref name="buffer"/>.</summary>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>As <see cref="Read(Span{byte})"/> over the given part of <paramref name="buffer"/>.</summary>
     public override int Read(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
@@ -148,12 +168,14 @@ public sealed class TcpStream : Stream
         }
     }
 
+    /// <summary>Reads one byte, blocking as <see cref="Read(Span{byte})"/> does; -1 at the end of the stream.</summary>
     public override int ReadByte()
     {
         Span<byte> one = stackalloc byte[1];
         return Read(one) == 1 ? one[0] : -1;
     }
 
+    /// <summary>As <see cref="Write(ReadOnlySpan{byte})"/> over the given part of <paramref name="buffer"/>.</summary>
     public override void Write(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
@@ -196,8 +218,10 @@ public sealed class TcpStream : Stream
         }
     }
 
+    /// <summary>Writes one byte, blocking as <see cref="Write(ReadOnlySpan{byte})"/> does.</summary>
     public override void WriteByte(byte value) => Write([value]);
 
+    /// <summary>True: <see cref="ReadTimeout"/> and <see cref="WriteTimeout"/> bound the synchronous calls.</summary>
     public override bool CanTimeout => true;
 
     /// <summary>
@@ -238,11 +262,16 @@ public sealed class TcpStream : Stream
     {
     }
 
+    /// <summary>Completes at once (canceled when <paramref name="cancellationToken"/> already is); see <see cref="Flush"/>.</summary>
     public override Task FlushAsync(CancellationToken cancellationToken) =>
         cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
 
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
+    /// <summary>Not supported.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
     public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Disposing the stream closes the connection gracefully (FIN).</summary>

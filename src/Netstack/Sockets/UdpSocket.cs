@@ -69,8 +69,10 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
         _udp = stack.Udp;
     }
 
+    /// <summary>The stack the socket belongs to.</summary>
     public NetStack Stack { get; }
 
+    /// <summary>InterNetwork or InterNetworkV6, fixed at creation.</summary>
     public AddressFamily AddressFamily { get; }
 
     private bool IsV6 => AddressFamily == AddressFamily.InterNetworkV6;
@@ -411,6 +413,10 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
     void IValueTaskSource<UdpReceiveFromResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _source.OnCompleted(continuation, state, token, flags);
 
+    /// <summary>
+    /// Closes the socket (once): unbinds, releases its port and the queued datagrams, and fails a pending receive
+    /// with <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         CancellationTokenRegistration registration = default;
@@ -453,6 +459,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
         Interlocked.Exchange(ref _disposedCallback, null)?.Invoke();
     }
 
+    /// <summary>As <see cref="Dispose"/>; completes synchronously.</summary>
     public ValueTask DisposeAsync()
     {
         Dispose();

@@ -25,10 +25,12 @@ public readonly record struct InterfaceAddress(NetAddress Address, int PrefixLen
         return new InterfaceAddress(address, prefix);
     }
 
+    /// <summary>Parses "address/prefix" text (as <see cref="Parse"/>), so a string can be given where an address is expected.</summary>
     public static implicit operator InterfaceAddress(string text) => Parse(text);
 
     /// <summary>The on-link network.</summary>
     public NetAddress Network => Address.Mask(PrefixLength);
 
+    /// <summary>"address/prefix", e.g. "10.0.0.1/24".</summary>
     public override string ToString() => $"{Address}/{PrefixLength}";
 }

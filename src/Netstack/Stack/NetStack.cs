@@ -34,6 +34,11 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
     private bool _disposed;
     private readonly bool _ownsMeter; // false when NetStackOptions.MeterFactory made it: the factory owns and disposes it
 
+    /// <summary>
+    /// A stack with no interfaces yet, configured by <paramref name="options"/> (defaults when null): IPv4, IPv6, UDP
+    /// and (unless <see cref="NetStackOptions.EnableTcp"/> is off) TCP are registered, statistics are published on
+    /// <see cref="Meter"/> (from <see cref="NetStackOptions.MeterFactory"/>, or the stack's own), and the secret for ephemeral ports and ISNs is drawn (from the seed when one is given).
+    /// </summary>
     public NetStack(NetStackOptions? options = null)
     {
         Options = options ?? new NetStackOptions();
@@ -74,13 +79,16 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         }
     }
 
+    /// <summary>The options the stack was created with (defaults when none were given).</summary>
     public NetStackOptions Options { get; }
 
     /// <summary>The super-segment size TCP may use when the stack segments in software (<see cref="NetStackOptions.Gso"/>).</summary>
     public const int SoftwareGsoMaxSize = 65535;
 
+    /// <summary>The clock of every timer and timestamp in the stack (<see cref="NetStackOptions.TimeProvider"/>).</summary>
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>The packet buffer pool the stack and its links allocate from (<see cref="NetStackOptions.Pool"/>, or a new one).</summary>
     public PacketPool Pool { get; }
 
     internal TimerWheel Timers { get; }

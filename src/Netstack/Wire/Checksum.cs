@@ -7,7 +7,7 @@ namespace Netstack.Wire;
 
 /// <summary>
 /// The Internet checksum (RFC 1071): the one's-complement sum of 16-bit big-endian words.
-/// <see cref="Add"/> accumulates into an unfolded 64-bit sum (vectorised: 32-bit lanes widened to
+/// <see cref="Add(ReadOnlySpan{byte}, ulong)"/> accumulates into an unfolded 64-bit sum (vectorised: 32-bit lanes widened to
 /// 64 bits, so carries are never lost); <see cref="Fold"/> turns a sum into 16 bits and
 /// <see cref="Finish"/> complements it for the wire. Incremental update follows RFC 1624 (eqn. 3).
 /// </summary>

@@ -11,17 +11,25 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct EthernetHeader
 {
+    /// <summary>Byte offset of the destination MAC address.</summary>
     public const int DestinationOffset = 0;
+    /// <summary>Byte offset of the source MAC address.</summary>
     public const int SourceOffset = 6;
+    /// <summary>Byte offset of the (outer) 16-bit type field: the EtherType, or the VLAN TPID when tagged.</summary>
     public const int TypeOffset = 12;
+    /// <summary>Byte offset of the VLAN Tag Control Information when tagged.</summary>
     public const int VlanTciOffset = 14;
+    /// <summary>Length in bytes of an untagged header (14).</summary>
     public const int Length = 14;
+    /// <summary>Length in bytes of a header with one VLAN tag (18).</summary>
     public const int VlanLength = 18;
 
     private readonly Span<byte> _bytes;
 
     private EthernetHeader(Span<byte> bytes) => _bytes = bytes;
 
+    /// <summary>Wraps <paramref name="bytes"/> as an Ethernet frame (see the type remarks).</summary>
+    /// <returns><see langword="false"/> when the buffer is too short for the header (and its VLAN tag, if any).</returns>
     public static bool TryParse(Span<byte> bytes, out EthernetHeader header)
     {
         header = default;
@@ -39,12 +47,14 @@ public readonly ref struct EthernetHeader
 
     private static bool IsVlanTpid(ushort type) => type is Wire.EtherType.Vlan or Wire.EtherType.ServiceVlan;
 
+    /// <summary>The destination MAC address (bytes 0-5).</summary>
     public MacAddress Destination
     {
         get => MacAddress.Read(_bytes[DestinationOffset..]);
         set => value.WriteTo(_bytes[DestinationOffset..]);
     }
 
+    /// <summary>The source MAC address (bytes 6-11).</summary>
     public MacAddress Source
     {
         get => MacAddress.Read(_bytes[SourceOffset..]);
@@ -54,6 +64,7 @@ public readonly ref struct EthernetHeader
     /// <summary>The type field at offset 12: the VLAN TPID when tagged, else the same as <see cref="EtherType"/>.</summary>
     public ushort OuterEtherType => BinaryPrimitives.ReadUInt16BigEndian(_bytes[TypeOffset..]);
 
+    /// <summary>Whether the outer type is a VLAN TPID (0x8100 or 0x88A8).</summary>
     public bool HasVlanTag => IsVlanTpid(OuterEtherType);
 
     /// <summary>14, or 18 with a VLAN tag.</summary>
@@ -75,6 +86,7 @@ public readonly ref struct EthernetHeader
     /// <summary>The 3-bit Priority Code Point.</summary>
     public int VlanPriority => VlanTci >> 13;
 
+    /// <summary>The bytes after the header (and VLAN tag), to the end of the wrapped buffer.</summary>
     public Span<byte> Payload => _bytes[HeaderLength..];
 
     /// <summary>Writes an untagged header and returns 14.</summary>

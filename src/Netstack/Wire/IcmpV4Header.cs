@@ -10,20 +10,31 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct IcmpV4Header
 {
+    /// <summary>Byte offset of the message type.</summary>
     public const int TypeOffset = 0;
+    /// <summary>Byte offset of the message code.</summary>
     public const int CodeOffset = 1;
+    /// <summary>Byte offset of the 16-bit checksum.</summary>
     public const int ChecksumOffset = 2;
+    /// <summary>Byte offset of the 4-byte type-specific "rest of header".</summary>
     public const int RestOfHeaderOffset = 4;
+    /// <summary>Byte offset of the echo identifier.</summary>
     public const int IdentifierOffset = 4;
+    /// <summary>Byte offset of the echo sequence number.</summary>
     public const int SequenceNumberOffset = 6;
+    /// <summary>Byte offset of the next-hop MTU in a "fragmentation needed" message.</summary>
     public const int NextHopMtuOffset = 6;
+    /// <summary>Byte offset of the parameter problem pointer.</summary>
     public const int PointerOffset = 4;
+    /// <summary>Length in bytes of the fixed header (8).</summary>
     public const int HeaderLength = 8;
 
     private readonly Span<byte> _bytes;
 
     private IcmpV4Header(Span<byte> bytes) => _bytes = bytes;
 
+    /// <summary>Wraps <paramref name="bytes"/> (the whole IP payload) as an ICMPv4 message.</summary>
+    /// <returns><see langword="false"/> when fewer than 8 bytes are present.</returns>
     public static bool TryParse(Span<byte> bytes, out IcmpV4Header header)
     {
         if (bytes.Length < HeaderLength)
@@ -49,6 +60,7 @@ public readonly ref struct IcmpV4Header
         set => _bytes[CodeOffset] = value;
     }
 
+    /// <summary>The Internet checksum over the whole message (RFC 792); no pseudo-header.</summary>
     public ushort Checksum
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[ChecksumOffset..]);
@@ -99,8 +111,10 @@ public readonly ref struct IcmpV4Header
     /// <summary>What follows the 8-byte header: echo data, or for errors the quoted IP header and 8+ bytes of its payload.</summary>
     public Span<byte> Payload => _bytes[HeaderLength..];
 
+    /// <summary>Whether the checksum over the whole message verifies.</summary>
     public bool IsChecksumValid => Netstack.Wire.Checksum.IsValid(_bytes);
 
+    /// <summary>Computes the checksum over the whole message, skipping the stored checksum field.</summary>
     public ushort ComputeChecksum()
     {
         ulong sum = Netstack.Wire.Checksum.Add(_bytes[..ChecksumOffset]);

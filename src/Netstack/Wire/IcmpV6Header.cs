@@ -12,16 +12,27 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct IcmpV6Header
 {
+    /// <summary>Byte offset of the message type.</summary>
     public const int TypeOffset = 0;
+    /// <summary>Byte offset of the message code.</summary>
     public const int CodeOffset = 1;
+    /// <summary>Byte offset of the 16-bit checksum.</summary>
     public const int ChecksumOffset = 2;
+    /// <summary>Byte offset of the 4-byte type-specific field after the checksum.</summary>
     public const int RestOfHeaderOffset = 4;
+    /// <summary>Byte offset of the echo identifier.</summary>
     public const int IdentifierOffset = 4;
+    /// <summary>Byte offset of the echo sequence number.</summary>
     public const int SequenceNumberOffset = 6;
+    /// <summary>Byte offset of the 32-bit MTU in a Packet Too Big message.</summary>
     public const int MtuOffset = 4;
+    /// <summary>Byte offset of the 32-bit Parameter Problem pointer.</summary>
     public const int PointerOffset = 4;
+    /// <summary>Byte offset of the Neighbor Advertisement R/S/O flags.</summary>
     public const int NeighborFlagsOffset = 4;
+    /// <summary>Byte offset of the 16-byte target address in a Neighbor Solicitation/Advertisement.</summary>
     public const int TargetAddressOffset = 8;
+    /// <summary>Length in bytes of the fixed header (8).</summary>
     public const int HeaderLength = 8;
 
     /// <summary>Length of a Neighbor Solicitation/Advertisement before its options.</summary>
@@ -29,17 +40,22 @@ public readonly ref struct IcmpV6Header
 
     /// <summary>NDP option types (RFC 4861 §4.6.1).</summary>
     public const byte SourceLinkLayerAddressOption = 1;
+    /// <summary>NDP Target Link-Layer Address option type.</summary>
     public const byte TargetLinkLayerAddressOption = 2;
 
     /// <summary>Neighbor Advertisement flag bits in byte 4 (RFC 4861 §4.4).</summary>
     public const byte RouterFlag = 0x80;
+    /// <summary>Solicited flag: the advertisement answers a solicitation.</summary>
     public const byte SolicitedFlag = 0x40;
+    /// <summary>Override flag: the advertisement should replace a cached link-layer address.</summary>
     public const byte OverrideFlag = 0x20;
 
     private readonly Span<byte> _bytes;
 
     private IcmpV6Header(Span<byte> bytes) => _bytes = bytes;
 
+    /// <summary>Wraps <paramref name="bytes"/> (the whole upper-layer payload) as an ICMPv6 message (see the type remarks).</summary>
+    /// <returns><see langword="false"/> when shorter than 8 bytes, or a neighbor message is short or has malformed options.</returns>
     public static bool TryParse(Span<byte> bytes, out IcmpV6Header header)
     {
         header = default;
@@ -92,6 +108,7 @@ public readonly ref struct IcmpV6Header
         set => _bytes[CodeOffset] = value;
     }
 
+    /// <summary>The Internet checksum over the IPv6 pseudo-header and the whole message (RFC 4443 §2.3).</summary>
     public ushort Checksum
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[ChecksumOffset..]);
@@ -178,9 +195,11 @@ public readonly ref struct IcmpV6Header
     /// <summary>What follows the 8-byte header (echo data, the quoted packet of an error, or the NDP body after byte 8).</summary>
     public Span<byte> Payload => _bytes[HeaderLength..];
 
+    /// <summary>Whether the checksum verifies over the pseudo-header of <paramref name="source"/> and <paramref name="destination"/> and the whole message.</summary>
     public bool IsChecksumValid(NetAddress source, NetAddress destination) =>
         Netstack.Wire.Checksum.IsValid(_bytes, Netstack.Wire.Checksum.PseudoHeader(source, destination, IpProtocol.IcmpV6, _bytes.Length));
 
+    /// <summary>Computes the checksum over the pseudo-header and the whole message, skipping the stored checksum field.</summary>
     public ushort ComputeChecksum(NetAddress source, NetAddress destination)
     {
         ulong sum = Netstack.Wire.Checksum.PseudoHeader(source, destination, IpProtocol.IcmpV6, _bytes.Length);

@@ -11,17 +11,29 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct Ipv4Header
 {
+    /// <summary>Byte offset of the version (high nibble) and IHL (low nibble, in 4-byte words).</summary>
     public const int VersionIhlOffset = 0;
+    /// <summary>Byte offset of the type of service byte (DSCP and ECN).</summary>
     public const int TypeOfServiceOffset = 1;
+    /// <summary>Byte offset of the 16-bit total length (header and payload, in bytes).</summary>
     public const int TotalLengthOffset = 2;
+    /// <summary>Byte offset of the 16-bit identification.</summary>
     public const int IdentificationOffset = 4;
+    /// <summary>Byte offset of the 16-bit flags (3 bits) and fragment offset (13 bits, 8-byte units).</summary>
     public const int FlagsFragmentOffset = 6;
+    /// <summary>Byte offset of the time to live.</summary>
     public const int TimeToLiveOffset = 8;
+    /// <summary>Byte offset of the protocol number (<see cref="IpProtocol"/>).</summary>
     public const int ProtocolOffset = 9;
+    /// <summary>Byte offset of the 16-bit header checksum.</summary>
     public const int ChecksumOffset = 10;
+    /// <summary>Byte offset of the source address.</summary>
     public const int SourceOffset = 12;
+    /// <summary>Byte offset of the destination address.</summary>
     public const int DestinationOffset = 16;
+    /// <summary>Length in bytes of a header without options (20).</summary>
     public const int MinLength = 20;
+    /// <summary>Length in bytes of the longest header, IHL 15 (60).</summary>
     public const int MaxLength = 60;
 
     private const ushort DontFragmentBit = 0x4000;
@@ -50,6 +62,7 @@ public readonly ref struct Ipv4Header
         return true;
     }
 
+    /// <summary>The version field; always 4 once parsed.</summary>
     public int Version => _bytes[0] >> 4;
 
     /// <summary>The header length in bytes (IHL × 4), 20..60.</summary>
@@ -62,20 +75,24 @@ public readonly ref struct Ipv4Header
         set => _bytes[TypeOfServiceOffset] = value;
     }
 
+    /// <summary>The Differentiated Services Code Point, the top 6 bits of the type of service (RFC 2474).</summary>
     public byte Dscp => (byte)(_bytes[TypeOfServiceOffset] >> 2);
 
+    /// <summary>The 2-bit ECN field, the low bits of the type of service (RFC 3168 §5); the setter keeps the DSCP.</summary>
     public byte Ecn
     {
         get => (byte)(_bytes[TypeOfServiceOffset] & 0x03);
         set => _bytes[TypeOfServiceOffset] = (byte)((_bytes[TypeOfServiceOffset] & 0xFC) | (value & 0x03));
     }
 
+    /// <summary>The length of the packet in bytes, header included.</summary>
     public ushort TotalLength
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[TotalLengthOffset..]);
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[TotalLengthOffset..], value);
     }
 
+    /// <summary>The identification that groups the fragments of one datagram (RFC 791, RFC 6864).</summary>
     public ushort Identification
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[IdentificationOffset..]);
@@ -88,12 +105,14 @@ public readonly ref struct Ipv4Header
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[FlagsFragmentOffset..], value);
     }
 
+    /// <summary>The DF flag: routers must not fragment the packet (used by path MTU discovery, RFC 1191).</summary>
     public bool DontFragment
     {
         get => (FlagsFragment & DontFragmentBit) != 0;
         set => FlagsFragment = (ushort)(value ? FlagsFragment | DontFragmentBit : FlagsFragment & ~DontFragmentBit);
     }
 
+    /// <summary>The MF flag: more fragments of this datagram follow.</summary>
     public bool MoreFragments
     {
         get => (FlagsFragment & MoreFragmentsBit) != 0;
@@ -110,30 +129,35 @@ public readonly ref struct Ipv4Header
     /// <summary>True for any fragment, first or later (MF set or a non-zero offset).</summary>
     public bool IsFragment => (FlagsFragment & (MoreFragmentsBit | FragmentOffsetMask)) != 0;
 
+    /// <summary>The time to live, decremented by each router (hops).</summary>
     public byte TimeToLive
     {
         get => _bytes[TimeToLiveOffset];
         set => _bytes[TimeToLiveOffset] = value;
     }
 
+    /// <summary>The protocol of the payload (<see cref="IpProtocol"/>).</summary>
     public byte Protocol
     {
         get => _bytes[ProtocolOffset];
         set => _bytes[ProtocolOffset] = value;
     }
 
+    /// <summary>The header checksum as stored (RFC 791 §3.1); not updated by the other setters.</summary>
     public ushort HeaderChecksum
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[ChecksumOffset..]);
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[ChecksumOffset..], value);
     }
 
+    /// <summary>The source address.</summary>
     public NetAddress Source
     {
         get => NetAddress.ReadV4(_bytes[SourceOffset..]);
         set => BinaryPrimitives.WriteUInt32BigEndian(_bytes[SourceOffset..], value.V4);
     }
 
+    /// <summary>The destination address.</summary>
     public NetAddress Destination
     {
         get => NetAddress.ReadV4(_bytes[DestinationOffset..]);
@@ -152,6 +176,7 @@ public readonly ref struct Ipv4Header
     /// <summary>The packet up to the total length.</summary>
     public Span<byte> Packet => _bytes[..TotalLength];
 
+    /// <summary>Whether the header checksum (over <see cref="HeaderLength"/> bytes, options included) verifies.</summary>
     public bool IsChecksumValid => Checksum.IsValid(Header);
 
     /// <summary>The checksum the header should carry (computed with the checksum field taken as zero).</summary>
@@ -162,6 +187,7 @@ public readonly ref struct Ipv4Header
         return Checksum.Finish(sum);
     }
 
+    /// <summary>Stores <see cref="ComputeChecksum"/>; call after the last header change.</summary>
     public void SetChecksum() => HeaderChecksum = ComputeChecksum();
 
     /// <summary>

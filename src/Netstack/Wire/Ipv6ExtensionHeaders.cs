@@ -56,52 +56,15 @@ public readonly record struct Ipv6ExtensionHeaders(
         {
             return false;
         }
-        int count = 0;
-        int destinationOptions = 0;
-        bool hopByHop = false;
-        bool routing = false;
-        int segmentsLeft = 0;
-        int fragmentHeaderOffset = -1;
-        int fragmentFieldOffset = -1;
-        int fragmentOffset = 0;
-        bool moreFragments = false;
-        uint identification = 0;
+        var walk = new ChainWalk();
         while (true)
         {
-            switch (nextHeader)
+            if (!IsExtensionHeader(nextHeader))
             {
-                case IpProtocol.HopByHop:
-                    if (count != 0 || hopByHop)
-                    {
-                        return false;
-                    }
-                    hopByHop = true;
-                    break;
-                case IpProtocol.Routing:
-                    if (routing)
-                    {
-                        return false;
-                    }
-                    routing = true;
-                    break;
-                case IpProtocol.DestinationOptions:
-                    if (++destinationOptions > 2)
-                    {
-                        return false;
-                    }
-                    break;
-                case IpProtocol.Fragment:
-                    if (fragmentHeaderOffset >= 0)
-                    {
-                        return false;
-                    }
-                    break;
-                default:
-                    headers = new Ipv6ExtensionHeaders(nextHeader, offset, count, hopByHop, segmentsLeft,
-                        fragmentHeaderOffset, fragmentFieldOffset, fragmentOffset, moreFragments, identification);
-                    return true;
+                headers = walk.Result(nextHeader, offset);
+                return true;
             }
-            if (++count > MaxHeaders || buffer.Length - offset < 8)
+            if (!walk.TryAccept(nextHeader) || ++walk.Count > MaxHeaders || buffer.Length - offset < 8)
             {
                 return false;
             }
@@ -110,17 +73,11 @@ public readonly record struct Ipv6ExtensionHeaders(
             if (nextHeader == IpProtocol.Fragment)
             {
                 length = Ipv6FragmentHeader.Length;
-                fragmentHeaderOffset = offset;
-                fragmentFieldOffset = nextHeaderFieldOffset;
-                ushort offsetFlags = BinaryPrimitives.ReadUInt16BigEndian(h[Ipv6FragmentHeader.OffsetFlagsOffset..]);
-                fragmentOffset = offsetFlags & 0xFFF8;
-                moreFragments = (offsetFlags & 1) != 0;
-                identification = BinaryPrimitives.ReadUInt32BigEndian(h[Ipv6FragmentHeader.IdentificationOffset..]);
-                if (fragmentOffset != 0)
+                walk.ReadFragment(h, offset, nextHeaderFieldOffset);
+                if (walk.FragmentOffset != 0)
                 {
                     // RFC 8200 §4.5: later fragments carry only fragmentable data; the upper layer is known after reassembly.
-                    headers = new Ipv6ExtensionHeaders(h[0], offset + length, count, hopByHop, segmentsLeft,
-                        fragmentHeaderOffset, fragmentFieldOffset, fragmentOffset, moreFragments, identification);
+                    headers = walk.Result(h[0], offset + length);
                     return true;
                 }
             }
@@ -134,12 +91,80 @@ public readonly record struct Ipv6ExtensionHeaders(
                 }
                 if (nextHeader == IpProtocol.Routing)
                 {
-                    segmentsLeft = h[3];
+                    walk.SegmentsLeft = h[3];
                 }
             }
             nextHeaderFieldOffset = offset;
             nextHeader = h[0];
             offset += length;
         }
+    }
+
+    private static bool IsExtensionHeader(byte nextHeader) =>
+        nextHeader is IpProtocol.HopByHop or IpProtocol.Routing or IpProtocol.DestinationOptions or IpProtocol.Fragment;
+
+    /// <summary>What <see cref="TryWalk"/> has seen so far along the chain.</summary>
+    private struct ChainWalk
+    {
+        public int Count;
+        public int SegmentsLeft;
+        public int FragmentOffset;
+        private int _destinationOptions;
+        private bool _hopByHop;
+        private bool _routing;
+        private int _fragmentHeaderOffset;
+        private int _fragmentFieldOffset;
+        private bool _moreFragments;
+        private uint _identification;
+
+        public ChainWalk()
+        {
+            _fragmentHeaderOffset = -1;
+            _fragmentFieldOffset = -1;
+        }
+
+        /// <summary>
+        /// Applies the order rules to the next extension header: Hop-by-Hop only first (RFC 8200 §4.1), Routing and
+        /// Fragment at most once, Destination Options at most twice.
+        /// </summary>
+        public bool TryAccept(byte nextHeader)
+        {
+            switch (nextHeader)
+            {
+                case IpProtocol.HopByHop:
+                    if (Count != 0 || _hopByHop)
+                    {
+                        return false;
+                    }
+                    _hopByHop = true;
+                    return true;
+                case IpProtocol.Routing:
+                    if (_routing)
+                    {
+                        return false;
+                    }
+                    _routing = true;
+                    return true;
+                case IpProtocol.DestinationOptions:
+                    return ++_destinationOptions <= 2;
+                default:
+                    return _fragmentHeaderOffset < 0;
+            }
+        }
+
+        /// <summary>Records the Fragment header <paramref name="h"/> found at <paramref name="offset"/>.</summary>
+        public void ReadFragment(ReadOnlySpan<byte> h, int offset, int nextHeaderFieldOffset)
+        {
+            _fragmentHeaderOffset = offset;
+            _fragmentFieldOffset = nextHeaderFieldOffset;
+            ushort offsetFlags = BinaryPrimitives.ReadUInt16BigEndian(h[Ipv6FragmentHeader.OffsetFlagsOffset..]);
+            FragmentOffset = offsetFlags & 0xFFF8;
+            _moreFragments = (offsetFlags & 1) != 0;
+            _identification = BinaryPrimitives.ReadUInt32BigEndian(h[Ipv6FragmentHeader.IdentificationOffset..]);
+        }
+
+        public readonly Ipv6ExtensionHeaders Result(byte upperLayerProtocol, int upperLayerOffset) =>
+            new(upperLayerProtocol, upperLayerOffset, Count, _hopByHop, SegmentsLeft,
+                _fragmentHeaderOffset, _fragmentFieldOffset, FragmentOffset, _moreFragments, _identification);
     }
 }

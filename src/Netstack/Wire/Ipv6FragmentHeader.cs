@@ -8,16 +8,23 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct Ipv6FragmentHeader
 {
+    /// <summary>Byte offset of the next header (the protocol of the fragmentable part).</summary>
     public const int NextHeaderOffset = 0;
+    /// <summary>Byte offset of the reserved byte (zero).</summary>
     public const int ReservedOffset = 1;
+    /// <summary>Byte offset of the 16-bit fragment offset (13 bits, 8-byte units) and M flag.</summary>
     public const int OffsetFlagsOffset = 2;
+    /// <summary>Byte offset of the 32-bit identification.</summary>
     public const int IdentificationOffset = 4;
+    /// <summary>Length of the header in bytes (8).</summary>
     public const int Length = 8;
 
     private readonly Span<byte> _bytes;
 
     private Ipv6FragmentHeader(Span<byte> bytes) => _bytes = bytes;
 
+    /// <summary>Wraps <paramref name="bytes"/> as a Fragment header.</summary>
+    /// <returns><see langword="false"/> when fewer than 8 bytes are present.</returns>
     public static bool TryParse(Span<byte> bytes, out Ipv6FragmentHeader header)
     {
         if (bytes.Length < Length)
@@ -29,6 +36,7 @@ public readonly ref struct Ipv6FragmentHeader
         return true;
     }
 
+    /// <summary>The protocol of the header that follows in the reassembled packet (<see cref="IpProtocol"/>).</summary>
     public byte NextHeader
     {
         get => _bytes[NextHeaderOffset];
@@ -55,6 +63,7 @@ public readonly ref struct Ipv6FragmentHeader
         set => OffsetFlags = (ushort)((OffsetFlags & ~1) | (value ? 1 : 0));
     }
 
+    /// <summary>The identification shared by all fragments of one packet.</summary>
     public uint Identification
     {
         get => BinaryPrimitives.ReadUInt32BigEndian(_bytes[IdentificationOffset..]);

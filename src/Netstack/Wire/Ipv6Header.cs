@@ -11,12 +11,19 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct Ipv6Header
 {
+    /// <summary>Byte offset of the version (4 bits), traffic class (8 bits) and flow label (20 bits).</summary>
     public const int VersionClassFlowOffset = 0;
+    /// <summary>Byte offset of the 16-bit payload length.</summary>
     public const int PayloadLengthOffset = 4;
+    /// <summary>Byte offset of the next header.</summary>
     public const int NextHeaderOffset = 6;
+    /// <summary>Byte offset of the hop limit.</summary>
     public const int HopLimitOffset = 7;
+    /// <summary>Byte offset of the 16-byte source address.</summary>
     public const int SourceOffset = 8;
+    /// <summary>Byte offset of the 16-byte destination address.</summary>
     public const int DestinationOffset = 24;
+    /// <summary>Length of the fixed header in bytes (40).</summary>
     public const int Length = 40;
 
     private readonly Span<byte> _bytes;
@@ -46,6 +53,7 @@ public readonly ref struct Ipv6Header
         set => BinaryPrimitives.WriteUInt32BigEndian(_bytes, value);
     }
 
+    /// <summary>The version field; always 6 once parsed.</summary>
     public int Version => _bytes[0] >> 4;
 
     /// <summary>DSCP (6 bits) and ECN (2 bits), RFC 8200 §7.</summary>
@@ -62,30 +70,35 @@ public readonly ref struct Ipv6Header
         set => VersionClassFlow = (VersionClassFlow & 0xFFF00000) | (value & 0xFFFFF);
     }
 
+    /// <summary>The length in bytes of everything after the fixed 40-byte header, extension headers included.</summary>
     public ushort PayloadLength
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[PayloadLengthOffset..]);
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[PayloadLengthOffset..], value);
     }
 
+    /// <summary>The type of the first extension header or the upper-layer protocol (<see cref="IpProtocol"/>).</summary>
     public byte NextHeader
     {
         get => _bytes[NextHeaderOffset];
         set => _bytes[NextHeaderOffset] = value;
     }
 
+    /// <summary>The hop limit, decremented by each router (hops).</summary>
     public byte HopLimit
     {
         get => _bytes[HopLimitOffset];
         set => _bytes[HopLimitOffset] = value;
     }
 
+    /// <summary>The source address.</summary>
     public NetAddress Source
     {
         get => NetAddress.ReadV6(_bytes[SourceOffset..]);
         set => BinaryPrimitives.WriteUInt128BigEndian(_bytes[SourceOffset..], value.Bits);
     }
 
+    /// <summary>The destination address.</summary>
     public NetAddress Destination
     {
         get => NetAddress.ReadV6(_bytes[DestinationOffset..]);

@@ -6,10 +6,13 @@ namespace Netstack.Wire;
 /// <summary>A 48-bit IEEE 802 MAC address held in the low bits of a <see cref="ulong"/> (no allocation).</summary>
 public readonly record struct MacAddress(ulong Bits)
 {
+    /// <summary>Length of a MAC address in bytes (6).</summary>
     public const int Length = 6;
 
+    /// <summary>The broadcast address ff:ff:ff:ff:ff:ff.</summary>
     public static MacAddress Broadcast => new(0xFFFF_FFFF_FFFF);
 
+    /// <summary>Whether this is ff:ff:ff:ff:ff:ff.</summary>
     public bool IsBroadcast => Bits == 0xFFFF_FFFF_FFFF;
 
     /// <summary>The group bit (least significant bit of the first octet).</summary>
@@ -46,6 +49,7 @@ public readonly record struct MacAddress(ulong Bits)
         return new MacAddress(bits);
     }
 
+    /// <summary>Formats as lower-case "aa:bb:cc:dd:ee:ff".</summary>
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{(byte)(Bits >> 40):x2}:{(byte)(Bits >> 32):x2}:{(byte)(Bits >> 24):x2}:{(byte)(Bits >> 16):x2}:{(byte)(Bits >> 8):x2}:{(byte)Bits:x2}");
 }

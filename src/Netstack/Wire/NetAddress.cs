@@ -11,19 +11,25 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly record struct NetAddress(UInt128 Bits, bool IsV6)
 {
+    /// <summary>The IPv4 unspecified address 0.0.0.0 (also <see langword="default"/>).</summary>
     public static NetAddress AnyV4 => default;
 
+    /// <summary>The IPv6 unspecified address ::.</summary>
     public static NetAddress AnyV6 => new(UInt128.Zero, true);
 
+    /// <summary>Whether this is an IPv4 address.</summary>
     public bool IsV4 => !IsV6;
 
     /// <summary>Length of the address on the wire: 4 or 16.</summary>
     public int Length => IsV6 ? 16 : 4;
 
+    /// <summary>Whether all bits are zero (0.0.0.0 or ::).</summary>
     public bool IsUnspecified => Bits == UInt128.Zero;
 
+    /// <summary>Whether this is ::1 or in 127.0.0.0/8.</summary>
     public bool IsLoopback => IsV6 ? Bits == UInt128.One : (V4 >> 24) == 127;
 
+    /// <summary>Whether this is in ff00::/8 or 224.0.0.0/4.</summary>
     public bool IsMulticast => IsV6 ? (byte)(Bits >> 120) == 0xFF : (V4 >> 28) == 0xE;
 
     /// <summary>IPv4 limited broadcast 255.255.255.255.</summary>
@@ -32,16 +38,20 @@ public readonly record struct NetAddress(UInt128 Bits, bool IsV6)
     /// <summary>The IPv4 address as a host-order integer.</summary>
     public uint V4 => (uint)Bits;
 
+    /// <summary>An IPv4 address from its host-order integer (10.0.0.1 is 0x0A000001).</summary>
     public static NetAddress FromV4(uint hostOrder) => new(hostOrder, false);
 
+    /// <summary>The IPv4 address <paramref name="a"/>.<paramref name="b"/>.<paramref name="c"/>.<paramref name="d"/>.</summary>
     public static NetAddress FromV4(byte a, byte b, byte c, byte d) => FromV4(((uint)a << 24) | ((uint)b << 16) | ((uint)c << 8) | d);
 
     /// <summary>Reads an address of <paramref name="length"/> (4 or 16) network-order bytes.</summary>
     public static NetAddress Read(ReadOnlySpan<byte> source, int length) =>
         length == 16 ? ReadV6(source) : ReadV4(source);
 
+    /// <summary>Reads an IPv4 address from 4 network-order bytes.</summary>
     public static NetAddress ReadV4(ReadOnlySpan<byte> source) => new(BinaryPrimitives.ReadUInt32BigEndian(source), false);
 
+    /// <summary>Reads an IPv6 address from 16 network-order bytes.</summary>
     public static NetAddress ReadV6(ReadOnlySpan<byte> source) => new(BinaryPrimitives.ReadUInt128BigEndian(source), true);
 
     /// <summary>Writes the address in network order; returns the bytes written (4 or 16).</summary>
@@ -95,6 +105,7 @@ public readonly record struct NetAddress(UInt128 Bits, bool IsV6)
     /// <summary>The IPv6 solicited-node multicast address ff02::1:ffXX:XXXX for this address (RFC 4291 §2.7.1).</summary>
     public NetAddress SolicitedNode => new((UInt128.Parse("ff0200000000000000000001ff000000", System.Globalization.NumberStyles.HexNumber)) | (Bits & 0xFFFFFF), true);
 
+    /// <summary>Converts from <see cref="IPAddress"/>; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes IPv4.</summary>
     public static NetAddress FromIPAddress(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -107,6 +118,7 @@ public readonly record struct NetAddress(UInt128 Bits, bool IsV6)
         return address.AddressFamily == AddressFamily.InterNetworkV6 ? ReadV6(bytes) : ReadV4(bytes[..written]);
     }
 
+    /// <summary>Converts to a new <see cref="IPAddress"/> (allocates).</summary>
     public IPAddress ToIPAddress()
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -114,7 +126,9 @@ public readonly record struct NetAddress(UInt128 Bits, bool IsV6)
         return new IPAddress(bytes[..n]);
     }
 
+    /// <summary>Parses IPv4 or IPv6 text with <see cref="IPAddress.Parse(string)"/>; IPv4-mapped addresses become IPv4.</summary>
     public static NetAddress Parse(string text) => FromIPAddress(IPAddress.Parse(text));
 
+    /// <summary>The address in the usual text form (as <see cref="IPAddress.ToString"/>).</summary>
     public override string ToString() => ToIPAddress().ToString();
 }

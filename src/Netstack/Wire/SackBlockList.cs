@@ -12,11 +12,13 @@ public readonly record struct SackBlock(uint Left, uint Right);
 /// </summary>
 public struct SackBlockList : IEquatable<SackBlockList>
 {
+    /// <summary>The most blocks the list holds (4).</summary>
     public const int Capacity = 4;
 
     private Blocks _blocks;
     private int _count;
 
+    /// <summary>A list of the first four of <paramref name="blocks"/>; the rest are dropped.</summary>
     public SackBlockList(ReadOnlySpan<SackBlock> blocks)
     {
         _blocks = default;
@@ -30,11 +32,16 @@ public struct SackBlockList : IEquatable<SackBlockList>
         }
     }
 
+    /// <summary>The number of blocks held, 0..4.</summary>
     public readonly int Count => _count;
 
+    /// <summary>The block at <paramref name="index"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Count"/>.</exception>
     public readonly SackBlock this[int index] =>
         (uint)index < (uint)_count ? _blocks[index] : throw new ArgumentOutOfRangeException(nameof(index));
 
+    /// <summary>Appends <paramref name="block"/>.</summary>
+    /// <returns><see langword="false"/> (and nothing added) when four blocks are already held.</returns>
     public bool Add(SackBlock block)
     {
         if (_count >= Capacity)
@@ -45,15 +52,20 @@ public struct SackBlockList : IEquatable<SackBlockList>
         return true;
     }
 
+    /// <summary>Removes all blocks.</summary>
     public void Clear() => _count = 0;
 
+    /// <summary>The held blocks, in insertion order, as a span over this struct's storage.</summary>
     [UnscopedRef]
     public readonly ReadOnlySpan<SackBlock> AsSpan() => ((ReadOnlySpan<SackBlock>)_blocks)[.._count];
 
+    /// <summary>Whether both lists hold the same blocks in the same order.</summary>
     public readonly bool Equals(SackBlockList other) => AsSpan().SequenceEqual(other.AsSpan());
 
+    /// <inheritdoc/>
     public override readonly bool Equals(object? obj) => obj is SackBlockList other && Equals(other);
 
+    /// <inheritdoc/>
     public override readonly int GetHashCode()
     {
         HashCode hash = default;
@@ -64,10 +76,13 @@ public struct SackBlockList : IEquatable<SackBlockList>
         return hash.ToHashCode();
     }
 
+    /// <summary>Whether both lists hold the same blocks in the same order.</summary>
     public static bool operator ==(SackBlockList left, SackBlockList right) => left.Equals(right);
 
+    /// <summary>Whether the lists differ in count, content or order.</summary>
     public static bool operator !=(SackBlockList left, SackBlockList right) => !left.Equals(right);
 
+    /// <summary>Formats as "[(left, right)(left, right)]".</summary>
     public override readonly string ToString()
     {
         var builder = new System.Text.StringBuilder("[");

@@ -11,16 +11,27 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct TcpHeader
 {
+    /// <summary>Byte offset of the 16-bit source port.</summary>
     public const int SourcePortOffset = 0;
+    /// <summary>Byte offset of the 16-bit destination port.</summary>
     public const int DestinationPortOffset = 2;
+    /// <summary>Byte offset of the 32-bit sequence number.</summary>
     public const int SequenceNumberOffset = 4;
+    /// <summary>Byte offset of the 32-bit acknowledgment number.</summary>
     public const int AcknowledgmentNumberOffset = 8;
+    /// <summary>Byte offset of the data offset (high nibble, in 4-byte words).</summary>
     public const int DataOffsetOffset = 12;
+    /// <summary>Byte offset of the control bits (<see cref="TcpFlags"/>).</summary>
     public const int FlagsOffset = 13;
+    /// <summary>Byte offset of the 16-bit window.</summary>
     public const int WindowOffset = 14;
+    /// <summary>Byte offset of the 16-bit checksum.</summary>
     public const int ChecksumOffset = 16;
+    /// <summary>Byte offset of the 16-bit urgent pointer.</summary>
     public const int UrgentPointerOffset = 18;
+    /// <summary>Length in bytes of a header without options (20).</summary>
     public const int MinLength = 20;
+    /// <summary>Length in bytes of the longest header, data offset 15 (60).</summary>
     public const int MaxLength = 60;
 
     /// <summary>The longest options area: 40 bytes (data offset 15).</summary>
@@ -30,6 +41,8 @@ public readonly ref struct TcpHeader
 
     private TcpHeader(Span<byte> bytes) => _bytes = bytes;
 
+    /// <summary>Wraps <paramref name="bytes"/> (the whole segment) as a TCP header (see the type remarks).</summary>
+    /// <returns><see langword="false"/> when the buffer is shorter than 20 bytes or than the header length the data offset gives.</returns>
     public static bool TryParse(Span<byte> bytes, out TcpHeader header)
     {
         header = default;
@@ -46,24 +59,28 @@ public readonly ref struct TcpHeader
         return true;
     }
 
+    /// <summary>The sender's port.</summary>
     public ushort SourcePort
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[SourcePortOffset..]);
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[SourcePortOffset..], value);
     }
 
+    /// <summary>The receiver's port.</summary>
     public ushort DestinationPort
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[DestinationPortOffset..]);
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[DestinationPortOffset..], value);
     }
 
+    /// <summary>The sequence number of the first octet (or of the SYN) in this segment.</summary>
     public uint SequenceNumber
     {
         get => BinaryPrimitives.ReadUInt32BigEndian(_bytes[SequenceNumberOffset..]);
         set => BinaryPrimitives.WriteUInt32BigEndian(_bytes[SequenceNumberOffset..], value);
     }
 
+    /// <summary>The next sequence number the sender expects to receive; meaningful only with <see cref="TcpFlags.Ack"/>.</summary>
     public uint AcknowledgmentNumber
     {
         get => BinaryPrimitives.ReadUInt32BigEndian(_bytes[AcknowledgmentNumberOffset..]);
@@ -87,12 +104,14 @@ public readonly ref struct TcpHeader
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[WindowOffset..], value);
     }
 
+    /// <summary>The Internet checksum over the pseudo-header and the whole segment (RFC 9293 §3.1).</summary>
     public ushort Checksum
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[ChecksumOffset..]);
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[ChecksumOffset..], value);
     }
 
+    /// <summary>The urgent pointer, an offset from the sequence number; meaningful only with <see cref="TcpFlags.Urg"/>.</summary>
     public ushort UrgentPointer
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[UrgentPointerOffset..]);
@@ -102,6 +121,7 @@ public readonly ref struct TcpHeader
     /// <summary>The options area, 0..40 bytes.</summary>
     public Span<byte> Options => _bytes[MinLength..HeaderLength];
 
+    /// <summary>The data after the header and options, to the end of the wrapped span.</summary>
     public Span<byte> Payload => _bytes[HeaderLength..];
 
     /// <summary>The whole segment (header and payload).</summary>
@@ -110,9 +130,11 @@ public readonly ref struct TcpHeader
     /// <summary>Parses the options area (see <see cref="TcpOptionsInfo.TryParse"/>); false when it is malformed.</summary>
     public bool TryGetOptions(out TcpOptionsInfo options) => TcpOptionsInfo.TryParse(Options, out options);
 
+    /// <summary>Whether the checksum verifies over the pseudo-header of <paramref name="source"/> and <paramref name="destination"/> and the whole segment.</summary>
     public bool IsChecksumValid(NetAddress source, NetAddress destination) =>
         Netstack.Wire.Checksum.IsValid(_bytes, Netstack.Wire.Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, _bytes.Length));
 
+    /// <summary>The checksum this segment should carry between the two addresses (its checksum field is taken as zero).</summary>
     public ushort ComputeChecksum(NetAddress source, NetAddress destination) => ComputeChecksum(_bytes, source, destination);
 
     /// <summary>Sets the checksum over the pseudo-header and the whole segment; call after the payload is in place.</summary>

@@ -5,6 +5,7 @@ public static class TcpOptionKind
 {
     /// <summary>End of Option List (RFC 9293 §3.2): the rest of the options area is padding.</summary>
     public const byte EndOfOptionList = 0;
+    /// <summary>No-Operation, one byte, used to align later options (RFC 9293 §3.2).</summary>
     public const byte NoOperation = 1;
 
     /// <summary>Maximum Segment Size, length 4 (RFC 9293 §3.7.1).</summary>

@@ -14,12 +14,16 @@ public ref struct TcpOptions
 {
     /// <summary>Total lengths (kind and length octets included) of the options with a fixed size.</summary>
     public const int MssLength = 4;
+    /// <summary>Total length of the Window Scale option in bytes.</summary>
     public const int WindowScaleLength = 3;
+    /// <summary>Total length of the SACK-Permitted option in bytes.</summary>
     public const int SackPermittedLength = 2;
+    /// <summary>Total length of the Timestamps option in bytes.</summary>
     public const int TimestampLength = 10;
 
     private ReadOnlySpan<byte> _remaining;
 
+    /// <summary>A reader positioned before the first option of <paramref name="options"/> (a header's options area).</summary>
     public TcpOptions(ReadOnlySpan<byte> options)
     {
         _remaining = options;
@@ -33,8 +37,11 @@ public ref struct TcpOptions
     /// <summary>Set when iteration stopped on an option whose length is below 2 or runs past the end of the area.</summary>
     public bool IsMalformed { get; private set; }
 
+    /// <summary>Returns this reader, so that it can be used in <see langword="foreach"/>.</summary>
     public readonly TcpOptions GetEnumerator() => this;
 
+    /// <summary>Advances to the next option other than NOP.</summary>
+    /// <returns><see langword="false"/> at End of Option List, at the end of the area, or on a malformed length (then <see cref="IsMalformed"/> is set).</returns>
     public bool MoveNext()
     {
         while (!_remaining.IsEmpty)

@@ -17,16 +17,23 @@ public readonly record struct TcpOptionsInfo
     /// <summary>The largest window shift allowed (RFC 7323 §2.3).</summary>
     public const byte MaxWindowScale = 14;
 
+    /// <summary>The Maximum Segment Size option (bytes of payload per segment), or null when absent.</summary>
     public ushort? Mss { get; init; }
 
+    /// <summary>The Window Scale shift count (0..14), or null when absent.</summary>
     public byte? WindowScale { get; init; }
 
+    /// <summary>Whether the SACK-Permitted option is present.</summary>
     public bool SackPermitted { get; init; }
 
+    /// <summary>The Timestamps option, or null when absent.</summary>
     public TcpTimestamp? Timestamp { get; init; }
 
+    /// <summary>The blocks of the last well-formed SACK option (up to four); empty when absent.</summary>
     public SackBlockList SackBlocks { get; init; }
 
+    /// <summary>Parses an options area (see the type remarks).</summary>
+    /// <returns><see langword="false"/> when the area is malformed; <paramref name="info"/> then holds what was read before the fault.</returns>
     public static bool TryParse(ReadOnlySpan<byte> options, out TcpOptionsInfo info)
     {
         ushort? mss = null;

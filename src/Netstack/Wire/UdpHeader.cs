@@ -11,16 +11,23 @@ namespace Netstack.Wire;
 /// </summary>
 public readonly ref struct UdpHeader
 {
+    /// <summary>Byte offset of the 16-bit source port.</summary>
     public const int SourcePortOffset = 0;
+    /// <summary>Byte offset of the 16-bit destination port.</summary>
     public const int DestinationPortOffset = 2;
+    /// <summary>Byte offset of the 16-bit length.</summary>
     public const int LengthOffset = 4;
+    /// <summary>Byte offset of the 16-bit checksum.</summary>
     public const int ChecksumOffset = 6;
+    /// <summary>Length of the header in bytes (8).</summary>
     public const int HeaderLength = 8;
 
     private readonly Span<byte> _bytes;
 
     private UdpHeader(Span<byte> bytes) => _bytes = bytes;
 
+    /// <summary>Wraps <paramref name="bytes"/> as a UDP datagram (see the type remarks).</summary>
+    /// <returns><see langword="false"/> when the buffer is shorter than 8 bytes or the Length field is below 8 or past the buffer.</returns>
     public static bool TryParse(Span<byte> bytes, out UdpHeader header)
     {
         header = default;
@@ -37,12 +44,14 @@ public readonly ref struct UdpHeader
         return true;
     }
 
+    /// <summary>The sender's port; 0 when the sender expects no reply.</summary>
     public ushort SourcePort
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[SourcePortOffset..]);
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[SourcePortOffset..], value);
     }
 
+    /// <summary>The receiver's port.</summary>
     public ushort DestinationPort
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[DestinationPortOffset..]);
@@ -56,6 +65,7 @@ public readonly ref struct UdpHeader
         set => BinaryPrimitives.WriteUInt16BigEndian(_bytes[LengthOffset..], value);
     }
 
+    /// <summary>The checksum as stored; 0 means "not computed" over IPv4.</summary>
     public ushort Checksum
     {
         get => BinaryPrimitives.ReadUInt16BigEndian(_bytes[ChecksumOffset..]);
@@ -65,11 +75,13 @@ public readonly ref struct UdpHeader
     /// <summary>The datagram: header and data, <see cref="Length"/> bytes.</summary>
     public Span<byte> Datagram => _bytes[..Length];
 
+    /// <summary>The data after the 8-byte header, up to <see cref="Length"/>.</summary>
     public Span<byte> Payload => _bytes[HeaderLength..Length];
 
     /// <summary>The checksum to transmit for this datagram between the two addresses (never 0: a computed 0 becomes 0xFFFF).</summary>
     public ushort ComputeChecksum(NetAddress source, NetAddress destination) => ComputeChecksum(Datagram, source, destination);
 
+    /// <summary>Stores <see cref="ComputeChecksum(NetAddress, NetAddress)"/>; call after the data is in place.</summary>
     public void SetChecksum(NetAddress source, NetAddress destination) => Checksum = ComputeChecksum(source, destination);
 
     /// <summary>

@@ -32,12 +32,16 @@ public readonly record struct SeqNumber(uint Value)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int operator -(SeqNumber a, SeqNumber b) => unchecked((int)(a.Value - b.Value));
 
+    /// <summary>Whether <paramref name="a"/> is before <paramref name="b"/> in modular order.</summary>
     public static bool operator <(SeqNumber a, SeqNumber b) => a - b < 0;
 
+    /// <summary>Whether <paramref name="a"/> is before or equal to <paramref name="b"/> in modular order.</summary>
     public static bool operator <=(SeqNumber a, SeqNumber b) => a - b <= 0;
 
+    /// <summary>Whether <paramref name="a"/> is after <paramref name="b"/> in modular order.</summary>
     public static bool operator >(SeqNumber a, SeqNumber b) => a - b > 0;
 
+    /// <summary>Whether <paramref name="a"/> is after or equal to <paramref name="b"/> in modular order.</summary>
     public static bool operator >=(SeqNumber a, SeqNumber b) => a - b >= 0;
 
     /// <summary>The later of two sequence numbers in modular order.</summary>
@@ -57,5 +61,6 @@ public readonly record struct SeqNumber(uint Value)
     /// <summary>The number of bytes from <paramref name="start"/> up to this (unsigned, wrapping); callers ensure start &lt;= this.</summary>
     public uint BytesFrom(SeqNumber start) => unchecked(Value - start.Value);
 
+    /// <summary>The raw 32-bit value in decimal.</summary>
     public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

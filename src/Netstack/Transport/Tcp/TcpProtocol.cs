@@ -195,6 +195,11 @@ internal sealed class TcpProtocol : ITransportHandler
     /// Inbound segment (positioned at the TCP header); takes the packet's reference.
     /// <paramref name="checksumValid"/> skips verification when the link already did it.
     /// </summary>
+    /// <param name="source">The IP source address.</param>
+    /// <param name="destination">The IP destination address.</param>
+    /// <param name="packet">The segment, positioned at the TCP header.</param>
+    /// <param name="checksumValid">The link verified the checksum.</param>
+    /// <param name="tx">How replies and the segments this arrival triggers are sent (batched while dispatching).</param>
     /// <param name="networkHeaderLength">The IP header's length in the headroom in front of the segment (0 when unknown), so a forwarder can quote the SYN in an ICMP error.</param>
     internal void HandleSegment(NetAddress source, NetAddress destination, PacketBuffer packet, bool checksumValid, in TransmitContext tx, int networkHeaderLength = 0)
     {

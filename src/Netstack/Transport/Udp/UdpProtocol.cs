@@ -176,12 +176,12 @@ internal sealed class UdpProtocol : ITransportHandler
         }
     }
 
-    /// <summary>Builds and sends one datagram. Returns why it was not sent, or Success.</summary>
     /// <summary>
     /// Sends <paramref name="payload"/> as one datagram, or, with <paramref name="segmentSize"/> &gt; 0 and a longer
     /// payload, as datagrams of <paramref name="segmentSize"/> bytes (the last shorter), like Linux's UDP_SEGMENT:
     /// one super-datagram the link or the stack's software GSO splits (<see cref="Offload.UdpSegmenter"/>).
     /// </summary>
+    /// <returns>Why it was not sent, or <see cref="SocketError.Success"/>.</returns>
     internal SocketError Send(ReadOnlySpan<byte> payload, NetAddress local, ushort localPort, NetAddress remote, ushort remotePort, int segmentSize = 0)
     {
         if (payload.Length > MaxPayload(remote.IsV6))
