@@ -23,34 +23,18 @@ public static class InProcessBench
     public static async Task<BenchResult> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         var pattern = new TestPattern(options.Seed);
-        LinkCapabilities offloads = options.Gso ? LinkCapabilities.Gso | LinkCapabilities.Gro : LinkCapabilities.None;
-        if (options.Corrupt == 0)
-        {
-            // A partial checksum crosses the in-memory link unverified, as across a veth pair; with corruption
-            // on, every packet carries a full checksum so the receiver can see the damage.
-            offloads |= LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload;
-        }
-        using ChannelLinkPair pair = ChannelLink.CreatePair(new ChannelLinkOptions
-        {
-            Mtu = options.Mtu,
-            Capabilities = offloads,
-            DispatchMode = ChannelDispatchMode.Inline,
-            QueueLimit = 8192,
-        });
-        ILinkEndpoint linkA = pair.A, linkB = pair.B;
+        using ChannelLinkPair pair = CreateLink(options);
         ImpairedLink? impairA = null, impairB = null;
         if (options.IsImpaired)
         {
             impairA = new ImpairedLink(pair.A, Impairment(options, options.Seed), TimeProvider.System);
             impairB = new ImpairedLink(pair.B, Impairment(options, options.Seed + 1), TimeProvider.System);
-            linkA = impairA;
-            linkB = impairB;
         }
 
         using var client = new NetStack(new NetStackOptions { RandomSeed = options.Seed, Gso = options.Gso, Gro = options.Gro });
         using var server = new NetStack(new NetStackOptions { RandomSeed = options.Seed + 1, Gso = options.Gso, Gro = options.Gro });
-        client.AddInterface(linkA, InterfaceAddress.Parse("10.9.0.1/24"));
-        server.AddInterface(linkB, InterfaceAddress.Parse("10.9.0.2/24"));
+        client.AddInterface((ILinkEndpoint?)impairA ?? pair.A, InterfaceAddress.Parse("10.9.0.1/24"));
+        server.AddInterface((ILinkEndpoint?)impairB ?? pair.B, InterfaceAddress.Parse("10.9.0.2/24"));
         var serverEndPoint = new IPEndPoint(IPAddress.Parse("10.9.0.2"), Port);
         var tcpOptions = new TcpEndpointOptions { CongestionControl = options.CongestionControl };
         await using TcpListener listener = server.ListenTcp(new IPEndPoint(IPAddress.Any, Port), backlog: options.Streams + 8, tcpOptions);
@@ -64,33 +48,32 @@ public static class InProcessBench
 
         // Like iperf3 -O, a timed run leaves out its first seconds (slow start, buffers growing to their working
         // size), so the numbers describe the steady state; a run of --bytes counts everything from the start.
-        TcpStatistics clientTcp = TcpProtocol.For(client).Statistics, serverTcp = TcpProtocol.For(server).Statistics;
         var received = new Counter();
         long sendDeadline = timed ? Stopwatch.GetTimestamp() + (long)((omit + options.Duration).TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        Task<long> Transfer() => TransferAsync(client, tcpOptions, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
         Task<long>? transfer = null;
         if (omit > TimeSpan.Zero)
         {
-            transfer = TransferAsync(client, tcpOptions, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
+            transfer = Transfer();
             await Task.WhenAny(transfer, Task.Delay(omit, cancellationToken)).ConfigureAwait(false);
         }
         // Allocations are counted while the data flows, up to the send deadline: closing the connections and
         // collecting the results afterwards is not the steady state. The wait is created before counting starts.
         Task? flowing = timed ? Task.Delay(options.Duration, cancellationToken) : null;
-        long segments0 = clientTcp.OutSegs + serverTcp.OutSegs;
-        long retrans0 = clientTcp.RetransSegs + serverTcp.RetransSegs;
-        long packets0 = pair.A.TxPackets + pair.B.TxPackets;
-        TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        Sample before = Sample.Take(client, server, pair);
         long bytes0 = received.Value;
         long start = Stopwatch.GetTimestamp();
         long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
-        transfer ??= TransferAsync(client, tcpOptions, listener, serverEndPoint, pattern, options.Streams, perStream, sendDeadline, options.Verify, received, cancellationToken);
+        transfer ??= Transfer();
         await (flowing ?? transfer).ConfigureAwait(false);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
         long bytes = await transfer.ConfigureAwait(false) - bytes0;
-
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-        var result = new BenchResult
+        Sample after = Sample.Take(client, server, pair);
+
+        impairA?.Dispose();
+        impairB?.Dispose();
+        return new BenchResult
         {
             Mode = options.IsImpaired ? "in-process, impaired link" : "in-process",
             Streams = options.Streams,
@@ -99,16 +82,43 @@ public static class InProcessBench
             Bytes = bytes,
             Seconds = seconds,
             OmittedSeconds = omit.TotalSeconds,
-            CpuSeconds = cpu.TotalSeconds,
-            Segments = clientTcp.OutSegs + serverTcp.OutSegs - segments0,
-            Packets = pair.A.TxPackets + pair.B.TxPackets - packets0,
-            Retransmits = clientTcp.RetransSegs + serverTcp.RetransSegs - retrans0,
+            CpuSeconds = (after.Cpu - before.Cpu).TotalSeconds,
+            Segments = after.Segments - before.Segments,
+            Packets = after.Packets - before.Packets,
+            Retransmits = after.Retransmits - before.Retransmits,
             AllocatedBytes = allocated,
             Verified = options.Verify,
         };
-        impairA?.Dispose();
-        impairB?.Dispose();
-        return result;
+    }
+
+    /// <summary>The in-memory link between the stacks, with the offloads the options ask for.</summary>
+    private static ChannelLinkPair CreateLink(BenchOptions options)
+    {
+        LinkCapabilities offloads = options.Gso ? LinkCapabilities.Gso | LinkCapabilities.Gro : LinkCapabilities.None;
+        if (options.Corrupt == 0)
+        {
+            // A partial checksum crosses the in-memory link unverified, as across a veth pair; with corruption
+            // on, every packet carries a full checksum so the receiver can see the damage.
+            offloads |= LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload;
+        }
+        return ChannelLink.CreatePair(new ChannelLinkOptions
+        {
+            Mtu = options.Mtu,
+            Capabilities = offloads,
+            DispatchMode = ChannelDispatchMode.Inline,
+            QueueLimit = 8192,
+        });
+    }
+
+    /// <summary>The counters the result reports, read at the start and at the end of the measured interval.</summary>
+    private readonly record struct Sample(long Segments, long Retransmits, long Packets, TimeSpan Cpu)
+    {
+        public static Sample Take(NetStack client, NetStack server, ChannelLinkPair pair)
+        {
+            TcpStatisticsSnapshot c = client.GetStatistics().Tcp, s = server.GetStatistics().Tcp;
+            using var process = Process.GetCurrentProcess();
+            return new Sample(c.OutSegs + s.OutSegs, c.RetransSegs + s.RetransSegs, pair.A.TxPackets + pair.B.TxPackets, process.TotalProcessorTime);
+        }
     }
 
     private static ImpairmentOptions Impairment(BenchOptions o, int seed) => new()

@@ -129,18 +129,20 @@ public static class TunBench
         {
             _cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             _alloc0 = GC.GetTotalAllocatedBytes(precise: true);
-            _calls0 = Interlocked.Read(ref link.Statistics.SystemCalls);
-            _rx0 = Interlocked.Read(ref link.Statistics.RxPackets);
-            _tx0 = Interlocked.Read(ref link.Statistics.TxPackets);
+            TunLinkStatisticsSnapshot counters = link.GetStatistics();
+            _calls0 = counters.SystemCalls;
+            _rx0 = counters.RxPackets;
+            _tx0 = counters.TxPackets;
         }
 
         public void Stop()
         {
             CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - _cpu0).TotalSeconds;
             AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - _alloc0;
-            SystemCalls = Interlocked.Read(ref link.Statistics.SystemCalls) - _calls0;
-            RxPackets = Interlocked.Read(ref link.Statistics.RxPackets) - _rx0;
-            TxPackets = Interlocked.Read(ref link.Statistics.TxPackets) - _tx0;
+            TunLinkStatisticsSnapshot counters = link.GetStatistics();
+            SystemCalls = counters.SystemCalls - _calls0;
+            RxPackets = counters.RxPackets - _rx0;
+            TxPackets = counters.TxPackets - _tx0;
         }
     }
 }

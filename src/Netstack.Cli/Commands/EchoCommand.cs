@@ -109,8 +109,9 @@ public static class EchoCommand
 
         // The link first (and the capture with it): its dispatcher threads stop before the stack goes away.
         link.Dispose();
+        TunLinkStatisticsSnapshot counters = tun.GetStatistics();
         output.WriteLine($"echo: stopped by {shutdown.Received}; {server.TcpConnections} TCP connections, {server.UdpDatagrams} UDP datagrams, " +
-            $"rx {tun.Statistics.RxPackets} packets, tx {tun.Statistics.TxPackets} packets");
+            $"rx {counters.RxPackets} packets, tx {counters.TxPackets} packets");
         return ExitCodes.Success;
     }
 

@@ -68,17 +68,18 @@ public static class ForwarderHost
                 {
                     Socket host = Listen(verb, spec.Address, spec.HostFirst + i, SocketType.Dgram, ProtocolType.Udp);
                     inbound.Add(InboundUdpForward.Start(stack, host, target, spec.NamespaceFirst + i,
-                        new HostForwarderOptions { Dialer = dialer, UdpIdleTimeout = options.UdpTimeout, MaxFlows = options.MaxFlows }, forwarder.Statistics));
+                        new HostForwarderOptions { Dialer = dialer, UdpIdleTimeout = options.UdpTimeout, MaxFlows = options.MaxFlows }, forwarder));
                 }
             }
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
             long poolBytes = stack.Pool.CreatedBytes;
-            long packets = link.Statistics.RxPackets + link.Statistics.TxPackets;
+            long packets = TunPackets(link.GetStatistics());
             await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (options.Verbosity == Verbosity.Verbose)
             {
-                Report(verb, forwarder.Statistics, link.Statistics, GC.GetTotalAllocatedBytes(precise: true) - allocated,
-                    stack.Pool.CreatedBytes - poolBytes, link.Statistics.RxPackets + link.Statistics.TxPackets - packets);
+                TunLinkStatisticsSnapshot tun = link.GetStatistics(); // snapshots are structs: nothing allocated here
+                Report(verb, forwarder.GetStatistics(), tun, GC.GetTotalAllocatedBytes(precise: true) - allocated,
+                    stack.Pool.CreatedBytes - poolBytes, TunPackets(tun) - packets);
             }
         }
         finally
@@ -137,14 +138,16 @@ public static class ForwarderHost
     }
 
     /// <summary>What <c>--verbose</c> prints when the namespace's command ends: what was carried, and what it cost in allocations.</summary>
-    private static void Report(string verb, HostForwarderStatistics s, TunLinkStatistics tun, long allocated, long poolGrowth, long packets)
+    private static void Report(string verb, HostForwarderStatisticsSnapshot s, TunLinkStatisticsSnapshot tun, long allocated, long poolGrowth, long packets)
     {
         Console.Error.WriteLine(FormattableString.Invariant(
-            $"{verb}: carried {Interlocked.Read(ref s.TcpConnections)} TCP connections ({Interlocked.Read(ref s.TcpRefused)} refused, {Interlocked.Read(ref s.TcpUnreachable)} unreachable), ") +
-            FormattableString.Invariant($"{Interlocked.Read(ref s.UdpFlows)} UDP flows, {Interlocked.Read(ref s.EchoRequests)} pings; {Interlocked.Read(ref s.BytesOut)} bytes out, {Interlocked.Read(ref s.BytesIn)} bytes in; ") +
-            FormattableString.Invariant($"tun {Interlocked.Read(ref tun.RxPackets)} packets in, {Interlocked.Read(ref tun.TxPackets)} out; ") +
+            $"{verb}: carried {s.TcpConnections} TCP connections ({s.TcpRefused} refused, {s.TcpUnreachable} unreachable), ") +
+            FormattableString.Invariant($"{s.UdpFlows} UDP flows, {s.EchoRequests} pings; {s.BytesOut} bytes out, {s.BytesIn} bytes in; ") +
+            FormattableString.Invariant($"tun {tun.RxPackets} packets in, {tun.TxPackets} out; ") +
             FormattableString.Invariant($"allocated {allocated} bytes while serving ({(packets == 0 ? 0 : (double)allocated / packets):0.00} per packet, connection setup included; the packet pool grew by {poolGrowth} bytes)"));
     }
+
+    private static long TunPackets(TunLinkStatisticsSnapshot tun) => tun.RxPackets + tun.TxPackets;
 
     /// <summary>Binds a host port of a forward: its address, or every address (IPv6 dual-stack when the host has IPv6).</summary>
     private static Socket Listen(string verb, IPAddress? address, int port, SocketType type, ProtocolType protocol)

@@ -20,11 +20,28 @@ public static class RunSession
     {
         ArgumentNullException.ThrowIfNull(options);
         string verb = attach is null ? "run" : "attach";
+        bool root = ProcessCalls.IsEffectiveRoot;
+        IReadOnlyList<string> wrapper = CheckAndCreateWrapper(verb, attach, root);
+        if (options.Verbosity == Verbosity.Verbose)
+        {
+            foreach (string line in options.Addresses.Describe())
+            {
+                Console.Error.WriteLine($"{verb}: {line}");
+            }
+        }
+        return StartHelperAndServe(options, attach, verb, root, wrapper);
+    }
+
+    /// <summary>
+    /// Checks that TUN and the namespaces are there, and returns the command that puts the helper into them
+    /// (<c>unshare</c> for run, <c>nsenter</c> for attach).
+    /// </summary>
+    private static IReadOnlyList<string> CheckAndCreateWrapper(string verb, AttachTarget? attach, bool root)
+    {
         if (!File.Exists(TunDevice.ClonePath))
         {
             throw new CommandFailedException($"{verb}: {TunDevice.ClonePath} does not exist: the TUN driver is not available (load the 'tun' module, or give the container /dev/net/tun)");
         }
-        bool root = ProcessCalls.IsEffectiveRoot;
         IReadOnlyList<string> wrapper = attach is null
             ? ["unshare", .. root ? Array.Empty<string>() : ["--user", "--map-root-user"], "--net", "--mount", "--"]
             : ["nsenter", .. attach.NsenterOptions(), "--"];
@@ -36,14 +53,12 @@ public static class RunSession
         {
             throw new CommandFailedException($"attach: {attach.NetnsPath} is not a network namespace (or cannot be opened)");
         }
-        if (options.Verbosity == Verbosity.Verbose)
-        {
-            foreach (string line in options.Addresses.Describe())
-            {
-                Console.Error.WriteLine($"{verb}: {line}");
-            }
-        }
+        return wrapper;
+    }
 
+    /// <summary>Starts the helper in the namespaces, takes the TUN descriptors it sends, and serves them (after dropping capabilities when root).</summary>
+    private static int StartHelperAndServe(RunOptions options, AttachTarget? attach, string verb, bool root, IReadOnlyList<string> wrapper)
+    {
         (int socket, int childEnd) = FdPassing.CreatePair();
         CommandProcess? helper = null;
         bool handedOver = false;
@@ -60,17 +75,7 @@ public static class RunSession
             LibC.Close(childEnd);
             childEnd = -1;
 
-            (string Name, int[] Descriptors)? device = HelperProtocol.ReceiveDevice(socket);
-            if (device is null)
-            {
-                int status = helper.Exited.GetAwaiter().GetResult();
-                throw new CommandFailedException($"{verb}: the namespace helper ({wrapper[0]}) ended with status {status} before the namespace was set up");
-            }
-            (string name, int[] descriptors) = device.Value;
-            if (options.Verbosity == Verbosity.Verbose)
-            {
-                Console.Error.WriteLine($"{verb}: device {name}, mtu {options.Mtu}, {descriptors.Length} queue(s)");
-            }
+            (string name, int[] descriptors) = ReceiveDevice(options, verb, wrapper, helper, socket);
             if (attach is not null)
             {
                 helper.Exited.GetAwaiter().GetResult(); // it exits once the descriptors are sent
@@ -101,6 +106,22 @@ public static class RunSession
                 helper.Dispose();
             }
         }
+    }
+
+    /// <summary>The TUN device the helper created and its queue descriptors; fails when the helper ended first.</summary>
+    private static (string Name, int[] Descriptors) ReceiveDevice(RunOptions options, string verb, IReadOnlyList<string> wrapper, CommandProcess helper, int socket)
+    {
+        (string Name, int[] Descriptors)? device = HelperProtocol.ReceiveDevice(socket);
+        if (device is null)
+        {
+            int status = helper.Exited.GetAwaiter().GetResult();
+            throw new CommandFailedException($"{verb}: the namespace helper ({wrapper[0]}) ended with status {status} before the namespace was set up");
+        }
+        if (options.Verbosity == Verbosity.Verbose)
+        {
+            Console.Error.WriteLine($"{verb}: device {device.Value.Name}, mtu {options.Mtu}, {device.Value.Descriptors.Length} queue(s)");
+        }
+        return device.Value;
     }
 
     /// <summary>Creates the namespaces once with <c>true</c> as the program, to turn a refusal into one line before anything starts.</summary>

@@ -49,8 +49,14 @@ public sealed class HostForwarder : IAsyncDisposable
 
     private readonly bool _ownsReadiness; // false when a TUN link took it as its dispatcher's companion (it disposes it)
 
-    /// <summary>Connections and flows this forwarder carried and refused, updated live.</summary>
-    public HostForwarderStatistics Statistics { get; } = new();
+    /// <summary>The counters the relays increment; read them with <see cref="GetStatistics"/>.</summary>
+    internal HostForwarderStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// A snapshot of what the forwarder has carried and refused. The same counters are published on the stack's
+    /// <see cref="NetStack.Meter"/> as <c>netstack.forwarder.*</c> from <see cref="Start"/> on.
+    /// </summary>
+    public HostForwarderStatisticsSnapshot GetStatistics() => new(Statistics);
 
     /// <summary>Starts forwarding everything <paramref name="stack"/>'s peers send to addresses and ports it does not serve itself.</summary>
     public static HostForwarder Start(NetStack stack, HostForwarderOptions options)
@@ -58,6 +64,7 @@ public sealed class HostForwarder : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(options);
         var forwarder = new HostForwarder(stack, options);
+        forwarder.Statistics.Register(stack.Meter);
         forwarder._registrations.Add(stack.ForwardTcp(forwarder.OnTcpRequest, new TcpForwarderOptions
         {
             MaxPendingRequests = options.MaxPendingDials,

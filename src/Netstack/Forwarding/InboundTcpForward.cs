@@ -31,7 +31,7 @@ public sealed class InboundTcpForward : IAsyncDisposable
     /// Serves <paramref name="listener"/> (bound and listening) into the stack's <paramref name="port"/>;
     /// <paramref name="peekOffset"/> as <see cref="HostForwarderOptions.PeekOffset"/> (used only where the kernel supports it).
     /// </summary>
-    public static InboundTcpForward Start(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize = 64 * 1024, bool peekOffset = true)
+    internal static InboundTcpForward Start(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarderStatistics stats, int bufferSize = 64 * 1024, bool peekOffset = true)
     {
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(listener);
@@ -47,7 +47,7 @@ public sealed class InboundTcpForward : IAsyncDisposable
     }
 
     /// <summary>Serves <paramref name="listener"/> into the stack's <paramref name="port"/> with <paramref name="forwarder"/>'s statistics and host-socket readiness.</summary>
-    internal static InboundTcpForward Start(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarder forwarder)
+    public static InboundTcpForward Start(NetStack stack, Socket listener, InboundTarget target, int port, HostForwarder forwarder)
     {
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(listener);

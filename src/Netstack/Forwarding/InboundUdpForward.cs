@@ -37,8 +37,15 @@ public sealed class InboundUdpForward : IAsyncDisposable
         _receiving = ReceiveLoopAsync();
     }
 
-    /// <summary>Serves the bound UDP socket <paramref name="host"/> into the stack's <paramref name="port"/>.</summary>
-    public static InboundUdpForward Start(NetStack stack, Socket host, InboundTarget target, int port, HostForwarderOptions options, HostForwarderStatistics stats)
+    /// <summary>Serves the bound UDP socket <paramref name="host"/> into the stack's <paramref name="port"/>, counted in <paramref name="forwarder"/>'s statistics.</summary>
+    public static InboundUdpForward Start(NetStack stack, Socket host, InboundTarget target, int port, HostForwarderOptions options, HostForwarder forwarder)
+    {
+        ArgumentNullException.ThrowIfNull(forwarder);
+        return Start(stack, host, target, port, options, forwarder.Statistics);
+    }
+
+    /// <summary>Serves the bound UDP socket <paramref name="host"/> into the stack's <paramref name="port"/>, counted in <paramref name="stats"/>.</summary>
+    internal static InboundUdpForward Start(NetStack stack, Socket host, InboundTarget target, int port, HostForwarderOptions options, HostForwarderStatistics stats)
     {
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(host);

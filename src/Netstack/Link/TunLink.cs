@@ -224,8 +224,15 @@ public sealed class TunLink : ILinkEndpoint
     /// <summary>How many queues (descriptors and dispatcher threads) the link has.</summary>
     public int QueueCount => _queues.Length;
 
-    /// <summary>Packet and error counters.</summary>
-    public TunLinkStatistics Statistics { get; } = new();
+    /// <summary>Packet and error counters, incremented by the queues; read them with <see cref="GetStatistics"/>.</summary>
+    internal TunLinkStatistics Statistics { get; } = new();
+
+    /// <summary>
+    /// A snapshot of the link's packet, byte, error and system-call counters (as <c>ip -s link</c>). Once the link is
+    /// added to a stack they are also published on its <see cref="Stack.NetStack.Meter"/> as <c>netstack.link.*</c>, tagged
+    /// <c>network.interface.name</c>.
+    /// </summary>
+    public TunLinkStatisticsSnapshot GetStatistics() => new(Statistics);
 
     internal PacketPool Pool { get; }
 

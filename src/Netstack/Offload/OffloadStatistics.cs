@@ -3,33 +3,25 @@ using Netstack.Stack;
 
 namespace Netstack.Offload;
 
-/// <summary>Counters of the software offloads: GSO splitting super-segments before a link, GRO merging segments after one.</summary>
-/// <remarks>Fields are incremented with <see cref="Interlocked"/> once per batch; read them with <see cref="Interlocked.Read(ref long)"/> or through the <see cref="Meter"/> after <see cref="Register"/>.</remarks>
-public sealed class OffloadStatistics
+/// <summary>
+/// The mutable counters behind <see cref="OffloadStatisticsSnapshot"/>: plain fields the packet path increments with
+/// <see cref="Interlocked"/> (no locks, no allocation). Read them through the snapshot or the stack's meter.
+/// </summary>
+internal sealed class OffloadStatistics
 {
-    /// <summary>Super-segments split in software (the link lacked <see cref="Link.LinkCapabilities.Gso"/>).</summary>
     public long GsoPackets;
-
-    /// <summary>Wire segments those super-segments became.</summary>
     public long GsoSegments;
-
-    /// <summary>Super-segments dropped because their headers could not be segmented.</summary>
     public long GsoDrops;
-
-    /// <summary>Coalesced packets handed to the network layer (each made of two or more wire segments).</summary>
     public long GroPackets;
-
-    /// <summary>Wire segments that went into those coalesced packets.</summary>
     public long GroSegments;
 
-    /// <summary>Publishes every counter as an observable counter named <c>{prefix}.{Name}</c> (e.g. <c>netstack.offload.GsoPackets</c>).</summary>
-    public void Register(Meter meter, string prefix)
+    /// <summary>Publishes every counter on <paramref name="meter"/> (instrument names in the README's Metrics section).</summary>
+    public void Register(Meter meter)
     {
-        ArgumentNullException.ThrowIfNull(meter);
-        StatisticsRegistration.Add(meter, prefix, nameof(GsoPackets), () => Interlocked.Read(ref GsoPackets));
-        StatisticsRegistration.Add(meter, prefix, nameof(GsoSegments), () => Interlocked.Read(ref GsoSegments));
-        StatisticsRegistration.Add(meter, prefix, nameof(GsoDrops), () => Interlocked.Read(ref GsoDrops));
-        StatisticsRegistration.Add(meter, prefix, nameof(GroPackets), () => Interlocked.Read(ref GroPackets));
-        StatisticsRegistration.Add(meter, prefix, nameof(GroSegments), () => Interlocked.Read(ref GroSegments));
+        StatisticsInstruments.Counter(meter, "netstack.offload.gso.packets", "{packet}", "Super-segments split in software because the link lacked Gso.", () => Interlocked.Read(ref GsoPackets));
+        StatisticsInstruments.Counter(meter, "netstack.offload.gso.segments", "{segment}", "Wire segments those super-segments became.", () => Interlocked.Read(ref GsoSegments));
+        StatisticsInstruments.Counter(meter, "netstack.offload.gso.dropped", "{packet}", "Super-segments dropped because their headers could not be segmented.", () => Interlocked.Read(ref GsoDrops));
+        StatisticsInstruments.Counter(meter, "netstack.offload.gro.packets", "{packet}", "Coalesced packets handed to the network layer, each made of two or more wire segments.", () => Interlocked.Read(ref GroPackets));
+        StatisticsInstruments.Counter(meter, "netstack.offload.gro.segments", "{segment}", "Wire segments that went into those coalesced packets.", () => Interlocked.Read(ref GroSegments));
     }
 }

@@ -32,11 +32,12 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
     private readonly ITransportHandler?[] _transports = new ITransportHandler?[256];
     private readonly Random _random;
     private bool _disposed;
+    private readonly bool _ownsMeter; // false when NetStackOptions.MeterFactory made it: the factory owns and disposes it
 
     /// <summary>
     /// A stack with no interfaces yet, configured by <paramref name="options"/> (defaults when null): IPv4, IPv6, UDP
-    /// and (unless <see cref="NetStackOptions.EnableTcp"/> is off) TCP are registered, statistics are published on a
-    /// new <see cref="Meter"/>, and the secret for ephemeral ports and ISNs is drawn (from the seed when one is given).
+    /// and (unless <see cref="NetStackOptions.EnableTcp"/> is off) TCP are registered, statistics are published on
+    /// <see cref="Meter"/> (from <see cref="NetStackOptions.MeterFactory"/>, or the stack's own), and the secret for ephemeral ports and ISNs is drawn (from the seed when one is given).
     /// </summary>
     public NetStack(NetStackOptions? options = null)
     {
@@ -58,7 +59,15 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         Secret = secret.ToArray();
         Ports = new PortManager(secret);
         Timers = new TimerWheel(TimeProvider);
-        Meter = new Meter(Options.MeterName);
+        if (Options.MeterFactory is IMeterFactory factory)
+        {
+            Meter = factory.Create(new MeterOptions(Options.MeterName));
+        }
+        else
+        {
+            Meter = new Meter(Options.MeterName);
+            _ownsMeter = true;
+        }
         Statistics = new NetStackStatistics();
         Statistics.Register(Meter);
         Ipv4 = new Ipv4Layer(this);
@@ -84,13 +93,25 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
 
     internal TimerWheel Timers { get; }
 
-    /// <summary>The meter the stack's statistics are published on, named by <see cref="NetStackOptions.MeterName"/>.</summary>
+    /// <summary>
+    /// The meter the stack's counters are published on as observable instruments (<c>netstack.ip.*</c>,
+    /// <c>netstack.tcp.*</c> …, listed in the README), named <see cref="NetStackOptions.MeterName"/>. Made by
+    /// <see cref="NetStackOptions.MeterFactory"/> when one is set (which then owns it); otherwise the stack's own,
+    /// disposed with the stack.
+    /// </summary>
     public Meter Meter { get; }
 
     internal PortManager Ports { get; }
 
-    /// <summary>Protocol counters named as Linux <c>netstat -s</c>.</summary>
-    public NetStackStatistics Statistics { get; }
+    /// <summary>The protocol counters the packet path increments; read them with <see cref="GetStatistics"/>.</summary>
+    internal NetStackStatistics Statistics { get; }
+
+    /// <summary>
+    /// A snapshot of every protocol counter (IP, IPv6, ICMP, ICMPv6, UDP, TCP, software offloads), named as Linux
+    /// <c>netstat -s</c>. Each call reads the counters anew; the snapshot does not change afterwards.
+    /// </summary>
+    public NetStackStatisticsSnapshot GetStatistics() =>
+        new(Statistics, (GetTransport(TcpProtocol.ProtocolNumber) as TcpProtocol)?.Statistics);
 
     /// <summary>A per-stack 32-byte random secret for keyed hashes (ephemeral ports, TCP ISNs and SYN cookies).</summary>
     internal byte[] Secret { get; }
@@ -153,6 +174,10 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
             AddAddress(nic.Id, a);
         }
         link.Attach(this);
+        if (link is TunLink tun)
+        {
+            tun.Statistics.Register(Meter, new KeyValuePair<string, object?>("network.interface.name", tun.Name));
+        }
         return nic.Id;
     }
 
@@ -390,6 +415,9 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         {
             (h as IDisposable)?.Dispose();
         }
-        Meter.Dispose();
+        if (_ownsMeter)
+        {
+            Meter.Dispose();
+        }
     }
 }

@@ -52,6 +52,17 @@ public sealed class NetStackOptions
     /// </summary>
     public bool EnableTcp { get; set; } = true;
 
-    /// <summary>Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on ("Netstack" by default).</summary>
+    /// <summary>
+    /// Name of the <see cref="System.Diagnostics.Metrics.Meter"/> the statistics are published on (<see cref="NetStack.Meter"/>):
+    /// enable it by this name in <c>dotnet-counters</c> or an OpenTelemetry <c>AddMeter</c>. Stacks in one process that
+    /// share the name publish instruments of the same names; give each its own name to tell them apart.
+    /// </summary>
     public string MeterName { get; set; } = "Netstack";
+
+    /// <summary>
+    /// Where the stack gets its <see cref="System.Diagnostics.Metrics.Meter"/> (for example the one dependency injection
+    /// provides); the factory then owns the meter and disposes it. Null (the default): the stack creates its own meter
+    /// and disposes it with itself.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 }

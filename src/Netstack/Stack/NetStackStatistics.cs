@@ -3,8 +3,11 @@ using Netstack.Offload;
 
 namespace Netstack.Stack;
 
-/// <summary>All protocol counters of one stack (Linux <c>netstat -s</c>), also published on <see cref="NetStack.Meter"/>.</summary>
-public sealed class NetStackStatistics
+/// <summary>
+/// The protocol counters of one stack (Linux <c>netstat -s</c>), incremented on the packet path. Applications read
+/// them through <see cref="NetStack.GetStatistics"/> or the instruments on <see cref="NetStack.Meter"/>.
+/// </summary>
+internal sealed class NetStackStatistics
 {
     public Ipv4Statistics Ip { get; } = new();
 
@@ -19,13 +22,12 @@ public sealed class NetStackStatistics
     /// <summary>Software GSO and GRO.</summary>
     public OffloadStatistics Offload { get; } = new();
 
-    internal void Register(Meter meter)
+    /// <summary>Publishes the IP, ICMP, UDP and offload counters (TCP registers its own when it is created).</summary>
+    public void Register(Meter meter)
     {
-        Ip.Register(meter, "netstack.ip");
-        Ip6.Register(meter, "netstack.ip6");
-        Icmp.Register(meter, "netstack.icmp");
-        Icmp6.Register(meter, "netstack.icmp6");
-        Udp.Register(meter, "netstack.udp");
-        Offload.Register(meter, "netstack.offload");
+        IpInstruments.Register(meter, Ip, Ip6);
+        IcmpInstruments.Register(meter, Icmp, Icmp6);
+        Udp.Register(meter);
+        Offload.Register(meter);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -5,6 +6,7 @@ using Netstack.Forwarding;
 using Netstack.Link;
 using Netstack.Sockets;
 using Netstack.Stack;
+using Netstack.Tests.Infrastructure;
 
 namespace Netstack.Tests.Forwarding;
 
@@ -59,7 +61,31 @@ public sealed class HostForwarderTests : IAsyncDisposable
         host.Shutdown(SocketShutdown.Send);
         byte[] back = await ReadToEnd.FromAsync(client.Stream, Timeout);
         Assert.Equal(SHA256.HashData(down), SHA256.HashData(back));
-        Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.TcpConnections));
+        Assert.Equal(1, _forwarder.GetStatistics().TcpConnections);
+    }
+
+    [Fact]
+    public async Task Forwarder_counters_are_instruments_on_the_gateway_stacks_meter()
+    {
+        (TcpConnection client, Socket host) = await _pair.ConnectAsync(Timeout);
+        await using (client)
+        using (host)
+        {
+            CancellationToken patience = Timeout;
+            while (_forwarder.GetStatistics().TcpOpen == 0) // counted once the gateway has the handshake's last ACK
+            {
+                await Task.Delay(10, patience);
+            }
+            using var recorder = new MeterRecorder(_pair.GatewayStack.Meter);
+            recorder.Collect();
+            HostForwarderStatisticsSnapshot snapshot = _forwarder.GetStatistics();
+            Assert.Equal(1, snapshot.TcpConnections);
+            Assert.Equal(snapshot.TcpConnections, recorder.Values[("netstack.forwarder.tcp.connections", null)]);
+            Assert.Equal(snapshot.TcpOpen, recorder.Values[("netstack.forwarder.tcp.open", null)]);
+            Assert.Equal("{connection}", recorder.Units["netstack.forwarder.tcp.connections"]);
+            Assert.IsType<ObservableUpDownCounter<long>>(recorder.Instruments["netstack.forwarder.tcp.open"]);
+            Assert.Equal("By", recorder.Units["netstack.forwarder.bytes.to_host"]);
+        }
     }
 
     [Fact]
@@ -103,7 +129,7 @@ public sealed class HostForwarderTests : IAsyncDisposable
         SocketException e = await Assert.ThrowsAsync<SocketException>(async () =>
             await _namespace.ConnectTcpAsync(new IPEndPoint(Gateway, closed), Timeout));
         Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
-        Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.TcpRefused));
+        Assert.Equal(1, _forwarder.GetStatistics().TcpRefused);
     }
 
     [Fact]
@@ -154,7 +180,7 @@ public sealed class HostForwarderTests : IAsyncDisposable
             Assert.Equal(new IPEndPoint(Gateway, port), r.RemoteEndPoint);
         }
         await echoing;
-        Assert.Equal(1, Interlocked.Read(ref _forwarder.Statistics.UdpFlows));
+        Assert.Equal(1, _forwarder.GetStatistics().UdpFlows);
     }
 
     [Fact]

@@ -47,15 +47,15 @@ public class FuzzTests
                 }
             }
             net.B.DeliverPackets(net.TapB, batch);
-            Assert.Equal(0, net.B.Statistics.Ip.InDiscards);
-            Assert.True(net.B.Statistics.Ip.InReceives + net.B.Statistics.Ip6.InReceives >= Packets);
+            Assert.Equal(0, net.B.GetStatistics().Ip.InDiscards);
+            Assert.True(net.B.GetStatistics().Ip.InReceives + net.B.GetStatistics().Ip6.InReceives >= Packets);
             // The mutations reached past the IP checks into every layer.
-            Assert.True(net.B.Statistics.Udp.InDatagrams > 0);
-            Assert.True(net.B.Statistics.Udp.NoPorts > 0);
-            Assert.True(net.B.Statistics.Icmp.InEchos > 0 && net.B.Statistics.Icmp6.InEchos > 0);
-            Assert.True(net.B.Statistics.Icmp6.InNeighborSolicits > 0);
-            Assert.True(net.B.Statistics.Ip.ReasmReqds > 0 && net.B.Statistics.Ip6.ReasmReqds > 0);
-            Assert.True(net.B.Statistics.Ip.InHdrErrors > 0 && net.B.Statistics.Ip6.InHdrErrors > 0);
+            Assert.True(net.B.GetStatistics().Udp.InDatagrams > 0);
+            Assert.True(net.B.GetStatistics().Udp.NoPorts > 0);
+            Assert.True(net.B.GetStatistics().Icmp.InEchos > 0 && net.B.GetStatistics().Icmp6.InEchos > 0);
+            Assert.True(net.B.GetStatistics().Icmp6.InNeighborSolicits > 0);
+            Assert.True(net.B.GetStatistics().Ip.ReasmReqds > 0 && net.B.GetStatistics().Ip6.ReasmReqds > 0);
+            Assert.True(net.B.GetStatistics().Ip.InHdrErrors > 0 && net.B.GetStatistics().Ip6.InHdrErrors > 0);
 
             // Still alive: answers a ping.
             net.TapB.Filter = null;

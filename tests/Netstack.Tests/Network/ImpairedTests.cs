@@ -74,8 +74,8 @@ public class ImpairedTests
             net.Pump();
         }
         Assert.Equal(30, replied.Count);
-        Assert.Equal(0, v6 ? net.B.Statistics.Ip6.ReasmOverlaps : net.B.Statistics.Ip.ReasmOverlaps);
-        Assert.Equal(0, v6 ? net.A.Statistics.Ip6.ReasmOverlaps : net.A.Statistics.Ip.ReasmOverlaps);
+        Assert.Equal(0, v6 ? net.B.GetStatistics().Ip6.ReasmOverlaps : net.B.GetStatistics().Ip.ReasmOverlaps);
+        Assert.Equal(0, v6 ? net.A.GetStatistics().Ip6.ReasmOverlaps : net.A.GetStatistics().Ip.ReasmOverlaps);
         AssertImpaired(link);
         net.Clock.Advance(TimeSpan.FromMinutes(2)); // queues opened by late duplicates time out
         net.Pump();

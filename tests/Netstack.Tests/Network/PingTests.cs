@@ -29,14 +29,14 @@ public class PingTests
         }
         net.Pump();
         Assert.Equal([(v6 ? TwoStacks.B6 : TwoStacks.B4, (ushort)7, (ushort)1, size)], replies);
-        IcmpStatistics icmpB = v6 ? net.B.Statistics.Icmp6 : net.B.Statistics.Icmp;
+        IcmpStatisticsSnapshot icmpB = v6 ? net.B.GetStatistics().Icmp6 : net.B.GetStatistics().Icmp;
         Assert.Equal(1, icmpB.InEchos);
         Assert.Equal(1, icmpB.OutEchoReps);
         if (size > 1500)
         {
-            long fragmentsA = v6 ? net.A.Statistics.Ip6.FragCreates : net.A.Statistics.Ip.FragCreates;
-            long reassembledB = v6 ? net.B.Statistics.Ip6.ReasmOKs : net.B.Statistics.Ip.ReasmOKs;
-            long reassembledA = v6 ? net.A.Statistics.Ip6.ReasmOKs : net.A.Statistics.Ip.ReasmOKs;
+            long fragmentsA = v6 ? net.A.GetStatistics().Ip6.FragCreates : net.A.GetStatistics().Ip.FragCreates;
+            long reassembledB = v6 ? net.B.GetStatistics().Ip6.ReasmOKs : net.B.GetStatistics().Ip.ReasmOKs;
+            long reassembledA = v6 ? net.A.GetStatistics().Ip6.ReasmOKs : net.A.GetStatistics().Ip.ReasmOKs;
             Assert.True(fragmentsA >= 3);
             Assert.Equal(1, reassembledB);
             Assert.Equal(1, reassembledA);
@@ -76,9 +76,9 @@ public class PingTests
         net.TapA!.Filter = p => { p.Span[Ipv4Header.ChecksumOffset] ^= 0x55; return true; };
         net.A.Ipv4.Icmp.SendEchoRequest(TwoStacks.B4, 1, 1, 10);
         net.Pump();
-        Assert.Equal(1, net.B.Statistics.Ip.InCsumErrors);
-        Assert.Equal(1, net.B.Statistics.Ip.InHdrErrors);
-        Assert.Equal(0, net.B.Statistics.Icmp.InEchos);
+        Assert.Equal(1, net.B.GetStatistics().Ip.InCsumErrors);
+        Assert.Equal(1, net.B.GetStatistics().Ip.InHdrErrors);
+        Assert.Equal(0, net.B.GetStatistics().Icmp.InEchos);
     }
 
     [Fact]
@@ -88,6 +88,6 @@ public class PingTests
         net.A.AddRoute(System.Net.IPNetwork.Parse("10.9.7.0/24"), 1);
         net.A.Ipv4.Icmp.SendEchoRequest(NetAddress.Parse("10.9.7.7"), 1, 1, 10);
         net.Pump();
-        Assert.Equal(1, net.B.Statistics.Ip.InAddrErrors);
+        Assert.Equal(1, net.B.GetStatistics().Ip.InAddrErrors);
     }
 }

@@ -107,8 +107,8 @@ public class SoftwareOffloadStackTests
                 Assert.True(Checksum.IsValid(tcp, Checksum.PseudoHeader(local, remote, IpProtocol.Tcp, tcp.Length)), $"segment {i}");
             }
             Assert.Equal(1000u + (uint)(10 * mss + 1), seq);
-            Assert.Equal(1, stack.Statistics.Offload.GsoPackets);
-            Assert.Equal(11, stack.Statistics.Offload.GsoSegments);
+            Assert.Equal(1, stack.GetStatistics().Offload.GsoPackets);
+            Assert.Equal(11, stack.GetStatistics().Offload.GsoSegments);
             link.ReleaseWritten();
         }
         Assert.Equal(0, pool.Outstanding);
@@ -169,7 +169,7 @@ public class SoftwareOffloadStackTests
             stack.SendTransport(TcpSuperSegment(pool, B4, A4, 3 * 1460, 1460), B4, A4, IpProtocol.Tcp, route);
             PacketBuffer only = Assert.Single(link.Written);
             Assert.Equal(GsoType.TcpV4, only.Offload.GsoType);
-            Assert.Equal(0, stack.Statistics.Offload.GsoPackets);
+            Assert.Equal(0, stack.GetStatistics().Offload.GsoPackets);
             link.ReleaseWritten();
         }
     }
@@ -203,15 +203,15 @@ public class SoftwareOffloadStackTests
                 Assert.True(offload.ChecksumValid);
                 Assert.Equal(32 + payload.Length, bytes.Length);
                 Assert.True(payload.AsSpan().SequenceEqual(bytes.AsSpan(32)));
-                Assert.Equal(1, stack.Statistics.Offload.GroPackets);
-                Assert.Equal(10, stack.Statistics.Offload.GroSegments);
+                Assert.Equal(1, stack.GetStatistics().Offload.GroPackets);
+                Assert.Equal(10, stack.GetStatistics().Offload.GroSegments);
             }
             else
             {
                 Assert.Equal(10, tcp.Packets.Count);
-                Assert.Equal(0, stack.Statistics.Offload.GroPackets);
+                Assert.Equal(0, stack.GetStatistics().Offload.GroPackets);
             }
-            Assert.Equal(gro ? 1 : 10, stack.Statistics.Ip.InReceives); // counted per packet after GRO, as Linux's ip_rcv
+            Assert.Equal(gro ? 1 : 10, stack.GetStatistics().Ip.InReceives); // counted per packet after GRO, as Linux's ip_rcv
         }
         Assert.Equal(0, pool.Outstanding);
     }
@@ -229,7 +229,7 @@ public class SoftwareOffloadStackTests
 
         foreach (NetStack s in new[] { p.A, p.B })
         {
-            var o = s.Statistics.Offload;
+            var o = s.GetStatistics().Offload;
             Assert.True(o.GsoPackets > 0, "TCP produced super-segments and the stack split them");
             Assert.True(o.GsoSegments >= 10 * o.GsoPackets / 2, $"{o.GsoSegments} segments from {o.GsoPackets} super-segments");
             Assert.Equal(0, o.GsoDrops);
@@ -237,7 +237,7 @@ public class SoftwareOffloadStackTests
             Assert.True(o.GroSegments > 2 * o.GroPackets, $"{o.GroSegments} segments in {o.GroPackets} coalesced packets");
         }
         // TCP on the receiving side handled far fewer segments than crossed the link.
-        Assert.True(p.TcpB.Statistics.InSegs * 4 < p.A.Statistics.Offload.GsoSegments, $"{p.TcpB.Statistics.InSegs} TCP segments in, {p.A.Statistics.Offload.GsoSegments} on the wire");
+        Assert.True(p.TcpB.Statistics.InSegs * 4 < p.A.GetStatistics().Offload.GsoSegments, $"{p.TcpB.Statistics.InSegs} TCP segments in, {p.A.GetStatistics().Offload.GsoSegments} on the wire");
         Assert.Equal(0, p.TcpA.Statistics.RetransSegs);
         Assert.Equal(0, p.TcpB.Statistics.RetransSegs);
         Assert.Equal(0, p.TcpA.Statistics.InErrs);

@@ -115,12 +115,12 @@ public class DispatchTests
         PacketBuffer p = net.Pool.Rent(3000);
         p.Append(3000);
         Assert.Equal(SocketError.MessageSize, net.A.SendTransport(p, route.LocalAddress, TwoStacks.B4, IpProtocol.Tcp, route));
-        Assert.Equal(1, net.A.Statistics.Ip.FragFails);
+        Assert.Equal(1, net.A.GetStatistics().Ip.FragFails);
         Assert.True(net.A.TryFindRoute(TwoStacks.B6, out route));
         p = net.Pool.Rent(3000);
         p.Append(3000);
         Assert.Equal(SocketError.MessageSize, net.A.SendTransport(p, route.LocalAddress, TwoStacks.B6, IpProtocol.Tcp, route));
-        Assert.Equal(1, net.A.Statistics.Ip6.FragFails);
+        Assert.Equal(1, net.A.GetStatistics().Ip6.FragFails);
     }
 
     [Theory]
@@ -164,10 +164,10 @@ public class DispatchTests
         p.Append(8);
         net.A.SendTransport(p, route.LocalAddress, TwoStacks.B6, 253, route);
         net.Pump();
-        Assert.Equal(1, net.B.Statistics.Ip.InUnknownProtos);
-        Assert.Equal(1, net.B.Statistics.Ip6.InUnknownProtos);
-        Assert.Equal(1, net.A.Statistics.Icmp.InDestUnreachs);
-        Assert.Equal(1, net.A.Statistics.Icmp6.InParmProbs);
+        Assert.Equal(1, net.B.GetStatistics().Ip.InUnknownProtos);
+        Assert.Equal(1, net.B.GetStatistics().Ip6.InUnknownProtos);
+        Assert.Equal(1, net.A.GetStatistics().Icmp.InDestUnreachs);
+        Assert.Equal(1, net.A.GetStatistics().Icmp6.InParmProbs);
     }
 
     [Fact]
@@ -180,16 +180,16 @@ public class DispatchTests
             client.SendTo(new byte[1], TwoStacks.B4, 9);
         }
         net.Pump();
-        Assert.Equal(100, net.B.Statistics.Udp.NoPorts);
-        Assert.Equal(50, net.B.Statistics.Icmp.OutDestUnreachs); // the burst
-        Assert.Equal(50, net.B.Statistics.Icmp.OutRateLimited);
+        Assert.Equal(100, net.B.GetStatistics().Udp.NoPorts);
+        Assert.Equal(50, net.B.GetStatistics().Icmp.OutDestUnreachs); // the burst
+        Assert.Equal(50, net.B.GetStatistics().Icmp.OutRateLimited);
         net.Clock.Advance(TimeSpan.FromMilliseconds(10)); // 1000/s: ten more tokens
         for (int i = 0; i < 20; i++)
         {
             client.SendTo(new byte[1], TwoStacks.B4, 9);
         }
         net.Pump();
-        Assert.Equal(60, net.B.Statistics.Icmp.OutDestUnreachs);
+        Assert.Equal(60, net.B.GetStatistics().Icmp.OutDestUnreachs);
     }
 
     [Fact]
@@ -198,22 +198,12 @@ public class DispatchTests
         using var net = new TwoStacks();
         net.A.Ipv4.Icmp.SendEchoRequest(TwoStacks.B4, 1, 1, 8);
         net.Pump();
-        var seen = new Dictionary<string, long>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter == net.B.Meter)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
-        listener.Start();
-        listener.RecordObservableInstruments();
-        Assert.Equal(1, seen["netstack.ip.InReceives"]);
-        Assert.Equal(1, seen["netstack.icmp.InEchos"]);
-        Assert.Equal(1, seen["netstack.icmp.OutEchoReps"]);
-        Assert.Equal(0, seen["netstack.udp.NoPorts"]);
-        Assert.True(seen.ContainsKey("netstack.ip6.ReasmTimeout"));
+        using var recorder = new MeterRecorder(net.B.Meter);
+        recorder.Collect();
+        Assert.Equal(1, recorder.Values[("netstack.ip.packets.received", "ipv4")]);
+        Assert.Equal(1, recorder.Values[("netstack.icmp.echo_requests.received", "ipv4")]);
+        Assert.Equal(1, recorder.Values[("netstack.icmp.echo_replies.sent", "ipv4")]);
+        Assert.Equal(0, recorder.Values[("netstack.udp.datagrams.no_port", null)]);
+        Assert.True(recorder.Values.ContainsKey(("netstack.ip.reassembly.timeouts", "ipv6")));
     }
 }

@@ -73,11 +73,11 @@ public class TcpForwarderTwoStackTests
     {
         using TcpPair p = PairRoutingElsewhereToB();
         using ForwarderRegistration forwarder = p.B.ForwardTcp(r => r.Unreachable(TcpForwarderUnreachable.Host));
-        long sent = p.B.Statistics.Icmp.OutDestUnreachs;
+        long sent = p.B.GetStatistics().Icmp.OutDestUnreachs;
         TcpEndpoint client = p.TcpA.Connect(Elsewhere, 8080, out _);
         SocketError state = PumpUntilDecided(p, client);
         Assert.Equal(SocketError.HostUnreachable, state);
-        Assert.Equal(sent + 1, p.B.Statistics.Icmp.OutDestUnreachs);
+        Assert.Equal(sent + 1, p.B.GetStatistics().Icmp.OutDestUnreachs);
     }
 
     [Fact]
@@ -126,11 +126,11 @@ public class TcpForwarderTwoStackTests
         using TcpPair p = PairRoutingElsewhereToB();
         p.B.ForwardTcp(r => r.Refuse()).Dispose();
         Assert.False(p.B.AcceptAnyDestination);
-        long addrErrors = p.B.Statistics.Ip.InAddrErrors;
+        long addrErrors = p.B.GetStatistics().Ip.InAddrErrors;
 
         TcpEndpoint client = p.TcpA.Connect(Elsewhere, 8080, out _);
         p.Pump();
-        Assert.True(p.B.Statistics.Ip.InAddrErrors > addrErrors);
+        Assert.True(p.B.GetStatistics().Ip.InAddrErrors > addrErrors);
         Assert.NotEqual(SocketError.Success, client.PollConnect(false));
     }
 

@@ -22,10 +22,10 @@ public class TcpStatisticsTests
         meterListener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
         meterListener.Start();
         meterListener.RecordObservableInstruments();
-        Assert.Equal(1, seen["netstack.tcp.ActiveOpens"]);
-        Assert.Equal(1, seen["netstack.tcp.CurrEstab"]);
-        Assert.True(seen["netstack.tcp.OutSegs"] >= 2);
-        Assert.True(seen.ContainsKey("netstack.tcp.TCPChallengeACK"));
+        Assert.Equal(1, seen["netstack.tcp.active_opens"]);
+        Assert.Equal(1, seen["netstack.tcp.current_established"]);
+        Assert.True(seen["netstack.tcp.segments.sent"] >= 2);
+        Assert.True(seen.ContainsKey("netstack.tcp.challenge_acks"));
         client.Abort();
         p.Pump();
         _ = server;

@@ -49,6 +49,6 @@ public class UdpAllocationTests
         }, out int rounds);
         Assert.Equal(0, failures);
         Assert.Equal(0, allocated);
-        Assert.Equal(200 + (5000 * rounds), net.B.Statistics.Udp.InDatagrams);
+        Assert.Equal(200 + (5000 * rounds), net.B.GetStatistics().Udp.InDatagrams);
     }
 }

@@ -144,9 +144,9 @@ public class UdpSegmentationTests
 
             Assert.Equal(1, pair.A.TxPackets);
             AssertChunks(payload, await ReceiveAll(receiver, 41));
-            Assert.Equal(41, b.Statistics.Udp.InDatagrams);
-            Assert.Equal(41, a.Statistics.Udp.OutDatagrams);
-            Assert.Equal(0, b.Statistics.Udp.InErrors);
+            Assert.Equal(41, b.GetStatistics().Udp.InDatagrams);
+            Assert.Equal(41, a.GetStatistics().Udp.OutDatagrams);
+            Assert.Equal(0, b.GetStatistics().Udp.InErrors);
         }
         Assert.Equal(0, pool.Outstanding);
     }
@@ -186,7 +186,7 @@ public class UdpSegmentationTests
         sender.SendSegmentSize = segmentSize;
         var e = await Assert.ThrowsAsync<SocketException>(async () => await sender.SendToAsync(new byte[length], new IPEndPoint(TwoStacks.B4.ToIPAddress(), ReceiverPort)));
         Assert.Equal(SocketError.InvalidArgument, e.SocketErrorCode);
-        Assert.Equal(1, net.A.Statistics.Udp.SndbufErrors);
+        Assert.Equal(1, net.A.GetStatistics().Udp.SndbufErrors);
         Assert.Throws<ArgumentOutOfRangeException>(() => sender.SendSegmentSize = -1);
     }
     [Fact]
@@ -217,7 +217,7 @@ public class UdpSegmentationTests
             Assert.Equal(port, single.RemoteEndPoint.Port);
         }
         Assert.Equal(0, receiver.Available);
-        Assert.Equal(14, net.B.Statistics.Udp.InDatagrams);
+        Assert.Equal(14, net.B.GetStatistics().Udp.InDatagrams);
     }
 
     [Fact]
@@ -270,7 +270,7 @@ public class UdpSegmentationTests
             UdpReceiveFromResult rest = await receiver.ReceiveFromAsync(buffer.AsMemory(3 * SegmentSize));
             Assert.Equal((37 * SegmentSize + 123, SegmentSize), (rest.ReceivedBytes, rest.SegmentSize));
             Assert.True(payload.AsSpan().SequenceEqual(buffer.AsSpan(0, payload.Length)));
-            Assert.Equal(41, b.Statistics.Udp.InDatagrams);
+            Assert.Equal(41, b.GetStatistics().Udp.InDatagrams);
         }
         Assert.Equal(0, pool.Outstanding);
     }

@@ -45,11 +45,11 @@ public class UdpTests
         net.Pump();
         UdpReceiveFromResult echoed = await pending;
         Assert.Equal(size, echoed.ReceivedBytes);
-        Assert.Equal(1, net.A.Statistics.Udp.InDatagrams);
-        Assert.Equal(1, net.B.Statistics.Udp.InDatagrams);
+        Assert.Equal(1, net.A.GetStatistics().Udp.InDatagrams);
+        Assert.Equal(1, net.B.GetStatistics().Udp.InDatagrams);
         if (size > 1500)
         {
-            Assert.Equal(1, v6 ? net.B.Statistics.Ip6.ReasmOKs : net.B.Statistics.Ip.ReasmOKs);
+            Assert.Equal(1, v6 ? net.B.GetStatistics().Ip6.ReasmOKs : net.B.GetStatistics().Ip.ReasmOKs);
         }
     }
 
@@ -63,9 +63,9 @@ public class UdpTests
         client.Connect(Endpoint(v6 ? TwoStacks.B6 : TwoStacks.B4, 9999));
         await client.SendAsync(new byte[10]);
         net.Pump();
-        Assert.Equal(1, net.B.Statistics.Udp.NoPorts);
-        IcmpStatistics sent = v6 ? net.B.Statistics.Icmp6 : net.B.Statistics.Icmp;
-        IcmpStatistics received = v6 ? net.A.Statistics.Icmp6 : net.A.Statistics.Icmp;
+        Assert.Equal(1, net.B.GetStatistics().Udp.NoPorts);
+        IcmpStatisticsSnapshot sent = v6 ? net.B.GetStatistics().Icmp6 : net.B.GetStatistics().Icmp;
+        IcmpStatisticsSnapshot received = v6 ? net.A.GetStatistics().Icmp6 : net.A.GetStatistics().Icmp;
         Assert.Equal(1, sent.OutDestUnreachs);
         Assert.Equal(1, received.InDestUnreachs);
         SocketException e = await Assert.ThrowsAsync<SocketException>(async () => await client.ReceiveFromAsync(new byte[10]));
@@ -137,8 +137,8 @@ public class UdpTests
         }
         net.Pump();
         Assert.Equal(3, s.Available);
-        Assert.Equal(2, net.B.Statistics.Udp.RcvbufErrors);
-        Assert.Equal(2, net.B.Statistics.Udp.InErrors);
+        Assert.Equal(2, net.B.GetStatistics().Udp.RcvbufErrors);
+        Assert.Equal(2, net.B.GetStatistics().Udp.InErrors);
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public class UdpTests
         await using UdpSocket sender = net.A.CreateUdpSocket(AddressFamily.InterNetwork);
         await sender.SendToAsync(new byte[] { 1, 2, 3 }, Endpoint(TwoStacks.B4, 6002));
         net.Pump();
-        Assert.Equal(1, net.B.Statistics.Udp.InCsumErrors);
+        Assert.Equal(1, net.B.GetStatistics().Udp.InCsumErrors);
         Assert.Equal(0, s.Available);
     }
 
@@ -170,7 +170,7 @@ public class UdpTests
         await peer2.SendToAsync(new byte[2], Endpoint(TwoStacks.B4, 7000));
         net.Pump();
         Assert.Equal(1, connected.Available);
-        Assert.Equal(1, net.B.Statistics.Udp.NoPorts);
+        Assert.Equal(1, net.B.GetStatistics().Udp.NoPorts);
         UdpReceiveFromResult r = await connected.ReceiveFromAsync(new byte[10]);
         Assert.Equal((1, 7101), (r.ReceivedBytes, r.RemoteEndPoint.Port));
     }

@@ -48,87 +48,109 @@ public sealed class Iperf3Server : IAsyncDisposable
                 return null;
             }
             await Iperf3Control.WriteStateAsync(s, Iperf3State.ParamExchange, cancellationToken).ConfigureAwait(false);
-            Iperf3Parameters parameters;
-            using (JsonDocument json = await Iperf3Control.ReadJsonAsync(s, cancellationToken).ConfigureAwait(false))
+            Iperf3Parameters? parameters = await ReadParametersAsync(s, cancellationToken).ConfigureAwait(false);
+            if (parameters is null)
             {
-                // An unknown congestion control is refused, as iperf3 refuses one its kernel lacks (never a silent CUBIC).
-                if (!Iperf3Parameters.TryParse(json.RootElement, out parameters, out _) || parameters.Udp || parameters.Bidirectional
-                    || (parameters.Congestion.Length > 0 && !CongestionControlFactory.IsKnown(parameters.Congestion)))
-                {
-                    await RefuseAsync(s, cancellationToken).ConfigureAwait(false);
-                    return null;
-                }
+                return null;
             }
             await Iperf3Control.WriteStateAsync(s, Iperf3State.CreateStreams, cancellationToken).ConfigureAwait(false);
 
             var streams = new Iperf3DataStreams();
             await using (streams.ConfigureAwait(false))
             {
-                using (var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    patience.CancelAfter(StreamPatience);
-                    while (streams.Count < parameters.Parallel)
-                    {
-                        TcpConnection data = await _listener.AcceptAsync(patience.Token).ConfigureAwait(false);
-                        byte[]? streamCookie = await Iperf3Control.ReadCookieAsync(data.Stream, patience.Token).ConfigureAwait(false);
-                        if (streamCookie is null || !streamCookie.AsSpan().SequenceEqual(cookie))
-                        {
-                            // Another client while this test sets up: iperf3 answers ACCESS_DENIED ("the server is busy").
-                            await Iperf3Control.WriteStateAsync(data.Stream, Iperf3State.AccessDenied, cancellationToken).ConfigureAwait(false);
-                            await data.DisposeAsync().ConfigureAwait(false);
-                            continue;
-                        }
-                        if (parameters.Congestion.Length > 0)
-                        {
-                            data.CongestionControl = parameters.Congestion;
-                        }
-                        streams.Add(data);
-                    }
-                }
-
-                await Iperf3Control.WriteStateAsync(s, Iperf3State.TestStart, cancellationToken).ConfigureAwait(false);
-                await Iperf3Control.WriteStateAsync(s, Iperf3State.TestRunning, cancellationToken).ConfigureAwait(false);
-                using var process = Process.GetCurrentProcess();
-                TimeSpan user0 = process.UserProcessorTime, system0 = process.PrivilegedProcessorTime;
-                streams.Start(send: parameters.Reverse, parameters.Length, LimitPerStream(parameters));
-                // iperf3 -O: like a stock server, count only after the omitted seconds (slow start, buffers growing);
-                // the bench's own meters (CPU, system calls, allocations) start then too.
-                var measuring = new MeasuredInterval(this, streams);
-                Task omitted = measuring.StartAfterAsync(TimeSpan.FromSeconds(Math.Max(0, parameters.Omit)), cancellationToken);
-
-                Iperf3State? state = await Iperf3Control.ReadStateAsync(s, cancellationToken).ConfigureAwait(false);
-                streams.MarkEnd();
-                if (!parameters.Reverse)
-                {
-                    await streams.StopAsync().ConfigureAwait(false);
-                }
-                measuring.Stop();
-                await omitted.ConfigureAwait(false);
-                process.Refresh();
-                TimeSpan user = process.UserProcessorTime - user0, system = process.PrivilegedProcessorTime - system0;
+                await AcceptStreamsAsync(streams, parameters, cookie, cancellationToken).ConfigureAwait(false);
+                (Iperf3State? state, TimeSpan user, TimeSpan system) = await RunTestAsync(s, streams, parameters, cancellationToken).ConfigureAwait(false);
                 if (state != Iperf3State.TestEnd)
                 {
                     return null; // CLIENT_TERMINATE, or the connection went away
                 }
-
-                await Iperf3Control.WriteStateAsync(s, Iperf3State.ExchangeResults, cancellationToken).ConfigureAwait(false);
-                Iperf3Results peer;
-                using (JsonDocument json = await Iperf3Control.ReadJsonAsync(s, cancellationToken).ConfigureAwait(false))
-                {
-                    if (!Iperf3Results.TryParse(json.RootElement, out peer))
-                    {
-                        throw new Iperf3ProtocolException("the client's results lack streams with id and bytes.");
-                    }
-                }
-                await streams.StopAsync().ConfigureAwait(false); // reverse mode: the senders ran on until the client answered
-                Iperf3Results ours = streams.ToResults(parameters.Reverse, user, system);
-                await Iperf3Control.WriteJsonAsync(s, ours.ToJson(), cancellationToken).ConfigureAwait(false);
-                await Iperf3Control.WriteStateAsync(s, Iperf3State.DisplayResults, cancellationToken).ConfigureAwait(false);
-                await Iperf3Control.ReadStateAsync(s, cancellationToken).ConfigureAwait(false); // IPERF_DONE, or a close
-
-                return Iperf3Outcomes.Create(weSent: parameters.Reverse, streams.Count, streams.Seconds, ours, peer);
+                return await ExchangeResultsAsync(s, streams, parameters, user, system, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The client's test parameters, or null when they ask for what this server refuses (answered SERVER_ERROR).</summary>
+    private static async Task<Iperf3Parameters?> ReadParametersAsync(Stream s, CancellationToken cancellationToken)
+    {
+        using JsonDocument json = await Iperf3Control.ReadJsonAsync(s, cancellationToken).ConfigureAwait(false);
+        // An unknown congestion control is refused, as iperf3 refuses one its kernel lacks (never a silent CUBIC).
+        if (!Iperf3Parameters.TryParse(json.RootElement, out Iperf3Parameters parameters, out _) || parameters.Udp || parameters.Bidirectional
+            || (parameters.Congestion.Length > 0 && !CongestionControlFactory.IsKnown(parameters.Congestion)))
+        {
+            await RefuseAsync(s, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        return parameters;
+    }
+
+    /// <summary>Accepts the test's data connections (each repeats the cookie); other clients meanwhile are told ACCESS_DENIED.</summary>
+    private async Task AcceptStreamsAsync(Iperf3DataStreams streams, Iperf3Parameters parameters, byte[] cookie, CancellationToken cancellationToken)
+    {
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        patience.CancelAfter(StreamPatience);
+        while (streams.Count < parameters.Parallel)
+        {
+            TcpConnection data = await _listener.AcceptAsync(patience.Token).ConfigureAwait(false);
+            byte[]? streamCookie = await Iperf3Control.ReadCookieAsync(data.Stream, patience.Token).ConfigureAwait(false);
+            if (streamCookie is null || !streamCookie.AsSpan().SequenceEqual(cookie))
+            {
+                // Another client while this test sets up: iperf3 answers ACCESS_DENIED ("the server is busy").
+                await Iperf3Control.WriteStateAsync(data.Stream, Iperf3State.AccessDenied, cancellationToken).ConfigureAwait(false);
+                await data.DisposeAsync().ConfigureAwait(false);
+                continue;
+            }
+            if (parameters.Congestion.Length > 0)
+            {
+                data.CongestionControl = parameters.Congestion;
+            }
+            streams.Add(data);
+        }
+    }
+
+    /// <summary>Starts the test and moves data until the client's next state (TEST_END normally); the CPU time it took.</summary>
+    private async Task<(Iperf3State? State, TimeSpan User, TimeSpan System)> RunTestAsync(Stream s, Iperf3DataStreams streams, Iperf3Parameters parameters, CancellationToken cancellationToken)
+    {
+        await Iperf3Control.WriteStateAsync(s, Iperf3State.TestStart, cancellationToken).ConfigureAwait(false);
+        await Iperf3Control.WriteStateAsync(s, Iperf3State.TestRunning, cancellationToken).ConfigureAwait(false);
+        using var process = Process.GetCurrentProcess();
+        TimeSpan user0 = process.UserProcessorTime, system0 = process.PrivilegedProcessorTime;
+        streams.Start(send: parameters.Reverse, parameters.Length, LimitPerStream(parameters));
+        // iperf3 -O: like a stock server, count only after the omitted seconds (slow start, buffers growing);
+        // the bench's own meters (CPU, system calls, allocations) start then too.
+        var measuring = new MeasuredInterval(this, streams);
+        Task omitted = measuring.StartAfterAsync(TimeSpan.FromSeconds(Math.Max(0, parameters.Omit)), cancellationToken);
+
+        Iperf3State? state = await Iperf3Control.ReadStateAsync(s, cancellationToken).ConfigureAwait(false);
+        streams.MarkEnd();
+        if (!parameters.Reverse)
+        {
+            await streams.StopAsync().ConfigureAwait(false);
+        }
+        measuring.Stop();
+        await omitted.ConfigureAwait(false);
+        process.Refresh();
+        return (state, process.UserProcessorTime - user0, process.PrivilegedProcessorTime - system0);
+    }
+
+    /// <summary>EXCHANGE_RESULTS, DISPLAY_RESULTS and the client's IPERF_DONE; the test's outcome.</summary>
+    private static async Task<Iperf3TestOutcome> ExchangeResultsAsync(Stream s, Iperf3DataStreams streams, Iperf3Parameters parameters, TimeSpan user, TimeSpan system, CancellationToken cancellationToken)
+    {
+        await Iperf3Control.WriteStateAsync(s, Iperf3State.ExchangeResults, cancellationToken).ConfigureAwait(false);
+        Iperf3Results peer;
+        using (JsonDocument json = await Iperf3Control.ReadJsonAsync(s, cancellationToken).ConfigureAwait(false))
+        {
+            if (!Iperf3Results.TryParse(json.RootElement, out peer))
+            {
+                throw new Iperf3ProtocolException("the client's results lack streams with id and bytes.");
+            }
+        }
+        await streams.StopAsync().ConfigureAwait(false); // reverse mode: the senders ran on until the client answered
+        Iperf3Results ours = streams.ToResults(parameters.Reverse, user, system);
+        await Iperf3Control.WriteJsonAsync(s, ours.ToJson(), cancellationToken).ConfigureAwait(false);
+        await Iperf3Control.WriteStateAsync(s, Iperf3State.DisplayResults, cancellationToken).ConfigureAwait(false);
+        await Iperf3Control.ReadStateAsync(s, cancellationToken).ConfigureAwait(false); // IPERF_DONE, or a close
+
+        return Iperf3Outcomes.Create(weSent: parameters.Reverse, streams.Count, streams.Seconds, ours, peer);
     }
 
     /// <summary>The measured part of a test: from the end of the omitted start (or at once) to its end; each hook runs once.</summary>

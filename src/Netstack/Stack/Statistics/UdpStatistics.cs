@@ -2,41 +2,29 @@ using System.Diagnostics.Metrics;
 
 namespace Netstack.Stack;
 
-/// <summary>UDP counters (both families), named as Linux <c>netstat -s</c> (Udp:).</summary>
-/// <remarks>Fields are incremented with <see cref="Interlocked"/> on the packet path; read them with <see cref="Interlocked.Read(ref long)"/> or through the <see cref="Meter"/> after <see cref="Register"/>.</remarks>
-public sealed class UdpStatistics
+/// <summary>
+/// The mutable counters behind <see cref="UdpStatisticsSnapshot"/>: plain fields the packet path increments with
+/// <see cref="Interlocked"/> (no locks, no allocation). Read them through the snapshot or the stack's meter.
+/// </summary>
+internal sealed class UdpStatistics
 {
-    /// <summary>Datagrams delivered to sockets.</summary>
     public long InDatagrams;
-
-    /// <summary>Datagrams for a port with no socket.</summary>
     public long NoPorts;
-
-    /// <summary>Datagrams not delivered for other reasons (bad length, checksum, full receive queue).</summary>
     public long InErrors;
-
-    /// <summary>Datagrams with a bad checksum (also counted in InErrors).</summary>
     public long InCsumErrors;
-
-    /// <summary>Datagrams dropped because the socket's receive queue was full (also counted in InErrors).</summary>
     public long RcvbufErrors;
-
-    /// <summary>Datagrams not sent for lack of buffer or route.</summary>
     public long SndbufErrors;
-
-    /// <summary>Datagrams sent.</summary>
     public long OutDatagrams;
 
-    /// <summary>Publishes every counter as an observable counter named <c>{prefix}.{Name}</c> (e.g. <c>netstack.ip.InReceives</c>).</summary>
-    public void Register(Meter meter, string prefix)
+    /// <summary>Publishes every counter on <paramref name="meter"/> (instrument names in the README's Metrics section).</summary>
+    public void Register(Meter meter)
     {
-        ArgumentNullException.ThrowIfNull(meter);
-        StatisticsRegistration.Add(meter, prefix, nameof(InDatagrams), () => Interlocked.Read(ref InDatagrams));
-        StatisticsRegistration.Add(meter, prefix, nameof(NoPorts), () => Interlocked.Read(ref NoPorts));
-        StatisticsRegistration.Add(meter, prefix, nameof(InErrors), () => Interlocked.Read(ref InErrors));
-        StatisticsRegistration.Add(meter, prefix, nameof(InCsumErrors), () => Interlocked.Read(ref InCsumErrors));
-        StatisticsRegistration.Add(meter, prefix, nameof(RcvbufErrors), () => Interlocked.Read(ref RcvbufErrors));
-        StatisticsRegistration.Add(meter, prefix, nameof(SndbufErrors), () => Interlocked.Read(ref SndbufErrors));
-        StatisticsRegistration.Add(meter, prefix, nameof(OutDatagrams), () => Interlocked.Read(ref OutDatagrams));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.received", "{datagram}", "Datagrams delivered to sockets.", () => Interlocked.Read(ref InDatagrams));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.no_port", "{datagram}", "Datagrams for a port with no socket (answered with port unreachable).", () => Interlocked.Read(ref NoPorts));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.receive_errors", "{datagram}", "Datagrams not delivered for other reasons: bad length, bad checksum, full receive queue.", () => Interlocked.Read(ref InErrors));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.checksum_errors", "{datagram}", "Datagrams with a bad checksum (also counted in InErrors).", () => Interlocked.Read(ref InCsumErrors));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.receive_buffer_errors", "{datagram}", "Datagrams dropped because the socket's receive queue was full (also counted in InErrors).", () => Interlocked.Read(ref RcvbufErrors));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.send_buffer_errors", "{datagram}", "Datagrams not sent for lack of buffer or route.", () => Interlocked.Read(ref SndbufErrors));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.sent", "{datagram}", "Datagrams sent.", () => Interlocked.Read(ref OutDatagrams));
     }
 }

@@ -44,6 +44,7 @@ internal sealed class TcpProtocol : ITransportHandler
         {
             var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Options.RandomSeed is int seed ? seed ^ 0x7C9 : null);
             tcp.Statistics.Register(s.Meter);
+            TcpConnectionCountInstrument.Register(s.Meter, tcp);
             return tcp;
         });
     }
@@ -103,6 +104,22 @@ internal sealed class TcpProtocol : ITransportHandler
             lock (_lock)
             {
                 return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds the table's connections to <paramref name="counts"/> by state (indexed by <see cref="TcpState"/>), and the listeners to Listen.</summary>
+    public void CountByState(Span<long> counts)
+    {
+        lock (_lock)
+        {
+            foreach (TcpEndpoint endpoint in _connections.Values)
+            {
+                counts[(int)endpoint.State]++;
+            }
+            foreach (List<TcpListenSocket> listeners in _listeners.Values)
+            {
+                counts[(int)TcpState.Listen] += listeners.Count;
             }
         }
     }

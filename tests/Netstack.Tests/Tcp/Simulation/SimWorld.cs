@@ -377,8 +377,8 @@ internal sealed class SimWorld : IDisposable
         s.Append($"at {_clock.Elapsed} virtual; pool outstanding {_pool.Outstanding}; link A->B {_linkA.Outbound}, B->A {_linkB.Outbound}\n");
         foreach ((string n, NetStack st) in (ReadOnlySpan<(string, NetStack)>)[("A", _a), ("B", _b)])
         {
-            var ip = st.Statistics.Ip;
-            TcpStatistics t = TcpProtocol.For(st).Statistics;
+            var ip = st.GetStatistics().Ip;
+            TcpStatisticsSnapshot t = st.GetStatistics().Tcp;
             s.Append($"  stack {n}: tcp cookies sent {t.SyncookiesSent} recv {t.SyncookiesRecv} failed {t.SyncookiesFailed}, listen overflows {t.ListenOverflows}, out rsts {t.OutRsts}, retrans {t.RetransSegs}\n");
             s.Append($"  stack {n}: ip out {ip.OutRequests} discards {ip.OutDiscards} noroutes {ip.OutNoRoutes} in {ip.InReceives} hdrerr {ip.InHdrErrors} csum {ip.InCsumErrors} indiscards {ip.InDiscards}\n");
         }

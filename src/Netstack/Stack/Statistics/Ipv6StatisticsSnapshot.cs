@@ -1,0 +1,155 @@
+namespace Netstack.Stack;
+
+/// <summary>
+/// IPv6 counters of one stack at one moment, named as Linux <c>netstat -s</c> (<c>/proc/net/snmp6</c> Ip6*); see
+/// <see cref="NetStack.GetStatistics"/>.
+/// </summary>
+/// <remarks>Each property was read atomically, but not all at the same instant: counters that move together (a packet
+/// counted in two of them) may differ by what arrived while the snapshot was taken.</remarks>
+public readonly record struct Ipv6StatisticsSnapshot
+{
+    internal Ipv6StatisticsSnapshot(Ipv6Statistics counters)
+    {
+        InReceives = Interlocked.Read(ref counters.InReceives);
+        InHdrErrors = Interlocked.Read(ref counters.InHdrErrors);
+        InTooBigErrors = Interlocked.Read(ref counters.InTooBigErrors);
+        InAddrErrors = Interlocked.Read(ref counters.InAddrErrors);
+        InUnknownProtos = Interlocked.Read(ref counters.InUnknownProtos);
+        InTruncatedPkts = Interlocked.Read(ref counters.InTruncatedPkts);
+        InDiscards = Interlocked.Read(ref counters.InDiscards);
+        InDelivers = Interlocked.Read(ref counters.InDelivers);
+        OutRequests = Interlocked.Read(ref counters.OutRequests);
+        OutDiscards = Interlocked.Read(ref counters.OutDiscards);
+        OutNoRoutes = Interlocked.Read(ref counters.OutNoRoutes);
+        ReasmTimeout = Interlocked.Read(ref counters.ReasmTimeout);
+        ReasmReqds = Interlocked.Read(ref counters.ReasmReqds);
+        ReasmOKs = Interlocked.Read(ref counters.ReasmOKs);
+        ReasmFails = Interlocked.Read(ref counters.ReasmFails);
+        ReasmOverlaps = Interlocked.Read(ref counters.ReasmOverlaps);
+        FragOKs = Interlocked.Read(ref counters.FragOKs);
+        FragFails = Interlocked.Read(ref counters.FragFails);
+        FragCreates = Interlocked.Read(ref counters.FragCreates);
+        InMcastPkts = Interlocked.Read(ref counters.InMcastPkts);
+    }
+
+    /// <summary>
+    /// Datagrams received from links, including those in error. Linux <c>Ip6InReceives</c>; instrument
+    /// <c>netstack.ip.packets.received</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InReceives { get; }
+
+    /// <summary>
+    /// Datagrams discarded for a bad version, header or total/payload length, TTL or hop limit, header checksum or
+    /// extension header. Linux <c>Ip6InHdrErrors</c>; instrument <c>netstack.ip.packets.header_errors</c> in
+    /// <c>{packet}</c>.
+    /// </summary>
+    public long InHdrErrors { get; }
+
+    /// <summary>
+    /// Datagrams not forwarded because larger than the MTU. IPv6 only. Linux <c>Ip6InTooBigErrors</c>; instrument
+    /// <c>netstack.ip.packets.too_big</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InTooBigErrors { get; }
+
+    /// <summary>
+    /// Datagrams discarded because the destination is not an address (or joined group) of this stack. Linux
+    /// <c>Ip6InAddrErrors</c>; instrument <c>netstack.ip.packets.address_errors</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InAddrErrors { get; }
+
+    /// <summary>
+    /// Datagrams delivered locally for which no transport handler for the protocol (next header) exists. Linux
+    /// <c>Ip6InUnknownProtos</c>; instrument <c>netstack.ip.packets.unknown_protocol</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InUnknownProtos { get; }
+
+    /// <summary>
+    /// Datagrams shorter than their IP total (payload) length. Linux <c>Ip6InTruncatedPkts</c>; instrument
+    /// <c>netstack.ip.packets.truncated</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InTruncatedPkts { get; }
+
+    /// <summary>
+    /// Inbound datagrams discarded for lack of resources (no buffer). Linux <c>Ip6InDiscards</c>; instrument
+    /// <c>netstack.ip.packets.receive_discarded</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InDiscards { get; }
+
+    /// <summary>
+    /// Datagrams delivered to a transport handler or to ICMP. Linux <c>Ip6InDelivers</c>; instrument
+    /// <c>netstack.ip.packets.delivered</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InDelivers { get; }
+
+    /// <summary>
+    /// Datagrams the transports and ICMP handed to IP for sending. Linux <c>Ip6OutRequests</c>; instrument
+    /// <c>netstack.ip.packets.sent</c> in <c>{packet}</c>.
+    /// </summary>
+    public long OutRequests { get; }
+
+    /// <summary>
+    /// Outbound datagrams discarded for lack of resources. Linux <c>Ip6OutDiscards</c>; instrument
+    /// <c>netstack.ip.packets.send_discarded</c> in <c>{packet}</c>.
+    /// </summary>
+    public long OutDiscards { get; }
+
+    /// <summary>
+    /// Outbound datagrams discarded because no route matched. Linux <c>Ip6OutNoRoutes</c>; instrument
+    /// <c>netstack.ip.packets.no_route</c> in <c>{packet}</c>.
+    /// </summary>
+    public long OutNoRoutes { get; }
+
+    /// <summary>
+    /// Reassembly queues that timed out before every fragment arrived. Linux <c>Ip6ReasmTimeout</c>; instrument
+    /// <c>netstack.ip.reassembly.timeouts</c> in <c>{datagram}</c>.
+    /// </summary>
+    public long ReasmTimeout { get; }
+
+    /// <summary>
+    /// Fragments received that needed reassembly. Linux <c>Ip6ReasmReqds</c>; instrument
+    /// <c>netstack.ip.reassembly.fragments</c> in <c>{fragment}</c>.
+    /// </summary>
+    public long ReasmReqds { get; }
+
+    /// <summary>
+    /// Datagrams successfully reassembled. Linux <c>Ip6ReasmOKs</c>; instrument <c>netstack.ip.reassembly.completed</c>
+    /// in <c>{datagram}</c>.
+    /// </summary>
+    public long ReasmOKs { get; }
+
+    /// <summary>
+    /// Reassembly failures (timeout, overlap, oversize, memory limit), per datagram. Linux <c>Ip6ReasmFails</c>;
+    /// instrument <c>netstack.ip.reassembly.failed</c> in <c>{datagram}</c>.
+    /// </summary>
+    public long ReasmFails { get; }
+
+    /// <summary>
+    /// Datagrams dropped because their fragments overlapped (RFC 5722). Linux <c>Ip6ReasmOverlaps</c>; instrument
+    /// <c>netstack.ip.reassembly.overlaps</c> in <c>{datagram}</c>.
+    /// </summary>
+    public long ReasmOverlaps { get; }
+
+    /// <summary>
+    /// Datagrams successfully fragmented on output. Linux <c>Ip6FragOKs</c>; instrument
+    /// <c>netstack.ip.fragmentation.completed</c> in <c>{datagram}</c>.
+    /// </summary>
+    public long FragOKs { get; }
+
+    /// <summary>
+    /// Datagrams that needed fragmentation but could not be fragmented (IPv4 DF set). Linux <c>Ip6FragFails</c>;
+    /// instrument <c>netstack.ip.fragmentation.failed</c> in <c>{datagram}</c>.
+    /// </summary>
+    public long FragFails { get; }
+
+    /// <summary>
+    /// Fragments created on output. Linux <c>Ip6FragCreates</c>; instrument <c>netstack.ip.fragmentation.fragments</c>
+    /// in <c>{fragment}</c>.
+    /// </summary>
+    public long FragCreates { get; }
+
+    /// <summary>
+    /// Multicast datagrams received. Linux <c>Ip6InMcastPkts</c>; instrument
+    /// <c>netstack.ip.packets.multicast_received</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InMcastPkts { get; }
+}
