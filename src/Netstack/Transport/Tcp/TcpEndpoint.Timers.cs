@@ -90,7 +90,14 @@ public sealed partial class TcpEndpoint
         }
         if ((signals & Signals.Read) != 0)
         {
-            ReadWaiter.Signal();
+            if (ReadableCallback is Action readable)
+            {
+                readable();
+            }
+            else
+            {
+                ReadWaiter.Signal();
+            }
         }
         if ((signals & Signals.Write) != 0)
         {
