@@ -10,7 +10,7 @@ public sealed partial class TcpEndpoint
     {
         if (seg.Ack > _sndMax)
         {
-            _ackNow = true; // acknowledges something not yet sent
+            _receiver.AckNow = true; // acknowledges something not yet sent
             return false;
         }
         if (seg.Ack < _sndUna - _maxSndWnd)

@@ -10,7 +10,6 @@ public sealed partial class TcpEndpoint
     private long _retransmitCount;
     private long _sackBlocksReceived;
     private long _bytesSent;
-    private long _bytesReceived;
 
     public TcpInfo GetInfo()
     {
@@ -30,17 +29,17 @@ public sealed partial class TcpEndpoint
                 Retransmits = _retransmitCount,
                 SackBlocksReceived = _sackBlocksReceived,
                 SendMss = _sendMss,
-                AdvertisedMss = _advertisedMss,
+                AdvertisedMss = _receiver.AdvertisedMss,
                 SendWindow = _sndWnd,
-                ReceiveWindow = (uint)Math.Max(0, _rcvAdvertised - _rcvNxt),
+                ReceiveWindow = _receiver.Window,
                 SendWindowScale = _sndWndShift,
-                ReceiveWindowScale = _rcvWndShift,
+                ReceiveWindowScale = _receiver.WindowShift,
                 Timestamps = _timestamps,
                 Sack = _sack,
                 BytesSent = _bytesSent,
-                BytesReceived = _bytesReceived,
+                BytesReceived = _receiver.BytesReceived,
                 SendBufferBytes = _send.Length,
-                ReceiveQueueBytes = _receive.Bytes,
+                ReceiveQueueBytes = _receiver.Queue.Bytes,
             };
         }
     }

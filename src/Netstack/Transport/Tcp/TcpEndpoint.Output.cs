@@ -10,9 +10,6 @@ public sealed partial class TcpEndpoint
 {
     private const int MaxTcpHeader = 60;
 
-    private bool _ackNow;
-    private int _unackedSegments;
-    private long _unackedBytes;
     private SeqNumber _sndSmallEnd;
 
     /// <summary>
@@ -36,7 +33,7 @@ public sealed partial class TcpEndpoint
                 SendData();
             }
         }
-        if (_ackNow)
+        if (_receiver.AckNow)
         {
             SendAck();
         }
@@ -160,22 +157,22 @@ public sealed partial class TcpEndpoint
     /// out-of-order data (Linux tcp_current_mss), so a segment never outgrows the path MTU.
     /// </summary>
     private int CurrentMss =>
-        _sack && (_hasDsack || !_reassembly.IsEmpty) ? Math.Max(_sendMss - (4 + 8 * (_timestamps ? 3 : 4)), 32) : _sendMss;
+        _sack && _receiver.HasSackBlocks ? Math.Max(_sendMss - (4 + 8 * (_timestamps ? 3 : 4)), 32) : _sendMss;
 
     /// <summary>SYN (active open) or SYN-ACK (passive or simultaneous open), with the options of RFC 7323 / 2018.</summary>
     private void SendSyn()
     {
         TcpFlags flags = _state == TcpState.SynSent ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
         TcpSegment h = NewHeader(flags, _iss);
-        h.Mss = (ushort)_advertisedMss;
+        h.Mss = (ushort)_receiver.AdvertisedMss;
         bool active = _state == TcpState.SynSent;
-        h.WindowScale = (active ? _options.WindowScaling : _windowScaling) ? _rcvWndShift : -1;
+        h.WindowScale = (active ? _options.WindowScaling : _windowScaling) ? _receiver.WindowShift : -1;
         h.SackPermitted = active ? _options.Sack : _sack;
         h.HasTimestamp = active ? _options.Timestamps : _timestamps;
         h.TsVal = TsNow;
-        h.TsEcr = active ? 0 : _tsRecent;
+        h.TsEcr = active ? 0 : _receiver.TsRecent;
         h.Window = (ushort)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
-        _rcvAdvertised = _rcvNxt + h.Window;
+        _receiver.WindowEdge = _receiver.RcvNxt + h.Window;
         _synSentAt = _host.Now;
         Emit(ref h, 0, 0);
         _sndNxt = _iss + 1;
@@ -227,7 +224,7 @@ public sealed partial class TcpEndpoint
         h.Flags = flags;
         if ((flags & TcpFlags.Ack) != 0)
         {
-            h.Ack = _rcvNxt;
+            h.Ack = _receiver.RcvNxt;
         }
         return h;
     }
@@ -240,28 +237,16 @@ public sealed partial class TcpEndpoint
         {
             h.HasTimestamp = true;
             h.TsVal = TsNow;
-            h.TsEcr = _tsRecent;
+            h.TsEcr = _receiver.TsRecent;
         }
         // RFC 6691 / RFC 9293 §3.7.1: data plus options must fit the MSS, so a data segment carries
         // only the SACK blocks (4 + 8n bytes) that fit beside its payload; over-size ones die as DF.
         int max = length > 0 ? Math.Min(_timestamps ? 3 : 4, (_sendMss - Math.Min(length, _sendMss) - 4) / 8) : _timestamps ? 3 : 4;
-        if (_sack && (_hasDsack || !_reassembly.IsEmpty) && max > 0)
+        if (_sack && _receiver.HasSackBlocks && max > 0)
         {
-            Span<SackBlock> blocks = h.Sack;
-            int n = 0;
-            if (_hasDsack)
-            {
-                blocks[n++] = _dsack; // RFC 2883 §4: the D-SACK block comes first
-                _hasDsack = false;
-            }
-            n += _reassembly.GetSackBlocks(blocks[n..max]);
-            h.SackCount = n;
+            h.SackCount = _receiver.WriteSackBlocks(h.Sack[..max]);
         }
-        // Round up, never down: truncating a scaled window would move the right edge left (Linux
-        // tcp_select_window aligns up for the same reason), and the peer may already use those bytes.
-        uint window = ReceiveWindow();
-        h.Window = (ushort)Math.Min((window + (1u << _rcvWndShift) - 1) >> _rcvWndShift, ushort.MaxValue);
-        _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
+        h.Window = _receiver.AdvertiseWindow();
         RackOnSent(seq, length);
         Emit(ref h, bufferOffset, length);
     }
@@ -283,32 +268,11 @@ public sealed partial class TcpEndpoint
         TcpProtocol.FinishChecksum(packet, _id.LocalAddress, _id.RemoteAddress, _route, length > mss ? mss : 0);
         if ((h.Flags & TcpFlags.Ack) != 0)
         {
-            _ackNow = false;
-            _unackedSegments = 0;
-            _unackedBytes = 0;
-            _lastAckSent = _rcvNxt;
+            _receiver.OnAckSent();
             _deadlines[(int)TimerKind.DelayedAck] = Never;
         }
         TcpStatistics.Increment(ref Stats.OutSegs);
         _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, TransmitContext.Queued(_transmitQueue));
-    }
-
-    /// <summary>
-    /// RCV.WND: free receive buffer space, never moving the right edge left, and with receiver SWS
-    /// avoidance (RFC 9293 §3.8.6.2.2): the edge only advances by at least min(buffer/2, MSS).
-    /// </summary>
-    private uint ReceiveWindow()
-    {
-        long free = Math.Max(0, ReceiveBufferSize - _receive.Bytes);
-        free = Math.Min(free, (long)ushort.MaxValue << _rcvWndShift);
-        free &= ~((1L << _rcvWndShift) - 1);
-        long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
-        long threshold = Math.Min(ReceiveBufferSize / 2, _advertisedMss);
-        if (free < current || free - current < threshold)
-        {
-            return (uint)current;
-        }
-        return (uint)free;
     }
 
     /// <summary>After the application reads: announce a window that grew by a meaningful amount.</summary>
@@ -318,20 +282,11 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        // Linux tcp_cleanup_rbuf: a read announces the space it freed only when the window on offer at least
-        // doubles what the peer may still send; smaller openings ride on the next ACK. Otherwise every read of a
-        // bulk transfer costs a segment of its own (more of them than data segments once GRO merges those).
-        long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
-        uint window = ReceiveWindow();
-        if (window > current && window >= 2 * current)
+        if (_receiver.WindowUpdateDue()) // only a meaningful opening gets an ACK of its own (Linux tcp_cleanup_rbuf)
         {
             SendAck();
         }
     }
-
-    /// <summary>The receive buffer in force: the auto-tuner's, or the configured one.</summary>
-    private long ReceiveBufferSize =>
-        _autoTuner is not null && _options.ReceiveBufferAutoTuning ? Math.Max(_autoTuner.Buffer, _options.ReceiveBufferSize) : _options.ReceiveBufferSize;
 
     private uint TsNow => TsAt(_host.Now);
 

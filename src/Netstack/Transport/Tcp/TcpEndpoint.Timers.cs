@@ -138,7 +138,7 @@ public sealed partial class TcpEndpoint
                 _deadlines[(int)TimerKind.DelayedAck] = Never;
                 if (IsSynchronized && _state != TcpState.TimeWait)
                 {
-                    _ackNow = true;
+                    _receiver.AckNow = true;
                 }
             }
             if (_deadlines[(int)TimerKind.Persist] <= now)

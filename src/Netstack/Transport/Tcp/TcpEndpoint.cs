@@ -15,8 +15,8 @@ namespace Netstack.Transport.Tcp;
 //                      carry _sndMax so the peer never sees them as old
 //   SND.WND  _sndWnd   the peer's window, already scaled (RFC 7323 §2)
 //   SND.WL1/WL2        segment seq/ack used for the last window update
-//   RCV.NXT  _rcvNxt   next sequence number expected
-//   RCV.WND            derived: _rcvAdvertised (the right edge we last announced) - RCV.NXT; the
+//   RCV.NXT  _receiver.RcvNxt   next sequence number expected
+//   RCV.WND            derived: _receiver.WindowEdge (the right edge we last announced) - RCV.NXT; the
 //                      edge never moves left (RFC 9293 §3.8.6.2.2)
 // Data flow: the application copies into the TcpSendBuffer (or a forwarder attaches another
 // ITcpSendSource, e.g. a host socket's receive queue); Output builds segments from it into
@@ -51,8 +51,6 @@ public sealed partial class TcpEndpoint
     private readonly TcpSendBuffer _buffer = new(); // the application's bytes, the default send source
     private ITcpSendSource _send;                     // where segments copy from: _buffer, or an attached source
     private bool _sourceFailed;                       // a copy failed under the lock: reset on the way out
-    private readonly TcpReceiveQueue _receive = new();
-    private readonly TcpReassembly _reassembly = new();
     private readonly TransmitQueue _transmitQueue; // segments made under _lock wait here, in order, until it is released
 
     private TcpState _state;
@@ -76,26 +74,14 @@ public sealed partial class TcpEndpoint
     private bool _finQueued;
     private bool _finAcked;
 
-    // Receive sequence space.
-    private SeqNumber _irs;
-    private SeqNumber _rcvNxt;
-    private SeqNumber _rcvAdvertised;
-    private SeqNumber _lastAckSent;
-    private int _rcvWndShift;
-    private bool _finReceived;
-    private bool _pendingFin;
-    private SeqNumber _pendingFinSeq;
+    private readonly TcpReceiver _receiver; // the receive sequence space, queues, window, ACK and SACK policy
 
     // Negotiated options.
-    private int _advertisedMss;
     private int _sendMss;           // payload bytes per segment, options excluded
     private bool _windowScaling;
     private bool _timestamps;
     private bool _sack;
     private uint _tsOffset;
-    private uint _tsRecent;
-    private bool _hasDsack;
-    private SackBlock _dsack;
 
     /// <summary>Readers wait here (data, FIN, error).</summary>
     internal TcpWaiter ReadWaiter { get; } = new();
@@ -114,6 +100,7 @@ public sealed partial class TcpEndpoint
         Array.Fill(_deadlines, Never);
         _scheduledAt = Never;
         _send = _buffer;
+        _receiver = new TcpReceiver(protocol, options);
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
         _congestion = CongestionControlFactory.Create(options.CongestionControl);
         _rack = new RackTlp(_minRtt);
@@ -207,7 +194,7 @@ public sealed partial class TcpEndpoint
         {
             error = SocketError.Success;
             endOfStream = false;
-            read = _appClosed ? 0 : _receive.Read(destination);
+            read = _appClosed ? 0 : _receiver.Queue.Read(destination);
             if (_appClosed)
             {
                 error = SocketError.OperationAborted;
@@ -220,7 +207,7 @@ public sealed partial class TcpEndpoint
             {
                 // A zero-byte read just reports the state (TcpStream waits through ArmIfNothingToRead).
             }
-            else if (_finReceived)
+            else if (_receiver.FinReceived)
             {
                 endOfStream = true;
             }
@@ -251,7 +238,7 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            return _appClosed ? 0 : _receive.Gather(segments, held, maxBytes);
+            return _appClosed ? 0 : _receiver.Queue.Gather(segments, held, maxBytes);
         }
     }
 
@@ -262,7 +249,7 @@ public sealed partial class TcpEndpoint
         Signals signals;
         lock (_lock)
         {
-            int read = _receive.Discard(count);
+            int read = _receiver.Queue.Discard(count);
             if (read > 0)
             {
                 OnConsumedLocked(read);
@@ -281,8 +268,8 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            error = _appClosed ? SocketError.OperationAborted : _receive.Bytes > 0 || _finReceived ? SocketError.Success : _error;
-            if (_appClosed || _receive.Bytes > 0 || _finReceived || _error != SocketError.Success || _state == TcpState.Closed)
+            error = _appClosed ? SocketError.OperationAborted : _receiver.Queue.Bytes > 0 || _receiver.FinReceived ? SocketError.Success : _error;
+            if (_appClosed || _receiver.Queue.Bytes > 0 || _receiver.FinReceived || _error != SocketError.Success || _state == TcpState.Closed)
             {
                 return false;
             }
@@ -294,11 +281,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The application took <paramref name="read"/> bytes: feed the receive-buffer auto-tuner and maybe open the window.</summary>
     private void OnConsumedLocked(int read)
     {
-        if (_autoTuner is not null && _rtt.HasSample)
-        {
-            _autoTuner.OnCopied((uint)read);
-            _autoTuner.Adjust(_host.Now, _rtt.SmoothedRtt);
-        }
+        _receiver.OnRead(read, _rtt);
         MaybeSendWindowUpdate();
     }
 
@@ -309,7 +292,7 @@ public sealed partial class TcpEndpoint
         {
             lock (_lock)
             {
-                return _receive.Bytes;
+                return _receiver.Queue.Bytes;
             }
         }
     }
@@ -371,11 +354,11 @@ public sealed partial class TcpEndpoint
             _signals |= Signals.Read | Signals.Write; // pending reads and writes end with OperationAborted
             if (_state is TcpState.Closed or TcpState.TimeWait)
             {
-                _receive.Clear();
+                _receiver.Queue.Clear();
             }
-            else if (_options.LingerZero || !_receive.IsEmpty)
+            else if (_options.LingerZero || !_receiver.Queue.IsEmpty)
             {
-                if (!_receive.IsEmpty)
+                if (!_receiver.Queue.IsEmpty)
                 {
                     TcpStatistics.Increment(ref Stats.TCPAbortOnClose);
                 }
@@ -421,7 +404,6 @@ public sealed partial class TcpEndpoint
     }
 
     private bool _appClosed;
-    private ReceiveBufferAutoTuner? _autoTuner;
 
     /// <summary>
     /// Ends the connection: everything is freed, the four-tuple unregistered, waiters woken.
@@ -448,10 +430,10 @@ public sealed partial class TcpEndpoint
             _deadlines[i] = Never;
         }
         _send.Clear();
-        _reassembly.Clear();
+        _receiver.Reassembly.Clear();
         if (error != SocketError.Success)
         {
-            _receive.Clear();
+            _receiver.Queue.Clear();
         }
         if (_registered)
         {
