@@ -39,7 +39,7 @@ public sealed partial class TcpEndpoint
                 }
                 else if (_state == TcpState.FinWait1)
                 {
-                    if (_finAcked)
+                    if (_sender.FinAcked)
                     {
                         EnterTimeWait();
                     }
@@ -72,7 +72,7 @@ public sealed partial class TcpEndpoint
             _deadlines[i] = Never;
         }
         SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
-        _send.Clear();
+        _sender.Source.Clear();
         _receiver.Reassembly.Clear();
         _signals |= Signals.Read | Signals.Write;
     }

@@ -9,7 +9,6 @@ public sealed partial class TcpEndpoint
 {
     private long _retransmitCount;
     private long _sackBlocksReceived;
-    private long _bytesSent;
 
     public TcpInfo GetInfo()
     {
@@ -28,17 +27,17 @@ public sealed partial class TcpEndpoint
                 BytesInFlight = BytesInFlight,
                 Retransmits = _retransmitCount,
                 SackBlocksReceived = _sackBlocksReceived,
-                SendMss = _sendMss,
+                SendMss = _sender.Mss,
                 AdvertisedMss = _receiver.AdvertisedMss,
-                SendWindow = _sndWnd,
+                SendWindow = _sender.SndWnd,
                 ReceiveWindow = _receiver.Window,
-                SendWindowScale = _sndWndShift,
+                SendWindowScale = _sender.WindowShift,
                 ReceiveWindowScale = _receiver.WindowShift,
                 Timestamps = _timestamps,
                 Sack = _sack,
-                BytesSent = _bytesSent,
+                BytesSent = _sender.BytesSent,
                 BytesReceived = _receiver.BytesReceived,
-                SendBufferBytes = _send.Length,
+                SendBufferBytes = _sender.Source.Length,
                 ReceiveQueueBytes = _receiver.Queue.Bytes,
             };
         }
@@ -55,7 +54,7 @@ public sealed partial class TcpEndpoint
         {
             if (_state is not (TcpState.Closed or TcpState.Listen or TcpState.SynSent or TcpState.SynReceived))
             {
-                congestion.Init((uint)_sendMss, _host.Now);
+                congestion.Init((uint)_sender.Mss, _host.Now);
             }
             _congestion = congestion;
         }
@@ -97,7 +96,7 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             var quoted = new SeqNumber(error.QuotedSequence);
-            bool outstanding = _state == TcpState.SynSent ? quoted == _iss : quoted >= _sndUna && quoted < _sndMax;
+            bool outstanding = _state == TcpState.SynSent ? quoted == _sender.Iss : quoted >= _sender.SndUna && quoted < _sender.SndMax;
             if (outstanding)
             {
                 switch (error.Kind)
@@ -105,13 +104,13 @@ public sealed partial class TcpEndpoint
                     case TransportErrorKind.PacketTooBig when error.Mtu > 0:
                         int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
                         int mss = Math.Max(error.Mtu - ipHeader - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0), 64);
-                        if (mss < _sendMss)
+                        if (mss < _sender.Mss)
                         {
-                            _sendMss = mss;
+                            _sender.Mss = mss;
                             _route = _route with { Mtu = Math.Min(_route.Mtu, error.Mtu) };
-                            if (IsSynchronized && _sndUna != _sndMax)
+                            if (IsSynchronized && _sender.SndUna != _sender.SndMax)
                             {
-                                _sndNxt = _sndUna; // resend what the path dropped, in smaller segments
+                                _sender.SndNxt = _sender.SndUna; // resend what the path dropped, in smaller segments
                                 Output();
                             }
                         }

@@ -41,7 +41,7 @@ public sealed partial class TcpEndpoint
         bool ackAcceptable = false;
         if (seg.Has(TcpFlags.Ack))
         {
-            if (seg.Ack <= _iss || seg.Ack > _sndNxt)
+            if (seg.Ack <= _sender.Iss || seg.Ack > _sender.SndNxt)
             {
                 if (!seg.Has(TcpFlags.Rst))
                 {
@@ -72,13 +72,10 @@ public sealed partial class TcpEndpoint
         {
             _receiver.TsRecent = seg.TsVal;
         }
-        _sndWnd = seg.Window;
-        _maxSndWnd = _sndWnd;
-        _sndWl1 = seg.Seq;
-        _sndWl2 = seg.Ack;
+        _sender.InitWindow(seg.Window, seg.Seq, seg.Ack); // RFC 7323 §2.2: the window in a SYN is never scaled
         if (ackAcceptable)
         {
-            _sndUna = seg.Ack;
+            _sender.SndUna = seg.Ack;
             TakeRttSampleFromSyn(seg);
             EnterEstablished();
             _receiver.AckNow = true;
@@ -87,7 +84,7 @@ public sealed partial class TcpEndpoint
         {
             // Simultaneous open (RFC 9293 Figure 8): answer with SYN-ACK from the same ISS.
             SetState(TcpState.SynReceived);
-            _sndNxt = _iss;
+            _sender.SndNxt = _sender.Iss;
             SendSyn();
         }
     }
@@ -124,7 +121,7 @@ public sealed partial class TcpEndpoint
                 {
                     // Linux: data for a socket the application closed is answered with RST.
                     TcpStatistics.Increment(ref Stats.TCPAbortOnData);
-                    SendReset(_sndMax, withAck: false);
+                    SendReset(_sender.SndMax, withAck: false);
                     Terminate(SocketError.ConnectionReset, TcpState.Closed);
                     return;
                 }
@@ -142,16 +139,16 @@ public sealed partial class TcpEndpoint
     /// <summary>SYN-RECEIVED and the peer's SYN again: our SYN-ACK was lost, or this is its SYN-ACK in a simultaneous open.</summary>
     private void SynAgainInSynReceived(in TcpSegment seg)
     {
-        if (seg.Has(TcpFlags.Ack) && seg.Ack > _sndUna && seg.Ack <= _sndNxt)
+        if (seg.Has(TcpFlags.Ack) && seg.Ack > _sender.SndUna && seg.Ack <= _sender.SndNxt)
         {
-            _sndUna = seg.Ack;
-            _sndWnd = (uint)seg.Window;
+            _sender.SndUna = seg.Ack;
+            _sender.SndWnd = (uint)seg.Window;
             EnterEstablished();
             _receiver.AckNow = true;
         }
         else
         {
-            _sndNxt = _iss;
+            _sender.SndNxt = _sender.Iss;
             SendSyn();
         }
     }
@@ -218,18 +215,15 @@ public sealed partial class TcpEndpoint
     /// <summary>The ACK of our SYN in SYN-RECEIVED: ESTABLISHED (or FIN-WAIT-1 when the application already closed); false when it is unacceptable.</summary>
     private bool SynReceivedAcknowledged(in TcpSegment seg)
     {
-        if (seg.Ack <= _sndUna || seg.Ack > _sndNxt)
+        if (seg.Ack <= _sender.SndUna || seg.Ack > _sender.SndNxt)
         {
             SendReset(seg.Ack, withAck: false);
             return false;
         }
-        _sndUna = _iss + 1;
-        _sndWnd = (uint)seg.Window << _sndWndShift;
-        _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-        _sndWl1 = seg.Seq;
-        _sndWl2 = seg.Ack;
+        _sender.SndUna = _sender.Iss + 1;
+        _sender.TakeWindow((uint)seg.Window << _sender.WindowShift, seg.Seq, seg.Ack);
         TakeRttSampleFromSyn(seg);
-        bool finWasQueued = _finQueued;
+        bool finWasQueued = _sender.FinQueued;
         EnterEstablished();
         if (finWasQueued)
         {
@@ -243,17 +237,17 @@ public sealed partial class TcpEndpoint
     {
         switch (_state)
         {
-            case TcpState.FinWait1 when _finAcked:
+            case TcpState.FinWait1 when _sender.FinAcked:
                 SetState(TcpState.FinWait2);
                 if (_appClosed)
                 {
                     SetDeadline(TimerKind.TimeWait, _options.FinWait2Timeout);
                 }
                 break;
-            case TcpState.Closing when _finAcked:
+            case TcpState.Closing when _sender.FinAcked:
                 EnterTimeWait();
                 return false;
-            case TcpState.LastAck when _finAcked:
+            case TcpState.LastAck when _sender.FinAcked:
                 Terminate(SocketError.Success, TcpState.Closed);
                 return false;
         }
@@ -307,7 +301,7 @@ public sealed partial class TcpEndpoint
         _retransmits = 0;
         _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
-        _congestion.Init((uint)_sendMss, _host.Now);
+        _congestion.Init((uint)_sender.Mss, _host.Now);
         ChooseLossRecovery();
         _idleSince = _host.Now;
         if (_options.KeepAlive)

@@ -51,7 +51,7 @@ public sealed partial class TcpEndpoint
     /// <summary>End of every locked entry point: arm the host timer if a deadline moved earlier, hand back the signals.</summary>
     private Signals Leave()
     {
-        if (_sourceFailed && _state != TcpState.Closed)
+        if (_sender.SourceFailed && _state != TcpState.Closed)
         {
             AbortLocked(); // RFC 9293 §3.10.5: the byte stream cannot continue, so the peer learns at once
         }
@@ -192,7 +192,7 @@ public sealed partial class TcpEndpoint
                 }
                 BackOff();
                 TcpStatistics.Increment(ref Stats.RetransSegs);
-                _sndNxt = _iss;
+                _sender.SndNxt = _sender.Iss;
                 SendSyn();
                 return;
             case TcpState.Closed:
@@ -200,21 +200,21 @@ public sealed partial class TcpEndpoint
             case TcpState.TimeWait:
                 return;
         }
-        if (_sndUna == _sndMax)
+        if (_sender.SndUna == _sender.SndMax)
         {
             return;
         }
         if (++_retransmits > _options.MaxRetransmits)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sndMax, withAck: false);
+            SendReset(_sender.SndMax, withAck: false);
             Terminate(SocketError.TimedOut, TcpState.Closed);
             return;
         }
         TcpStatistics.Increment(ref Stats.TCPTimeouts);
         BackOff();
         OnRetransmitTimeoutForRecovery();
-        _sndNxt = _sndUna;
+        _sender.SndNxt = _sender.SndUna;
         _rttTiming = false;
         SetDeadline(TimerKind.Retransmit, CurrentRto());
     }
@@ -226,7 +226,7 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        if ((_sndWnd != 0 && _sndMax != _sndUna) || _send.Length <= _sndNxt - _sndUna)
+        if ((_sender.SndWnd != 0 && _sender.SndMax != _sender.SndUna) || _sender.Source.Length <= _sender.SndNxt - _sender.SndUna)
         {
             return;
         }
@@ -252,7 +252,7 @@ public sealed partial class TcpEndpoint
         if (_keepaliveProbes >= _options.KeepAliveProbes)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sndMax, withAck: false);
+            SendReset(_sender.SndMax, withAck: false);
             Terminate(SocketError.TimedOut, TcpState.Closed);
             return;
         }

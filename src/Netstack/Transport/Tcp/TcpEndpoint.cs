@@ -8,12 +8,12 @@ namespace Netstack.Transport.Tcp;
 // Theory of operation
 // -------------------
 // A TcpEndpoint is one connection. Its sequence variables are named as in RFC 9293 §3.3.1:
-//   SND.UNA  _sndUna   oldest unacknowledged sequence number; offset 0 of the send buffer once the
+//   SND.UNA  _sender.SndUna   oldest unacknowledged sequence number; offset 0 of the send buffer once the
 //                      SYN is acknowledged
-//   SND.NXT  _sndNxt   next sequence number to send; rewound to SND.UNA by a retransmission timeout
-//                      (go-back-N), so _sndMax remembers the highest ever sent; pure ACKs and RSTs
-//                      carry _sndMax so the peer never sees them as old
-//   SND.WND  _sndWnd   the peer's window, already scaled (RFC 7323 §2)
+//   SND.NXT  _sender.SndNxt   next sequence number to send; rewound to SND.UNA by a retransmission timeout
+//                      (go-back-N), so _sender.SndMax remembers the highest ever sent; pure ACKs and RSTs
+//                      carry _sender.SndMax so the peer never sees them as old
+//   SND.WND  _sender.SndWnd   the peer's window, already scaled (RFC 7323 §2)
 //   SND.WL1/WL2        segment seq/ack used for the last window update
 //   RCV.NXT  _receiver.RcvNxt   next sequence number expected
 //   RCV.WND            derived: _receiver.WindowEdge (the right edge we last announced) - RCV.NXT; the
@@ -48,9 +48,6 @@ public sealed partial class TcpEndpoint
     private readonly ITcpHost _host;
     private readonly ITcpTimer _timer;
     private readonly TcpEndpointOptions _options;
-    private readonly TcpSendBuffer _buffer = new(); // the application's bytes, the default send source
-    private ITcpSendSource _send;                     // where segments copy from: _buffer, or an attached source
-    private bool _sourceFailed;                       // a copy failed under the lock: reset on the way out
     private readonly TransmitQueue _transmitQueue; // segments made under _lock wait here, in order, until it is released
 
     private TcpState _state;
@@ -61,23 +58,10 @@ public sealed partial class TcpEndpoint
     private TcpListenSocket? _listener;
     private SocketError _error;
 
-    // Send sequence space.
-    private SeqNumber _iss;
-    private SeqNumber _sndUna;
-    private SeqNumber _sndNxt;
-    private SeqNumber _sndMax;
-    private SeqNumber _sndWl1;
-    private SeqNumber _sndWl2;
-    private uint _sndWnd;
-    private uint _maxSndWnd;
-    private int _sndWndShift;
-    private bool _finQueued;
-    private bool _finAcked;
-
+    private readonly TcpSender _sender;     // the send sequence space, the send source, what may be sent now
     private readonly TcpReceiver _receiver; // the receive sequence space, queues, window, ACK and SACK policy
 
     // Negotiated options.
-    private int _sendMss;           // payload bytes per segment, options excluded
     private bool _windowScaling;
     private bool _timestamps;
     private bool _sack;
@@ -99,7 +83,7 @@ public sealed partial class TcpEndpoint
         _deadlines = new TimeSpan[(int)TimerKind.Count];
         Array.Fill(_deadlines, Never);
         _scheduledAt = Never;
-        _send = _buffer;
+        _sender = new TcpSender();
         _receiver = new TcpReceiver(protocol, options);
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
         _congestion = CongestionControlFactory.Create(options.CongestionControl);
@@ -144,11 +128,11 @@ public sealed partial class TcpEndpoint
             {
                 error = _error;
             }
-            else if (_finQueued)
+            else if (_sender.FinQueued)
             {
                 error = SocketError.Shutdown;
             }
-            else if (!ReferenceEquals(_send, _buffer))
+            else if (!_sender.UsesOwnBuffer)
             {
                 error = SocketError.OperationNotSupported; // the attached source owns the byte stream
             }
@@ -165,7 +149,7 @@ public sealed partial class TcpEndpoint
             }
             else
             {
-                written = _buffer.Write(data, _options.SendBufferSize);
+                written = _sender.Buffer.Write(data, _options.SendBufferSize);
                 if (written > 0)
                 {
                     Output();
@@ -312,7 +296,7 @@ public sealed partial class TcpEndpoint
 
     private void ShutdownLocked()
     {
-        if (_finQueued)
+        if (_sender.FinQueued)
         {
             return;
         }
@@ -323,17 +307,17 @@ public sealed partial class TcpEndpoint
                 return;
             case TcpState.SynReceived:
             case TcpState.Established:
-                _finQueued = true;
+                _sender.FinQueued = true;
                 SetState(TcpState.FinWait1);
                 break;
             case TcpState.CloseWait:
-                _finQueued = true;
+                _sender.FinQueued = true;
                 SetState(TcpState.LastAck);
                 break;
             default:
                 return;
         }
-        if (_state == TcpState.FinWait1 && _sndUna == _iss)
+        if (_state == TcpState.FinWait1 && _sender.SndUna == _sender.Iss)
         {
             return; // still in SYN-RECEIVED: the FIN goes out once our SYN is acknowledged
         }
@@ -395,7 +379,7 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
         {
-            SendReset(_sndMax, withAck: false);
+            SendReset(_sender.SndMax, withAck: false);
         }
         if (_state != TcpState.Closed)
         {
@@ -429,7 +413,7 @@ public sealed partial class TcpEndpoint
         {
             _deadlines[i] = Never;
         }
-        _send.Clear();
+        _sender.Source.Clear();
         _receiver.Reassembly.Clear();
         if (error != SocketError.Success)
         {
