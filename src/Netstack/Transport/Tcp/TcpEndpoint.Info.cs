@@ -10,6 +10,10 @@ public sealed partial class TcpEndpoint
     private long _retransmitCount;
     private long _sackBlocksReceived;
 
+    /// <summary>
+    /// A consistent snapshot (taken under the lock, like Linux TCP_INFO) of the state, the congestion and RTT estimates,
+    /// the negotiated options, both windows, the buffers and the byte and retransmission counters.
+    /// </summary>
     public TcpInfo GetInfo()
     {
         lock (_lock)
@@ -63,7 +67,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The congestion control's name as Linux spells it (<c>cubic</c>, <c>reno</c>).</summary>
     public string CongestionControlName => _congestion.Name;
 
-    /// <summary>Applies changed keepalive options (arms or disarms the timer).</summary>
+    /// <summary>Applies changed options: arms or disarms the keepalive timer, and sends what the options now allow (after <see cref="TcpEndpointOptions.NoDelay"/> was set, say).</summary>
     public void OptionsChanged()
     {
         using TransmitFlush flush = new(this);

@@ -7,26 +7,35 @@ namespace Netstack.Transport.Tcp;
 
 // Theory of operation
 // -------------------
-// A TcpEndpoint is one connection. Its sequence variables are named as in RFC 9293 §3.3.1:
-//   SND.UNA  _sender.SndUna   oldest unacknowledged sequence number; offset 0 of the send buffer once the
-//                      SYN is acknowledged
-//   SND.NXT  _sender.SndNxt   next sequence number to send; rewound to SND.UNA by a retransmission timeout
-//                      (go-back-N), so _sender.SndMax remembers the highest ever sent; pure ACKs and RSTs
-//                      carry _sender.SndMax so the peer never sees them as old
-//   SND.WND  _sender.SndWnd   the peer's window, already scaled (RFC 7323 §2)
-//   SND.WL1/WL2        segment seq/ack used for the last window update
+// A TcpEndpoint is one connection: it keeps the RFC 9293 state machine (opening, segment arrival one
+// function per §3.10.7 step, FIN and TIME-WAIT, closing), the timers, loss recovery and the wiring,
+// and composes the two halves of the data path, each a sealed class whose fields it uses directly:
+//   TcpSender   (_sender)    the send sequence space, the send buffer or an attached ITcpSendSource (which
+//                            is also the retransmission queue), the window update rule, and what may go now
+//   TcpReceiver (_receiver)  the receive sequence space, the receive and reassembly queues, the offered
+//                            window, the ACK owed (delayed or now), SACK/D-SACK blocks to report, TS.Recent
+// The sequence variables are named as in RFC 9293 §3.3.1:
+//   SND.UNA  _sender.SndUna     oldest unacknowledged sequence number; offset 0 of the send source once
+//                               the SYN is acknowledged
+//   SND.NXT  _sender.SndNxt     next sequence number to send; rewound to SND.UNA by a retransmission timeout
+//                               (go-back-N), so _sender.SndMax remembers the highest ever sent; pure ACKs and
+//                               RSTs carry SndMax so the peer never sees them as old
+//   SND.WND  _sender.SndWnd     the peer's window, already scaled (RFC 7323 §2)
+//   SND.WL1/WL2                 segment seq/ack used for the last window update (_sender.UpdateWindow)
 //   RCV.NXT  _receiver.RcvNxt   next sequence number expected
-//   RCV.WND            derived: _receiver.WindowEdge (the right edge we last announced) - RCV.NXT; the
-//                      edge never moves left (RFC 9293 §3.8.6.2.2)
-// Data flow: the application copies into the TcpSendBuffer (or a forwarder attaches another
-// ITcpSendSource, e.g. a host socket's receive queue); Output builds segments from it into
-// pooled packet buffers (header prepended into headroom) and hands them to the host. Inbound
-// segments are validated by TcpProtocol, demultiplexed by four-tuple and processed by Input under
-// the endpoint lock (one function per RFC 9293 §3.10.7 step); in-order payloads are queued as the
-// packet buffers themselves, out-of-order ones go to TcpReassembly.
-// Timers: one host timer per endpoint, armed for the earliest of six deadlines: retransmission
-// (RFC 6298), delayed ACK, persist (zero-window probe), keepalive, TIME_WAIT/FIN_WAIT_2 and the
-// tail loss probe (RFC 8985 §7).
+//   RCV.WND  _receiver.Window   derived: _receiver.WindowEdge (the right edge we last announced) - RCV.NXT;
+//                               the edge never moves left (RFC 9293 §3.8.6.2.2)
+// Data flow out: the application copies into the TcpSendBuffer (or a forwarder attaches another
+// ITcpSendSource, e.g. a host socket's receive queue); Output (and the loss recovery in force) asks the
+// sender how long the next segment may be (windows, Nagle, SWS avoidance), builds it from the source into
+// a pooled packet buffer (header prepended into headroom, the receiver's ACK, window and SACK blocks in
+// it) and queues it on the connection's TransmitQueue, written after the lock is released.
+// Data flow in: segments are validated by TcpProtocol, demultiplexed by four-tuple and processed by
+// Input under the endpoint lock; the receiver queues in-order payloads as the packet buffers themselves
+// and out-of-order ones in TcpReassembly, and decides whether the ACK waits.
+// Timers: one host timer per endpoint, armed for the earliest of seven deadlines (TimerKind):
+// retransmission (RFC 6298), delayed ACK, persist (zero-window probe), keepalive, TIME-WAIT/FIN-WAIT-2,
+// the tail loss probe (RFC 8985 §7) and the RACK reordering timer (RFC 8985 §6.3).
 // Loss recovery: the endpoint decides when an episode starts and ends (DupThresh, RACK, full ACK,
 // timeout, undo); an ILossRecovery decides what to send during one: SackLossRecovery (RFC 6675 +
 // PRR, RFC 6937) when SACK is negotiated, NewRenoLossRecovery (RFC 6582) otherwise; TLP for tail
@@ -90,10 +99,16 @@ public sealed partial class TcpEndpoint
         _rack = new RackTlp(_minRtt);
     }
 
+    /// <summary>The connection's state (RFC 9293 §3.3.2), read without the lock: a snapshot that may change at once.</summary>
     public TcpState State => _state;
 
+    /// <summary>The four-tuple: local and remote address and port (unset until a connect or a SYN names them).</summary>
     public FourTuple Id => _id;
 
+    /// <summary>
+    /// The options this connection uses, read as needed (the buffer sizes, Nagle, timeouts); call <see cref="OptionsChanged"/>
+    /// after changing the keepalive settings. The negotiated ones (window scaling, timestamps, SACK) count only at the handshake.
+    /// </summary>
     public TcpEndpointOptions Options => _options;
 
     /// <summary>The error that ended the connection, or Success.</summary>
@@ -450,5 +465,6 @@ public sealed partial class TcpEndpoint
 
     internal void SetIdentity(in FourTuple id) => _id = id;
 
+    /// <summary>The four-tuple and the state, for logs: <c>local:port -> remote:port State</c>.</summary>
     public override string ToString() => $"{_id.LocalAddress}:{_id.LocalPort} -> {_id.RemoteAddress}:{_id.RemotePort} {_state}";
 }
