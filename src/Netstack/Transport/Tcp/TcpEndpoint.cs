@@ -102,7 +102,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The connection's state (RFC 9293 §3.3.2), read without the lock: a snapshot that may change at once.</summary>
     public TcpState State => _state;
 
-    /// <summary>The four-tuple: local and remote address and port (unset until a connect or a SYN names them).</summary>
+    /// <summary>The four-tuple: local and remote address and port (default until the connection is opened).</summary>
     public FourTuple Id => _id;
 
     /// <summary>
