@@ -69,7 +69,7 @@ internal sealed class TcpReceiver
     /// <summary>An ACK is owed now (not after the delayed-ACK timer); cleared by any segment that carries an ACK.</summary>
     internal bool AckNow;
 
-    /// <summary>Payload bytes received in order (RFC 4898 ThruBytesReceived, for <see cref="TcpInfo"/>).</summary>
+    /// <summary>Payload bytes of segments that arrived in order (for <see cref="TcpInfo"/>; bytes drained from the reassembly queue are not counted).</summary>
     internal long BytesReceived;
 
     /// <summary>Grows the receive buffer with the rate the application reads (set once established, when enabled).</summary>
