@@ -8,17 +8,17 @@ public sealed partial class TcpEndpoint
     /// <summary>Fifth step for synchronized states: RFC 5961 §5 acceptance, SND.UNA, window, duplicate ACKs.</summary>
     private bool AckArrives(in TcpSegment seg)
     {
-        if (seg.Ack > _sndMax)
+        if (seg.Ack > _sender.SndMax)
         {
-            _ackNow = true; // acknowledges something not yet sent
+            _receiver.AckNow = true; // acknowledges something not yet sent
             return false;
         }
-        if (seg.Ack < _sndUna - _maxSndWnd)
+        if (seg.Ack < _sender.SndUna - _sender.MaxSndWnd)
         {
             SendChallengeAck(); // RFC 5961 §5.2: too old
             return false;
         }
-        uint newWindow = (uint)seg.Window << _sndWndShift;
+        uint newWindow = (uint)seg.Window << _sender.WindowShift;
         bool carriesSack = _sack && seg.SackCount > 0;
         if (carriesSack)
         {
@@ -29,13 +29,13 @@ public sealed partial class TcpEndpoint
         UpdateScoreboard(seg);
         bool duplicate = false;
         uint acked = 0;
-        if (seg.Ack > _sndUna)
+        if (seg.Ack > _sender.SndUna)
         {
             _deadlines[(int)TimerKind.LossProbe] = Never; // re-armed from this ACK by Output
-            acked = (uint)(seg.Ack - _sndUna);
+            acked = (uint)(seg.Ack - _sender.SndUna);
             NewDataAcked(seg);
         }
-        else if (seg.Ack == _sndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sndWnd && _sndMax > _sndUna
+        else if (seg.Ack == _sender.SndUna && seg.PayloadLength == 0 && !seg.Has(TcpFlags.Fin) && newWindow == _sender.SndWnd && _sender.SndMax > _sender.SndUna
             && (!_sack || seg.SackCount > 0)) // RFC 6675 §2: with SACK, a duplicate ACK must carry SACK information
         {
             duplicate = true;
@@ -53,36 +53,18 @@ public sealed partial class TcpEndpoint
             _recovery.OnAck(delivered, acked, duplicate, starting: !wasInRecovery);
         }
         CheckLossProbe(seg, duplicate);
-        if (_sndWl1 < seg.Seq || (_sndWl1 == seg.Seq && _sndWl2 <= seg.Ack))
+        if (_sender.UpdateWindow(seg.Seq, seg.Ack, newWindow)) // a zero window opened
         {
-            bool opened = _sndWnd == 0 && newWindow > 0;
-            _sndWnd = newWindow;
-            _maxSndWnd = Math.Max(_maxSndWnd, newWindow);
-            _sndWl1 = seg.Seq;
-            _sndWl2 = seg.Ack;
-            if (opened)
-            {
-                _deadlines[(int)TimerKind.Persist] = Never;
-                _signals |= Signals.Write;
-            }
+            _deadlines[(int)TimerKind.Persist] = Never;
+            _signals |= Signals.Write;
         }
         return true;
     }
 
     private void NewDataAcked(in TcpSegment seg)
     {
-        uint acked = (uint)(seg.Ack - _sndUna);
-        long data = Math.Min(acked, _send.Length);
-        _send.Discard(data);
-        if (acked > data && _finQueued && _sndMax == _sndUna + (uint)data + 1)
-        {
-            _finAcked = true;
-        }
-        _sndUna = seg.Ack;
-        if (_sndNxt < _sndUna)
-        {
-            _sndNxt = _sndUna;
-        }
+        uint acked = (uint)(seg.Ack - _sender.SndUna);
+        long data = _sender.Acknowledge(seg.Ack);
         TakeRttSample(seg);
         if (_undoTsPending)
         {
@@ -90,7 +72,7 @@ public sealed partial class TcpEndpoint
         }
         OnAckedForRecovery(seg, acked);
         _retransmits = 0;
-        if (_sndUna == _sndMax)
+        if (_sender.SndUna == _sender.SndMax)
         {
             _deadlines[(int)TimerKind.Retransmit] = Never;
             _idleSince = _host.Now; // RFC 5681 §4.1: an idle period may start here

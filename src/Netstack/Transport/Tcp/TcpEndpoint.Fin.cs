@@ -14,24 +14,24 @@ public sealed partial class TcpEndpoint
             case TcpState.Established:
             case TcpState.FinWait1:
             case TcpState.FinWait2:
-                if (_finReceived)
+                if (_receiver.FinReceived)
                 {
-                    _ackNow = true;
+                    _receiver.AckNow = true;
                     return;
                 }
-                if (finSeq != _rcvNxt)
+                if (finSeq != _receiver.RcvNxt)
                 {
-                    if (finSeq > _rcvNxt)
+                    if (finSeq > _receiver.RcvNxt)
                     {
-                        _pendingFin = true;
-                        _pendingFinSeq = finSeq;
+                        _receiver.PendingFin = true;
+                        _receiver.PendingFinSeq = finSeq;
                     }
-                    _ackNow = true;
+                    _receiver.AckNow = true;
                     return;
                 }
-                _rcvNxt += 1;
-                _finReceived = true;
-                _ackNow = true;
+                _receiver.RcvNxt += 1;
+                _receiver.FinReceived = true;
+                _receiver.AckNow = true;
                 _signals |= Signals.Read;
                 if (_state is TcpState.SynReceived or TcpState.Established)
                 {
@@ -39,7 +39,7 @@ public sealed partial class TcpEndpoint
                 }
                 else if (_state == TcpState.FinWait1)
                 {
-                    if (_finAcked)
+                    if (_sender.FinAcked)
                     {
                         EnterTimeWait();
                     }
@@ -54,11 +54,11 @@ public sealed partial class TcpEndpoint
                 }
                 break;
             case TcpState.TimeWait:
-                _ackNow = true;
+                _receiver.AckNow = true;
                 SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
                 break;
             default:
-                _ackNow = true; // CLOSE-WAIT, CLOSING, LAST-ACK: a retransmitted FIN
+                _receiver.AckNow = true; // CLOSE-WAIT, CLOSING, LAST-ACK: a retransmitted FIN
                 break;
         }
     }
@@ -66,14 +66,14 @@ public sealed partial class TcpEndpoint
     private void EnterTimeWait()
     {
         SetState(TcpState.TimeWait);
-        _ackNow = true;
+        _receiver.AckNow = true;
         for (int i = 0; i < _deadlines.Length; i++)
         {
             _deadlines[i] = Never;
         }
         SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
-        _send.Clear();
-        _reassembly.Clear();
+        _sender.Source.Clear();
+        _receiver.Reassembly.Clear();
         _signals |= Signals.Read | Signals.Write;
     }
 
@@ -86,7 +86,7 @@ public sealed partial class TcpEndpoint
             {
                 return false;
             }
-            bool newer = _timestamps && syn.HasTimestamp ? (int)(syn.TsVal - _tsRecent) > 0 : syn.Seq > _rcvNxt;
+            bool newer = _timestamps && syn.HasTimestamp ? (int)(syn.TsVal - _receiver.TsRecent) > 0 : syn.Seq > _receiver.RcvNxt;
             if (newer)
             {
                 TcpStatistics.Increment(ref Stats.TCPTimeWaitReuse);

@@ -9,9 +9,11 @@ public sealed partial class TcpEndpoint
 {
     private long _retransmitCount;
     private long _sackBlocksReceived;
-    private long _bytesSent;
-    private long _bytesReceived;
 
+    /// <summary>
+    /// A consistent snapshot (taken under the lock, like Linux TCP_INFO) of the state, the congestion and RTT estimates,
+    /// the negotiated options, both windows, the buffers and the byte and retransmission counters.
+    /// </summary>
     public TcpInfo GetInfo()
     {
         lock (_lock)
@@ -29,18 +31,18 @@ public sealed partial class TcpEndpoint
                 BytesInFlight = BytesInFlight,
                 Retransmits = _retransmitCount,
                 SackBlocksReceived = _sackBlocksReceived,
-                SendMss = _sendMss,
-                AdvertisedMss = _advertisedMss,
-                SendWindow = _sndWnd,
-                ReceiveWindow = (uint)Math.Max(0, _rcvAdvertised - _rcvNxt),
-                SendWindowScale = _sndWndShift,
-                ReceiveWindowScale = _rcvWndShift,
+                SendMss = _sender.Mss,
+                AdvertisedMss = _receiver.AdvertisedMss,
+                SendWindow = _sender.SndWnd,
+                ReceiveWindow = _receiver.Window,
+                SendWindowScale = _sender.WindowShift,
+                ReceiveWindowScale = _receiver.WindowShift,
                 Timestamps = _timestamps,
                 Sack = _sack,
-                BytesSent = _bytesSent,
-                BytesReceived = _bytesReceived,
-                SendBufferBytes = _send.Length,
-                ReceiveQueueBytes = _receive.Bytes,
+                BytesSent = _sender.BytesSent,
+                BytesReceived = _receiver.BytesReceived,
+                SendBufferBytes = _sender.Source.Length,
+                ReceiveQueueBytes = _receiver.Queue.Bytes,
             };
         }
     }
@@ -56,7 +58,7 @@ public sealed partial class TcpEndpoint
         {
             if (_state is not (TcpState.Closed or TcpState.Listen or TcpState.SynSent or TcpState.SynReceived))
             {
-                congestion.Init((uint)_sendMss, _host.Now);
+                congestion.Init((uint)_sender.Mss, _host.Now);
             }
             _congestion = congestion;
         }
@@ -65,7 +67,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The congestion control's name as Linux spells it (<c>cubic</c>, <c>reno</c>).</summary>
     public string CongestionControlName => _congestion.Name;
 
-    /// <summary>Applies changed keepalive options (arms or disarms the timer).</summary>
+    /// <summary>Applies changed options: arms or disarms the keepalive timer, and sends what the options now allow (after <see cref="TcpEndpointOptions.NoDelay"/> was set, say).</summary>
     public void OptionsChanged()
     {
         using TransmitFlush flush = new(this);
@@ -98,7 +100,7 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             var quoted = new SeqNumber(error.QuotedSequence);
-            bool outstanding = _state == TcpState.SynSent ? quoted == _iss : quoted >= _sndUna && quoted < _sndMax;
+            bool outstanding = _state == TcpState.SynSent ? quoted == _sender.Iss : quoted >= _sender.SndUna && quoted < _sender.SndMax;
             if (outstanding)
             {
                 switch (error.Kind)
@@ -106,13 +108,13 @@ public sealed partial class TcpEndpoint
                     case TransportErrorKind.PacketTooBig when error.Mtu > 0:
                         int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
                         int mss = Math.Max(error.Mtu - ipHeader - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0), 64);
-                        if (mss < _sendMss)
+                        if (mss < _sender.Mss)
                         {
-                            _sendMss = mss;
+                            _sender.Mss = mss;
                             _route = _route with { Mtu = Math.Min(_route.Mtu, error.Mtu) };
-                            if (IsSynchronized && _sndUna != _sndMax)
+                            if (IsSynchronized && _sender.SndUna != _sender.SndMax)
                             {
-                                _sndNxt = _sndUna; // resend what the path dropped, in smaller segments
+                                _sender.SndNxt = _sender.SndUna; // resend what the path dropped, in smaller segments
                                 Output();
                             }
                         }

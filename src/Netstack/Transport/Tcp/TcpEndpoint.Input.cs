@@ -41,7 +41,7 @@ public sealed partial class TcpEndpoint
         bool ackAcceptable = false;
         if (seg.Has(TcpFlags.Ack))
         {
-            if (seg.Ack <= _iss || seg.Ack > _sndNxt)
+            if (seg.Ack <= _sender.Iss || seg.Ack > _sender.SndNxt)
             {
                 if (!seg.Has(TcpFlags.Rst))
                 {
@@ -64,30 +64,27 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        _irs = seg.Seq;
-        _rcvNxt = seg.Seq + 1;
-        _rcvAdvertised = _rcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
+        _receiver.Irs = seg.Seq;
+        _receiver.RcvNxt = seg.Seq + 1;
+        _receiver.WindowEdge = _receiver.RcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
         NegotiateSynOptions(seg, _options.WindowScaling);
         if (_timestamps)
         {
-            _tsRecent = seg.TsVal;
+            _receiver.TsRecent = seg.TsVal;
         }
-        _sndWnd = seg.Window;
-        _maxSndWnd = _sndWnd;
-        _sndWl1 = seg.Seq;
-        _sndWl2 = seg.Ack;
+        _sender.InitWindow(seg.Window, seg.Seq, seg.Ack); // RFC 7323 §2.2: the window in a SYN is never scaled
         if (ackAcceptable)
         {
-            _sndUna = seg.Ack;
+            _sender.SndUna = seg.Ack;
             TakeRttSampleFromSyn(seg);
             EnterEstablished();
-            _ackNow = true;
+            _receiver.AckNow = true;
         }
         else
         {
             // Simultaneous open (RFC 9293 Figure 8): answer with SYN-ACK from the same ISS.
             SetState(TcpState.SynReceived);
-            _sndNxt = _iss;
+            _sender.SndNxt = _sender.Iss;
             SendSyn();
         }
     }
@@ -95,7 +92,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 9293 §3.10.7.4: every synchronized state, and SYN-RECEIVED.</summary>
     private void SynchronizedArrives(in TcpSegment seg, PacketBuffer packet)
     {
-        if (_state == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && seg.Seq == _irs && !seg.Has(TcpFlags.Rst))
+        if (_state == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && seg.Seq == _receiver.Irs && !seg.Has(TcpFlags.Rst))
         {
             SynAgainInSynReceived(seg);
             return;
@@ -124,7 +121,7 @@ public sealed partial class TcpEndpoint
                 {
                     // Linux: data for a socket the application closed is answered with RST.
                     TcpStatistics.Increment(ref Stats.TCPAbortOnData);
-                    SendReset(_sndMax, withAck: false);
+                    SendReset(_sender.SndMax, withAck: false);
                     Terminate(SocketError.ConnectionReset, TcpState.Closed);
                     return;
                 }
@@ -142,16 +139,16 @@ public sealed partial class TcpEndpoint
     /// <summary>SYN-RECEIVED and the peer's SYN again: our SYN-ACK was lost, or this is its SYN-ACK in a simultaneous open.</summary>
     private void SynAgainInSynReceived(in TcpSegment seg)
     {
-        if (seg.Has(TcpFlags.Ack) && seg.Ack > _sndUna && seg.Ack <= _sndNxt)
+        if (seg.Has(TcpFlags.Ack) && seg.Ack > _sender.SndUna && seg.Ack <= _sender.SndNxt)
         {
-            _sndUna = seg.Ack;
-            _sndWnd = (uint)seg.Window;
+            _sender.SndUna = seg.Ack;
+            _sender.SndWnd = (uint)seg.Window;
             EnterEstablished();
-            _ackNow = true;
+            _receiver.AckNow = true;
         }
         else
         {
-            _sndNxt = _iss;
+            _sender.SndNxt = _sender.Iss;
             SendSyn();
         }
     }
@@ -160,24 +157,22 @@ public sealed partial class TcpEndpoint
     private bool PassesSequenceRstAndSynChecks(in TcpSegment seg)
     {
         // RFC 7323 §5.3 R1: PAWS rejects old duplicates before the sequence test.
-        if (_timestamps && seg.HasTimestamp && !seg.Has(TcpFlags.Rst) && (int)(seg.TsVal - _tsRecent) < 0)
+        if (_timestamps && seg.HasTimestamp && !seg.Has(TcpFlags.Rst) && (int)(seg.TsVal - _receiver.TsRecent) < 0)
         {
             TcpStatistics.Increment(ref Stats.PAWSEstab);
-            _ackNow = true;
+            _receiver.AckNow = true;
             return false;
         }
 
         // First: sequence number check.
-        if (!IsAcceptable(seg))
+        if (!_receiver.IsAcceptable(seg))
         {
             if (!seg.Has(TcpFlags.Rst))
             {
-                _ackNow = true;
-                if (_sack && seg.PayloadLength > 0 && seg.Seq + seg.PayloadLength <= _rcvNxt)
+                _receiver.AckNow = true;
+                if (_sack && seg.PayloadLength > 0 && seg.Seq + seg.PayloadLength <= _receiver.RcvNxt)
                 {
-                    _dsack = new SackBlock(seg.Seq, seg.Seq + seg.PayloadLength);
-                    _hasDsack = true;
-                    TcpStatistics.Increment(ref Stats.TCPDSACKOldSent);
+                    _receiver.RecordOldDuplicate(seg.Seq, seg.Seq + seg.PayloadLength);
                 }
                 if (_state == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
                 {
@@ -188,15 +183,15 @@ public sealed partial class TcpEndpoint
         }
 
         // RFC 7323 §4.3: remember TS.Recent from a segment covering Last.ACK.sent.
-        if (_timestamps && seg.HasTimestamp && seg.Seq <= _lastAckSent)
+        if (_timestamps && seg.HasTimestamp && seg.Seq <= _receiver.LastAckSent)
         {
-            _tsRecent = seg.TsVal;
+            _receiver.TsRecent = seg.TsVal;
         }
 
         // Second: RST (RFC 5961 §3.2: only an exact match resets, others in the window get a challenge ACK).
         if (seg.Has(TcpFlags.Rst))
         {
-            if (seg.Seq == _rcvNxt)
+            if (seg.Seq == _receiver.RcvNxt)
             {
                 ResetArrives();
             }
@@ -220,18 +215,15 @@ public sealed partial class TcpEndpoint
     /// <summary>The ACK of our SYN in SYN-RECEIVED: ESTABLISHED (or FIN-WAIT-1 when the application already closed); false when it is unacceptable.</summary>
     private bool SynReceivedAcknowledged(in TcpSegment seg)
     {
-        if (seg.Ack <= _sndUna || seg.Ack > _sndNxt)
+        if (seg.Ack <= _sender.SndUna || seg.Ack > _sender.SndNxt)
         {
             SendReset(seg.Ack, withAck: false);
             return false;
         }
-        _sndUna = _iss + 1;
-        _sndWnd = (uint)seg.Window << _sndWndShift;
-        _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
-        _sndWl1 = seg.Seq;
-        _sndWl2 = seg.Ack;
+        _sender.SndUna = _sender.Iss + 1;
+        _sender.TakeWindow((uint)seg.Window << _sender.WindowShift, seg.Seq, seg.Ack);
         TakeRttSampleFromSyn(seg);
-        bool finWasQueued = _finQueued;
+        bool finWasQueued = _sender.FinQueued;
         EnterEstablished();
         if (finWasQueued)
         {
@@ -245,37 +237,21 @@ public sealed partial class TcpEndpoint
     {
         switch (_state)
         {
-            case TcpState.FinWait1 when _finAcked:
+            case TcpState.FinWait1 when _sender.FinAcked:
                 SetState(TcpState.FinWait2);
                 if (_appClosed)
                 {
                     SetDeadline(TimerKind.TimeWait, _options.FinWait2Timeout);
                 }
                 break;
-            case TcpState.Closing when _finAcked:
+            case TcpState.Closing when _sender.FinAcked:
                 EnterTimeWait();
                 return false;
-            case TcpState.LastAck when _finAcked:
+            case TcpState.LastAck when _sender.FinAcked:
                 Terminate(SocketError.Success, TcpState.Closed);
                 return false;
         }
         return true;
-    }
-
-    /// <summary>The four cases of the acceptability test (RFC 9293 §3.10.7.4, first).</summary>
-    private bool IsAcceptable(in TcpSegment seg)
-    {
-        uint window = (uint)Math.Max(0, _rcvAdvertised - _rcvNxt);
-        uint length = seg.SeqLength;
-        if (length == 0)
-        {
-            return window == 0 ? seg.Seq == _rcvNxt : seg.Seq == _rcvNxt || seg.Seq.InWindow(_rcvNxt, window);
-        }
-        if (window == 0)
-        {
-            return false;
-        }
-        return seg.Seq.InWindow(_rcvNxt, window) || (seg.Seq + (length - 1)).InWindow(_rcvNxt, window);
     }
 
     private void ResetArrives()
@@ -299,94 +275,33 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    /// <summary>Seventh step: queue in-order data (no copy), keep out-of-order data for later, ACK policy.</summary>
+    /// <summary>Seventh step: the receiver queues the bytes and decides the ACK; a FIN waiting behind them may follow.</summary>
     private void DataArrives(in TcpSegment seg, PacketBuffer packet)
     {
-        SeqNumber seq = seg.Seq;
-        int length = seg.PayloadLength;
-        int skip = _rcvNxt - seq;
-        if (skip >= length)
+        if (!_receiver.Accept(seg, packet, _sack, out bool delayAck))
         {
-            // Entirely old: a duplicate, reported with D-SACK (RFC 2883).
-            if (_sack)
-            {
-                _dsack = new SackBlock(seq, seq + length);
-                _hasDsack = true;
-                TcpStatistics.Increment(ref Stats.TCPDSACKOldSent);
-            }
-            _ackNow = true;
             return;
         }
-        skip = Math.Max(skip, 0);
-        int beyond = (seq + length) - _rcvAdvertised;
-        int keep = length - skip - Math.Max(beyond, 0);
-        if (keep <= 0)
+        if (delayAck)
         {
-            _ackNow = true;
-            return;
+            SetDeadlineIfEarlier(TimerKind.DelayedAck, _options.DelayedAckTimeout);
         }
-        packet.AddReference();
-        packet.TrimFront(seg.HeaderLength + skip);
-        packet.Truncate(keep);
-        seq += (uint)skip;
-        if (seq == _rcvNxt)
+        _signals |= Signals.Read;
+        if (_receiver.PendingFin && _receiver.RcvNxt == _receiver.PendingFinSeq)
         {
-            _receive.Enqueue(packet);
-            _rcvNxt += (uint)keep;
-            _bytesReceived += keep;
-            if (!_reassembly.IsEmpty)
-            {
-                _rcvNxt = _reassembly.Drain(_rcvNxt, _receive);
-                _ackNow = true; // filling a hole is acknowledged at once (RFC 5681 §4.2)
-            }
-            else if (++_unackedSegments >= 2 || (_unackedBytes += keep) >= 2 * _advertisedMss)
-            {
-                // RFC 5681 §4.2: at least every second full-sized segment; counted in bytes too, so a
-                // coalesced (GRO) super-segment is acknowledged at once, as Linux does.
-                _ackNow = true;
-            }
-            else
-            {
-                SetDeadlineIfEarlier(TimerKind.DelayedAck, _options.DelayedAckTimeout);
-            }
-            _signals |= Signals.Read;
-            if (_pendingFin && _rcvNxt == _pendingFinSeq)
-            {
-                _pendingFin = false;
-                FinArrives(_pendingFinSeq);
-            }
-        }
-        else
-        {
-            if (_reassembly.Insert(seq, packet, out bool duplicate))
-            {
-                TcpStatistics.Increment(ref Stats.TCPOFOQueue);
-            }
-            else if (duplicate && _sack)
-            {
-                _dsack = _reassembly.LastRange;
-                _hasDsack = true;
-            }
-            else if (!duplicate)
-            {
-                TcpStatistics.Increment(ref Stats.TCPOFODrop);
-            }
-            _ackNow = true; // out of order: duplicate ACK at once (RFC 5681 §4.2)
+            _receiver.PendingFin = false;
+            FinArrives(_receiver.PendingFinSeq);
         }
     }
 
     private void EnterEstablished(bool countedHalfOpen = true)
     {
         SetState(TcpState.Established);
-        if (_options.ReceiveBufferAutoTuning)
-        {
-            _autoTuner = new ReceiveBufferAutoTuner((uint)_options.ReceiveBufferSize,
-                (uint)Math.Max(_options.ReceiveBufferSize, Math.Min(_options.MaxReceiveBufferSize, ushort.MaxValue << _rcvWndShift)), (uint)_advertisedMss);
-        }
+        _receiver.OnEstablished();
         _retransmits = 0;
         _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
-        _congestion.Init((uint)_sendMss, _host.Now);
+        _congestion.Init((uint)_sender.Mss, _host.Now);
         ChooseLossRecovery();
         _idleSince = _host.Now;
         if (_options.KeepAlive)

@@ -9,12 +9,12 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void ArmLossProbe()
     {
-        if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sndUna == _sndMax || IsArmed(TimerKind.LossProbe)
+        if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sender.SndUna == _sender.SndMax || IsArmed(TimerKind.LossProbe)
             || _state is not (TcpState.Established or TcpState.CloseWait) || !_rtt.HasSample)
         {
             return;
         }
-        bool single = _sndMax - _sndUna <= _sendMss;
+        bool single = _sender.SndMax - _sender.SndUna <= _sender.Mss;
         TimeSpan pto = _rack.ProbeTimeout(_rtt.SmoothedRtt, single, CurrentRto());
         // A floor (Linux TCP_TIMEOUT_MIN-like): at sub-millisecond RTTs, scheduling noise alone would
         // fire spurious probes.
@@ -24,24 +24,24 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
     private void LossProbeTimerExpired()
     {
-        if (!_sack || _inRecovery || _sndUna == _sndMax || _state is not (TcpState.Established or TcpState.CloseWait))
+        if (!_sack || _inRecovery || _sender.SndUna == _sender.SndMax || _state is not (TcpState.Established or TcpState.CloseWait))
         {
             return;
         }
-        if (_sndNxt == _sndMax && SendData(maxSegments: 1, _sndWnd) > 0)
+        if (_sender.SndNxt == _sender.SndMax && SendData(maxSegments: 1, _sender.SndWnd) > 0)
         {
             TcpStatistics.Increment(ref Stats.TCPLossProbes);
-            _rack.OnProbeSent(_sndMax, retransmission: false);
+            _rack.OnProbeSent(_sender.SndMax, retransmission: false);
         }
         else
         {
-            long outstandingData = Math.Min(_sndMax - _sndUna, _send.Length);
+            long outstandingData = Math.Min(_sender.SndMax - _sender.SndUna, _sender.Source.Length);
             int length = (int)Math.Min(CurrentMss, outstandingData);
             if (length <= 0)
             {
                 return;
             }
-            SeqNumber seq = _sndUna + (uint)(outstandingData - length);
+            SeqNumber seq = _sender.SndUna + (uint)(outstandingData - length);
             TcpStatistics.Increment(ref Stats.TCPLossProbes);
             RetransmitRange(seq, length);
             _rack.OnProbeSent(seq + length, retransmission: true);

@@ -44,16 +44,13 @@ public sealed partial class TcpEndpoint
                 return SocketError.AddressAlreadyInUse;
             }
             _registered = true;
-            _iss = _protocol.NewIsn(_id);
+            SeqNumber iss = _protocol.NewIsn(_id);
             _tsOffset = _protocol.TimestampOffset(_id);
-            _sndUna = _iss;
-            _sndSmallEnd = _iss;
-            _sndNxt = _iss;
-            _sndMax = _iss;
-            _recover = _iss;
-            _advertisedMss = MssForRoute();
-            _sendMss = 536;
-            _rcvWndShift = _options.WindowScaling ? _options.WindowShift : 0;
+            _sender.Start(iss, iss);
+            _recover = _sender.Iss;
+            _receiver.AdvertisedMss = MssForRoute();
+            _sender.Mss = 536;
+            _receiver.WindowShift = _options.WindowScaling ? _options.WindowShift : 0;
             SetState(TcpState.SynSent);
             TcpStatistics.Increment(ref Stats.ActiveOpens);
             SendSyn();
@@ -94,24 +91,18 @@ public sealed partial class TcpEndpoint
             _listener = listener;
             _id = id;
             _route = route;
-            _iss = _protocol.NewIsn(id);
+            SeqNumber iss = _protocol.NewIsn(id);
             _tsOffset = _protocol.TimestampOffset(id);
-            _sndUna = _iss;
-            _sndSmallEnd = _iss;
-            _sndNxt = _iss;
-            _sndMax = _iss;
-            _recover = _iss;
-            _irs = syn.Seq;
-            _rcvNxt = syn.Seq + 1;
-            _advertisedMss = MssForRoute();
+            _sender.Start(iss, iss);
+            _recover = _sender.Iss;
+            _receiver.Irs = syn.Seq;
+            _receiver.RcvNxt = syn.Seq + 1;
+            _receiver.AdvertisedMss = MssForRoute();
             NegotiateSynOptions(syn, _options.WindowScaling);
-            _sndWnd = syn.Window;   // RFC 7323 §2.2: the window in a SYN is never scaled
-            _maxSndWnd = _sndWnd;
-            _sndWl1 = syn.Seq;
-            _sndWl2 = _iss;
+            _sender.InitWindow(syn.Window, syn.Seq, _sender.Iss); // RFC 7323 §2.2: the window in a SYN is never scaled
             if (_timestamps)
             {
-                _tsRecent = syn.TsVal;
+                _receiver.TsRecent = syn.TsVal;
             }
             SetState(TcpState.SynReceived);
             _registered = true;
@@ -133,32 +124,25 @@ public sealed partial class TcpEndpoint
         {
             _listener = listener;
             _route = route;
-            _iss = ack.Ack - 1;
-            _sndUna = ack.Ack;
-            _sndNxt = ack.Ack;
-            _sndMax = ack.Ack;
-            _sndSmallEnd = ack.Ack;
+            _sender.Start(ack.Ack - 1, ack.Ack);
             _recover = ack.Ack;
-            _irs = ack.Seq - 1;
-            _rcvNxt = ack.Seq;
-            _lastAckSent = ack.Seq;
-            _advertisedMss = MssForRoute();
+            _receiver.Irs = ack.Seq - 1;
+            _receiver.RcvNxt = ack.Seq;
+            _receiver.LastAckSent = ack.Seq;
+            _receiver.AdvertisedMss = MssForRoute();
             _windowScaling = peerShift is not null && _options.WindowScaling;
-            _sndWndShift = _windowScaling ? peerShift!.Value : 0;
-            _rcvWndShift = _windowScaling ? _options.WindowShift : 0;
+            _sender.WindowShift = _windowScaling ? peerShift!.Value : 0;
+            _receiver.WindowShift = _windowScaling ? _options.WindowShift : 0;
             _timestamps = timestamps;
             _sack = sack && _options.Sack;
-            _sendMss = Math.Max(64, Math.Min(mss, _advertisedMss) - (_timestamps ? 12 : 0));
+            _sender.Mss = Math.Max(64, Math.Min(mss, _receiver.AdvertisedMss) - (_timestamps ? 12 : 0));
             if (_timestamps)
             {
-                _tsRecent = ack.TsVal;
+                _receiver.TsRecent = ack.TsVal;
                 _tsOffset = _protocol.TimestampOffset(_id); // the cookie's TSval was sent on the same clock
             }
-            _rcvAdvertised = _rcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
-            _sndWnd = (uint)ack.Window << _sndWndShift;
-            _maxSndWnd = _sndWnd;
-            _sndWl1 = ack.Seq;
-            _sndWl2 = ack.Ack;
+            _receiver.WindowEdge = _receiver.RcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
+            _sender.InitWindow((uint)ack.Window << _sender.WindowShift, ack.Seq, ack.Ack);
             _registered = true;
             TcpStatistics.Increment(ref Stats.PassiveOpens);
             EnterEstablished(countedHalfOpen: false);
@@ -169,25 +153,25 @@ public sealed partial class TcpEndpoint
 
     private void NegotiateSynOptions(in TcpSegment syn, bool weScale)
     {
-        int mssCap = _advertisedMss;
-        _sendMss = Math.Min(syn.Mss != 0 ? syn.Mss : 536, mssCap);
+        int mssCap = _receiver.AdvertisedMss;
+        _sender.Mss = Math.Min(syn.Mss != 0 ? syn.Mss : 536, mssCap);
         _windowScaling = weScale && syn.WindowScale >= 0;
-        _sndWndShift = _windowScaling ? syn.WindowScale : 0;
+        _sender.WindowShift = _windowScaling ? syn.WindowScale : 0;
         if (!_windowScaling)
         {
-            _rcvWndShift = 0;
+            _receiver.WindowShift = 0;
         }
         else if (_state != TcpState.SynSent)
         {
-            _rcvWndShift = _options.WindowShift;
+            _receiver.WindowShift = _options.WindowShift;
         }
         _timestamps = _options.Timestamps && syn.HasTimestamp;
         _sack = _options.Sack && syn.SackPermitted;
         if (_timestamps)
         {
-            _sendMss -= 12;
+            _sender.Mss -= 12;
         }
-        _sendMss = Math.Max(_sendMss, 64);
+        _sender.Mss = Math.Max(_sender.Mss, 64);
     }
 
     private int MssForRoute()

@@ -10,18 +10,13 @@ public sealed partial class TcpEndpoint
 {
     private const int MaxTcpHeader = 60;
 
-    private bool _ackNow;
-    private int _unackedSegments;
-    private long _unackedBytes;
-    private SeqNumber _sndSmallEnd;
-
     /// <summary>
     /// Sends whatever the windows, Nagle (RFC 896) and sender SWS avoidance (RFC 9293 §3.8.6.2.1)
     /// allow, then a pure ACK if one is owed and nothing carried it.
     /// </summary>
     private void Output()
     {
-        if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck && _sndUna != _iss)
+        if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck && _sender.SndUna != _sender.Iss)
         {
             if (_inRecovery)
             {
@@ -29,14 +24,14 @@ public sealed partial class TcpEndpoint
             }
             else
             {
-                if (_sndUna == _sndMax)
+                if (_sender.SndUna == _sender.SndMax)
                 {
                     RestartAfterIdle();
                 }
                 SendData();
             }
         }
-        if (_ackNow)
+        if (_receiver.AckNow)
         {
             SendAck();
         }
@@ -46,95 +41,33 @@ public sealed partial class TcpEndpoint
     /// <summary>
     /// Sends new (or, after a timeout, go-back-N) data while the flight fits <paramref name="congestionWindow"/>
     /// (cwnd when negative) and the peer's window, in segments of at most <paramref name="maxSegmentBytes"/>;
-    /// returns the segments sent.
+    /// returns the segments sent. The sender decides each segment's length (windows, Nagle, SWS avoidance).
     /// </summary>
     private int SendData(int maxSegments = int.MaxValue, long congestionWindow = -1, int maxSegmentBytes = int.MaxValue)
     {
-        long buffered = _send.Length;
+        long buffered = _sender.Source.Length;
         int segments = 0;
         while (segments < maxSegments)
         {
-            long offset = _sndNxt - _sndUna;
-            long unsent = buffered - offset;
-            bool finPending = _finQueued && !_finAcked && unsent >= 0 && _sndNxt - _sndUna <= buffered;
-            if (unsent <= 0 && !(finPending && unsent == 0))
+            long unsent = _sender.Unsent(buffered, out bool finPending);
+            if (unsent < 0)
             {
                 return segments;
             }
-            long inFlight = _sndNxt - _sndUna;
-            long window = Math.Min(_sndWnd, congestionWindow < 0 ? CongestionWindow : congestionWindow);
-            long usable = window - inFlight;
-            int maxSegment = Math.Min(MaxSegmentPayload(), maxSegmentBytes);
-            int length = (int)Math.Min(Math.Min(unsent, maxSegment), Math.Max(usable, 0));
-            if (unsent > 0 && length <= 0)
+            int length = _sender.SegmentLength(unsent, congestionWindow < 0 ? CongestionWindow : congestionWindow,
+                Math.Min(MaxSegmentPayload(), maxSegmentBytes), CurrentMss, _options.NoDelay, out bool needsProbe);
+            if (length < 0)
             {
-                if (_sndWnd == 0 && inFlight == 0 && !IsArmed(TimerKind.Persist))
+                if (needsProbe && !IsArmed(TimerKind.Persist))
                 {
+                    // Nothing in flight, so no ACK will come: a lost window update would stall us forever.
                     _persistBackoff = 0;
                     SetDeadline(TimerKind.Persist, CurrentRto());
                 }
                 return segments;
             }
-            bool carriesAllData = length == unsent;
-            if (length < CurrentMss && unsent > 0 && _sndNxt >= _sndMax)
-            {
-                // Nagle (with Minshall's refinement, as Linux) and sender SWS avoidance: a short
-                // segment goes only when it empties the buffer and no other short segment is
-                // unacknowledged (or NoDelay / closing), or when it is at least half the largest
-                // window the peer ever offered.
-                bool push = carriesAllData && (_options.NoDelay || _sndSmallEnd <= _sndUna || _finQueued);
-                if (!push && length < _maxSndWnd / 2)
-                {
-                    if (inFlight == 0 && !IsArmed(TimerKind.Persist))
-                    {
-                        // RFC 9293 §3.8.6.2.1 / RFC 1122 §4.2.3.4 override timeout: with nothing in
-                        // flight no ACK will come, and a lost window update would stall us forever.
-                        _persistBackoff = 0;
-                        SetDeadline(TimerKind.Persist, CurrentRto());
-                    }
-                    return segments;
-                }
-            }
-            bool fin = finPending && carriesAllData;
-            TcpFlags flags = TcpFlags.Ack;
-            if (fin)
-            {
-                flags |= TcpFlags.Fin;
-            }
-            if (carriesAllData && length > 0)
-            {
-                flags |= TcpFlags.Psh;
-            }
-            bool retransmission = _sndNxt < _sndMax;
-            if (retransmission)
-            {
-                CountRetransmission(_sndNxt, length);
-            }
-            else
-            {
-                _bytesSent += length;
-            }
-            if (!retransmission && !_rttTiming && !_timestamps && length > 0)
-            {
-                _rttTiming = true;
-                _rttSeq = _sndNxt;
-                _rttStart = _host.Now;
-            }
-            SendSegment(flags, _sndNxt, offset, length);
-            if (length < CurrentMss)
-            {
-                _sndSmallEnd = _sndNxt + length;
-            }
-            _sndNxt += (uint)length + (fin ? 1u : 0u);
-            if (_sndNxt > _sndMax)
-            {
-                _sndMax = _sndNxt;
-            }
-            _deadlines[(int)TimerKind.Persist] = Never;
-            if (!IsArmed(TimerKind.Retransmit))
-            {
-                SetDeadline(TimerKind.Retransmit, CurrentRto());
-            }
+            bool fin = finPending && length == unsent;
+            SendAtSndNxt(length, fin, push: length == unsent && length > 0);
             segments++;
             if (fin)
             {
@@ -142,6 +75,43 @@ public sealed partial class TcpEndpoint
             }
         }
         return segments;
+    }
+
+    /// <summary>One segment of <paramref name="length"/> bytes at SND.NXT (a retransmission after go-back-N, or new data), then SND.NXT advances.</summary>
+    private void SendAtSndNxt(int length, bool fin, bool push)
+    {
+        TcpFlags flags = TcpFlags.Ack;
+        if (fin)
+        {
+            flags |= TcpFlags.Fin;
+        }
+        if (push)
+        {
+            flags |= TcpFlags.Psh;
+        }
+        SeqNumber seq = _sender.SndNxt;
+        bool retransmission = seq < _sender.SndMax;
+        if (retransmission)
+        {
+            CountRetransmission(seq, length);
+        }
+        else
+        {
+            _sender.BytesSent += length;
+        }
+        if (!retransmission && !_rttTiming && !_timestamps && length > 0)
+        {
+            _rttTiming = true; // Karn's rule: time only new data, one segment at a time, when timestamps do not
+            _rttSeq = seq;
+            _rttStart = _host.Now;
+        }
+        SendSegment(flags, seq, seq - _sender.SndUna, length);
+        _sender.OnSent(length, fin, CurrentMss);
+        _deadlines[(int)TimerKind.Persist] = Never;
+        if (!IsArmed(TimerKind.Retransmit))
+        {
+            SetDeadline(TimerKind.Retransmit, CurrentRto());
+        }
     }
 
     private int MaxSegmentPayload()
@@ -160,29 +130,25 @@ public sealed partial class TcpEndpoint
     /// out-of-order data (Linux tcp_current_mss), so a segment never outgrows the path MTU.
     /// </summary>
     private int CurrentMss =>
-        _sack && (_hasDsack || !_reassembly.IsEmpty) ? Math.Max(_sendMss - (4 + 8 * (_timestamps ? 3 : 4)), 32) : _sendMss;
+        _sack && _receiver.HasSackBlocks ? Math.Max(_sender.Mss - (4 + 8 * (_timestamps ? 3 : 4)), 32) : _sender.Mss;
 
     /// <summary>SYN (active open) or SYN-ACK (passive or simultaneous open), with the options of RFC 7323 / 2018.</summary>
     private void SendSyn()
     {
         TcpFlags flags = _state == TcpState.SynSent ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
-        TcpSegment h = NewHeader(flags, _iss);
-        h.Mss = (ushort)_advertisedMss;
+        TcpSegment h = NewHeader(flags, _sender.Iss);
+        h.Mss = (ushort)_receiver.AdvertisedMss;
         bool active = _state == TcpState.SynSent;
-        h.WindowScale = (active ? _options.WindowScaling : _windowScaling) ? _rcvWndShift : -1;
+        h.WindowScale = (active ? _options.WindowScaling : _windowScaling) ? _receiver.WindowShift : -1;
         h.SackPermitted = active ? _options.Sack : _sack;
         h.HasTimestamp = active ? _options.Timestamps : _timestamps;
         h.TsVal = TsNow;
-        h.TsEcr = active ? 0 : _tsRecent;
+        h.TsEcr = active ? 0 : _receiver.TsRecent;
         h.Window = (ushort)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
-        _rcvAdvertised = _rcvNxt + h.Window;
+        _receiver.WindowEdge = _receiver.RcvNxt + h.Window;
         _synSentAt = _host.Now;
         Emit(ref h, 0, 0);
-        _sndNxt = _iss + 1;
-        if (_sndNxt > _sndMax)
-        {
-            _sndMax = _sndNxt;
-        }
+        _sender.OnSynSent();
         if (!IsArmed(TimerKind.Retransmit))
         {
             SetDeadline(TimerKind.Retransmit, CurrentRto());
@@ -194,7 +160,7 @@ public sealed partial class TcpEndpoint
     /// numbered below what the peer already received would fail its acceptability test and be
     /// dropped unread; both ends doing so deadlocks the connection (found by the simulation).
     /// </summary>
-    private void SendAck() => SendSegment(TcpFlags.Ack, _sndMax, 0, 0);
+    private void SendAck() => SendSegment(TcpFlags.Ack, _sender.SndMax, 0, 0);
 
     /// <summary>RFC 5961 §7 rate-limits challenge ACKs (Linux: tcp_challenge_ack_limit per second).</summary>
     private void SendChallengeAck()
@@ -207,7 +173,7 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>A zero-window or keepalive probe: an ACK carrying SND.UNA - 1, which the peer must answer.</summary>
-    private void SendProbe() => SendSegment(TcpFlags.Ack, _sndUna - 1, 0, 0);
+    private void SendProbe() => SendSegment(TcpFlags.Ack, _sender.SndUna - 1, 0, 0);
 
     private void SendReset(SeqNumber seq, bool withAck)
     {
@@ -227,7 +193,7 @@ public sealed partial class TcpEndpoint
         h.Flags = flags;
         if ((flags & TcpFlags.Ack) != 0)
         {
-            h.Ack = _rcvNxt;
+            h.Ack = _receiver.RcvNxt;
         }
         return h;
     }
@@ -240,28 +206,16 @@ public sealed partial class TcpEndpoint
         {
             h.HasTimestamp = true;
             h.TsVal = TsNow;
-            h.TsEcr = _tsRecent;
+            h.TsEcr = _receiver.TsRecent;
         }
         // RFC 6691 / RFC 9293 §3.7.1: data plus options must fit the MSS, so a data segment carries
         // only the SACK blocks (4 + 8n bytes) that fit beside its payload; over-size ones die as DF.
-        int max = length > 0 ? Math.Min(_timestamps ? 3 : 4, (_sendMss - Math.Min(length, _sendMss) - 4) / 8) : _timestamps ? 3 : 4;
-        if (_sack && (_hasDsack || !_reassembly.IsEmpty) && max > 0)
+        int max = length > 0 ? Math.Min(_timestamps ? 3 : 4, (_sender.Mss - Math.Min(length, _sender.Mss) - 4) / 8) : _timestamps ? 3 : 4;
+        if (_sack && _receiver.HasSackBlocks && max > 0)
         {
-            Span<SackBlock> blocks = h.Sack;
-            int n = 0;
-            if (_hasDsack)
-            {
-                blocks[n++] = _dsack; // RFC 2883 §4: the D-SACK block comes first
-                _hasDsack = false;
-            }
-            n += _reassembly.GetSackBlocks(blocks[n..max]);
-            h.SackCount = n;
+            h.SackCount = _receiver.WriteSackBlocks(h.Sack[..max]);
         }
-        // Round up, never down: truncating a scaled window would move the right edge left (Linux
-        // tcp_select_window aligns up for the same reason), and the peer may already use those bytes.
-        uint window = ReceiveWindow();
-        h.Window = (ushort)Math.Min((window + (1u << _rcvWndShift) - 1) >> _rcvWndShift, ushort.MaxValue);
-        _rcvAdvertised = _rcvNxt + ((uint)h.Window << _rcvWndShift);
+        h.Window = _receiver.AdvertiseWindow();
         RackOnSent(seq, length);
         Emit(ref h, bufferOffset, length);
     }
@@ -270,11 +224,11 @@ public sealed partial class TcpEndpoint
     private void Emit(ref TcpSegment h, long bufferOffset, int length)
     {
         PacketBuffer packet = _host.Pool.Rent(length, PacketPool.DefaultHeadroom);
-        if (length > 0 && !_send.TryCopyTo(bufferOffset, packet.Append(length)))
+        if (length > 0 && !_sender.Source.TryCopyTo(bufferOffset, packet.Append(length)))
         {
             // The source lost the bytes (its host socket failed): nothing sensible can go out; Leave resets.
             packet.Release();
-            _sourceFailed = true;
+            _sender.SourceFailed = true;
             return;
         }
         int headerLength = h.ComputeHeaderLength();
@@ -283,32 +237,11 @@ public sealed partial class TcpEndpoint
         TcpProtocol.FinishChecksum(packet, _id.LocalAddress, _id.RemoteAddress, _route, length > mss ? mss : 0);
         if ((h.Flags & TcpFlags.Ack) != 0)
         {
-            _ackNow = false;
-            _unackedSegments = 0;
-            _unackedBytes = 0;
-            _lastAckSent = _rcvNxt;
+            _receiver.OnAckSent();
             _deadlines[(int)TimerKind.DelayedAck] = Never;
         }
         TcpStatistics.Increment(ref Stats.OutSegs);
         _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, TransmitContext.Queued(_transmitQueue));
-    }
-
-    /// <summary>
-    /// RCV.WND: free receive buffer space, never moving the right edge left, and with receiver SWS
-    /// avoidance (RFC 9293 §3.8.6.2.2): the edge only advances by at least min(buffer/2, MSS).
-    /// </summary>
-    private uint ReceiveWindow()
-    {
-        long free = Math.Max(0, ReceiveBufferSize - _receive.Bytes);
-        free = Math.Min(free, (long)ushort.MaxValue << _rcvWndShift);
-        free &= ~((1L << _rcvWndShift) - 1);
-        long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
-        long threshold = Math.Min(ReceiveBufferSize / 2, _advertisedMss);
-        if (free < current || free - current < threshold)
-        {
-            return (uint)current;
-        }
-        return (uint)free;
     }
 
     /// <summary>After the application reads: announce a window that grew by a meaningful amount.</summary>
@@ -318,20 +251,11 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        // Linux tcp_cleanup_rbuf: a read announces the space it freed only when the window on offer at least
-        // doubles what the peer may still send; smaller openings ride on the next ACK. Otherwise every read of a
-        // bulk transfer costs a segment of its own (more of them than data segments once GRO merges those).
-        long current = Math.Max(0, _rcvAdvertised - _rcvNxt);
-        uint window = ReceiveWindow();
-        if (window > current && window >= 2 * current)
+        if (_receiver.WindowUpdateDue()) // only a meaningful opening gets an ACK of its own (Linux tcp_cleanup_rbuf)
         {
             SendAck();
         }
     }
-
-    /// <summary>The receive buffer in force: the auto-tuner's, or the configured one.</summary>
-    private long ReceiveBufferSize =>
-        _autoTuner is not null && _options.ReceiveBufferAutoTuning ? Math.Max(_autoTuner.Buffer, _options.ReceiveBufferSize) : _options.ReceiveBufferSize;
 
     private uint TsNow => TsAt(_host.Now);
 

@@ -17,7 +17,7 @@ public sealed partial class TcpEndpoint
     {
         if (_sack && length > 0)
         {
-            _sentLog.Add(seq, seq + (uint)length, _host.Now, retransmitted: seq < _sndMax);
+            _sentLog.Add(seq, seq + (uint)length, _host.Now, retransmitted: seq < _sender.SndMax);
         }
     }
 
@@ -30,11 +30,11 @@ public sealed partial class TcpEndpoint
         }
         if (carriesSack && _scoreboard.LastAckWasDsack)
         {
-            _rack.OnDsack(_sndUna, _sndMax); // §6.2 step 4: a D-SACK widens the reordering window
+            _rack.OnDsack(_sender.SndUna, _sender.SndMax); // §6.2 step 4: a D-SACK widens the reordering window
         }
         TimeSpan now = _host.Now;
         // Step 2 for cumulatively acknowledged ranges at the front of the log (the common case).
-        while (_sentLog.Count > 0 && _sentLog[0].End <= _sndUna)
+        while (_sentLog.Count > 0 && _sentLog[0].End <= _sender.SndUna)
         {
             ref RackSentLog.Record r = ref _sentLog[0];
             if (!r.Delivered && !r.Lost)
@@ -56,7 +56,7 @@ public sealed partial class TcpEndpoint
             {
                 continue;
             }
-            if (r.End <= _sndUna || _scoreboard.AnySacked(r.Start, r.End))
+            if (r.End <= _sender.SndUna || _scoreboard.AnySacked(r.Start, r.End))
             {
                 r.Delivered = true;
                 if (!r.Lost)
@@ -79,7 +79,7 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        uint mss = (uint)Math.Max(_sendMss, 1);
+        uint mss = (uint)Math.Max(_sender.Mss, 1);
         _rack.ReorderWindow(_rtt.SmoothedRtt, MinRtt, _inRecovery,
             (int)(_scoreboard.SackedBytes / mss));
         bool lost = false;
@@ -87,7 +87,7 @@ public sealed partial class TcpEndpoint
         for (int i = 0; i < _sentLog.Count; i++)
         {
             ref RackSentLog.Record r = ref _sentLog[i];
-            if (r.Lost || r.End <= _sndUna || _scoreboard.AllSacked(r.Start, r.End))
+            if (r.Lost || r.End <= _sender.SndUna || _scoreboard.AllSacked(r.Start, r.End))
             {
                 continue;
             }
@@ -110,7 +110,7 @@ public sealed partial class TcpEndpoint
             }
         }
         _deadlines[(int)TimerKind.RackReorder] = timeout > TimeSpan.Zero ? now + timeout : Never;
-        if (lost && !_inRecovery && _sndUna >= _recover && _state is TcpState.Established or TcpState.CloseWait
+        if (lost && !_inRecovery && _sender.SndUna >= _recover && _state is TcpState.Established or TcpState.CloseWait
             or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck)
         {
             EnterRecovery();
@@ -120,7 +120,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 8985 §6.3: the reordering timer expired; re-run detection with the current time.</summary>
     private void RackReorderTimerExpired()
     {
-        if (_sack && _sentLog.Count > 0 && _sndUna != _sndMax)
+        if (_sack && _sentLog.Count > 0 && _sender.SndUna != _sender.SndMax)
         {
             RackDetectLoss(_host.Now);
             if (_inRecovery)

@@ -28,7 +28,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
 
     private void BackOff() => _rtt.Backoff();
 
-    private uint BytesInFlight => (uint)(_sndMax - _sndUna);
+    private uint BytesInFlight => _sender.BytesInFlight;
 
     private TimeSpan MinRtt => _minRtt.Value;
 
@@ -88,8 +88,8 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         {
             blocks[i] = (seg.Sack[i].Left.Value, seg.Sack[i].Right.Value);
         }
-        SeqNumber una = seg.Ack > _sndUna && seg.Ack <= _sndMax ? seg.Ack : _sndUna;
-        _scoreboard.OnAck(una, _sndMax, blocks[..n]);
+        SeqNumber una = seg.Ack > _sender.SndUna && seg.Ack <= _sender.SndMax ? seg.Ack : _sender.SndUna;
+        _scoreboard.OnAck(una, _sender.SndMax, blocks[..n]);
     }
 
     /// <summary>RFC 5681 §3.2 / RFC 6675 §5: a duplicate ACK; DupThresh of them (or SACK's IsLost) starts recovery, fewer allow limited transmit.</summary>
@@ -100,12 +100,12 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         {
             return;
         }
-        bool lost = _dupAcks >= SackScoreboard.DupThresh || (_sack && _scoreboard.IsLost(_sndUna, (uint)_sendMss));
-        if (lost && _sndUna >= _recover)
+        bool lost = _dupAcks >= SackScoreboard.DupThresh || (_sack && _scoreboard.IsLost(_sender.SndUna, (uint)_sender.Mss));
+        if (lost && _sender.SndUna >= _recover)
         {
             EnterRecovery();
         }
-        else if (_dupAcks < SackScoreboard.DupThresh && _sndNxt == _sndMax)
+        else if (_dupAcks < SackScoreboard.DupThresh && _sender.SndNxt == _sender.SndMax)
         {
             // RFC 3042 limited transmit: one new segment per each of the first two duplicate ACKs, the flight
             // staying within cwnd + 2·SMSS.
@@ -118,7 +118,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     {
         _inRecovery = true;
         _deadlines[(int)TimerKind.LossProbe] = Never;
-        _recover = _sndMax;
+        _recover = _sender.SndMax;
         uint flight = BytesInFlight;
         ArmUndo();
         _congestion.OnEnterRecovery(flight, _host.Now);
@@ -170,20 +170,19 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         }
         _inRecovery = false;
         _dupAcks = 0;
-        _recover = _sndMax;
+        _recover = _sender.SndMax;
     }
 
     /// <summary>Resends [seq, seq + length) clipped to one current MSS, SND.MAX and the buffered data; returns the bytes sent.</summary>
     private int RetransmitRange(SeqNumber seq, int length)
     {
-        long offset = seq - _sndUna;
-        length = (int)Math.Min(Math.Min(length, CurrentMss), Math.Min(_send.Length - offset, _sndMax - seq));
+        length = _sender.RetransmittableLength(seq, length, CurrentMss);
         if (length <= 0)
         {
             return 0;
         }
         CountRetransmission(seq, length);
-        SendSegment(TcpFlags.Ack, seq, offset, length);
+        SendSegment(TcpFlags.Ack, seq, seq - _sender.SndUna, length);
         if (!IsArmed(TimerKind.Retransmit))
         {
             SetDeadline(TimerKind.Retransmit, CurrentRto());
@@ -193,15 +192,13 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
 
     private int RetransmitFirstUnacknowledged()
     {
-        long outstanding = _sndMax - _sndUna;
-        int length = (int)Math.Min(Math.Min(CurrentMss, _send.Length), outstanding);
-        bool fin = _finQueued && !_finAcked && length == _send.Length && outstanding > _send.Length;
+        int length = _sender.FirstUnacknowledged(CurrentMss, out bool fin);
         if (length <= 0 && !fin)
         {
             return 0;
         }
-        CountRetransmission(_sndUna, length);
-        SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sndUna, 0, length);
+        CountRetransmission(_sender.SndUna, length);
+        SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sender.SndUna, 0, length);
         SetDeadline(TimerKind.Retransmit, CurrentRto());
         return length;
     }
@@ -215,9 +212,9 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         OnRetransmittedForUndo(seq, length);
     }
 
-    SeqNumber IRecoveryTransmitter.SndUna => _sndUna;
+    SeqNumber IRecoveryTransmitter.SndUna => _sender.SndUna;
 
-    SeqNumber IRecoveryTransmitter.SndMax => _sndMax;
+    SeqNumber IRecoveryTransmitter.SndMax => _sender.SndMax;
 
     uint IRecoveryTransmitter.SegmentSize => (uint)CurrentMss;
 
@@ -229,12 +226,12 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
 
     int IRecoveryTransmitter.SendNewData(long window, int maxSegments)
     {
-        if (_sndNxt != _sndMax)
+        if (_sender.SndNxt != _sender.SndMax)
         {
             return 0; // go-back-N after a timeout is not new data
         }
-        SeqNumber before = _sndNxt;
+        SeqNumber before = _sender.SndNxt;
         SendData(maxSegments, window, CurrentMss);
-        return (int)(_sndNxt - before);
+        return (int)(_sender.SndNxt - before);
     }
 }

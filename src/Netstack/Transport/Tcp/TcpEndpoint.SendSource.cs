@@ -14,12 +14,7 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            if (_buffer.Length != 0 || _finQueued || !ReferenceEquals(_send, _buffer) || _state is TcpState.Closed or TcpState.Listen or TcpState.TimeWait)
-            {
-                return false;
-            }
-            _send = source;
-            return true;
+            return _state is not (TcpState.Closed or TcpState.Listen or TcpState.TimeWait) && _sender.TryAttach(source);
         }
     }
 
@@ -64,8 +59,8 @@ public sealed partial class TcpEndpoint
             Volatile.Write(ref _sendSourcePollPending, 0);
             if (_state is not (TcpState.Closed or TcpState.TimeWait) && _error == SocketError.Success)
             {
-                _send.Refresh();
-                if (_send.EndOfStream)
+                _sender.Source.Refresh();
+                if (_sender.Source.EndOfStream)
                 {
                     ShutdownLocked();
                 }

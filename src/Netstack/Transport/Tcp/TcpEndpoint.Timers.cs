@@ -51,7 +51,7 @@ public sealed partial class TcpEndpoint
     /// <summary>End of every locked entry point: arm the host timer if a deadline moved earlier, hand back the signals.</summary>
     private Signals Leave()
     {
-        if (_sourceFailed && _state != TcpState.Closed)
+        if (_sender.SourceFailed && _state != TcpState.Closed)
         {
             AbortLocked(); // RFC 9293 §3.10.5: the byte stream cannot continue, so the peer learns at once
         }
@@ -145,7 +145,7 @@ public sealed partial class TcpEndpoint
                 _deadlines[(int)TimerKind.DelayedAck] = Never;
                 if (IsSynchronized && _state != TcpState.TimeWait)
                 {
-                    _ackNow = true;
+                    _receiver.AckNow = true;
                 }
             }
             if (_deadlines[(int)TimerKind.Persist] <= now)
@@ -199,7 +199,7 @@ public sealed partial class TcpEndpoint
                 }
                 BackOff();
                 TcpStatistics.Increment(ref Stats.RetransSegs);
-                _sndNxt = _iss;
+                _sender.SndNxt = _sender.Iss;
                 SendSyn();
                 return;
             case TcpState.Closed:
@@ -207,21 +207,21 @@ public sealed partial class TcpEndpoint
             case TcpState.TimeWait:
                 return;
         }
-        if (_sndUna == _sndMax)
+        if (_sender.SndUna == _sender.SndMax)
         {
             return;
         }
         if (++_retransmits > _options.MaxRetransmits)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sndMax, withAck: false);
+            SendReset(_sender.SndMax, withAck: false);
             Terminate(SocketError.TimedOut, TcpState.Closed);
             return;
         }
         TcpStatistics.Increment(ref Stats.TCPTimeouts);
         BackOff();
         OnRetransmitTimeoutForRecovery();
-        _sndNxt = _sndUna;
+        _sender.SndNxt = _sender.SndUna;
         _rttTiming = false;
         SetDeadline(TimerKind.Retransmit, CurrentRto());
     }
@@ -233,7 +233,7 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        if ((_sndWnd != 0 && _sndMax != _sndUna) || _send.Length <= _sndNxt - _sndUna)
+        if ((_sender.SndWnd != 0 && _sender.SndMax != _sender.SndUna) || _sender.Source.Length <= _sender.SndNxt - _sender.SndUna)
         {
             return;
         }
@@ -259,7 +259,7 @@ public sealed partial class TcpEndpoint
         if (_keepaliveProbes >= _options.KeepAliveProbes)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sndMax, withAck: false);
+            SendReset(_sender.SndMax, withAck: false);
             Terminate(SocketError.TimedOut, TcpState.Closed);
             return;
         }

@@ -22,8 +22,8 @@ public sealed partial class TcpEndpoint
     private void ArmUndo()
     {
         _undoArmed = true;
-        _undoStart = _sndUna;
-        _undoEnd = _sndMax;
+        _undoStart = _sender.SndUna;
+        _undoEnd = _sender.SndMax;
         _undoRetransmitted = 0;
         _undoDsacked = 0;
         _undoTsPending = false;
@@ -33,11 +33,11 @@ public sealed partial class TcpEndpoint
     /// <summary>A timeout: a new episode, unless it continues one whose data is still outstanding.</summary>
     private void ArmUndoForTimeout()
     {
-        if (!_undoArmed || _sndUna >= _undoEnd)
+        if (!_undoArmed || _sender.SndUna >= _undoEnd)
         {
             ArmUndo();
         }
-        _undoEnd = _sndMax;
+        _undoEnd = _sender.SndMax;
     }
 
     /// <summary>Counts a retransmission of the armed episode's data (an RTO's go-back-N included, however long it runs).</summary>
@@ -106,10 +106,10 @@ public sealed partial class TcpEndpoint
         }
         _congestion.OnSpuriousRecovery();
         // A later loss may start a new episode; after a spurious timeout, resume with new data (RFC 4015 §2).
-        _recover = _sndUna;
-        if (_sndNxt < _sndMax)
+        _recover = _sender.SndUna;
+        if (_sender.SndNxt < _sender.SndMax)
         {
-            _sndNxt = _sndMax;
+            _sender.SndNxt = _sender.SndMax;
         }
     }
 
@@ -119,7 +119,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void RestartAfterIdle()
     {
-        if (_send.Length == 0 || _sndNxt != _sndMax)
+        if (_sender.Source.Length == 0 || _sender.SndNxt != _sender.SndMax)
         {
             return;
         }

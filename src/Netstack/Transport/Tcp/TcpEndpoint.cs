@@ -7,26 +7,35 @@ namespace Netstack.Transport.Tcp;
 
 // Theory of operation
 // -------------------
-// A TcpEndpoint is one connection. Its sequence variables are named as in RFC 9293 §3.3.1:
-//   SND.UNA  _sndUna   oldest unacknowledged sequence number; offset 0 of the send buffer once the
-//                      SYN is acknowledged
-//   SND.NXT  _sndNxt   next sequence number to send; rewound to SND.UNA by a retransmission timeout
-//                      (go-back-N), so _sndMax remembers the highest ever sent; pure ACKs and RSTs
-//                      carry _sndMax so the peer never sees them as old
-//   SND.WND  _sndWnd   the peer's window, already scaled (RFC 7323 §2)
-//   SND.WL1/WL2        segment seq/ack used for the last window update
-//   RCV.NXT  _rcvNxt   next sequence number expected
-//   RCV.WND            derived: _rcvAdvertised (the right edge we last announced) - RCV.NXT; the
-//                      edge never moves left (RFC 9293 §3.8.6.2.2)
-// Data flow: the application copies into the TcpSendBuffer (or a forwarder attaches another
-// ITcpSendSource, e.g. a host socket's receive queue); Output builds segments from it into
-// pooled packet buffers (header prepended into headroom) and hands them to the host. Inbound
-// segments are validated by TcpProtocol, demultiplexed by four-tuple and processed by Input under
-// the endpoint lock (one function per RFC 9293 §3.10.7 step); in-order payloads are queued as the
-// packet buffers themselves, out-of-order ones go to TcpReassembly.
-// Timers: one host timer per endpoint, armed for the earliest of six deadlines: retransmission
-// (RFC 6298), delayed ACK, persist (zero-window probe), keepalive, TIME_WAIT/FIN_WAIT_2 and the
-// tail loss probe (RFC 8985 §7).
+// A TcpEndpoint is one connection: it keeps the RFC 9293 state machine (opening, segment arrival one
+// function per §3.10.7 step, FIN and TIME-WAIT, closing), the timers, loss recovery and the wiring,
+// and composes the two halves of the data path, each a sealed class whose fields it uses directly:
+//   TcpSender   (_sender)    the send sequence space, the send buffer or an attached ITcpSendSource (which
+//                            is also the retransmission queue), the window update rule, and what may go now
+//   TcpReceiver (_receiver)  the receive sequence space, the receive and reassembly queues, the offered
+//                            window, the ACK owed (delayed or now), SACK/D-SACK blocks to report, TS.Recent
+// The sequence variables are named as in RFC 9293 §3.3.1:
+//   SND.UNA  _sender.SndUna     oldest unacknowledged sequence number; offset 0 of the send source once
+//                               the SYN is acknowledged
+//   SND.NXT  _sender.SndNxt     next sequence number to send; rewound to SND.UNA by a retransmission timeout
+//                               (go-back-N), so _sender.SndMax remembers the highest ever sent; pure ACKs and
+//                               RSTs carry SndMax so the peer never sees them as old
+//   SND.WND  _sender.SndWnd     the peer's window, already scaled (RFC 7323 §2)
+//   SND.WL1/WL2                 segment seq/ack used for the last window update (_sender.UpdateWindow)
+//   RCV.NXT  _receiver.RcvNxt   next sequence number expected
+//   RCV.WND  _receiver.Window   derived: _receiver.WindowEdge (the right edge we last announced) - RCV.NXT;
+//                               the edge never moves left (RFC 9293 §3.8.6.2.2)
+// Data flow out: the application copies into the TcpSendBuffer (or a forwarder attaches another
+// ITcpSendSource, e.g. a host socket's receive queue); Output (and the loss recovery in force) asks the
+// sender how long the next segment may be (windows, Nagle, SWS avoidance), builds it from the source into
+// a pooled packet buffer (header prepended into headroom, the receiver's ACK, window and SACK blocks in
+// it) and queues it on the connection's TransmitQueue, written after the lock is released.
+// Data flow in: segments are validated by TcpProtocol, demultiplexed by four-tuple and processed by
+// Input under the endpoint lock; the receiver queues in-order payloads as the packet buffers themselves
+// and out-of-order ones in TcpReassembly, and decides whether the ACK waits.
+// Timers: one host timer per endpoint, armed for the earliest of seven deadlines (TimerKind):
+// retransmission (RFC 6298), delayed ACK, persist (zero-window probe), keepalive, TIME-WAIT/FIN-WAIT-2,
+// the tail loss probe (RFC 8985 §7) and the RACK reordering timer (RFC 8985 §6.3).
 // Loss recovery: the endpoint decides when an episode starts and ends (DupThresh, RACK, full ACK,
 // timeout, undo); an ILossRecovery decides what to send during one: SackLossRecovery (RFC 6675 +
 // PRR, RFC 6937) when SACK is negotiated, NewRenoLossRecovery (RFC 6582) otherwise; TLP for tail
@@ -48,11 +57,6 @@ public sealed partial class TcpEndpoint
     private readonly ITcpHost _host;
     private readonly ITcpTimer _timer;
     private readonly TcpEndpointOptions _options;
-    private readonly TcpSendBuffer _buffer = new(); // the application's bytes, the default send source
-    private ITcpSendSource _send;                     // where segments copy from: _buffer, or an attached source
-    private bool _sourceFailed;                       // a copy failed under the lock: reset on the way out
-    private readonly TcpReceiveQueue _receive = new();
-    private readonly TcpReassembly _reassembly = new();
     private readonly TransmitQueue _transmitQueue; // segments made under _lock wait here, in order, until it is released
 
     private TcpState _state;
@@ -63,39 +67,14 @@ public sealed partial class TcpEndpoint
     private TcpListenSocket? _listener;
     private SocketError _error;
 
-    // Send sequence space.
-    private SeqNumber _iss;
-    private SeqNumber _sndUna;
-    private SeqNumber _sndNxt;
-    private SeqNumber _sndMax;
-    private SeqNumber _sndWl1;
-    private SeqNumber _sndWl2;
-    private uint _sndWnd;
-    private uint _maxSndWnd;
-    private int _sndWndShift;
-    private bool _finQueued;
-    private bool _finAcked;
-
-    // Receive sequence space.
-    private SeqNumber _irs;
-    private SeqNumber _rcvNxt;
-    private SeqNumber _rcvAdvertised;
-    private SeqNumber _lastAckSent;
-    private int _rcvWndShift;
-    private bool _finReceived;
-    private bool _pendingFin;
-    private SeqNumber _pendingFinSeq;
+    private readonly TcpSender _sender;     // the send sequence space, the send source, what may be sent now
+    private readonly TcpReceiver _receiver; // the receive sequence space, queues, window, ACK and SACK policy
 
     // Negotiated options.
-    private int _advertisedMss;
-    private int _sendMss;           // payload bytes per segment, options excluded
     private bool _windowScaling;
     private bool _timestamps;
     private bool _sack;
     private uint _tsOffset;
-    private uint _tsRecent;
-    private bool _hasDsack;
-    private SackBlock _dsack;
 
     /// <summary>Readers wait here (data, FIN, error).</summary>
     internal TcpWaiter ReadWaiter { get; } = new();
@@ -113,16 +92,23 @@ public sealed partial class TcpEndpoint
         _deadlines = new TimeSpan[(int)TimerKind.Count];
         Array.Fill(_deadlines, Never);
         _scheduledAt = Never;
-        _send = _buffer;
+        _sender = new TcpSender();
+        _receiver = new TcpReceiver(protocol, options);
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
         _congestion = CongestionControlFactory.Create(options.CongestionControl);
         _rack = new RackTlp(_minRtt);
     }
 
+    /// <summary>The connection's state (RFC 9293 §3.3.2), read without the lock: a snapshot that may change at once.</summary>
     public TcpState State => _state;
 
+    /// <summary>The four-tuple: local and remote address and port (default until the connection is opened).</summary>
     public FourTuple Id => _id;
 
+    /// <summary>
+    /// The options this connection uses, read as needed (the buffer sizes, Nagle, timeouts); call <see cref="OptionsChanged"/>
+    /// after changing the keepalive settings. The negotiated ones (window scaling, timestamps, SACK) count only at the handshake.
+    /// </summary>
     public TcpEndpointOptions Options => _options;
 
     /// <summary>The error that ended the connection, or Success.</summary>
@@ -157,11 +143,11 @@ public sealed partial class TcpEndpoint
             {
                 error = _error;
             }
-            else if (_finQueued)
+            else if (_sender.FinQueued)
             {
                 error = SocketError.Shutdown;
             }
-            else if (!ReferenceEquals(_send, _buffer))
+            else if (!_sender.UsesOwnBuffer)
             {
                 error = SocketError.OperationNotSupported; // the attached source owns the byte stream
             }
@@ -178,7 +164,7 @@ public sealed partial class TcpEndpoint
             }
             else
             {
-                written = _buffer.Write(data, _options.SendBufferSize);
+                written = _sender.Buffer.Write(data, _options.SendBufferSize);
                 if (written > 0)
                 {
                     Output();
@@ -207,7 +193,7 @@ public sealed partial class TcpEndpoint
         {
             error = SocketError.Success;
             endOfStream = false;
-            read = _appClosed ? 0 : _receive.Read(destination);
+            read = _appClosed ? 0 : _receiver.Queue.Read(destination);
             if (_appClosed)
             {
                 error = SocketError.OperationAborted;
@@ -220,7 +206,7 @@ public sealed partial class TcpEndpoint
             {
                 // A zero-byte read just reports the state (TcpStream waits through ArmIfNothingToRead).
             }
-            else if (_finReceived)
+            else if (_receiver.FinReceived)
             {
                 endOfStream = true;
             }
@@ -251,7 +237,7 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            return _appClosed ? 0 : _receive.Gather(segments, held, maxBytes);
+            return _appClosed ? 0 : _receiver.Queue.Gather(segments, held, maxBytes);
         }
     }
 
@@ -262,7 +248,7 @@ public sealed partial class TcpEndpoint
         Signals signals;
         lock (_lock)
         {
-            int read = _receive.Discard(count);
+            int read = _receiver.Queue.Discard(count);
             if (read > 0)
             {
                 OnConsumedLocked(read);
@@ -300,8 +286,8 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            error = _appClosed ? SocketError.OperationAborted : _receive.Bytes > 0 || _finReceived ? SocketError.Success : _error;
-            if (_appClosed || _receive.Bytes > 0 || _finReceived || _error != SocketError.Success || _state == TcpState.Closed)
+            error = _appClosed ? SocketError.OperationAborted : _receiver.Queue.Bytes > 0 || _receiver.FinReceived ? SocketError.Success : _error;
+            if (_appClosed || _receiver.Queue.Bytes > 0 || _receiver.FinReceived || _error != SocketError.Success || _state == TcpState.Closed)
             {
                 return false;
             }
@@ -313,11 +299,7 @@ public sealed partial class TcpEndpoint
     /// <summary>The application took <paramref name="read"/> bytes: feed the receive-buffer auto-tuner and maybe open the window.</summary>
     private void OnConsumedLocked(int read)
     {
-        if (_autoTuner is not null && _rtt.HasSample)
-        {
-            _autoTuner.OnCopied((uint)read);
-            _autoTuner.Adjust(_host.Now, _rtt.SmoothedRtt);
-        }
+        _receiver.OnRead(read, _rtt);
         MaybeSendWindowUpdate();
     }
 
@@ -328,7 +310,7 @@ public sealed partial class TcpEndpoint
         {
             lock (_lock)
             {
-                return _receive.Bytes;
+                return _receiver.Queue.Bytes;
             }
         }
     }
@@ -348,7 +330,7 @@ public sealed partial class TcpEndpoint
 
     private void ShutdownLocked()
     {
-        if (_finQueued)
+        if (_sender.FinQueued)
         {
             return;
         }
@@ -359,17 +341,17 @@ public sealed partial class TcpEndpoint
                 return;
             case TcpState.SynReceived:
             case TcpState.Established:
-                _finQueued = true;
+                _sender.FinQueued = true;
                 SetState(TcpState.FinWait1);
                 break;
             case TcpState.CloseWait:
-                _finQueued = true;
+                _sender.FinQueued = true;
                 SetState(TcpState.LastAck);
                 break;
             default:
                 return;
         }
-        if (_state == TcpState.FinWait1 && _sndUna == _iss)
+        if (_state == TcpState.FinWait1 && _sender.SndUna == _sender.Iss)
         {
             return; // still in SYN-RECEIVED: the FIN goes out once our SYN is acknowledged
         }
@@ -390,11 +372,11 @@ public sealed partial class TcpEndpoint
             _signals |= Signals.Read | Signals.Write; // pending reads and writes end with OperationAborted
             if (_state is TcpState.Closed or TcpState.TimeWait)
             {
-                _receive.Clear();
+                _receiver.Queue.Clear();
             }
-            else if (_options.LingerZero || !_receive.IsEmpty)
+            else if (_options.LingerZero || !_receiver.Queue.IsEmpty)
             {
-                if (!_receive.IsEmpty)
+                if (!_receiver.Queue.IsEmpty)
                 {
                     TcpStatistics.Increment(ref Stats.TCPAbortOnClose);
                 }
@@ -431,7 +413,7 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
         {
-            SendReset(_sndMax, withAck: false);
+            SendReset(_sender.SndMax, withAck: false);
         }
         if (_state != TcpState.Closed)
         {
@@ -440,7 +422,6 @@ public sealed partial class TcpEndpoint
     }
 
     private bool _appClosed;
-    private ReceiveBufferAutoTuner? _autoTuner;
 
     /// <summary>
     /// Ends the connection: everything is freed, the four-tuple unregistered, waiters woken.
@@ -466,11 +447,11 @@ public sealed partial class TcpEndpoint
         {
             _deadlines[i] = Never;
         }
-        _send.Clear();
-        _reassembly.Clear();
+        _sender.Source.Clear();
+        _receiver.Reassembly.Clear();
         if (error != SocketError.Success)
         {
-            _receive.Clear();
+            _receiver.Queue.Clear();
         }
         if (_registered)
         {
@@ -503,5 +484,6 @@ public sealed partial class TcpEndpoint
 
     internal void SetIdentity(in FourTuple id) => _id = id;
 
+    /// <summary>The four-tuple and the state, for logs: <c>local:port -> remote:port State</c>.</summary>
     public override string ToString() => $"{_id.LocalAddress}:{_id.LocalPort} -> {_id.RemoteAddress}:{_id.RemotePort} {_state}";
 }

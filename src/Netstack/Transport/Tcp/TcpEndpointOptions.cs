@@ -3,6 +3,7 @@ namespace Netstack.Transport.Tcp;
 /// <summary>Per-connection settings (the socket options of a Linux TCP socket), copied from a listener to its children.</summary>
 public sealed class TcpEndpointOptions
 {
+    /// <summary>The most bytes the send buffer holds, unsent and unacknowledged together (SO_SNDBUF); writes beyond it wait.</summary>
     public int SendBufferSize { get; set; } = 256 * 1024;
 
     /// <summary>The initial receive buffer (and the fixed one when auto-tuning is off).</summary>
@@ -32,21 +33,28 @@ public sealed class TcpEndpointOptions
     /// <summary>TCP_NODELAY: send small segments without waiting (disables Nagle, RFC 896).</summary>
     public bool NoDelay { get; set; }
 
+    /// <summary>SO_KEEPALIVE: probe an idle connection (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6) and end it when the peer stays silent.</summary>
     public bool KeepAlive { get; set; }
 
+    /// <summary>Idle time before the first keepalive probe (TCP_KEEPIDLE; RFC 1122 asks for at least two hours by default).</summary>
     public TimeSpan KeepAliveTime { get; set; } = TimeSpan.FromHours(2);
 
+    /// <summary>Time between unanswered keepalive probes (TCP_KEEPINTVL).</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(75);
 
+    /// <summary>Unanswered keepalive probes before the connection is reset and fails with TimedOut (TCP_KEEPCNT).</summary>
     public int KeepAliveProbes { get; set; } = 9;
 
     /// <summary>Abortive close (RST) on dispose, like SO_LINGER with a zero timeout.</summary>
     public bool LingerZero { get; set; }
 
+    /// <summary>Offer and accept the timestamps option (RFC 7323 §3: RTT measurement and PAWS); used only when both ends do.</summary>
     public bool Timestamps { get; set; } = true;
 
+    /// <summary>Offer and accept selective acknowledgments (RFC 2018, with D-SACK, RFC 2883); used only when both ends do.</summary>
     public bool Sack { get; set; } = true;
 
+    /// <summary>Offer and accept window scaling (RFC 7323 §2); without it the window is at most 64 KiB.</summary>
     public bool WindowScaling { get; set; } = true;
 
     /// <summary>SYN retransmissions before a connect fails with TimedOut (Linux tcp_syn_retries).</summary>
@@ -61,12 +69,16 @@ public sealed class TcpEndpointOptions
     /// <summary>How long an orphaned connection may stay in FIN_WAIT_2 (Linux tcp_fin_timeout).</summary>
     public TimeSpan FinWait2Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The longest an ACK of in-order data waits for a second segment to ride with (RFC 9293 §3.8.6.3 allows up to 0.5 s).</summary>
     public TimeSpan DelayedAckTimeout { get; set; } = TimeSpan.FromMilliseconds(40);
 
+    /// <summary>The retransmission timeout before the first RTT sample (RFC 6298 §2.1: 1 s).</summary>
     public TimeSpan InitialRto { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The floor of the retransmission timeout (RFC 6298 §2.4 says 1 s; Linux uses 200 ms).</summary>
     public TimeSpan MinRto { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The ceiling of the retransmission timeout and of the zero-window probe back-off (RFC 6298 §2.5).</summary>
     public TimeSpan MaxRto { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>"cubic" (default), "reno" or "newreno" (<see cref="CongestionControlFactory.KnownNames"/>); any other name throws <see cref="ArgumentException"/>.</summary>
@@ -82,5 +94,6 @@ public sealed class TcpEndpointOptions
 
     private string _congestionControl = "cubic";
 
+    /// <summary>A copy: each endpoint and listener takes its own, so later changes to the template do not reach it.</summary>
     public TcpEndpointOptions Clone() => (TcpEndpointOptions)MemberwiseClone();
 }
