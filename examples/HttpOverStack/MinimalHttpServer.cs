@@ -15,7 +15,7 @@ public sealed class MinimalHttpServer : IDisposable
     private const int MaxHeadBytes = 8 * 1024;
     private static readonly byte[] EndOfHead = "\r\n\r\n"u8.ToArray();
 
-    private readonly Sockets.TcpListener _listener;
+    private readonly TcpConnectionListener _listener;
     private readonly TextWriter _log;
     private int _connections;
     private int _requests;

@@ -25,7 +25,7 @@ public static class InMemoryTcpExample
         serverStack.AddInterface(link.A, "10.9.0.2/24");
         clientStack.AddInterface(link.B, "10.9.0.1/24");
 
-        await using Sockets.TcpListener listener = serverStack.ListenTcp(ServerEndPoint);
+        await using TcpConnectionListener listener = serverStack.ListenTcp(ServerEndPoint);
         output.WriteLine($"server: listening on {listener.LocalEndPoint}");
         Task serving = EchoOneConnectionAsync(listener, output, cancellationToken);
 
@@ -42,7 +42,7 @@ public static class InMemoryTcpExample
     }
 
     /// <summary>Accepts one connection and sends every byte back; answers the client's FIN with its own.</summary>
-    private static async Task EchoOneConnectionAsync(Sockets.TcpListener listener, TextWriter output, CancellationToken cancellationToken)
+    private static async Task EchoOneConnectionAsync(TcpConnectionListener listener, TextWriter output, CancellationToken cancellationToken)
     {
         await using TcpConnection connection = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
         output.WriteLine($"server: accepted {connection.RemoteEndPoint}");

@@ -21,7 +21,7 @@ public static class TunEchoServer
         // Creates the device when it does not exist (it goes away with the link); needs CAP_NET_ADMIN.
         await using var link = new TunLink(device);
         stack.AddInterface(link, address);
-        await using Sockets.TcpListener listener = stack.ListenTcp(new IPEndPoint(address.Address.ToIPAddress(), port));
+        await using TcpConnectionListener listener = stack.ListenTcp(new IPEndPoint(address.Address.ToIPAddress(), port));
         output.WriteLine($"echo: listening on {listener.LocalEndPoint} via {link.Name} (mtu {link.Mtu})");
 
         var connections = new List<Task>();

@@ -23,7 +23,7 @@ public class TcpKernelInteropTests
         return stack;
     }
 
-    private static async Task EchoServer(Netstack.Sockets.TcpListener listener, CancellationToken ct)
+    private static async Task EchoServer(TcpConnectionListener listener, CancellationToken ct)
     {
         var connections = new List<Task>();
         try
@@ -65,7 +65,7 @@ public class TcpKernelInteropTests
         using (NetStack stack = CreateStack(ns, pool))
         {
             using var cts = new CancellationTokenSource(Patience);
-            Netstack.Sockets.TcpListener listener = stack.ListenTcp(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, 7007));
+            TcpConnectionListener listener = stack.ListenTcp(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, 7007));
             Task server = EchoServer(listener, cts.Token);
             ProcessRunner.Result r = await Task.Run(() => KernelPeer.TcpEcho(ns, ipv6 ? ns.StackV6 : ns.StackV4, 7007, 8 << 20));
             Assert.True(r.ExitCode == 0, r.ToString());
@@ -143,7 +143,7 @@ public class TcpCurlInteropTests
         using var stack = new NetStack(new NetStackOptions { Pool = pool });
         stack.AddInterface(ns.Link, (InterfaceAddress)$"{ns.StackV4}/{NetnsFixture.PrefixLengthV4}");
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        Netstack.Sockets.TcpListener listener = stack.ListenTcp(new IPEndPoint(IPAddress.Any, 8080));
+        TcpConnectionListener listener = stack.ListenTcp(new IPEndPoint(IPAddress.Any, 8080));
         byte[] body = RandomNumberGenerator.GetBytes(3 << 20);
         Task server = Task.Run(async () =>
         {

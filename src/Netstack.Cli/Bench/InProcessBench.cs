@@ -37,7 +37,7 @@ public static class InProcessBench
         server.AddInterface((ILinkEndpoint?)impairB ?? pair.B, InterfaceAddress.Parse("10.9.0.2/24"));
         var serverEndPoint = new IPEndPoint(IPAddress.Parse("10.9.0.2"), Port);
         var tcpOptions = new TcpEndpointOptions { CongestionControl = options.CongestionControl };
-        await using TcpListener listener = server.ListenTcp(new IPEndPoint(IPAddress.Any, Port), backlog: options.Streams + 8, tcpOptions);
+        await using TcpConnectionListener listener = server.ListenTcp(new IPEndPoint(IPAddress.Any, Port), backlog: options.Streams + 8, tcpOptions);
 
         long perStream = options.Bytes is long total ? total / options.Streams : long.MaxValue;
         bool timed = options.Bytes is null;
@@ -133,7 +133,7 @@ public static class InProcessBench
     };
 
     /// <summary>Runs <paramref name="streams"/> connections in parallel and returns the bytes received in total.</summary>
-    private static async Task<long> TransferAsync(NetStack client, TcpEndpointOptions tcpOptions, TcpListener listener, IPEndPoint server, TestPattern pattern,
+    private static async Task<long> TransferAsync(NetStack client, TcpEndpointOptions tcpOptions, TcpConnectionListener listener, IPEndPoint server, TestPattern pattern,
         int streams, long bytesPerStream, long sendDeadline, bool verify, Counter received, CancellationToken cancellationToken)
     {
         var receivers = new Task<long>[streams];

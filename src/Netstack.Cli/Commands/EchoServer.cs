@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Netstack.Sockets;
 using Netstack.Stack;
-using TcpListener = Netstack.Sockets.TcpListener;
 
 namespace Netstack.Cli.Commands;
 
@@ -15,8 +14,8 @@ internal sealed class EchoServer : IDisposable
     private const int BufferSize = 64 * 1024;
 
     private readonly NetStack _stack;
-    private readonly TcpListener _tcp4;
-    private readonly TcpListener _tcp6;
+    private readonly TcpConnectionListener _tcp4;
+    private readonly TcpConnectionListener _tcp6;
     private readonly UdpSocket _udp4;
     private readonly UdpSocket _udp6;
     private readonly List<Task> _connections = [];
@@ -60,7 +59,7 @@ internal sealed class EchoServer : IDisposable
         await Task.WhenAll(open).ConfigureAwait(false);
     }
 
-    private async Task AcceptLoopAsync(TcpListener listener, CancellationToken stop)
+    private async Task AcceptLoopAsync(TcpConnectionListener listener, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {

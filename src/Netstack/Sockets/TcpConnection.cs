@@ -33,7 +33,7 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
     public IPEndPoint RemoteEndPoint { get; }
 
     /// <summary>The current state of the connection (RFC 9293 §3.3.2); it changes as segments arrive.</summary>
-    public TcpState State => _endpoint.State;
+    public TcpConnectionState State => _endpoint.State;
 
     /// <summary>The protocol endpoint underneath (for diagnostics and tests).</summary>
     public TcpEndpoint Endpoint => _endpoint;

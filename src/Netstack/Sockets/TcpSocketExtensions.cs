@@ -14,7 +14,7 @@ public static class TcpSocketExtensions
 
     /// <summary>Listens on <paramref name="endpoint"/> (Any / IPv6Any for every local address).</summary>
     /// <exception cref="SocketException">AddressAlreadyInUse when the port is taken.</exception>
-    public static TcpListener ListenTcp(this NetStack stack, IPEndPoint endpoint, int backlog = 128, TcpEndpointOptions? options = null)
+    public static TcpConnectionListener ListenTcp(this NetStack stack, IPEndPoint endpoint, int backlog = 128, TcpEndpointOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -43,7 +43,7 @@ public static class TcpSocketExtensions
             stack.Ports.Release(TcpProtocol.ProtocolNumber, local, port);
             throw;
         }
-        return new TcpListener(socket, new IPEndPoint(endpoint.Address, port), () => stack.Ports.Release(TcpProtocol.ProtocolNumber, local, port));
+        return new TcpConnectionListener(socket, new IPEndPoint(endpoint.Address, port), () => stack.Ports.Release(TcpProtocol.ProtocolNumber, local, port));
     }
 
     /// <summary>

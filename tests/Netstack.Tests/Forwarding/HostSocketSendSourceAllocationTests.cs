@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Netstack.Sockets;
 using Netstack.Forwarding;
 using Netstack.Link;
 using Netstack.Tests.Infrastructure;
 using Netstack.Tests.Tcp;
 using Netstack.Transport.Tcp;
-using TcpListener = Netstack.Sockets.TcpListener;
 
 namespace Netstack.Tests.Forwarding;
 
@@ -21,7 +21,7 @@ public class HostSocketSendSourceAllocationTests
     public void Bulk_transfer_from_a_host_socket_allocates_zero_bytes_in_the_steady_state(LinkCapabilities capabilities)
     {
         using var p = new TcpPair(capabilities: capabilities);
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         using var hostListener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         hostListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         hostListener.Listen();

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Netstack.Sockets;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Stack;
@@ -9,7 +10,6 @@ using Netstack.Tests.Tcp;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using static Netstack.Tests.Offload.OffloadPackets;
-using TcpListener = Netstack.Sockets.TcpListener;
 
 namespace Netstack.Tests.Offload;
 
@@ -220,7 +220,7 @@ public class SoftwareOffloadStackTests
     public void Two_stacks_over_a_plain_channel_link_move_a_megabyte_with_software_gso_and_gro()
     {
         using var p = new TcpPair(capabilities: LinkCapabilities.None);
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         byte[] up = Payload(1 << 20, 21);
         byte[] down = Payload(1 << 20, 22);
 

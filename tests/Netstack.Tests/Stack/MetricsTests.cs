@@ -41,7 +41,7 @@ public class MetricsTests
     public void Connection_count_is_tagged_with_the_tcp_state()
     {
         using var p = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         using var a = new MeterRecorder(p.A.Meter);
         using var b = new MeterRecorder(p.B.Meter);
         a.Collect();
@@ -106,7 +106,7 @@ public class MetricsTests
         net.A.Ipv6.Icmp.SendEchoRequest(TwoStacks.B6, 1, 1, 56);
         net.B.Ipv4.Icmp.SendEchoRequest(TwoStacks.A4, 2, 1, 56);
         net.Pump();
-        TcpListener listener = net.B.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
+        TcpConnectionListener listener = net.B.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
         TcpEndpoint client = TcpProtocol.For(net.A).Connect(TwoStacks.B4, 80, out SocketError error);
         Assert.Equal(SocketError.Success, error);
         net.Pump();

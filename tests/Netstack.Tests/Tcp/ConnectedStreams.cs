@@ -37,7 +37,7 @@ internal sealed class ConnectedStreams : IAsyncDisposable
         clientStack.AddInterface(link.A, "10.9.0.1/24");
         serverStack.AddInterface(link.B, "10.9.0.2/24");
         var endpoint = new IPEndPoint(IPAddress.Parse("10.9.0.2"), 7);
-        using Sockets.TcpListener listener = serverStack.ListenTcp(endpoint, options: serverOptions);
+        using TcpConnectionListener listener = serverStack.ListenTcp(endpoint, options: serverOptions);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         ValueTask<TcpConnection> accepting = listener.AcceptAsync(timeout.Token);
         TcpConnection client = await clientStack.ConnectTcpAsync(endpoint, timeout: null, clientOptions, timeout.Token);

@@ -1,7 +1,6 @@
 using Netstack.Link;
 using Netstack.Sockets;
 using Netstack.Tests.Infrastructure;
-using TcpListener = Netstack.Sockets.TcpListener;
 using Netstack.Transport.Tcp;
 
 namespace Netstack.Tests.Tcp;
@@ -14,7 +13,7 @@ public class TcpAllocationTests
     public void BulkTransfer_SteadyState_AllocatesAlmostNothingPerSegment(LinkCapabilities capabilities)
     {
         using var p = new TcpPair(capabilities: capabilities);
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         byte[] data = new byte[256 * 1024];
         var buffer = new byte[64 * 1024];
         // Warm up pools, queues and timers until the window stops growing: at least 6 rounds, then until two rounds

@@ -89,14 +89,14 @@ public class TcpDataAndCloseTests
         TcpEndpoint ep = t.EstablishPassive();
         t.Send(Fin | Ack, 5001, 1001);
         t.Expect(Ack, seq: 1001, ack: 5002);
-        Assert.Equal(TcpState.CloseWait, ep.State);
+        Assert.Equal(TcpConnectionState.CloseWait, ep.State);
         Assert.Equal(0, ep.Receive(new byte[10], false, out bool eof, out _));
         Assert.True(eof);
         ep.Close();
         t.Expect(Fin | Ack, seq: 1001, ack: 5002);
-        Assert.Equal(TcpState.LastAck, ep.State);
+        Assert.Equal(TcpConnectionState.LastAck, ep.State);
         t.Send(Ack, 5002, 1002);
-        Assert.Equal(TcpState.Closed, ep.State);
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(0, t.Tcp.ConnectionCount);
         Assert.Equal(0, t.Tcp.Statistics.CurrEstab);
     }
@@ -108,20 +108,20 @@ public class TcpDataAndCloseTests
         TcpEndpoint ep = t.EstablishPassive();
         ep.Close();
         t.Expect(Fin | Ack, seq: 1001, ack: 5001);
-        Assert.Equal(TcpState.FinWait1, ep.State);
+        Assert.Equal(TcpConnectionState.FinWait1, ep.State);
         t.Send(Ack, 5001, 1002);
-        Assert.Equal(TcpState.FinWait2, ep.State);
+        Assert.Equal(TcpConnectionState.FinWait2, ep.State);
         t.Send(Fin | Ack, 5001, 1002);
         t.Expect(Ack, seq: 1002, ack: 5002);
-        Assert.Equal(TcpState.TimeWait, ep.State);
+        Assert.Equal(TcpConnectionState.TimeWait, ep.State);
         // A retransmitted FIN in TIME-WAIT is acknowledged again and restarts 2·MSL.
         t.Advance(TimeSpan.FromSeconds(30));
         t.Send(Fin | Ack, 5001, 1002);
         t.Expect(Ack, seq: 1002, ack: 5002);
         t.Advance(TimeSpan.FromSeconds(59));
-        Assert.Equal(TcpState.TimeWait, ep.State);
+        Assert.Equal(TcpConnectionState.TimeWait, ep.State);
         t.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(TcpState.Closed, ep.State);
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(0, t.Tcp.ConnectionCount);
         t.ExpectNothing();
     }
@@ -135,9 +135,9 @@ public class TcpDataAndCloseTests
         t.Expect(Fin | Ack, seq: 1001, ack: 5001);
         t.Send(Fin | Ack, 5001, 1001);   // the peer's FIN crossed ours
         t.Expect(Ack, seq: 1002, ack: 5002);
-        Assert.Equal(TcpState.Closing, ep.State);
+        Assert.Equal(TcpConnectionState.Closing, ep.State);
         t.Send(Ack, 5002, 1002);
-        Assert.Equal(TcpState.TimeWait, ep.State);
+        Assert.Equal(TcpConnectionState.TimeWait, ep.State);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public class TcpDataAndCloseTests
         t.Expect(Fin | Ack, seq: 1001);
         t.Send(Fin | Ack, 5001, 1002);
         t.Expect(Ack, seq: 1002, ack: 5002);
-        Assert.Equal(TcpState.TimeWait, ep.State);
+        Assert.Equal(TcpConnectionState.TimeWait, ep.State);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public class TcpDataAndCloseTests
         ep.Shutdown();
         t.Expect(Fin | Ack, seq: 1001);
         t.Send(Ack, 5001, 1002);
-        Assert.Equal(TcpState.FinWait2, ep.State);
+        Assert.Equal(TcpConnectionState.FinWait2, ep.State);
         Assert.Equal(0, ep.Send(Bytes(5), false, out SocketError err));
         Assert.Equal(SocketError.Shutdown, err);
         byte[] data = Bytes(500);
@@ -177,7 +177,7 @@ public class TcpDataAndCloseTests
         TcpEndpoint ep = t.EstablishPassive();
         ep.Abort();
         t.Expect(Rst, seq: 1001);
-        Assert.Equal(TcpState.Closed, ep.State);
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(0, t.Tcp.ConnectionCount);
     }
 

@@ -36,7 +36,7 @@ public class TcpHandshakeTests
         t.ExpectNothing();
         TcpEndpoint? ep = listener.TryAccept(false, out _);
         Assert.NotNull(ep);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
         Assert.Equal(1, t.Tcp.Statistics.PassiveOpens);
         Assert.Equal(1, t.Tcp.Statistics.CurrEstab);
     }
@@ -51,11 +51,11 @@ public class TcpHandshakeTests
         Assert.True(syn.SackPermitted);
         Assert.True(syn.HasTimestamp);
         Assert.Equal(SocketError.IOPending, ep.PollConnect(false));
-        Assert.Equal(TcpState.SynSent, ep.State);
+        Assert.Equal(TcpConnectionState.SynSent, ep.State);
 
         t.Send(Syn | Ack, 7000, 1001);
         t.Expect(Ack, seq: 1001, ack: 7001);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
         Assert.Equal(SocketError.Success, ep.PollConnect(false));
         Assert.Equal(1, t.Tcp.Statistics.ActiveOpens);
     }
@@ -68,7 +68,7 @@ public class TcpHandshakeTests
         t.Expect(Syn, seq: 1000);
         t.Send(Rst | Ack, 0, 1001);
         Assert.Equal(SocketError.ConnectionRefused, ep.PollConnect(false));
-        Assert.Equal(TcpState.Closed, ep.State);
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(0, t.Tcp.ConnectionCount);
         t.ExpectNothing();
     }
@@ -80,7 +80,7 @@ public class TcpHandshakeTests
         TcpEndpoint ep = t.Connect();
         t.Expect(Syn, seq: 1000);
         t.Send(Rst | Ack, 0, 999);
-        Assert.Equal(TcpState.SynSent, ep.State);
+        Assert.Equal(TcpConnectionState.SynSent, ep.State);
         t.ExpectNothing();
     }
 
@@ -92,7 +92,7 @@ public class TcpHandshakeTests
         t.Expect(Syn, seq: 1000);
         t.Send(Syn | Ack, 7000, 5555);
         t.Expect(Rst, seq: 5555);
-        Assert.Equal(TcpState.SynSent, ep.State);
+        Assert.Equal(TcpConnectionState.SynSent, ep.State);
     }
 
     [Fact]
@@ -103,10 +103,10 @@ public class TcpHandshakeTests
         t.Expect(Syn, seq: 1000);
         t.Send(Syn, 7000);                    // the peer's SYN crosses ours
         t.Expect(Syn | Ack, seq: 1000, ack: 7001);
-        Assert.Equal(TcpState.SynReceived, ep.State);
+        Assert.Equal(TcpConnectionState.SynReceived, ep.State);
         t.Send(Syn | Ack, 7000, 1001);        // the peer's SYN-ACK
         t.Expect(Ack, seq: 1001, ack: 7001);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
         Assert.Equal(SocketError.Success, ep.PollConnect(false));
     }
 

@@ -17,7 +17,7 @@ public class TcpIcmpTests
         TcpEndpoint ep = t.Connect();
         t.Expect(Syn, seq: 1000);
         ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.PortUnreachable, 999)); // wrong quoted seq: ignored
-        Assert.Equal(TcpState.SynSent, ep.State);
+        Assert.Equal(TcpConnectionState.SynSent, ep.State);
         ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.PortUnreachable, 1000));
         Assert.Equal(SocketError.ConnectionRefused, ep.PollConnect(false));
     }
@@ -30,7 +30,7 @@ public class TcpIcmpTests
         TcpEndpoint ep = t.Connect();
         t.Expect(Syn, seq: 1000);
         ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.DestinationUnreachable, 999)); // wrong quoted seq: ignored
-        Assert.Equal(TcpState.SynSent, ep.State);
+        Assert.Equal(TcpConnectionState.SynSent, ep.State);
         ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.DestinationUnreachable, 1000));
         Assert.Equal(SocketError.HostUnreachable, ep.PollConnect(false));
     }
@@ -44,7 +44,7 @@ public class TcpIcmpTests
         ep.Send(new byte[100], false, out _);
         t.Expect(Ack | Psh, seq: 1001);
         ((ITransportHandler)t.Tcp).HandleError(Error(TransportErrorKind.DestinationUnreachable, 1001));
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
     }
 
     [Fact]

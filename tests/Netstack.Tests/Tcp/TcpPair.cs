@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Sockets;
-using TcpListener = Netstack.Sockets.TcpListener;
 using Netstack.Stack;
 using Netstack.Tests.Infrastructure;
 using Netstack.Transport.Tcp;
@@ -111,9 +110,9 @@ internal sealed class TcpPair : IDisposable
     }
 
     /// <summary>Client on A connects to a listener on B port 80; returns both established endpoints.</summary>
-    public (TcpEndpoint Client, TcpEndpoint Server, TcpListener Listener) Connect(TcpEndpointOptions? clientOptions = null, TcpEndpointOptions? serverOptions = null)
+    public (TcpEndpoint Client, TcpEndpoint Server, TcpConnectionListener Listener) Connect(TcpEndpointOptions? clientOptions = null, TcpEndpointOptions? serverOptions = null)
     {
-        TcpListener listener = B.ListenTcp(new IPEndPoint(IPAddress.Any, 80), options: serverOptions);
+        TcpConnectionListener listener = B.ListenTcp(new IPEndPoint(IPAddress.Any, 80), options: serverOptions);
         TcpEndpoint client = TcpA.Connect(B4, 80, out SocketError error, clientOptions);
         Assert.Equal(SocketError.Success, error);
         TcpEndpoint? server = null;

@@ -20,7 +20,7 @@ public class TcpRobustnessTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = t.EstablishPassive();
         t.Send(Rst, 5001);
-        Assert.Equal(TcpState.Closed, ep.State);
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(SocketError.ConnectionReset, ep.Error);
         Assert.Equal(1, t.Tcp.Statistics.EstabResets);
         t.ExpectNothing();
@@ -35,7 +35,7 @@ public class TcpRobustnessTests
         TcpEndpoint ep = t.EstablishPassive();
         t.Send(Rst, 5100);
         t.Expect(Ack, seq: 1001, ack: 5001);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
         Assert.Equal(1, t.Tcp.Statistics.TCPChallengeACK);
     }
 
@@ -48,7 +48,7 @@ public class TcpRobustnessTests
         t.ExpectNothing();
         t.Send(Rst, 4000);
         t.ExpectNothing();
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public class TcpRobustnessTests
         t.Advance(TimeSpan.FromSeconds(1));
         t.Send(Rst, 5103);
         t.Expect(Ack, ack: 5001);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public class TcpRobustnessTests
         TcpEndpoint ep = t.EstablishPassive();
         t.Send(Syn, 5001);
         t.Expect(Ack, seq: 1001, ack: 5001);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public class TcpRobustnessTests
         }
         t.Advance(rto);
         t.Expect(Rst, seq: 1101);
-        Assert.Equal(TcpState.Closed, ep.State);
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(SocketError.TimedOut, ep.Error);
         Assert.Equal(4, t.Tcp.Statistics.TCPTimeouts);
     }
@@ -262,7 +262,7 @@ public class TcpRobustnessTests
         ep.Close();
         t.Expect(Fin | Ack, seq: 1001);
         t.Send(Ack, 5002, 1002);
-        Assert.Equal(TcpState.Closed, ep.State); // passive close: no TIME-WAIT here
+        Assert.Equal(TcpConnectionState.Closed, ep.State); // passive close: no TIME-WAIT here
 
         using var t2 = new TcpTestContext();
         TcpEndpoint ep2 = t2.EstablishPassive();
@@ -270,11 +270,11 @@ public class TcpRobustnessTests
         t2.Expect(Fin | Ack, seq: 1001);
         t2.Send(Fin | Ack, 5001, 1002);
         t2.Expect(Ack, ack: 5002);
-        Assert.Equal(TcpState.TimeWait, ep2.State);
+        Assert.Equal(TcpConnectionState.TimeWait, ep2.State);
         t2.Iss = 90000;
         t2.Send(Syn, 9000);                              // higher than RCV.NXT: a new incarnation
         t2.Expect(Syn | Ack, seq: 90000, ack: 9001);
-        Assert.Equal(TcpState.Closed, ep2.State);
+        Assert.Equal(TcpConnectionState.Closed, ep2.State);
         Assert.Equal(1, t2.Tcp.Statistics.TCPTimeWaitReuse);
     }
 
@@ -287,7 +287,7 @@ public class TcpRobustnessTests
         t.Expect(Fin | Ack, seq: 1001);
         t.Send(Ack | Psh, 5001, 1002, payload: Bytes(10));
         t.Expect(Rst, seq: 1002);
-        Assert.Equal(TcpState.Closed, ep.State);
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(1, t.Tcp.Statistics.TCPAbortOnData);
     }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Netstack.Sockets;
 using Netstack.Transport.Tcp;
-using TcpListener = Netstack.Sockets.TcpListener;
 
 namespace Netstack.Tests.Tcp;
 
@@ -42,7 +41,7 @@ public class TcpSocketApiTests
     public void A_zero_byte_read_waits_for_data_and_takes_none()
     {
         using var p = new TcpPair();
-        TcpListener listener = p.B.ListenTcp(ServerEndPoint);
+        TcpConnectionListener listener = p.B.ListenTcp(ServerEndPoint);
         Task<TcpConnection> accepting = listener.AcceptAsync().AsTask();
         TcpConnection client = Drive(p, p.A.ConnectTcpAsync(ServerEndPoint).AsTask());
         TcpConnection server = Drive(p, accepting);
@@ -67,7 +66,7 @@ public class TcpSocketApiTests
         using var p = new TcpPair();
         byte[] payload = new byte[200_000];
         new Random(5).NextBytes(payload);
-        TcpListener listener = p.B.ListenTcp(ServerEndPoint);
+        TcpConnectionListener listener = p.B.ListenTcp(ServerEndPoint);
         Task server = Task.Run(async () =>
         {
             await using TcpConnection c = await listener.AcceptAsync();
@@ -145,7 +144,7 @@ public class TcpSocketApiTests
     public void ListenTwiceOnOnePort_AddressAlreadyInUse()
     {
         using var p = new TcpPair();
-        using TcpListener first = p.B.ListenTcp(ServerEndPoint);
+        using TcpConnectionListener first = p.B.ListenTcp(ServerEndPoint);
         var ex = Assert.Throws<SocketException>(() => p.B.ListenTcp(ServerEndPoint));
         Assert.Equal(SocketError.AddressAlreadyInUse, ex.SocketErrorCode);
     }
@@ -154,7 +153,7 @@ public class TcpSocketApiTests
     public void Read_AfterPeerReset_ThrowsIOExceptionWithConnectionReset()
     {
         using var p = new TcpPair();
-        TcpListener listener = p.B.ListenTcp(ServerEndPoint);
+        TcpConnectionListener listener = p.B.ListenTcp(ServerEndPoint);
         Task<TcpConnection> accept = listener.AcceptAsync().AsTask();
         TcpConnection client = Drive(p, p.A.ConnectTcpAsync(ServerEndPoint).AsTask());
         TcpConnection server = Drive(p, accept);
@@ -170,7 +169,7 @@ public class TcpSocketApiTests
     public void OverlappingReads_AreRejected_AndCancellationHonoured()
     {
         using var p = new TcpPair();
-        TcpListener listener = p.B.ListenTcp(ServerEndPoint);
+        TcpConnectionListener listener = p.B.ListenTcp(ServerEndPoint);
         Task<TcpConnection> accept = listener.AcceptAsync().AsTask();
         TcpConnection client = Drive(p, p.A.ConnectTcpAsync(ServerEndPoint).AsTask());
         TcpConnection server = Drive(p, accept);
@@ -194,14 +193,14 @@ public class TcpSocketApiTests
     public void GetInfo_ReportsNegotiatedState()
     {
         using var p = new TcpPair();
-        TcpListener listener = p.B.ListenTcp(ServerEndPoint);
+        TcpConnectionListener listener = p.B.ListenTcp(ServerEndPoint);
         Task<TcpConnection> accept = listener.AcceptAsync().AsTask();
         TcpConnection client = Drive(p, p.A.ConnectTcpAsync(ServerEndPoint).AsTask());
         TcpConnection server = Drive(p, accept);
         client.NoDelay = true;
         client.KeepAlive = true;
         TcpInfo info = client.GetInfo();
-        Assert.Equal(TcpState.Established, info.State);
+        Assert.Equal(TcpConnectionState.Established, info.State);
         Assert.Equal("cubic", info.CongestionControl);
         Assert.True(info.CongestionWindow >= 10 * 1448u);
         Assert.True(info.Sack && info.Timestamps);
@@ -220,7 +219,7 @@ public class TcpDisposeTests
     public void Dispose_EndsAPendingRead()
     {
         using var p = new TcpPair();
-        TcpListener listener = p.B.ListenTcp(new IPEndPoint(IPAddress.Parse("10.9.0.2"), 80));
+        TcpConnectionListener listener = p.B.ListenTcp(new IPEndPoint(IPAddress.Parse("10.9.0.2"), 80));
         TcpEndpoint client = p.TcpA.Connect(TcpPair.B4, 80, out _);
         p.Pump();
         TcpEndpoint server = listener.Socket.TryAccept(false, out _)!;
@@ -242,7 +241,7 @@ public class TcpSyncStreamTests
     public void SyncReadAndWrite_Work()
     {
         using var p = new TcpPair();
-        TcpListener listener = p.B.ListenTcp(new IPEndPoint(IPAddress.Parse("10.9.0.2"), 80));
+        TcpConnectionListener listener = p.B.ListenTcp(new IPEndPoint(IPAddress.Parse("10.9.0.2"), 80));
         TcpEndpoint client = p.TcpA.Connect(TcpPair.B4, 80, out _);
         p.Pump();
         TcpEndpoint server = listener.Socket.TryAccept(false, out _)!;

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Netstack.Sockets;
 using Netstack.Transport.Tcp;
 
 namespace Netstack.Tests.Tcp;
@@ -9,7 +10,7 @@ public class TcpStatisticsTests
     public void Counters_AreObservableOnTheStacksMeter()
     {
         using var p = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, Netstack.Sockets.TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         var seen = new Dictionary<string, long>();
         using var meterListener = new MeterListener();
         meterListener.InstrumentPublished = (instrument, l) =>

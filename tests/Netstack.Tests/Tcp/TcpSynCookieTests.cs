@@ -32,7 +32,7 @@ public class TcpSynCookieTests
         Assert.Equal(1, t.Tcp.Statistics.SyncookiesRecv);
         TcpEndpoint? ep = listener.TryAccept(false, out _);
         Assert.NotNull(ep);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
         Assert.Equal(50001, ep.Id.RemotePort);
         var buffer = new byte[16];
         Assert.Equal(5, ep.Receive(buffer, false, out _, out _));

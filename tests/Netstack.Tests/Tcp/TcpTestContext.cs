@@ -190,7 +190,7 @@ internal sealed class TcpTestContext : IDisposable
         Send(ack);
         TcpEndpoint? ep = listener.TryAccept(false, out _);
         Assert.NotNull(ep);
-        Assert.Equal(TcpState.Established, ep.State);
+        Assert.Equal(TcpConnectionState.Established, ep.State);
         ExpectNothing();
         return ep;
     }

@@ -3,7 +3,6 @@ using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Sockets;
 using Netstack.Stack;
-using TcpListener = Netstack.Sockets.TcpListener;
 
 namespace Netstack.Tests.Tcp;
 
@@ -27,7 +26,7 @@ public class TcpThreadedTests
         b.AddInterface(links.B, "10.9.0.2/24");
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var endpoint = new IPEndPoint(IPAddress.Parse("10.9.0.2"), 7);
-        TcpListener listener = b.ListenTcp(endpoint);
+        TcpConnectionListener listener = b.ListenTcp(endpoint);
         const int connections = 4;
         Task server = Task.Run(async () =>
         {
@@ -98,7 +97,7 @@ public class TcpHttpTests
         a.AddInterface(links.A, "10.9.0.1/24");
         b.AddInterface(links.B, "10.9.0.2/24");
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        TcpListener listener = b.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
+        TcpConnectionListener listener = b.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
         Task server = Task.Run(async () =>
         {
             await using TcpConnection c = await listener.AcceptAsync(cts.Token);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Netstack.Link;
 using Netstack.Sockets;
-using TcpListener = Netstack.Sockets.TcpListener;
 using Netstack.Transport.Tcp;
 
 namespace Netstack.Tests.Tcp;
@@ -20,9 +19,9 @@ public class TcpTwoStackTests
     public void Connect_Transfer_Close_NoLeaks()
     {
         using var p = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
-        Assert.Equal(TcpState.Established, client.State);
-        Assert.Equal(TcpState.Established, server.State);
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
+        Assert.Equal(TcpConnectionState.Established, client.State);
+        Assert.Equal(TcpConnectionState.Established, server.State);
         TcpInfo info = client.GetInfo();
         Assert.True(info.Timestamps);
         Assert.True(info.Sack);
@@ -32,14 +31,14 @@ public class TcpTwoStackTests
         Assert.Equal(data, p.Transfer(client, server, data));
         client.Close();
         p.Run(TimeSpan.FromMilliseconds(100));
-        Assert.Equal(TcpState.FinWait2, client.State);
-        Assert.Equal(TcpState.CloseWait, server.State);
+        Assert.Equal(TcpConnectionState.FinWait2, client.State);
+        Assert.Equal(TcpConnectionState.CloseWait, server.State);
         server.Close();
         p.Run(TimeSpan.FromMilliseconds(100));
-        Assert.Equal(TcpState.TimeWait, client.State);
-        Assert.Equal(TcpState.Closed, server.State);
+        Assert.Equal(TcpConnectionState.TimeWait, client.State);
+        Assert.Equal(TcpConnectionState.Closed, server.State);
         p.Run(TimeSpan.FromSeconds(61), TimeSpan.FromSeconds(1));
-        Assert.Equal(TcpState.Closed, client.State);
+        Assert.Equal(TcpConnectionState.Closed, client.State);
         Assert.Equal(0, p.TcpA.ConnectionCount);
         Assert.Equal(0, p.TcpB.ConnectionCount);
         listener.Dispose();
@@ -51,7 +50,7 @@ public class TcpTwoStackTests
     public void OneMegabyte_BothWays_Verified(LinkCapabilities capabilities)
     {
         using var p = new TcpPair(capabilities: capabilities);
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         byte[] up = Bytes(1 << 20, 11);
         byte[] down = Bytes(1 << 20, 12);
         Assert.Equal(up, p.Transfer(client, server, up));
@@ -59,7 +58,7 @@ public class TcpTwoStackTests
         Assert.Equal(0, p.TcpA.Statistics.RetransSegs);
         client.Abort();
         p.Pump();
-        Assert.Equal(TcpState.Closed, server.State);
+        Assert.Equal(TcpConnectionState.Closed, server.State);
         Assert.Equal(SocketError.ConnectionReset, server.Error);
         listener.Dispose();
     }
@@ -73,7 +72,7 @@ public class TcpTwoStackTests
     {
         var impairment = new Impairment(loss, duplicate, reorder, seed);
         using var p = new TcpPair(aToB: impairment, bToA: impairment with { Seed = seed + 100 });
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         byte[] up = Bytes(1 << 20, seed);
         Assert.Equal(up, p.Transfer(client, server, up, close: true));
         byte[] down = Bytes(256 * 1024, seed + 1);
@@ -134,7 +133,7 @@ public class TcpSimulationTests
             Seed = seed,
         };
         using var p = new TcpPair(impairedLink: options, seed: seed);
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         var rng = new Random(seed);
         byte[] up = new byte[rng.Next(300_000, 600_000)];
         byte[] down = new byte[rng.Next(300_000, 600_000)];
@@ -190,8 +189,8 @@ public class TcpSimulationTests
         }
         Assert.True(client.GetInfo().SmoothedRtt >= TimeSpan.FromMilliseconds(5), client.GetInfo().ToString());
         p.Run(TimeSpan.FromSeconds(130), TimeSpan.FromMilliseconds(100));
-        Assert.Equal(TcpState.Closed, client.State);
-        Assert.Equal(TcpState.Closed, server.State);
+        Assert.Equal(TcpConnectionState.Closed, client.State);
+        Assert.Equal(TcpConnectionState.Closed, server.State);
         listener.Dispose();
     }
 }
@@ -203,7 +202,7 @@ public class TcpAutoTuningTests
     {
         var delay = new ImpairmentOptions { Delay = TimeSpan.FromMilliseconds(10), Seed = 1 };
         using var p = new TcpPair(impairedLink: delay);
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         byte[] data = new byte[8 << 20];
         Assert.Equal(data.Length, p.Transfer(client, server, data).Length);
         Assert.True(server.GetInfo().ReceiveWindow > 256 * 1024, server.GetInfo().ToString());

@@ -21,7 +21,7 @@ public sealed class Iperf3Server : IAsyncDisposable
 
     private static readonly TimeSpan StreamPatience = TimeSpan.FromSeconds(30);
 
-    private readonly TcpListener _listener;
+    private readonly TcpConnectionListener _listener;
 
     public Iperf3Server(NetStack stack, ushort port)
     {

@@ -13,7 +13,7 @@ internal static class TcpConnectionCountInstrument
 
     public const string StateTag = "network.connection.state";
 
-    /// <summary>One tag per <see cref="TcpState"/>, in its order.</summary>
+    /// <summary>One tag per <see cref="TcpConnectionState"/>, in its order.</summary>
     private static readonly KeyValuePair<string, object?>[] StateTags =
     [
         new(StateTag, "closed"),

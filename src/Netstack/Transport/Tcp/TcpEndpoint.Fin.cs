@@ -10,10 +10,10 @@ public sealed partial class TcpEndpoint
     {
         switch (_state)
         {
-            case TcpState.SynReceived:
-            case TcpState.Established:
-            case TcpState.FinWait1:
-            case TcpState.FinWait2:
+            case TcpConnectionState.SynReceived:
+            case TcpConnectionState.Established:
+            case TcpConnectionState.FinWait1:
+            case TcpConnectionState.FinWait2:
                 if (_receiver.FinReceived)
                 {
                     _receiver.AckNow = true;
@@ -33,11 +33,11 @@ public sealed partial class TcpEndpoint
                 _receiver.FinReceived = true;
                 _receiver.AckNow = true;
                 _signals |= Signals.Read;
-                if (_state is TcpState.SynReceived or TcpState.Established)
+                if (_state is TcpConnectionState.SynReceived or TcpConnectionState.Established)
                 {
-                    SetState(TcpState.CloseWait);
+                    SetState(TcpConnectionState.CloseWait);
                 }
-                else if (_state == TcpState.FinWait1)
+                else if (_state == TcpConnectionState.FinWait1)
                 {
                     if (_sender.FinAcked)
                     {
@@ -45,7 +45,7 @@ public sealed partial class TcpEndpoint
                     }
                     else
                     {
-                        SetState(TcpState.Closing);
+                        SetState(TcpConnectionState.Closing);
                     }
                 }
                 else
@@ -53,7 +53,7 @@ public sealed partial class TcpEndpoint
                     EnterTimeWait();
                 }
                 break;
-            case TcpState.TimeWait:
+            case TcpConnectionState.TimeWait:
                 _receiver.AckNow = true;
                 SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
                 break;
@@ -65,7 +65,7 @@ public sealed partial class TcpEndpoint
 
     private void EnterTimeWait()
     {
-        SetState(TcpState.TimeWait);
+        SetState(TcpConnectionState.TimeWait);
         _receiver.AckNow = true;
         for (int i = 0; i < _deadlines.Length; i++)
         {
@@ -82,7 +82,7 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            if (_state != TcpState.TimeWait)
+            if (_state != TcpConnectionState.TimeWait)
             {
                 return false;
             }
@@ -90,7 +90,7 @@ public sealed partial class TcpEndpoint
             if (newer)
             {
                 TcpStatistics.Increment(ref Stats.TCPTimeWaitReuse);
-                Terminate(SocketError.Success, TcpState.Closed);
+                Terminate(SocketError.Success, TcpConnectionState.Closed);
             }
             return newer;
         }

@@ -22,7 +22,7 @@ public sealed partial class TcpEndpoint
             {
                 State = _state,
                 CongestionControl = _congestion.Name,
-                CongestionWindow = _state is TcpState.SynSent or TcpState.SynReceived ? 0 : _congestion.CongestionWindow,
+                CongestionWindow = _state is TcpConnectionState.SynSent or TcpConnectionState.SynReceived ? 0 : _congestion.CongestionWindow,
                 SlowStartThreshold = _congestion.SlowStartThreshold,
                 SmoothedRtt = _rtt.SmoothedRtt,
                 RttVariance = _rtt.RttVariance,
@@ -56,7 +56,7 @@ public sealed partial class TcpEndpoint
         ICongestionControl congestion = CongestionControlFactory.Create(name);
         lock (_lock)
         {
-            if (_state is not (TcpState.Closed or TcpState.Listen or TcpState.SynSent or TcpState.SynReceived))
+            if (_state is not (TcpConnectionState.Closed or TcpConnectionState.Listen or TcpConnectionState.SynSent or TcpConnectionState.SynReceived))
             {
                 congestion.Init((uint)_sender.Mss, _host.Now);
             }
@@ -74,7 +74,7 @@ public sealed partial class TcpEndpoint
         Signals signals;
         lock (_lock)
         {
-            if (_options.KeepAlive && _state is TcpState.Established or TcpState.CloseWait)
+            if (_options.KeepAlive && _state is TcpConnectionState.Established or TcpConnectionState.CloseWait)
             {
                 _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
             }
@@ -100,7 +100,7 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             var quoted = new SeqNumber(error.QuotedSequence);
-            bool outstanding = _state == TcpState.SynSent ? quoted == _sender.Iss : quoted >= _sender.SndUna && quoted < _sender.SndMax;
+            bool outstanding = _state == TcpConnectionState.SynSent ? quoted == _sender.Iss : quoted >= _sender.SndUna && quoted < _sender.SndMax;
             if (outstanding)
             {
                 switch (error.Kind)
@@ -119,13 +119,13 @@ public sealed partial class TcpEndpoint
                             }
                         }
                         break;
-                    case TransportErrorKind.PortUnreachable or TransportErrorKind.ProtocolUnreachable when _state == TcpState.SynSent:
-                        Terminate(SocketError.ConnectionRefused, TcpState.Closed);
+                    case TransportErrorKind.PortUnreachable or TransportErrorKind.ProtocolUnreachable when _state == TcpConnectionState.SynSent:
+                        Terminate(SocketError.ConnectionRefused, TcpConnectionState.Closed);
                         break;
                     // RFC 1122 §4.2.3.9 calls a net or host unreachable soft, but RFC 5461 §4 lets a connection attempt
                     // abort on it, and Linux does (tcp_v4_err in SYN-SENT): connect fails at once with "no route to host".
-                    case TransportErrorKind.DestinationUnreachable when _state == TcpState.SynSent:
-                        Terminate(SocketError.HostUnreachable, TcpState.Closed);
+                    case TransportErrorKind.DestinationUnreachable when _state == TcpConnectionState.SynSent:
+                        Terminate(SocketError.HostUnreachable, TcpConnectionState.Closed);
                         break;
                     case TransportErrorKind.DestinationUnreachable or TransportErrorKind.TimeExceeded:
                         _softError = error.Kind == TransportErrorKind.TimeExceeded ? SocketError.TimedOut : SocketError.HostUnreachable;

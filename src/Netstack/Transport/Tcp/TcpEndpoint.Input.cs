@@ -19,10 +19,10 @@ public sealed partial class TcpEndpoint
             _keepaliveProbes = 0;
             switch (_state)
             {
-                case TcpState.Closed:
-                case TcpState.Listen:
+                case TcpConnectionState.Closed:
+                case TcpConnectionState.Listen:
                     break;
-                case TcpState.SynSent:
+                case TcpConnectionState.SynSent:
                     SynSentArrives(seg);
                     break;
                 default:
@@ -56,7 +56,7 @@ public sealed partial class TcpEndpoint
             // RFC 5961 §3.2 leaves SYN-SENT to the acceptable-ACK test above.
             if (ackAcceptable)
             {
-                Terminate(SocketError.ConnectionRefused, TcpState.Closed);
+                Terminate(SocketError.ConnectionRefused, TcpConnectionState.Closed);
             }
             return;
         }
@@ -83,7 +83,7 @@ public sealed partial class TcpEndpoint
         else
         {
             // Simultaneous open (RFC 9293 Figure 8): answer with SYN-ACK from the same ISS.
-            SetState(TcpState.SynReceived);
+            SetState(TcpConnectionState.SynReceived);
             _sender.SndNxt = _sender.Iss;
             SendSyn();
         }
@@ -92,7 +92,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 9293 §3.10.7.4: every synchronized state, and SYN-RECEIVED.</summary>
     private void SynchronizedArrives(in TcpSegment seg, PacketBuffer packet)
     {
-        if (_state == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && seg.Seq == _receiver.Irs && !seg.Has(TcpFlags.Rst))
+        if (_state == TcpConnectionState.SynReceived && seg.Has(TcpFlags.Syn) && seg.Seq == _receiver.Irs && !seg.Has(TcpFlags.Rst))
         {
             SynAgainInSynReceived(seg);
             return;
@@ -103,7 +103,7 @@ public sealed partial class TcpEndpoint
         }
 
         // Fifth: ACK.
-        if (!seg.Has(TcpFlags.Ack) || (_state == TcpState.SynReceived && !SynReceivedAcknowledged(seg)))
+        if (!seg.Has(TcpFlags.Ack) || (_state == TcpConnectionState.SynReceived && !SynReceivedAcknowledged(seg)))
         {
             return;
         }
@@ -115,14 +115,14 @@ public sealed partial class TcpEndpoint
         // Seventh: segment text.
         if (seg.PayloadLength > 0)
         {
-            if (_state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+            if (_state is TcpConnectionState.Established or TcpConnectionState.FinWait1 or TcpConnectionState.FinWait2)
             {
                 if (_appClosed)
                 {
                     // Linux: data for a socket the application closed is answered with RST.
                     TcpStatistics.Increment(ref Stats.TCPAbortOnData);
                     SendReset(_sender.SndMax, withAck: false);
-                    Terminate(SocketError.ConnectionReset, TcpState.Closed);
+                    Terminate(SocketError.ConnectionReset, TcpConnectionState.Closed);
                     return;
                 }
                 DataArrives(seg, packet);
@@ -174,7 +174,7 @@ public sealed partial class TcpEndpoint
                 {
                     _receiver.RecordOldDuplicate(seg.Seq, seg.Seq + seg.PayloadLength);
                 }
-                if (_state == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
+                if (_state == TcpConnectionState.TimeWait && seg.Has(TcpFlags.Fin))
                 {
                     SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
                 }
@@ -227,7 +227,7 @@ public sealed partial class TcpEndpoint
         EnterEstablished();
         if (finWasQueued)
         {
-            SetState(TcpState.FinWait1);
+            SetState(TcpConnectionState.FinWait1);
         }
         return true;
     }
@@ -237,18 +237,18 @@ public sealed partial class TcpEndpoint
     {
         switch (_state)
         {
-            case TcpState.FinWait1 when _sender.FinAcked:
-                SetState(TcpState.FinWait2);
+            case TcpConnectionState.FinWait1 when _sender.FinAcked:
+                SetState(TcpConnectionState.FinWait2);
                 if (_appClosed)
                 {
                     SetDeadline(TimerKind.TimeWait, _options.FinWait2Timeout);
                 }
                 break;
-            case TcpState.Closing when _sender.FinAcked:
+            case TcpConnectionState.Closing when _sender.FinAcked:
                 EnterTimeWait();
                 return false;
-            case TcpState.LastAck when _sender.FinAcked:
-                Terminate(SocketError.Success, TcpState.Closed);
+            case TcpConnectionState.LastAck when _sender.FinAcked:
+                Terminate(SocketError.Success, TcpConnectionState.Closed);
                 return false;
         }
         return true;
@@ -258,19 +258,19 @@ public sealed partial class TcpEndpoint
     {
         switch (_state)
         {
-            case TcpState.SynReceived:
+            case TcpConnectionState.SynReceived:
                 // From a passive open: back to LISTEN, which for us means forgetting the child.
-                Terminate(SocketError.ConnectionRefused, TcpState.Closed);
+                Terminate(SocketError.ConnectionRefused, TcpConnectionState.Closed);
                 break;
-            case TcpState.Established:
-            case TcpState.FinWait1:
-            case TcpState.FinWait2:
-            case TcpState.CloseWait:
+            case TcpConnectionState.Established:
+            case TcpConnectionState.FinWait1:
+            case TcpConnectionState.FinWait2:
+            case TcpConnectionState.CloseWait:
                 TcpStatistics.Increment(ref Stats.EstabResets);
-                Terminate(SocketError.ConnectionReset, TcpState.Closed);
+                Terminate(SocketError.ConnectionReset, TcpConnectionState.Closed);
                 break;
             default:
-                Terminate(SocketError.Success, TcpState.Closed);
+                Terminate(SocketError.Success, TcpConnectionState.Closed);
                 break;
         }
     }
@@ -296,7 +296,7 @@ public sealed partial class TcpEndpoint
 
     private void EnterEstablished(bool countedHalfOpen = true)
     {
-        SetState(TcpState.Established);
+        SetState(TcpConnectionState.Established);
         _receiver.OnEstablished();
         _retransmits = 0;
         _rtt.ResetBackoff();

@@ -10,7 +10,7 @@ public sealed partial class TcpEndpoint
     private void ArmLossProbe()
     {
         if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sender.SndUna == _sender.SndMax || IsArmed(TimerKind.LossProbe)
-            || _state is not (TcpState.Established or TcpState.CloseWait) || !_rtt.HasSample)
+            || _state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait) || !_rtt.HasSample)
         {
             return;
         }
@@ -24,7 +24,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
     private void LossProbeTimerExpired()
     {
-        if (!_sack || _inRecovery || _sender.SndUna == _sender.SndMax || _state is not (TcpState.Established or TcpState.CloseWait))
+        if (!_sack || _inRecovery || _sender.SndUna == _sender.SndMax || _state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait))
         {
             return;
         }

@@ -51,7 +51,7 @@ public sealed partial class TcpEndpoint
             _receiver.AdvertisedMss = MssForRoute();
             _sender.Mss = 536;
             _receiver.WindowShift = _options.WindowScaling ? _options.WindowShift : 0;
-            SetState(TcpState.SynSent);
+            SetState(TcpConnectionState.SynSent);
             TcpStatistics.Increment(ref Stats.ActiveOpens);
             SendSyn();
             Leave();
@@ -64,7 +64,7 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            if (_state is TcpState.SynSent or TcpState.SynReceived)
+            if (_state is TcpConnectionState.SynSent or TcpConnectionState.SynReceived)
             {
                 if (armWaiter)
                 {
@@ -76,7 +76,7 @@ public sealed partial class TcpEndpoint
             {
                 return _error;
             }
-            return _state == TcpState.Closed ? SocketError.NotConnected : SocketError.Success;
+            return _state == TcpConnectionState.Closed ? SocketError.NotConnected : SocketError.Success;
         }
     }
 
@@ -104,7 +104,7 @@ public sealed partial class TcpEndpoint
             {
                 _receiver.TsRecent = syn.TsVal;
             }
-            SetState(TcpState.SynReceived);
+            SetState(TcpConnectionState.SynReceived);
             _registered = true;
             TcpStatistics.Increment(ref Stats.PassiveOpens);
             SendSyn();
@@ -161,7 +161,7 @@ public sealed partial class TcpEndpoint
         {
             _receiver.WindowShift = 0;
         }
-        else if (_state != TcpState.SynSent)
+        else if (_state != TcpConnectionState.SynSent)
         {
             _receiver.WindowShift = _options.WindowShift;
         }

@@ -16,7 +16,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void Output()
     {
-        if (_state is TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck && _sender.SndUna != _sender.Iss)
+        if (_state is TcpConnectionState.Established or TcpConnectionState.CloseWait or TcpConnectionState.FinWait1 or TcpConnectionState.Closing or TcpConnectionState.LastAck && _sender.SndUna != _sender.Iss)
         {
             if (_inRecovery)
             {
@@ -135,10 +135,10 @@ public sealed partial class TcpEndpoint
     /// <summary>SYN (active open) or SYN-ACK (passive or simultaneous open), with the options of RFC 7323 / 2018.</summary>
     private void SendSyn()
     {
-        TcpFlags flags = _state == TcpState.SynSent ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
+        TcpFlags flags = _state == TcpConnectionState.SynSent ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
         TcpSegment h = NewHeader(flags, _sender.Iss);
         h.Mss = (ushort)_receiver.AdvertisedMss;
-        bool active = _state == TcpState.SynSent;
+        bool active = _state == TcpConnectionState.SynSent;
         h.WindowScale = (active ? _options.WindowScaling : _windowScaling) ? _receiver.WindowShift : -1;
         h.SackPermitted = active ? _options.Sack : _sack;
         h.HasTimestamp = active ? _options.Timestamps : _timestamps;
@@ -247,7 +247,7 @@ public sealed partial class TcpEndpoint
     /// <summary>After the application reads: announce a window that grew by a meaningful amount.</summary>
     private void MaybeSendWindowUpdate()
     {
-        if (_state is not (TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2))
+        if (_state is not (TcpConnectionState.Established or TcpConnectionState.FinWait1 or TcpConnectionState.FinWait2))
         {
             return;
         }

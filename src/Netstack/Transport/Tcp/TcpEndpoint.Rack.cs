@@ -110,8 +110,8 @@ public sealed partial class TcpEndpoint
             }
         }
         _deadlines[(int)TimerKind.RackReorder] = timeout > TimeSpan.Zero ? now + timeout : Never;
-        if (lost && !_inRecovery && _sender.SndUna >= _recover && _state is TcpState.Established or TcpState.CloseWait
-            or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck)
+        if (lost && !_inRecovery && _sender.SndUna >= _recover && _state is TcpConnectionState.Established or TcpConnectionState.CloseWait
+            or TcpConnectionState.FinWait1 or TcpConnectionState.Closing or TcpConnectionState.LastAck)
         {
             EnterRecovery();
         }

@@ -14,7 +14,7 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            return _state is not (TcpState.Closed or TcpState.Listen or TcpState.TimeWait) && _sender.TryAttach(source);
+            return _state is not (TcpConnectionState.Closed or TcpConnectionState.Listen or TcpConnectionState.TimeWait) && _sender.TryAttach(source);
         }
     }
 
@@ -57,7 +57,7 @@ public sealed partial class TcpEndpoint
         try
         {
             Volatile.Write(ref _sendSourcePollPending, 0);
-            if (_state is not (TcpState.Closed or TcpState.TimeWait) && _error == SocketError.Success)
+            if (_state is not (TcpConnectionState.Closed or TcpConnectionState.TimeWait) && _error == SocketError.Success)
             {
                 _sender.Source.Refresh();
                 if (_sender.Source.EndOfStream)

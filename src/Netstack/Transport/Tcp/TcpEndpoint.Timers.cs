@@ -51,7 +51,7 @@ public sealed partial class TcpEndpoint
     /// <summary>End of every locked entry point: arm the host timer if a deadline moved earlier, hand back the signals.</summary>
     private Signals Leave()
     {
-        if (_sender.SourceFailed && _state != TcpState.Closed)
+        if (_sender.SourceFailed && _state != TcpConnectionState.Closed)
         {
             AbortLocked(); // RFC 9293 §3.10.5: the byte stream cannot continue, so the peer learns at once
         }
@@ -65,7 +65,7 @@ public sealed partial class TcpEndpoint
         }
         if (earliest == Never)
         {
-            if (_scheduledAt != Never && _state == TcpState.Closed)
+            if (_scheduledAt != Never && _state == TcpConnectionState.Closed)
             {
                 _timer.Cancel();
                 _scheduledAt = Never;
@@ -143,7 +143,7 @@ public sealed partial class TcpEndpoint
             if (_deadlines[(int)TimerKind.DelayedAck] <= now)
             {
                 _deadlines[(int)TimerKind.DelayedAck] = Never;
-                if (IsSynchronized && _state != TcpState.TimeWait)
+                if (IsSynchronized && _state != TcpConnectionState.TimeWait)
                 {
                     _receiver.AckNow = true;
                 }
@@ -171,12 +171,12 @@ public sealed partial class TcpEndpoint
             if (_deadlines[(int)TimerKind.TimeWait] <= now)
             {
                 _deadlines[(int)TimerKind.TimeWait] = Never;
-                if (_state is TcpState.TimeWait or TcpState.FinWait2)
+                if (_state is TcpConnectionState.TimeWait or TcpConnectionState.FinWait2)
                 {
-                    Terminate(SocketError.Success, TcpState.Closed);
+                    Terminate(SocketError.Success, TcpConnectionState.Closed);
                 }
             }
-            if (_state != TcpState.Closed)
+            if (_state != TcpConnectionState.Closed)
             {
                 Output();
             }
@@ -190,11 +190,11 @@ public sealed partial class TcpEndpoint
     {
         switch (_state)
         {
-            case TcpState.SynSent:
-            case TcpState.SynReceived:
+            case TcpConnectionState.SynSent:
+            case TcpConnectionState.SynReceived:
                 if (++_retransmits > _options.SynRetries)
                 {
-                    Terminate(_softError != SocketError.Success ? _softError : SocketError.TimedOut, TcpState.Closed);
+                    Terminate(_softError != SocketError.Success ? _softError : SocketError.TimedOut, TcpConnectionState.Closed);
                     return;
                 }
                 BackOff();
@@ -202,9 +202,9 @@ public sealed partial class TcpEndpoint
                 _sender.SndNxt = _sender.Iss;
                 SendSyn();
                 return;
-            case TcpState.Closed:
-            case TcpState.Listen:
-            case TcpState.TimeWait:
+            case TcpConnectionState.Closed:
+            case TcpConnectionState.Listen:
+            case TcpConnectionState.TimeWait:
                 return;
         }
         if (_sender.SndUna == _sender.SndMax)
@@ -215,7 +215,7 @@ public sealed partial class TcpEndpoint
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
             SendReset(_sender.SndMax, withAck: false);
-            Terminate(SocketError.TimedOut, TcpState.Closed);
+            Terminate(SocketError.TimedOut, TcpConnectionState.Closed);
             return;
         }
         TcpStatistics.Increment(ref Stats.TCPTimeouts);
@@ -229,7 +229,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Zero-window probe (RFC 9293 §3.8.6.1) with exponential back-off.</summary>
     private void PersistTimerExpired()
     {
-        if (_state is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.LastAck or TcpState.Closing))
+        if (_state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait or TcpConnectionState.FinWait1 or TcpConnectionState.LastAck or TcpConnectionState.Closing))
         {
             return;
         }
@@ -246,7 +246,7 @@ public sealed partial class TcpEndpoint
     /// <summary>RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6 keepalive: probe after idle time, give up after the probe count.</summary>
     private void KeepaliveTimerExpired(TimeSpan now)
     {
-        if (!_options.KeepAlive || _state is not (TcpState.Established or TcpState.CloseWait))
+        if (!_options.KeepAlive || _state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait))
         {
             return;
         }
@@ -260,7 +260,7 @@ public sealed partial class TcpEndpoint
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
             SendReset(_sender.SndMax, withAck: false);
-            Terminate(SocketError.TimedOut, TcpState.Closed);
+            Terminate(SocketError.TimedOut, TcpConnectionState.Closed);
             return;
         }
         _keepaliveProbes++;

@@ -59,7 +59,7 @@ public sealed partial class TcpEndpoint
     private readonly TcpEndpointOptions _options;
     private readonly TransmitQueue _transmitQueue; // segments made under _lock wait here, in order, until it is released
 
-    private TcpState _state;
+    private TcpConnectionState _state;
     private FourTuple _id;
     private RouteInfo _route;
     private bool _registered;
@@ -100,7 +100,7 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>The connection's state (RFC 9293 §3.3.2), read without the lock: a snapshot that may change at once.</summary>
-    public TcpState State => _state;
+    public TcpConnectionState State => _state;
 
     /// <summary>The four-tuple: local and remote address and port (default until the connection is opened).</summary>
     public FourTuple Id => _id;
@@ -118,7 +118,7 @@ public sealed partial class TcpEndpoint
 
     private TcpStatistics Stats => _protocol.Statistics;
 
-    private bool IsSynchronized => _state is not (TcpState.Closed or TcpState.Listen or TcpState.SynSent);
+    private bool IsSynchronized => _state is not (TcpConnectionState.Closed or TcpConnectionState.Listen or TcpConnectionState.SynSent);
 
     // ---- Application data ----------------------------------------------------------------------
 
@@ -151,14 +151,14 @@ public sealed partial class TcpEndpoint
             {
                 error = SocketError.OperationNotSupported; // the attached source owns the byte stream
             }
-            else if (_state is TcpState.SynSent or TcpState.SynReceived)
+            else if (_state is TcpConnectionState.SynSent or TcpConnectionState.SynReceived)
             {
                 if (armWaiter)
                 {
                     WriteWaiter.Arm();
                 }
             }
-            else if (_state is not (TcpState.Established or TcpState.CloseWait))
+            else if (_state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait))
             {
                 error = SocketError.NotConnected;
             }
@@ -214,7 +214,7 @@ public sealed partial class TcpEndpoint
             {
                 error = _error;
             }
-            else if (_state is TcpState.Closed)
+            else if (_state is TcpConnectionState.Closed)
             {
                 endOfStream = true;
             }
@@ -272,8 +272,8 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
-            error = _appClosed ? SocketError.OperationAborted : _receive.Bytes > 0 || _finReceived ? SocketError.Success : _error;
-            return _appClosed || (_receive.Bytes == 0 && (_finReceived || _error != SocketError.Success || _state == TcpState.Closed));
+            error = _appClosed ? SocketError.OperationAborted : _receiver.Queue.Bytes > 0 || _receiver.FinReceived ? SocketError.Success : _error;
+            return _appClosed || (_receiver.Queue.Bytes == 0 && (_receiver.FinReceived || _error != SocketError.Success || _state == TcpConnectionState.Closed));
         }
     }
 
@@ -287,7 +287,7 @@ public sealed partial class TcpEndpoint
         lock (_lock)
         {
             error = _appClosed ? SocketError.OperationAborted : _receiver.Queue.Bytes > 0 || _receiver.FinReceived ? SocketError.Success : _error;
-            if (_appClosed || _receiver.Queue.Bytes > 0 || _receiver.FinReceived || _error != SocketError.Success || _state == TcpState.Closed)
+            if (_appClosed || _receiver.Queue.Bytes > 0 || _receiver.FinReceived || _error != SocketError.Success || _state == TcpConnectionState.Closed)
             {
                 return false;
             }
@@ -336,22 +336,22 @@ public sealed partial class TcpEndpoint
         }
         switch (_state)
         {
-            case TcpState.SynSent:
-                Terminate(SocketError.OperationAborted, TcpState.Closed);
+            case TcpConnectionState.SynSent:
+                Terminate(SocketError.OperationAborted, TcpConnectionState.Closed);
                 return;
-            case TcpState.SynReceived:
-            case TcpState.Established:
+            case TcpConnectionState.SynReceived:
+            case TcpConnectionState.Established:
                 _sender.FinQueued = true;
-                SetState(TcpState.FinWait1);
+                SetState(TcpConnectionState.FinWait1);
                 break;
-            case TcpState.CloseWait:
+            case TcpConnectionState.CloseWait:
                 _sender.FinQueued = true;
-                SetState(TcpState.LastAck);
+                SetState(TcpConnectionState.LastAck);
                 break;
             default:
                 return;
         }
-        if (_state == TcpState.FinWait1 && _sender.SndUna == _sender.Iss)
+        if (_state == TcpConnectionState.FinWait1 && _sender.SndUna == _sender.Iss)
         {
             return; // still in SYN-RECEIVED: the FIN goes out once our SYN is acknowledged
         }
@@ -370,7 +370,7 @@ public sealed partial class TcpEndpoint
         {
             _appClosed = true;
             _signals |= Signals.Read | Signals.Write; // pending reads and writes end with OperationAborted
-            if (_state is TcpState.Closed or TcpState.TimeWait)
+            if (_state is TcpConnectionState.Closed or TcpConnectionState.TimeWait)
             {
                 _receiver.Queue.Clear();
             }
@@ -385,7 +385,7 @@ public sealed partial class TcpEndpoint
             else
             {
                 ShutdownLocked();
-                if (_state == TcpState.FinWait2)
+                if (_state == TcpConnectionState.FinWait2)
                 {
                     SetDeadline(TimerKind.TimeWait, _options.FinWait2Timeout);
                 }
@@ -411,13 +411,13 @@ public sealed partial class TcpEndpoint
 
     private void AbortLocked()
     {
-        if (_state is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
+        if (_state is TcpConnectionState.SynReceived or TcpConnectionState.Established or TcpConnectionState.FinWait1 or TcpConnectionState.FinWait2 or TcpConnectionState.CloseWait)
         {
             SendReset(_sender.SndMax, withAck: false);
         }
-        if (_state != TcpState.Closed)
+        if (_state != TcpConnectionState.Closed)
         {
-            Terminate(SocketError.ConnectionAborted, TcpState.Closed);
+            Terminate(SocketError.ConnectionAborted, TcpConnectionState.Closed);
         }
     }
 
@@ -427,15 +427,15 @@ public sealed partial class TcpEndpoint
     /// Ends the connection: everything is freed, the four-tuple unregistered, waiters woken.
     /// <paramref name="error"/> is what pending and later operations report.
     /// </summary>
-    private void Terminate(SocketError error, TcpState finalState)
+    private void Terminate(SocketError error, TcpConnectionState finalState)
     {
-        if (_state is TcpState.SynSent or TcpState.SynReceived && error != SocketError.Success && error != SocketError.OperationAborted)
+        if (_state is TcpConnectionState.SynSent or TcpConnectionState.SynReceived && error != SocketError.Success && error != SocketError.OperationAborted)
         {
             TcpStatistics.Increment(ref Stats.AttemptFails);
         }
         if (_listener is not null)
         {
-            _listener.OnChildGone(this, _state == TcpState.SynReceived);
+            _listener.OnChildGone(this, _state == TcpConnectionState.SynReceived);
             _listener = null;
         }
         if (_error == SocketError.Success)
@@ -467,10 +467,10 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>Every state change goes through here so CurrEstab (ESTABLISHED + CLOSE-WAIT, as Linux counts) stays right.</summary>
-    private void SetState(TcpState state)
+    private void SetState(TcpConnectionState state)
     {
-        bool was = _state is TcpState.Established or TcpState.CloseWait;
-        bool now = state is TcpState.Established or TcpState.CloseWait;
+        bool was = _state is TcpConnectionState.Established or TcpConnectionState.CloseWait;
+        bool now = state is TcpConnectionState.Established or TcpConnectionState.CloseWait;
         _state = state;
         if (was && !now)
         {

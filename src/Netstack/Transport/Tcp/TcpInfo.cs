@@ -4,7 +4,7 @@ namespace Netstack.Transport.Tcp;
 public readonly record struct TcpInfo
 {
     /// <summary>The connection state (RFC 9293 §3.3.2).</summary>
-    public TcpState State { get; init; }
+    public TcpConnectionState State { get; init; }
     /// <summary>The congestion control's name as Linux spells it (<c>reno</c>, <c>cubic</c>).</summary>
     public string CongestionControl { get; init; }
     /// <summary>cwnd in bytes; 0 during the handshake.</summary>

@@ -108,7 +108,7 @@ internal sealed class TcpProtocol : ITransportHandler
         }
     }
 
-    /// <summary>Adds the table's connections to <paramref name="counts"/> by state (indexed by <see cref="TcpState"/>), and the listeners to Listen.</summary>
+    /// <summary>Adds the table's connections to <paramref name="counts"/> by state (indexed by <see cref="TcpConnectionState"/>), and the listeners to Listen.</summary>
     public void CountByState(Span<long> counts)
     {
         lock (_lock)
@@ -119,7 +119,7 @@ internal sealed class TcpProtocol : ITransportHandler
             }
             foreach (List<TcpListenSocket> listeners in _listeners.Values)
             {
-                counts[(int)TcpState.Listen] += listeners.Count;
+                counts[(int)TcpConnectionState.Listen] += listeners.Count;
             }
         }
     }
@@ -228,7 +228,7 @@ internal sealed class TcpProtocol : ITransportHandler
             if (endpoint is not null)
             {
                 bool isNewSyn = (seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn;
-                if (!(isNewSyn && endpoint.State == TcpState.TimeWait && endpoint.CanReuseTimeWait(seg)))
+                if (!(isNewSyn && endpoint.State == TcpConnectionState.TimeWait && endpoint.CanReuseTimeWait(seg)))
                 {
                     endpoint.HandleSegment(seg, packet, tx);
                     return;

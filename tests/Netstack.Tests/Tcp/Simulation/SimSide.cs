@@ -41,7 +41,7 @@ internal sealed class SimSide(string name, SideSpec spec, byte[] source, byte[] 
     /// <summary>When a read pause ends (virtual time).</summary>
     public TimeSpan ReadResumeAt { get; private set; }
 
-    public bool Saw(TcpState state) => (_stateBits & (1 << (int)state)) != 0;
+    public bool Saw(TcpConnectionState state) => (_stateBits & (1 << (int)state)) != 0;
 
     public void Observe()
     {

@@ -204,8 +204,8 @@ internal sealed class SimWorld : IDisposable
                 Conn previous = _conns[c.Spec.Index - 1];
                 // Both halves must be done (the server may still be in TIME-WAIT: that is the point); a
                 // server half still alive after a lost RST would meet the new SYN as a port collision.
-                if (previous.Client.Endpoint is not { State: TcpState.Closed } || previous.Listener is not null
-                    || previous.Server.Endpoint is not { State: TcpState.Closed or TcpState.TimeWait })
+                if (previous.Client.Endpoint is not { State: TcpConnectionState.Closed } || previous.Listener is not null
+                    || previous.Server.Endpoint is not { State: TcpConnectionState.Closed or TcpConnectionState.TimeWait })
                 {
                     return false;
                 }
@@ -291,10 +291,10 @@ internal sealed class SimWorld : IDisposable
     /// the client's stack, which no longer knows it.
     private bool ResetInCookieHandshake(Conn c) =>
         _scenario.SharedListener && TcpB.Statistics.SyncookiesFailed > 0 && !c.Client.Aborted && !c.Server.Aborted
-        && c.Client.Endpoint is { State: TcpState.Closed, Error: SocketError.ConnectionReset }
-        && c.Server.Endpoint is null or { State: TcpState.Closed, Error: SocketError.ConnectionReset };
+        && c.Client.Endpoint is { State: TcpConnectionState.Closed, Error: SocketError.ConnectionReset }
+        && c.Server.Endpoint is null or { State: TcpConnectionState.Closed, Error: SocketError.ConnectionReset };
 
-    private static bool Finished(SimSide s) => s.Endpoint is { State: TcpState.Closed } && (s.AppDone || s.Endpoint.Error != SocketError.Success);
+    private static bool Finished(SimSide s) => s.Endpoint is { State: TcpConnectionState.Closed } && (s.AppDone || s.Endpoint.Error != SocketError.Success);
 
     private void CheckEndStates()
     {
@@ -321,7 +321,7 @@ internal sealed class SimWorld : IDisposable
                     bool serverMayBeReset = TcpA.Statistics.OutRsts > 0;
                     CheckGraceful(client, server, clientMayBeReset);
                     CheckGraceful(server, client, serverMayBeReset);
-                    if (!client.Saw(TcpState.TimeWait) && !server.Saw(TcpState.TimeWait) && !clientMayBeReset && !serverMayBeReset)
+                    if (!client.Saw(TcpConnectionState.TimeWait) && !server.Saw(TcpConnectionState.TimeWait) && !clientMayBeReset && !serverMayBeReset)
                     {
                         throw new SimulationException($"conn {c.Spec.Index}: neither side passed through TIME-WAIT");
                     }
@@ -347,8 +347,8 @@ internal sealed class SimWorld : IDisposable
         }
         // RFC 9293 §3.6: the side that closes first (never in CLOSE-WAIT) waits in TIME-WAIT; the
         // side that received the first FIN goes LAST-ACK -> CLOSED without it.
-        bool closeWait = side.Saw(TcpState.CloseWait);
-        bool timeWait = side.Saw(TcpState.TimeWait);
+        bool closeWait = side.Saw(TcpConnectionState.CloseWait);
+        bool timeWait = side.Saw(TcpConnectionState.TimeWait);
         if (closeWait ? timeWait : !timeWait && !timeWaitMayBeReset)
         {
             throw new SimulationException($"{side.Name}: CLOSE-WAIT seen {closeWait}, TIME-WAIT seen {timeWait}: expected exactly one");

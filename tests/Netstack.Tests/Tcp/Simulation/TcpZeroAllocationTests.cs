@@ -1,7 +1,7 @@
+using Netstack.Sockets;
 using Netstack.Link;
 using Netstack.Tests.Infrastructure;
 using Netstack.Transport.Tcp;
-using TcpListener = Netstack.Sockets.TcpListener;
 
 namespace Netstack.Tests.Tcp.Simulation;
 
@@ -18,7 +18,7 @@ public class TcpZeroAllocationTests
     public void BulkTransfer_SteadyState_AllocatesZeroBytes(LinkCapabilities capabilities)
     {
         using var p = new TcpPair(capabilities: capabilities);
-        (TcpEndpoint client, TcpEndpoint server, TcpListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
         byte[] data = new byte[128 * 1024];
         byte[] buffer = new byte[64 * 1024];
         for (int i = 0; i < 20; i++)

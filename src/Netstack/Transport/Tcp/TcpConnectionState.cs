@@ -1,7 +1,7 @@
 namespace Netstack.Transport.Tcp;
 
 /// <summary>The connection states of RFC 9293 §3.3.2, named as in the RFC.</summary>
-public enum TcpState
+public enum TcpConnectionState
 {
     /// <summary>No connection (RFC 9293's fictional CLOSED state): never opened, or fully ended.</summary>
     Closed,

@@ -11,13 +11,13 @@ namespace Netstack.Sockets;
 /// <see cref="AcceptAsync"/> hands out established connections. Disposing stops listening and
 /// resets connections that were never accepted.
 /// </summary>
-public sealed class TcpListener : IAsyncDisposable, IDisposable
+public sealed class TcpConnectionListener : IAsyncDisposable, IDisposable
 {
     private readonly TcpListenSocket _socket;
     private readonly Action? _onDispose;
     private int _disposed;
 
-    internal TcpListener(TcpListenSocket socket, IPEndPoint localEndPoint, Action? onDispose)
+    internal TcpConnectionListener(TcpListenSocket socket, IPEndPoint localEndPoint, Action? onDispose)
     {
         _socket = socket;
         LocalEndPoint = localEndPoint;
