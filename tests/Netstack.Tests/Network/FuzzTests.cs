@@ -111,76 +111,31 @@ public class FuzzTests
         return length;
     }
 
-    private static byte[][] Seeds()
+    /// <summary>Valid packets from A to B for <see cref="Mutate"/> to start from (the order matters: the fuzzer picks them by index).</summary>
+    private static byte[][] Seeds() => [.. Ipv4Seeds(), .. Ipv6Seeds()];
+
+    private static List<byte[]> Ipv4Seeds()
     {
         var list = new List<byte[]>();
-        NetAddress a4 = TwoStacks.A4, b4 = TwoStacks.B4, a6 = TwoStacks.A6, b6 = TwoStacks.B6;
-
-        byte[] V4(byte protocol, ReadOnlySpan<byte> payload, int offset = 0, bool more = false, ushort id = 1)
-        {
-            byte[] p = new byte[20 + payload.Length];
-            Ipv4Header.Write(p, a4, b4, protocol, p.Length, id, 64, dontFragment: offset == 0 && !more, fragmentOffset: offset, moreFragments: more);
-            payload.CopyTo(p.AsSpan(20));
-            return p;
-        }
-
-        byte[] V6(byte next, ReadOnlySpan<byte> payload)
-        {
-            byte[] p = new byte[40 + payload.Length];
-            Ipv6Header.Write(p, a6, b6, next, payload.Length, 64);
-            payload.CopyTo(p.AsSpan(40));
-            return p;
-        }
-
-        byte[] Icmp4()
-        {
-            byte[] m = new byte[64];
-            IcmpV4Header.WriteEcho(m, IcmpV4Type.EchoRequest, 1, 2);
-            Assert.True(IcmpV4Header.TryParse(m, out IcmpV4Header h));
-            h.SetChecksum();
-            return m;
-        }
-
-        byte[] Udp(NetAddress src, NetAddress dst, int size, ushort port = 53)
-        {
-            byte[] d = new byte[8 + size];
-            UdpHeader.Write(d, 4000, port, d.Length);
-            Assert.True(UdpHeader.TryParse(d, out UdpHeader h));
-            h.SetChecksum(src, dst);
-            return d;
-        }
-
-        byte[] Tcp()
-        {
-            byte[] t = new byte[20];
-            t[0] = 0x10; t[2] = 0; t[3] = 80; t[12] = 0x50; t[13] = (byte)TcpFlags.Syn;
-            return t;
-        }
-
-        list.Add(V4(IpProtocol.Icmp, Icmp4()));
+        NetAddress a4 = TwoStacks.A4, b4 = TwoStacks.B4;
+        list.Add(V4(IpProtocol.Icmp, Icmp4Echo()));
         list.Add(V4(IpProtocol.Udp, Udp(a4, b4, 40)));
         list.Add(V4(IpProtocol.Udp, Udp(a4, b4, 40, 9)));
-        list.Add(V4(IpProtocol.Tcp, Tcp()));
+        list.Add(V4(IpProtocol.Tcp, TcpSyn()));
         list.Add(V4(99, new byte[12]));
         byte[] big = Udp(a4, b4, 100);
         list.Add(V4(IpProtocol.Udp, big.AsSpan(0, 48), 0, more: true, id: 7));
         list.Add(V4(IpProtocol.Udp, big.AsSpan(48, 48), 48, more: true, id: 7));
         list.Add(V4(IpProtocol.Udp, big.AsSpan(96), 96, more: false, id: 7));
-        byte[] withOptions = V4(IpProtocol.Udp, Udp(a4, b4, 8));
-        byte[] opt = new byte[withOptions.Length + 8];
-        withOptions.AsSpan(0, 20).CopyTo(opt);
-        opt[0] = 0x47; opt[20] = 1; opt[21] = 1; opt[22] = 1; opt[23] = 0; // NOPs and EOL
-        withOptions.AsSpan(20).CopyTo(opt.AsSpan(28));
-        opt[3] = (byte)opt.Length;
-        list.Add(opt);
-        // ICMPv4 error quoting one of our datagrams.
-        byte[] quoted = V4(IpProtocol.Udp, Udp(b4, a4, 8));
-        quoted.AsSpan(12, 4).Reverse();
-        byte[] err = new byte[8 + 28];
-        IcmpV4Header.Write(err, IcmpV4Type.DestinationUnreachable, IcmpV4Code.PortUnreachable);
-        quoted.AsSpan(0, 28).CopyTo(err.AsSpan(8));
-        list.Add(V4(IpProtocol.Icmp, err));
+        list.Add(V4WithOptions());
+        list.Add(V4(IpProtocol.Icmp, Icmp4ErrorQuotingOurDatagram()));
+        return list;
+    }
 
+    private static List<byte[]> Ipv6Seeds()
+    {
+        var list = new List<byte[]>();
+        NetAddress a6 = TwoStacks.A6, b6 = TwoStacks.B6;
         byte[] echo6 = new byte[64];
         IcmpV6Header.WriteEcho(echo6, IcmpV6Type.EchoRequest, 1, 2);
         Assert.True(IcmpV6Header.TryParse(echo6, out IcmpV6Header e6));
@@ -188,7 +143,7 @@ public class FuzzTests
         list.Add(V6(IpProtocol.IcmpV6, echo6));
         list.Add(V6(IpProtocol.Udp, Udp(a6, b6, 40)));
         list.Add(V6(IpProtocol.Udp, Udp(a6, b6, 40, 9)));
-        list.Add(V6(IpProtocol.Tcp, Tcp()));
+        list.Add(V6(IpProtocol.Tcp, TcpSyn()));
         byte[] hbh = new byte[8 + 16];
         hbh[0] = IpProtocol.Udp; hbh[1] = 0; hbh[2] = 1; hbh[3] = 4; // PadN
         Udp(a6, b6, 8).CopyTo(hbh, 8);
@@ -205,6 +160,70 @@ public class FuzzTests
         byte[] nsPacket = V6(IpProtocol.IcmpV6, ns);
         nsPacket[7] = 255;
         list.Add(nsPacket);
-        return [.. list];
+        return list;
+    }
+
+    private static byte[] V4(byte protocol, ReadOnlySpan<byte> payload, int offset = 0, bool more = false, ushort id = 1)
+    {
+        byte[] p = new byte[20 + payload.Length];
+        Ipv4Header.Write(p, TwoStacks.A4, TwoStacks.B4, protocol, p.Length, id, 64, dontFragment: offset == 0 && !more, fragmentOffset: offset, moreFragments: more);
+        payload.CopyTo(p.AsSpan(20));
+        return p;
+    }
+
+    private static byte[] V6(byte next, ReadOnlySpan<byte> payload)
+    {
+        byte[] p = new byte[40 + payload.Length];
+        Ipv6Header.Write(p, TwoStacks.A6, TwoStacks.B6, next, payload.Length, 64);
+        payload.CopyTo(p.AsSpan(40));
+        return p;
+    }
+
+    /// <summary>A UDP datagram in an IPv4 header carrying 8 bytes of options (NOPs and EOL).</summary>
+    private static byte[] V4WithOptions()
+    {
+        byte[] withOptions = V4(IpProtocol.Udp, Udp(TwoStacks.A4, TwoStacks.B4, 8));
+        byte[] opt = new byte[withOptions.Length + 8];
+        withOptions.AsSpan(0, 20).CopyTo(opt);
+        opt[0] = 0x47; opt[20] = 1; opt[21] = 1; opt[22] = 1; opt[23] = 0; // NOPs and EOL
+        withOptions.AsSpan(20).CopyTo(opt.AsSpan(28));
+        opt[3] = (byte)opt.Length;
+        return opt;
+    }
+
+    /// <summary>An ICMPv4 port unreachable quoting one of our datagrams.</summary>
+    private static byte[] Icmp4ErrorQuotingOurDatagram()
+    {
+        byte[] quoted = V4(IpProtocol.Udp, Udp(TwoStacks.B4, TwoStacks.A4, 8));
+        quoted.AsSpan(12, 4).Reverse();
+        byte[] err = new byte[8 + 28];
+        IcmpV4Header.Write(err, IcmpV4Type.DestinationUnreachable, IcmpV4Code.PortUnreachable);
+        quoted.AsSpan(0, 28).CopyTo(err.AsSpan(8));
+        return err;
+    }
+
+    private static byte[] Icmp4Echo()
+    {
+        byte[] m = new byte[64];
+        IcmpV4Header.WriteEcho(m, IcmpV4Type.EchoRequest, 1, 2);
+        Assert.True(IcmpV4Header.TryParse(m, out IcmpV4Header h));
+        h.SetChecksum();
+        return m;
+    }
+
+    private static byte[] Udp(NetAddress src, NetAddress dst, int size, ushort port = 53)
+    {
+        byte[] d = new byte[8 + size];
+        UdpHeader.Write(d, 4000, port, d.Length);
+        Assert.True(UdpHeader.TryParse(d, out UdpHeader h));
+        h.SetChecksum(src, dst);
+        return d;
+    }
+
+    private static byte[] TcpSyn()
+    {
+        byte[] t = new byte[20];
+        t[0] = 0x10; t[2] = 0; t[3] = 80; t[12] = 0x50; t[13] = (byte)TcpFlags.Syn;
+        return t;
     }
 }

@@ -169,94 +169,111 @@ public class WireFuzzTests
         return accepted;
     }
 
-    private static int ExerciseTransport(Span<byte> span, NetAddress source, NetAddress destination)
+    private static int ExerciseTransport(Span<byte> span, NetAddress source, NetAddress destination) =>
+        ExerciseUdp(span, source, destination) + ExerciseTcp(span, source, destination)
+        + ExerciseIcmpV4(span) + ExerciseIcmpV6(span, source, destination);
+
+    private static int ExerciseUdp(Span<byte> span, NetAddress source, NetAddress destination)
     {
-        int accepted = 0;
-        if (UdpHeader.TryParse(span, out UdpHeader udp))
+        if (!UdpHeader.TryParse(span, out UdpHeader udp))
         {
-            accepted++;
-            _ = udp.Datagram;
-            _ = udp.Payload;
-            _ = udp.IsChecksumValid(source, destination);
-            _ = udp.IsChecksumValid(V6, V6);
-            _ = udp.ComputeChecksum(source, destination);
-            udp.SourcePort = udp.SourcePort;
-            udp.DestinationPort = udp.DestinationPort;
-            udp.Length = udp.Length;
-            udp.Checksum = udp.Checksum;
+            return 0;
         }
-        if (TcpHeader.TryParse(span, out TcpHeader tcp))
+        _ = udp.Datagram;
+        _ = udp.Payload;
+        _ = udp.IsChecksumValid(source, destination);
+        _ = udp.IsChecksumValid(V6, V6);
+        _ = udp.ComputeChecksum(source, destination);
+        udp.SourcePort = udp.SourcePort;
+        udp.DestinationPort = udp.DestinationPort;
+        udp.Length = udp.Length;
+        udp.Checksum = udp.Checksum;
+        return 1;
+    }
+
+    private static int ExerciseTcp(Span<byte> span, NetAddress source, NetAddress destination)
+    {
+        if (!TcpHeader.TryParse(span, out TcpHeader tcp))
         {
-            accepted++;
-            _ = tcp.Payload;
-            _ = tcp.Segment;
-            _ = tcp.IsChecksumValid(source, destination);
-            _ = tcp.ComputeChecksum(source, destination);
-            if (tcp.TryGetOptions(out TcpOptionsInfo options))
-            {
-                // Re-emitting what was parsed must fit and re-parse to the same values.
-                Span<byte> written = stackalloc byte[TcpHeader.MaxOptionsLength];
-                int length = TcpOptions.Write(written, options);
-                Assert.Equal(length, TcpOptions.GetLength(options));
-                Assert.True(TcpOptionsInfo.TryParse(written[..length], out TcpOptionsInfo again));
-                Assert.Equal(options with { SackBlocks = again.SackBlocks }, again);
-            }
-            foreach (TcpOption option in new TcpOptions(tcp.Options))
-            {
-                _ = option.Kind;
-                _ = option.Data.Length;
-            }
-            tcp.SourcePort = tcp.SourcePort;
-            tcp.DestinationPort = tcp.DestinationPort;
-            tcp.SequenceNumber = tcp.SequenceNumber;
-            tcp.AcknowledgmentNumber = tcp.AcknowledgmentNumber;
-            tcp.Flags = tcp.Flags;
-            tcp.WindowSize = tcp.WindowSize;
-            tcp.Checksum = tcp.Checksum;
-            tcp.UrgentPointer = tcp.UrgentPointer;
+            return 0;
         }
-        if (IcmpV4Header.TryParse(span, out IcmpV4Header icmp))
+        _ = tcp.Payload;
+        _ = tcp.Segment;
+        _ = tcp.IsChecksumValid(source, destination);
+        _ = tcp.ComputeChecksum(source, destination);
+        if (tcp.TryGetOptions(out TcpOptionsInfo options))
         {
-            accepted++;
-            _ = icmp.IsError;
-            _ = icmp.Message;
-            _ = icmp.Payload;
-            _ = icmp.IsChecksumValid;
-            _ = icmp.ComputeChecksum();
-            icmp.Type = icmp.Type;
-            icmp.Code = icmp.Code;
-            icmp.Checksum = icmp.Checksum;
-            icmp.RestOfHeader = icmp.RestOfHeader;
-            icmp.Identifier = icmp.Identifier;
-            icmp.SequenceNumber = icmp.SequenceNumber;
-            icmp.NextHopMtu = icmp.NextHopMtu;
-            icmp.Pointer = icmp.Pointer;
-            accepted += Ipv4Header.TryParse(icmp.Payload, out _) ? 1 : 0;
+            // Re-emitting what was parsed must fit and re-parse to the same values.
+            Span<byte> written = stackalloc byte[TcpHeader.MaxOptionsLength];
+            int length = TcpOptions.Write(written, options);
+            Assert.Equal(length, TcpOptions.GetLength(options));
+            Assert.True(TcpOptionsInfo.TryParse(written[..length], out TcpOptionsInfo again));
+            Assert.Equal(options with { SackBlocks = again.SackBlocks }, again);
         }
-        if (IcmpV6Header.TryParse(span, out IcmpV6Header icmp6))
+        foreach (TcpOption option in new TcpOptions(tcp.Options))
         {
-            accepted++;
-            _ = icmp6.IsError;
-            _ = icmp6.NeighborFlags;
-            _ = icmp6.TargetAddress;
-            _ = icmp6.NeighborOptions;
-            _ = icmp6.TryGetLinkLayerAddress(IcmpV6Header.SourceLinkLayerAddressOption, out _);
-            _ = icmp6.TryGetLinkLayerAddress(IcmpV6Header.TargetLinkLayerAddressOption, out _);
-            _ = icmp6.IsChecksumValid(source, destination);
-            _ = icmp6.ComputeChecksum(V6, V6);
-            icmp6.Type = icmp6.Type;
-            icmp6.Code = icmp6.Code;
-            icmp6.Checksum = icmp6.Checksum;
-            icmp6.RestOfHeader = icmp6.RestOfHeader;
-            icmp6.Identifier = icmp6.Identifier;
-            icmp6.SequenceNumber = icmp6.SequenceNumber;
-            icmp6.Mtu = icmp6.Mtu;
-            icmp6.Pointer = icmp6.Pointer;
-            if (icmp6.Payload.Length >= Ipv6Header.Length)
-            {
-                _ = Ipv6ExtensionHeaders.TryWalk(icmp6.Payload, icmp6.Payload[Ipv6Header.NextHeaderOffset], Ipv6Header.Length, Ipv6Header.NextHeaderOffset, out _);
-            }
+            _ = option.Kind;
+            _ = option.Data.Length;
         }
-        return accepted;
+        tcp.SourcePort = tcp.SourcePort;
+        tcp.DestinationPort = tcp.DestinationPort;
+        tcp.SequenceNumber = tcp.SequenceNumber;
+        tcp.AcknowledgmentNumber = tcp.AcknowledgmentNumber;
+        tcp.Flags = tcp.Flags;
+        tcp.WindowSize = tcp.WindowSize;
+        tcp.Checksum = tcp.Checksum;
+        tcp.UrgentPointer = tcp.UrgentPointer;
+        return 1;
+    }
+
+    private static int ExerciseIcmpV4(Span<byte> span)
+    {
+        if (!IcmpV4Header.TryParse(span, out IcmpV4Header icmp))
+        {
+            return 0;
+        }
+        _ = icmp.IsError;
+        _ = icmp.Message;
+        _ = icmp.Payload;
+        _ = icmp.IsChecksumValid;
+        _ = icmp.ComputeChecksum();
+        icmp.Type = icmp.Type;
+        icmp.Code = icmp.Code;
+        icmp.Checksum = icmp.Checksum;
+        icmp.RestOfHeader = icmp.RestOfHeader;
+        icmp.Identifier = icmp.Identifier;
+        icmp.SequenceNumber = icmp.SequenceNumber;
+        icmp.NextHopMtu = icmp.NextHopMtu;
+        icmp.Pointer = icmp.Pointer;
+        return 1 + (Ipv4Header.TryParse(icmp.Payload, out _) ? 1 : 0);
+    }
+
+    private static int ExerciseIcmpV6(Span<byte> span, NetAddress source, NetAddress destination)
+    {
+        if (!IcmpV6Header.TryParse(span, out IcmpV6Header icmp6))
+        {
+            return 0;
+        }
+        _ = icmp6.IsError;
+        _ = icmp6.NeighborFlags;
+        _ = icmp6.TargetAddress;
+        _ = icmp6.NeighborOptions;
+        _ = icmp6.TryGetLinkLayerAddress(IcmpV6Header.SourceLinkLayerAddressOption, out _);
+        _ = icmp6.TryGetLinkLayerAddress(IcmpV6Header.TargetLinkLayerAddressOption, out _);
+        _ = icmp6.IsChecksumValid(source, destination);
+        _ = icmp6.ComputeChecksum(V6, V6);
+        icmp6.Type = icmp6.Type;
+        icmp6.Code = icmp6.Code;
+        icmp6.Checksum = icmp6.Checksum;
+        icmp6.RestOfHeader = icmp6.RestOfHeader;
+        icmp6.Identifier = icmp6.Identifier;
+        icmp6.SequenceNumber = icmp6.SequenceNumber;
+        icmp6.Mtu = icmp6.Mtu;
+        icmp6.Pointer = icmp6.Pointer;
+        if (icmp6.Payload.Length >= Ipv6Header.Length)
+        {
+            _ = Ipv6ExtensionHeaders.TryWalk(icmp6.Payload, icmp6.Payload[Ipv6Header.NextHeaderOffset], Ipv6Header.Length, Ipv6Header.NextHeaderOffset, out _);
+        }
+        return 1;
     }
 }

@@ -52,6 +52,11 @@ internal sealed class SimSide(string name, SideSpec spec, byte[] source, byte[] 
     }
 
     /// <summary>Does what the application can do now; returns whether anything happened.</summary>
+    /// <remarks>
+    /// Every early end of a step (abort, close, an error) marks the application done and counts as progress,
+    /// so each phase below stops the step when <see cref="AppDone"/> turns true. The phases draw from
+    /// <c>rng</c> in the order the simulation's determinism depends on: write chunks, read chunks, read pause.
+    /// </remarks>
     public bool Step(TimeSpan now)
     {
         if (Endpoint is not { } ep || AppDone)
@@ -59,92 +64,37 @@ internal sealed class SimSide(string name, SideSpec spec, byte[] source, byte[] 
             return false;
         }
         Observe();
-        bool progress = false;
         if (spec.AbortAfterRead >= 0 && Read >= spec.AbortAfterRead && Written >= spec.AbortAfterWrite)
         {
-            if (spec.AbortByCloseWithUnread && ep.Available > 0)
-            {
-                ep.Close(); // unread data turns Close into an abort
-            }
-            else
-            {
-                ep.Abort();
-            }
-            Aborted = true;
-            AppDone = true;
-            Observe();
+            AbortConnection(ep);
             return true;
         }
+        bool progress = false;
         if (Written < spec.WriteTotal && (!spec.WriteAfterEof || Eof))
         {
-            while (Written < spec.WriteTotal)
+            progress |= WriteAvailable(ep);
+            if (AppDone)
             {
-                int chunk = Math.Min(spec.WriteTotal - Written, rng.Next(1, spec.MaxWriteChunk + 1));
-                int n = ep.Send(source.AsSpan(Written, chunk), false, out SocketError error);
-                if (error != SocketError.Success)
-                {
-                    return Fail(error);
-                }
-                if (n == 0)
-                {
-                    break;
-                }
-                Written += n;
-                progress = true;
+                return true;
             }
         }
         if (Written == spec.WriteTotal && !ShutdownDone && (spec.ShutdownAfterWrites || Eof) && spec.AbortAfterRead < 0)
         {
-            ShutdownDone = true;
             progress = true;
-            if (spec.CloseEarly)
+            ShutdownOrCloseEarly(ep);
+            if (AppDone)
             {
-                ep.Close();
-                AppDone = true;
-                Observe();
                 return true;
             }
-            ep.Shutdown();
         }
         if (!Eof && now >= ReadResumeAt)
         {
-            while (true)
+            progress |= ReadAvailable(ep);
+            if (AppDone)
             {
-                int chunk = rng.Next(1, spec.MaxReadChunk + 1);
-                int r = ep.Receive(_buffer.AsSpan(0, chunk), false, out bool eof, out SocketError error);
-                if (r > 0)
-                {
-                    Check(r);
-                    Read += r;
-                    progress = true;
-                    continue;
-                }
-                if (eof)
-                {
-                    Eof = true;
-                    progress = true;
-                    if (ep.Error != SocketError.Success)
-                    {
-                        return Fail(ep.Error);
-                    }
-                    if (Read != expected.Length)
-                    {
-                        throw new SimulationException($"{name}: EOF after {Read} of {expected.Length} bytes (state {ep.State})");
-                    }
-                }
-                else if (error != SocketError.Success)
-                {
-                    return Fail(error);
-                }
-                break;
+                return true;
             }
-            // The application sometimes stops reading for a while (a bounded number of times, so a
-            // slow reader cannot outlast the virtual-time limit): the receive window closes.
-            if (_pauses < MaxPauses && spec.ReadPauseChance > 0 && rng.NextDouble() < spec.ReadPauseChance)
-            {
-                _pauses++;
-                ReadResumeAt = now + TimeSpan.FromMilliseconds(rng.Next(1, spec.MaxReadPauseMs + 1));
-            }
+            MaybePauseReading(now);
         }
         if (ShutdownDone && Eof && !AppDone)
         {
@@ -154,6 +104,105 @@ internal sealed class SimSide(string name, SideSpec spec, byte[] source, byte[] 
         }
         Observe();
         return progress;
+    }
+
+    private void AbortConnection(TcpEndpoint ep)
+    {
+        if (spec.AbortByCloseWithUnread && ep.Available > 0)
+        {
+            ep.Close(); // unread data turns Close into an abort
+        }
+        else
+        {
+            ep.Abort();
+        }
+        Aborted = true;
+        AppDone = true;
+        Observe();
+    }
+
+    /// <summary>Sends random-sized chunks until the send buffer is full or all is written; returns whether anything happened.</summary>
+    private bool WriteAvailable(TcpEndpoint ep)
+    {
+        bool progress = false;
+        while (Written < spec.WriteTotal)
+        {
+            int chunk = Math.Min(spec.WriteTotal - Written, rng.Next(1, spec.MaxWriteChunk + 1));
+            int n = ep.Send(source.AsSpan(Written, chunk), false, out SocketError error);
+            if (error != SocketError.Success)
+            {
+                return Fail(error);
+            }
+            if (n == 0)
+            {
+                break;
+            }
+            Written += n;
+            progress = true;
+        }
+        return progress;
+    }
+
+    private void ShutdownOrCloseEarly(TcpEndpoint ep)
+    {
+        ShutdownDone = true;
+        if (spec.CloseEarly)
+        {
+            ep.Close();
+            AppDone = true;
+            Observe();
+            return;
+        }
+        ep.Shutdown();
+    }
+
+    /// <summary>Receives random-sized chunks until nothing is left, checking each against the peer's source; returns whether anything happened.</summary>
+    private bool ReadAvailable(TcpEndpoint ep)
+    {
+        bool progress = false;
+        while (true)
+        {
+            int chunk = rng.Next(1, spec.MaxReadChunk + 1);
+            int r = ep.Receive(_buffer.AsSpan(0, chunk), false, out bool eof, out SocketError error);
+            if (r > 0)
+            {
+                Check(r);
+                Read += r;
+                progress = true;
+                continue;
+            }
+            if (eof)
+            {
+                Eof = true;
+                progress = true;
+                if (ep.Error != SocketError.Success)
+                {
+                    return Fail(ep.Error);
+                }
+                if (Read != expected.Length)
+                {
+                    throw new SimulationException($"{name}: EOF after {Read} of {expected.Length} bytes (state {ep.State})");
+                }
+            }
+            else if (error != SocketError.Success)
+            {
+                return Fail(error);
+            }
+            return progress;
+        }
+    }
+
+    /// <summary>
+    /// The application sometimes stops reading for a while (a bounded number of times, so a slow reader
+    /// cannot outlast the virtual-time limit): the receive window closes.
+    /// </summary>
+    private void MaybePauseReading(TimeSpan now)
+    {
+        if (_pauses < MaxPauses && spec.ReadPauseChance > 0 && rng.NextDouble() < spec.ReadPauseChance)
+        {
+            _pauses++;
+            ReadResumeAt = now + TimeSpan.FromMilliseconds(rng.Next(1, spec.MaxReadPauseMs + 1));
+        }
     }
 
     private bool Fail(SocketError error)

@@ -198,85 +198,126 @@ internal sealed class SimWorld : IDisposable
         bool progress = false;
         if (c.Client.Endpoint is null)
         {
-            ushort localPort = 0;
-            if (_scenario.SequentialReuse && c.Spec.Index > 0)
-            {
-                Conn previous = _conns[c.Spec.Index - 1];
-                // Both halves must be done (the server may still be in TIME-WAIT: that is the point); a
-                // server half still alive after a lost RST would meet the new SYN as a port collision.
-                if (previous.Client.Endpoint is not { State: TcpConnectionState.Closed } || previous.Listener is not null
-                    || previous.Server.Endpoint is not { State: TcpConnectionState.Closed or TcpConnectionState.TimeWait })
-                {
-                    return false;
-                }
-                // An incarnation that ended with a RST left no TIME-WAIT behind, and nothing in TCP keeps its
-                // delayed segments out of a new one on the same four-tuple (RFC 9293 §3.4.3: the RFC 6528 clock moves
-                // 250 kB/s, the timestamp clock may not have ticked). Applications reusing a port after an abort get
-                // what Linux gives them; the simulation takes a fresh port instead.
-                bool endedByReset = previous.Client.Aborted || previous.Server.Aborted
-                    || previous.Client.SeenError != SocketError.Success || previous.Server.SeenError != SocketError.Success;
-                localPort = endedByReset ? (ushort)0 : previous.Client.Endpoint.Id.LocalPort;
-            }
-            else if (now < TimeSpan.FromMilliseconds(c.Spec.StartMs))
+            if (!TryConnect(c, now))
             {
                 return false;
-            }
-            ushort port = _sharedListener is not null ? SharedPort : _scenario.SequentialReuse ? (ushort)8000 : (ushort)(8000 + c.Spec.Index);
-            c.Listener = _sharedListener ?? TcpB.Listen(c.Spec.V6 ? B6 : B4, port, 16, c.Spec.Server.Options);
-            c.Client.Endpoint = TcpA.Connect(c.Spec.V6 ? B6 : B4, port, out SocketError error, c.Spec.Client.Options, localPort: localPort);
-            if (error != SocketError.Success)
-            {
-                throw new SimulationException($"conn {c.Spec.Index}: connect failed at once: {error}");
             }
             progress = true;
         }
         if (!c.Connected)
         {
-            SocketError state = c.Client.Endpoint.PollConnect(false);
-            if (state == SocketError.IOPending)
+            if (!PollConnected(c))
             {
                 return progress;
             }
-            if (state != SocketError.Success)
-            {
-                throw new SimulationException($"conn {c.Spec.Index}: connect failed: {state}");
-            }
-            c.Connected = true;
             progress = true;
         }
         if (c.Server.Endpoint is null && c.Listener is not null)
         {
-            if (c.Listener != _sharedListener)
-            {
-                while (c.Listener.TryAccept(false, out _) is { } child)
-                {
-                    _acceptedByPort.Add(child.Id.RemotePort, child);
-                }
-            }
-            if (_acceptedByPort.Remove(c.Client.Endpoint.Id.LocalPort, out TcpEndpoint? mine))
-            {
-                c.Server.Endpoint = mine;
-                TcpEndpointOptions wanted = c.Spec.Server.Options;
-                if (wanted.KeepAlive && !mine.Options.KeepAlive)
-                {
-                    // A shared listener's children start from connection 0's options: set this one's keepalive.
-                    mine.Options.KeepAlive = true;
-                    mine.Options.KeepAliveTime = wanted.KeepAliveTime;
-                    mine.Options.KeepAliveInterval = wanted.KeepAliveInterval;
-                    mine.Options.KeepAliveProbes = wanted.KeepAliveProbes;
-                    mine.OptionsChanged();
-                }
-                if (c.Listener != _sharedListener)
-                {
-                    c.Listener.Close();
-                }
-                c.Listener = null;
-                progress = true;
-            }
+            progress |= TryTakeAccepted(c);
         }
         progress |= c.Client.Step(now);
         progress |= c.Server.Step(now);
         return progress;
+    }
+
+    /// <summary>Opens the connection's listener (unless shared) and starts the client's connect once its time has come; returns whether it did.</summary>
+    private bool TryConnect(Conn c, TimeSpan now)
+    {
+        ushort localPort = 0;
+        if (_scenario.SequentialReuse && c.Spec.Index > 0)
+        {
+            if (!TryReusePort(_conns[c.Spec.Index - 1], out localPort))
+            {
+                return false;
+            }
+        }
+        else if (now < TimeSpan.FromMilliseconds(c.Spec.StartMs))
+        {
+            return false;
+        }
+        ushort port = _sharedListener is not null ? SharedPort : _scenario.SequentialReuse ? (ushort)8000 : (ushort)(8000 + c.Spec.Index);
+        c.Listener = _sharedListener ?? TcpB.Listen(c.Spec.V6 ? B6 : B4, port, 16, c.Spec.Server.Options);
+        c.Client.Endpoint = TcpA.Connect(c.Spec.V6 ? B6 : B4, port, out SocketError error, c.Spec.Client.Options, localPort: localPort);
+        if (error != SocketError.Success)
+        {
+            throw new SimulationException($"conn {c.Spec.Index}: connect failed at once: {error}");
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// With sequential reuse a connection starts once the previous one is done, from the previous client's
+    /// port (0 for a fresh one); returns false while the previous connection is still alive.
+    /// </summary>
+    private static bool TryReusePort(Conn previous, out ushort localPort)
+    {
+        localPort = 0;
+        // Both halves must be done (the server may still be in TIME-WAIT: that is the point); a
+        // server half still alive after a lost RST would meet the new SYN as a port collision.
+        if (previous.Client.Endpoint is not { State: TcpConnectionState.Closed } || previous.Listener is not null
+            || previous.Server.Endpoint is not { State: TcpConnectionState.Closed or TcpConnectionState.TimeWait })
+        {
+            return false;
+        }
+        // An incarnation that ended with a RST left no TIME-WAIT behind, and nothing in TCP keeps its
+        // delayed segments out of a new one on the same four-tuple (RFC 9293 §3.4.3: the RFC 6528 clock moves
+        // 250 kB/s, the timestamp clock may not have ticked). Applications reusing a port after an abort get
+        // what Linux gives them; the simulation takes a fresh port instead.
+        bool endedByReset = previous.Client.Aborted || previous.Server.Aborted
+            || previous.Client.SeenError != SocketError.Success || previous.Server.SeenError != SocketError.Success;
+        localPort = endedByReset ? (ushort)0 : previous.Client.Endpoint.Id.LocalPort;
+        return true;
+    }
+
+    /// <summary>Returns whether the client's handshake has completed (false while it is pending); throws if it failed.</summary>
+    private static bool PollConnected(Conn c)
+    {
+        SocketError state = c.Client.Endpoint!.PollConnect(false);
+        if (state == SocketError.IOPending)
+        {
+            return false;
+        }
+        if (state != SocketError.Success)
+        {
+            throw new SimulationException($"conn {c.Spec.Index}: connect failed: {state}");
+        }
+        c.Connected = true;
+        return true;
+    }
+
+    /// <summary>Gives the server side the child accepted for this client's port, if there is one yet; returns whether it did.</summary>
+    private bool TryTakeAccepted(Conn c)
+    {
+        TcpListenSocket listener = c.Listener!;
+        if (listener != _sharedListener)
+        {
+            while (listener.TryAccept(false, out _) is { } child)
+            {
+                _acceptedByPort.Add(child.Id.RemotePort, child);
+            }
+        }
+        if (!_acceptedByPort.Remove(c.Client.Endpoint!.Id.LocalPort, out TcpEndpoint? mine))
+        {
+            return false;
+        }
+        c.Server.Endpoint = mine;
+        TcpEndpointOptions wanted = c.Spec.Server.Options;
+        if (wanted.KeepAlive && !mine.Options.KeepAlive)
+        {
+            // A shared listener's children start from connection 0's options: set this one's keepalive.
+            mine.Options.KeepAlive = true;
+            mine.Options.KeepAliveTime = wanted.KeepAliveTime;
+            mine.Options.KeepAliveInterval = wanted.KeepAliveInterval;
+            mine.Options.KeepAliveProbes = wanted.KeepAliveProbes;
+            mine.OptionsChanged();
+        }
+        if (listener != _sharedListener)
+        {
+            listener.Close();
+        }
+        c.Listener = null;
+        return true;
     }
 
     private bool IsFinished(Conn c) =>
