@@ -104,9 +104,8 @@ internal static class HostSocketIo
         }
     }
 
-    /// <summary>One non-blocking <c>sendmsg</c> of <paramref name="buffers"/> from the cursor (<paramref name="first"/>, <paramref name="skip"/> bytes into it), which it advances.</summary>
     /// <returns>0 after a send (the cursor advanced), or the errno.</returns>
-    internal static unsafe int SendSome(SafeHandle handle, List<ArraySegment<byte>> buffers, ref int first, ref int skip)
+    private static unsafe int SendSome(SafeHandle handle, List<ArraySegment<byte>> buffers, ref int first, ref int skip)
     {
         IoVec* vectors = stackalloc IoVec[MaxVectors];
         int count = Math.Min(MaxVectors, buffers.Count - first);
@@ -152,7 +151,7 @@ internal static class HostSocketIo
     }
 
     /// <summary>Completes when <paramref name="fd"/> reports <paramref name="events"/> (or an error or hang-up); one waiter per descriptor at a time.</summary>
-    internal static async Task WaitAsync(int fd, uint events, CancellationToken cancellationToken)
+    private static async Task WaitAsync(int fd, uint events, CancellationToken cancellationToken)
     {
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

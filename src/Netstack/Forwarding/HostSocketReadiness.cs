@@ -17,8 +17,7 @@ namespace Netstack.Forwarding;
 /// then the thread that handles the namespace's ACKs also sends what arrived, so nothing is handed between threads, no
 /// endpoint lock is contended, and an arrival while that thread is busy costs no wake-up. The set then also watches
 /// the TUN descriptor, so one <c>epoll_wait</c> reports both. Otherwise a thread of its own (<see cref="StartThread"/>).
-/// Before the serving thread sleeps it sends the datagrams UDP flows staged in <see cref="Sender"/> during the batch,
-/// and what TCP relays' <see cref="HostSocketWriter"/>s gathered.
+/// Before the serving thread sleeps it sends the datagrams UDP flows staged in <see cref="Sender"/> during the batch.
 /// </remarks>
 internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
 {
@@ -56,11 +55,6 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
 
     /// <summary>Batched sends on host UDP sockets, flushed before the serving thread sleeps; only that thread may use it.</summary>
     public HostDatagramSender Sender => _sender ??= new HostDatagramSender(_stats);
-
-    private readonly List<HostSocketWriter> _beforeSleep = [];
-
-    /// <summary>Has <paramref name="writer"/> drain before the serving thread next sleeps; only that thread may call it.</summary>
-    public void RunBeforeSleep(HostSocketWriter writer) => _beforeSleep.Add(writer);
 
     /// <summary>Whether the caller is the thread serving the set (so it may stage sends in <see cref="Sender"/>).</summary>
     public bool OnServingThread => Volatile.Read(ref _servingThread) == Environment.CurrentManagedThreadId;
@@ -176,13 +170,7 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
     {
         Volatile.Write(ref _servingThread, Environment.CurrentManagedThreadId);
         _sender?.Flush();
-        int scheduled = _beforeSleep.Count;
-        for (int i = 0; i < scheduled; i++)
-        {
-            _beforeSleep[i].RunScheduled();
-        }
-        _beforeSleep.RemoveRange(0, scheduled);
-        int n = LibC.EpollWait(_epfd, _events, MaxEvents, _beforeSleep.Count == 0 ? timeout : 0); // scheduled meanwhile: look, do not sleep
+        int n = LibC.EpollWait(_epfd, _events, MaxEvents, timeout);
         _ready = Math.Max(n, 0);
         return n < 0 ? -Errno.Last : n;
     }

@@ -38,9 +38,7 @@ internal static class TcpRelay
         using var reset = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using (reset.Token.UnsafeRegister(static s => Reset(((TcpConnection, Socket, HostSocketSendSource?))s!), (connection, host, source)))
         {
-            Task outbound = readiness is not null
-                ? WriteToHostAsync(connection, host, readiness, stats, reset)
-                : PumpToHostAsync(connection, host, stats, reset);
+            Task outbound = PumpToHostAsync(connection, host, stats, reset);
             Task inbound = source is not null
                 ? PeekToStackAsync(connection, source, reset)
                 : PumpToStackAsync(host, connection, bufferSize, stats, reset);
@@ -117,15 +115,6 @@ internal static class TcpRelay
 #pragma warning disable CA1031 // Whatever ends a direction abnormally resets both sides: a relay must never hang half-alive.
         catch (Exception)
 #pragma warning restore CA1031
-        {
-            reset.Cancel();
-        }
-    }
-
-    /// <summary>Stack → host on the readiness set's thread (<see cref="HostSocketWriter"/>): no task per arrival.</summary>
-    private static async Task WriteToHostAsync(TcpConnection connection, Socket host, HostSocketReadiness readiness, HostForwarderStatistics stats, CancellationTokenSource reset)
-    {
-        if (!await HostSocketWriter.Start(connection.Endpoint, host, readiness, stats, reset.Token).ConfigureAwait(false))
         {
             reset.Cancel();
         }

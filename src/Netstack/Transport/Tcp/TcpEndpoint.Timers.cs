@@ -90,14 +90,7 @@ public sealed partial class TcpEndpoint
         }
         if ((signals & Signals.Read) != 0)
         {
-            if (ReadableCallback is Action readable)
-            {
-                readable();
-            }
-            else
-            {
-                ReadWaiter.Signal();
-            }
+            ReadWaiter.Signal();
         }
         if ((signals & Signals.Write) != 0)
         {

@@ -259,25 +259,6 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
-    /// Where a relay that reads with <see cref="PeekReceived"/> on the delivering thread wants the read signal (data,
-    /// the FIN, an error) instead of <see cref="ReadWaiter"/>. Set once, before data is expected; called outside the lock.
-    /// </summary>
-    internal Action? ReadableCallback { get; set; }
-
-    /// <summary>
-    /// For a reader without a waiter: true, with the cause in <paramref name="error"/> (Success for the peer's FIN),
-    /// when nothing is left to read and nothing more will come.
-    /// </summary>
-    internal bool ReadEnded(out SocketError error)
-    {
-        lock (_lock)
-        {
-            error = _appClosed ? SocketError.OperationAborted : _receiver.Queue.Bytes > 0 || _receiver.FinReceived ? SocketError.Success : _error;
-            return _appClosed || (_receiver.Queue.Bytes == 0 && (_receiver.FinReceived || _error != SocketError.Success || _state == TcpConnectionState.Closed));
-        }
-    }
-
-    /// <summary>
     /// For a zero-byte read: false when a read would find something now (data, the end of the stream, an error or a
     /// closed connection, reported in <paramref name="error"/>); otherwise arms <see cref="ReadWaiter"/> and returns
     /// true, and the caller must wait on it.
