@@ -223,6 +223,7 @@ public class TcpDataAndCloseTests
         t.Send(Ack, 7001, 1001, payload: data.AsSpan(2000..2500));
         TcpSegment done = t.Expect(Ack, ack: 8001);
         Assert.Equal(0, done.SackCount);
+        Assert.Equal(3000, ep.GetInfo().BytesReceived); // the bytes that waited in the reassembly queue count too
         Assert.Equal(data, ReadAll(ep));
     }
 

@@ -69,7 +69,7 @@ internal sealed class TcpReceiver
     /// <summary>An ACK is owed now (not after the delayed-ACK timer); cleared by any segment that carries an ACK.</summary>
     internal bool AckNow;
 
-    /// <summary>Payload bytes of segments that arrived in order (for <see cref="TcpInfo"/>; bytes drained from the reassembly queue are not counted).</summary>
+    /// <summary>Payload bytes that became in order (for <see cref="TcpInfo"/>), whether they came in order or waited in the reassembly queue.</summary>
     internal long BytesReceived;
 
     /// <summary>Grows the receive buffer with the rate the application reads (set once established, when enabled).</summary>
@@ -171,7 +171,9 @@ internal sealed class TcpReceiver
         BytesReceived += keep;
         if (!Reassembly.IsEmpty)
         {
+            SeqNumber filled = RcvNxt;
             RcvNxt = Reassembly.Drain(RcvNxt, Queue);
+            BytesReceived += RcvNxt - filled; // what the hole held back is in order now too
             AckNow = true; // filling a hole is acknowledged at once (RFC 5681 §4.2)
         }
         else if (++_unackedSegments >= 2 || (_unackedBytes += keep) >= 2 * AdvertisedMss)
