@@ -29,8 +29,11 @@ internal sealed class TcpProtocol : ITransportHandler
         ArgumentNullException.ThrowIfNull(host);
         Host = host;
         _random = randomSeed is int seed ? new Random(seed) : new Random();
-        _isn = new InitialSequenceNumber(host.TimeProvider, _random);
-        Cookies = new SynCookies(_random);
+        // The ISN and SYN-cookie secrets come from the operating system's CSPRNG (RFC 6528 §3 wants them unguessable);
+        // only a stack with a RandomSeed (repeatable tests and simulations) derives them from its seeded Random.
+        Random? keySource = randomSeed is null ? null : _random;
+        _isn = new InitialSequenceNumber(host.TimeProvider, keySource);
+        Cookies = new SynCookies(keySource);
         _connections = new Dictionary<FourTuple, TcpEndpoint>(_isn.CreateComparer());
     }
 
