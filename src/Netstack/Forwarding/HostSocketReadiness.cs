@@ -117,10 +117,9 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
             return n == -Errno.EINTR ? DispatcherWake.None : DispatcherWake.Failed;
         }
         DispatcherWake wake = _ready == 0 ? DispatcherWake.Companion : DispatcherWake.None; // a timeout retries deferred work
-        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
         for (int i = 0; i < _ready; i++)
         {
-            (uint events, ulong id) = x64 ? (((EpollEventX64*)_events)[i].Events, ((EpollEventX64*)_events)[i].Data) : (_events[i].Events, _events[i].Data);
+            (uint events, ulong id) = EventAt(i);
             wake |= id switch
             {
                 LinkKey => (events & LibC.EPOLLIN) != 0 ? DispatcherWake.LinkReadable : DispatcherWake.LinkError,
@@ -179,12 +178,11 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
     private bool HandleEvents()
     {
         RetryDeferred();
-        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
         int n = _ready;
         _ready = 0;
         for (int i = 0; i < n; i++)
         {
-            ulong id = x64 ? ((EpollEventX64*)_events)[i].Data : _events[i].Data;
+            ulong id = EventAt(i).Id;
             if (id == StopKey)
             {
                 return false;
@@ -212,6 +210,11 @@ internal sealed unsafe class HostSocketReadiness : IDispatcherCompanion
             }
         }
     }
+
+    /// <summary>Event <paramref name="i"/> of the last wait, in the architecture's <c>struct epoll_event</c> layout.</summary>
+    private (uint Events, ulong Id) EventAt(int i) => RuntimeInformation.ProcessArchitecture == Architecture.X64
+        ? (((EpollEventX64*)_events)[i].Events, ((EpollEventX64*)_events)[i].Data)
+        : (_events[i].Events, _events[i].Data);
 
     private int Control(int op, int fd, uint events, ulong id)
     {
