@@ -94,6 +94,19 @@ public class BenchCommandTests
         Assert.Equal(1L << 20, json.RootElement.GetProperty("bytes").GetInt64());
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void Corruption_on_an_offloading_link_is_caught_by_the_checksum(int seed)
+    {
+        // GSO super-segments cross the in-memory link whole; the impairer must damage a wire packet after its
+        // checksum is computed, and the receiver must not trust a flag over damaged bytes (issue 11).
+        CliRunner.Result r = CliRunner.RunInProcess("bench", "--bytes", "20M", "--loss", "0.02", "--corrupt", "0.01", "--verify", "--json", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Error);
+        using JsonDocument json = JsonDocument.Parse(r.Output);
+        Assert.True(json.RootElement.GetProperty("verified").GetBoolean());
+    }
+
     [Fact]
     public void The_pattern_detects_a_flipped_byte()
     {

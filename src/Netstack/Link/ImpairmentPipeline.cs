@@ -1,4 +1,5 @@
 using Netstack.Buffers;
+using Netstack.Offload;
 
 namespace Netstack.Link;
 
@@ -26,6 +27,7 @@ internal sealed class ImpairmentPipeline : IDisposable
     private readonly bool _delayLine;
     private readonly PacketBatch _scratch = new();
     private readonly PacketBatch _due = new();
+    private readonly PacketBatch _segments = new(); // the wire packets of a super-segment being corrupted
     private readonly DelayQueue _delayed = new();
     private readonly ITimer? _timer;
     private PacketBuffer? _held;
@@ -140,8 +142,48 @@ internal sealed class ImpairmentPipeline : IDisposable
     {
         if (Draw(_options.Corrupt))
         {
+            if (CanSegment(packet))
+            {
+                SegmentAndCorruptFirst(packet);
+                return;
+            }
             packet = FlipOneBit(packet);
         }
+        Reorder(packet);
+    }
+
+    /// <summary>Whether a super-segment can be cut into wire packets here (the pipeline sees IP packets, no link header).</summary>
+    private bool CanSegment(PacketBuffer packet) =>
+        _protectedPrefix == 0 && packet.Offload.GsoType is GsoType.TcpV4 or GsoType.TcpV6 or GsoType.UdpL4;
+
+    /// <summary>
+    /// Damage happens on the wire, to one segment whose checksum was already computed, so a super-segment is cut
+    /// into its wire packets (checksums completed) and only the first is corrupted, as netem does for GSO packets
+    /// (<c>netem_segment</c>). Corrupting the super-segment itself would leave its partial checksum to be completed
+    /// over the damaged bytes, and the receiver could never tell.
+    /// </summary>
+    private void SegmentAndCorruptFirst(PacketBuffer packet)
+    {
+        PacketPool pool = packet.Pool ?? PacketPool.Shared;
+        int count = packet.Offload.GsoType == GsoType.UdpL4
+            ? UdpSegmenter.Segment(packet, pool, _segments, partialChecksum: false)
+            : TcpSegmenter.Segment(packet, pool, _segments, partialChecksum: false);
+        if (count == 0)
+        {
+            Interlocked.Increment(ref Counters._discarded);
+            return;
+        }
+        ReadOnlySpan<PacketBuffer> segments = _segments.AsSpan();
+        Reorder(FlipOneBit(segments[0]));
+        for (int i = 1; i < segments.Length; i++)
+        {
+            Reorder(segments[i]);
+        }
+        _segments.Clear();
+    }
+
+    private void Reorder(PacketBuffer packet)
+    {
         if (_held is not null)
         {
             // The held packet goes right after this one.

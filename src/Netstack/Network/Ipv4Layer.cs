@@ -55,7 +55,8 @@ internal sealed class Ipv4Layer : IDisposable
             Drop(packet, ref _stats.InHdrErrors);
             return;
         }
-        if (!packet.Offload.ChecksumValid && !ip.IsChecksumValid)
+        // Always checked, as Linux's ip_rcv does: a link's "checksum valid" vouches for the transport checksum only.
+        if (!ip.IsChecksumValid)
         {
             Interlocked.Increment(ref _stats.InCsumErrors);
             Drop(packet, ref _stats.InHdrErrors);

@@ -32,6 +32,10 @@ public sealed partial class NetStack
         OutboundBatch outbound = spare.TryPop(out OutboundBatch? reused) ? reused : new OutboundBatch();
         try
         {
+            if ((link.Capabilities & LinkCapabilities.RxChecksumOffload) == 0)
+            {
+                DistrustChecksumFlags(batch);
+            }
             if (Options.Gro && batch.Count > 1 && link.LinkHeaderLength == 0)
             {
                 Coalesce(outbound.Coalescer, batch);
@@ -66,6 +70,18 @@ public sealed partial class NetStack
             {
                 spare.Push(outbound);
             }
+        }
+    }
+
+    /// <summary>
+    /// A link without <see cref="LinkCapabilities.RxChecksumOffload"/> cannot vouch for a checksum, so whatever its
+    /// packets say about one is ignored and every checksum is verified here.
+    /// </summary>
+    private static void DistrustChecksumFlags(PacketBatch batch)
+    {
+        foreach (PacketBuffer packet in batch.AsSpan())
+        {
+            packet.Offload.ChecksumValid = false;
         }
     }
 

@@ -6,8 +6,8 @@ namespace Netstack.Wire;
 /// A view of an IPv4 header (RFC 791 §3.1) over the bytes of a packet.
 /// <see cref="TryParse"/> succeeds only when the version is 4, IHL &gt;= 5, the header (with options) fits the
 /// buffer and header length &lt;= total length &lt;= buffer length; after that no accessor can throw.
-/// The checksum is not checked by <see cref="TryParse"/> (use <see cref="IsChecksumValid"/>, or skip it when
-/// the link already validated it). Setters write the field only; they do not update the checksum.
+/// The checksum is not checked by <see cref="TryParse"/> (use <see cref="IsChecksumValid"/>; a link's
+/// "checksum valid" flag covers the transport checksum, not this one). Setters write the field only; they do not update the checksum.
 /// </summary>
 public readonly ref struct Ipv4Header
 {

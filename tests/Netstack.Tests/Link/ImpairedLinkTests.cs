@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Tests.Infrastructure;
+using Netstack.Tests.Offload;
+using Netstack.Wire;
 
 namespace Netstack.Tests.Link;
 
@@ -142,6 +144,63 @@ public class ImpairedLinkTests
         shared.Release();
         inner.ReleaseWritten();
         Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CorruptingASuperSegmentDamagesOneOfItsWirePacketsWhoseChecksumThenFails(bool v6)
+    {
+        var pool = new PacketPool();
+        var inner = new TestLink();
+        using var link = new ImpairedLink(inner, new ImpairmentOptions { Corrupt = 1, Seed = 3 });
+        var spec = new OffloadPackets.Spec { V6 = v6 };
+        PacketBuffer super = OffloadPackets.Packet(pool, spec, OffloadPackets.Payload(10 * OffloadPackets.Mss));
+        // As TCP hands it down: the checksum field holds only the pseudo-header sum, the link completes it.
+        Span<byte> tcp = super.Span[spec.IpHeaderLength..];
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[TcpHeader.ChecksumOffset..],
+            Checksum.Fold(Checksum.PseudoHeader(spec.Source, spec.Destination, IpProtocol.Tcp, tcp.Length)));
+        super.Offload = new OffloadInfo
+        {
+            GsoType = v6 ? GsoType.TcpV6 : GsoType.TcpV4,
+            GsoSize = OffloadPackets.Mss,
+            HeaderLength = (ushort)spec.HeaderLength,
+            ChecksumStart = (ushort)spec.IpHeaderLength,
+            ChecksumOffset = TcpHeader.ChecksumOffset,
+            NeedsChecksum = true,
+        };
+        var batch = new PacketBatch();
+        batch.Add(super);
+        link.WritePackets(batch);
+
+        Assert.Equal(10, inner.Written.Count);
+        Assert.Equal(1, link.Outbound.Corrupted);
+        int bad = 0;
+        foreach (PacketBuffer p in inner.Written)
+        {
+            Assert.Equal(GsoType.None, p.Offload.GsoType);
+            Assert.False(p.Offload.NeedsChecksum);
+            Assert.False(p.Offload.ChecksumValid);
+            bad += ChecksumsHold(p.Span, v6) ? 0 : 1;
+        }
+        Assert.Equal(1, bad); // the damaged one, which a receiver now detects
+        Assert.False(ChecksumsHold(inner.Written[0].Span, v6));
+        inner.ReleaseWritten();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    /// <summary>Whether the IPv4 header checksum (if any) and the TCP checksum of a whole packet are right.</summary>
+    private static bool ChecksumsHold(Span<byte> packet, bool v6)
+    {
+        if (v6)
+        {
+            Assert.True(Ipv6Header.TryParse(packet, out Ipv6Header ip6));
+            Assert.True(TcpHeader.TryParse(packet[Ipv6Header.Length..], out TcpHeader tcp6));
+            return ip6.PayloadLength == packet.Length - Ipv6Header.Length && tcp6.IsChecksumValid(ip6.Source, ip6.Destination);
+        }
+        Assert.True(Ipv4Header.TryParse(packet, out Ipv4Header ip));
+        Assert.True(TcpHeader.TryParse(packet[ip.HeaderLength..], out TcpHeader tcp));
+        return ip.IsChecksumValid && ip.TotalLength == packet.Length && tcp.IsChecksumValid(ip.Source, ip.Destination);
     }
 
     [Fact]

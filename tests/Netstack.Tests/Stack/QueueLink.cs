@@ -20,7 +20,8 @@ internal sealed class QueueLink(int mtu = 1500) : ILinkEndpoint
 
     public int LinkHeaderLength => 0;
 
-    public LinkCapabilities Capabilities => LinkCapabilities.None;
+    /// <summary>None unless a test says otherwise (read per delivered batch, so it may change between them).</summary>
+    public LinkCapabilities Capabilities { get; set; } = LinkCapabilities.None;
 
     public int GsoMaxSize => mtu;
 
