@@ -17,7 +17,7 @@ public class CommandLineTests
     {
         CliRunner.Result r = CliRunner.RunInProcess("echo", "--help");
         Assert.Equal(ExitCodes.Success, r.ExitCode);
-        foreach (string option in new[] { "--tun", "--address", "--port", "--mtu", "--pcap", "--vnet-hdr" })
+        foreach (string option in new[] { "--tun", "--address", "--port", "--mtu", "--pcap", "--vnet-hdr", "--no-vnet-hdr" })
         {
             Assert.Contains(option, r.Output, StringComparison.Ordinal);
         }
@@ -50,6 +50,7 @@ public class CommandLineTests
     [InlineData(new[] { "echo", "--tun", "tun0", "--address", "10.0.0.2/24", "--mtu" }, "--mtu")]
     [InlineData(new[] { "echo", "--tun", "tun0", "--address", "10.0.0.2/24", "--bogus", "1" }, "'--bogus'")]
     [InlineData(new[] { "echo", "--tun", "tun0", "--address", "10.0.0.2/24", "extra" }, "'extra'")]
+    [InlineData(new[] { "echo", "--tun", "tun0", "--address", "10.0.0.2/24", "--vnet-hdr", "--no-vnet-hdr" }, "--vnet-hdr and --no-vnet-hdr")]
     public void Bad_command_lines_exit_2_with_one_error_line(string[] args, string mentioned)
     {
         CliRunner.Result r = CliRunner.RunInProcess(args);

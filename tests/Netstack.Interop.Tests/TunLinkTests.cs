@@ -11,6 +11,16 @@ public class TunLinkTests
     // Safety nets only (a broken link must fail, not hang); nothing asserts how long anything takes.
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    [RequiresRootAndTunFact]
+    public void By_default_vnet_hdr_is_probed_and_used_where_the_kernel_offers_it()
+    {
+        using NetnsFixture ns = NetnsFixture.Create(new TunLinkOptions());
+        Assert.True(ns.Link.VirtioNetHeader, ns.Link.VirtioNetHeaderRefusal);
+        Assert.Null(ns.Link.VirtioNetHeaderRefusal);
+        Assert.Equal(LinkCapabilities.Gso | LinkCapabilities.Gro, ns.Link.Capabilities & (LinkCapabilities.Gso | LinkCapabilities.Gro));
+        Assert.Equal(TunLink.MaxSuperSegment, ns.Link.GsoMaxSize);
+    }
+
     [RequiresRootAndTunTheory("ping")]
     [InlineData(false)]
     [InlineData(true)] // with a virtio_net_hdr in front of every packet, stripped on read and gathered on write

@@ -39,8 +39,8 @@ public sealed record TunBenchOptions
 
     public bool Gro { get; init; } = true;
 
-    /// <summary>Open the device with IFF_VNET_HDR so 64 KiB super-segments cross it whole (kernel GSO/GRO).</summary>
-    public bool VirtioNetHeader { get; init; }
+    /// <summary>IFF_VNET_HDR, so 64 KiB super-segments cross the device whole (kernel GSO/GRO): null probes it, true requires it, false leaves it off.</summary>
+    public bool? VirtioNetHeader { get; init; }
 
     public bool Json { get; init; }
 }

@@ -64,7 +64,7 @@ public static class BenchCommand
             Queues = parseResult.GetValue(o.Queues),
             Gso = offload && !parseResult.GetValue(o.NoGso),
             Gro = offload && !parseResult.GetValue(o.NoGro),
-            VirtioNetHeader = parseResult.GetValue(o.VnetHdr),
+            VirtioNetHeader = offload ? o.VnetHdr.Value(parseResult) : false,
             Json = parseResult.GetValue(o.Json),
         };
     }

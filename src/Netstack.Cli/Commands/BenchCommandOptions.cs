@@ -67,7 +67,7 @@ internal sealed class BenchCommandOptions
 
     public Option<bool> NoOffload { get; } = new("--no-offload") { Description = "Neither GSO nor GRO, and no vnet_hdr on a TUN device." };
 
-    public Option<bool> VnetHdr { get; } = new("--vnet-hdr") { Description = "Open the TUN device with IFF_VNET_HDR: 64 KiB super-segments cross it whole." };
+    public VnetHdrOptions VnetHdr { get; } = new();
 
     public Option<int> Queues { get; } = new("--queues")
     {
@@ -151,7 +151,7 @@ internal sealed class BenchCommandOptions
     public IEnumerable<Option> All =>
     [
         Duration, Omit, Bytes, Streams, Mtu, Gso, NoGso, NoGro, NoOffload, Queues, Loss, Reorder, Duplicate, Corrupt, Delay, Seed, Verify, Json, Congestion,
-        Tun, Address, Server, Client, Port, Reverse, OneOff, VnetHdr,
+        Tun, Address, Server, Client, Port, Reverse, OneOff, VnetHdr.Require, VnetHdr.Refuse,
     ];
 
     /// <summary>Refuses combinations that make no sense: contradicting flags, TUN-only options in-process and the reverse.</summary>
@@ -161,7 +161,11 @@ internal sealed class BenchCommandOptions
         {
             result.AddError("--gso and --no-gso cannot be given together.");
         }
-        else if (Given(result, VnetHdr) && Given(result, NoOffload))
+        else if (VnetHdr.Conflict(result) is string conflict)
+        {
+            result.AddError(conflict);
+        }
+        else if (Given(result, VnetHdr.Require) && Given(result, NoOffload))
         {
             result.AddError("--vnet-hdr and --no-offload cannot be given together.");
         }
@@ -213,7 +217,7 @@ internal sealed class BenchCommandOptions
         {
             result.AddError($"{(Given(result, Server) ? "--server" : "--client")} needs --tun NAME.");
         }
-        else if (FirstGiven(result, Address, Port, Reverse, Queues, OneOff, VnetHdr) is Option tunOnly)
+        else if (FirstGiven(result, Address, Port, Reverse, Queues, OneOff, VnetHdr.Require, VnetHdr.Refuse) is Option tunOnly)
         {
             result.AddError($"{tunOnly.Name} needs --tun NAME.");
         }

@@ -57,22 +57,26 @@ public static class EchoCommand
             HelpName = "FILE",
         };
 
-        var vnet = new Option<bool>("--vnet-hdr")
-        {
-            Description = "Open the device with IFF_VNET_HDR: 64 KiB TCP super-segments and checksum offload with the kernel.",
-        };
+        var vnet = new VnetHdrOptions();
 
         var command = new Command("echo", "Serve TCP and UDP echo and answer pings on a TUN device until interrupted.")
         {
-            tun, address, port, mtu, pcap, vnet,
+            tun, address, port, mtu, pcap, vnet.Require, vnet.Refuse,
         };
+        command.Validators.Add(result =>
+        {
+            if (vnet.Conflict(result) is string conflict)
+            {
+                result.AddError(conflict);
+            }
+        });
         command.SetAction(parseResult => Run(new EchoOptions(
             parseResult.GetRequiredValue(tun),
             parseResult.GetRequiredValue(address),
             (ushort)parseResult.GetValue(port),
             parseResult.GetResult(mtu) is null ? null : parseResult.GetValue(mtu),
             parseResult.GetValue(pcap)?.FullName,
-            parseResult.GetValue(vnet)), parseResult.InvocationConfiguration.Output));
+            vnet.Value(parseResult)), parseResult.InvocationConfiguration.Output));
         return command;
     }
 
@@ -129,4 +133,4 @@ public static class EchoCommand
 }
 
 /// <summary>The parsed options of <c>netstack echo</c>.</summary>
-public sealed record EchoOptions(string Tun, InterfaceAddress[] Addresses, ushort Port, int? Mtu, string? PcapPath, bool VirtioNetHeader = false);
+public sealed record EchoOptions(string Tun, InterfaceAddress[] Addresses, ushort Port, int? Mtu, string? PcapPath, bool? VirtioNetHeader = null);

@@ -58,10 +58,7 @@ public sealed class TunLink : ILinkEndpoint
         Pool = options.Pool ?? PacketPool.Shared;
         BatchSize = options.BatchSize;
         bool multiQueue = options.MultiQueue || options.QueueCount > 1;
-        VirtioNetHeader = options.VirtioNetHeader;
-        short flags = (short)(TunIoctl.IFF_TUN | TunIoctl.IFF_NO_PI
-            | (multiQueue ? TunIoctl.IFF_MULTI_QUEUE : 0)
-            | (VirtioNetHeader ? TunIoctl.IFF_VNET_HDR : 0));
+        short flags = (short)(TunIoctl.IFF_TUN | TunIoctl.IFF_NO_PI | (multiQueue ? TunIoctl.IFF_MULTI_QUEUE : 0));
 
         // A device that exists already (persistent, or another process's) keeps its configuration unless asked.
         bool created = name.Contains('%', StringComparison.Ordinal) || !Directory.Exists("/sys/class/net/" + name);
@@ -69,21 +66,25 @@ public sealed class TunLink : ILinkEndpoint
         _stop = new EventFd();
         try
         {
-            string actual = name;
-            for (int i = 0; i < _queues.Length; i++)
+            // Probing: a new device gets vnet_hdr; an existing one keeps the setting it has.
+            VirtioNetHeader = options.VirtioNetHeader ?? (created || HasVirtioNetHeader(name));
+            try
             {
-                // The first queue may expand "tun%d"; the others must join that device by its real name.
-                int fd = TunDevice.OpenQueue(i == 0 ? name : actual, flags, out string opened);
-                if (i == 0)
+                Name = OpenQueues(name, VirtioNetHeader ? (short)(flags | TunIoctl.IFF_VNET_HDR) : flags);
+                if (VirtioNetHeader)
                 {
-                    actual = opened;
+                    (UdpSegmentationOffload, UdpSegmentationOffloadRefusal) = NegotiateOffloads(_queues[0].Fd, Name);
                 }
-                _queues[i] = new TunQueue(this, i, fd);
             }
-            Name = actual;
-            if (VirtioNetHeader)
+            catch (SystemCallException e) when (options.VirtioNetHeader is null && VirtioNetHeader)
             {
-                (UdpSegmentationOffload, UdpSegmentationOffloadRefusal) = NegotiateOffloads(_queues[0].Fd, Name);
+                // Probed, not demanded: a kernel or device that refuses vnet_hdr or its offloads still gets a link,
+                // one MTU-sized packet per system call.
+                CloseQueues();
+                Array.Clear(_queues);
+                VirtioNetHeader = false;
+                VirtioNetHeaderRefusal = $"vnet_hdr is off: {e.Message}";
+                Name = OpenQueues(name, flags);
             }
 
             if (options.Mtu is int mtu)
@@ -162,6 +163,22 @@ public sealed class TunLink : ILinkEndpoint
         }
     }
 
+    /// <summary>Opens every queue with <paramref name="flags"/>; the first may expand "tun%d", the others join that device by its real name.</summary>
+    private string OpenQueues(string name, short flags)
+    {
+        string actual = name;
+        for (int i = 0; i < _queues.Length; i++)
+        {
+            int fd = TunDevice.OpenQueue(i == 0 ? name : actual, flags, out string opened);
+            if (i == 0)
+            {
+                actual = opened;
+            }
+            _queues[i] = new TunQueue(this, i, fd);
+        }
+        return actual;
+    }
+
     private EventFd CreateStopEvent()
     {
         try
@@ -220,6 +237,9 @@ public sealed class TunLink : ILinkEndpoint
 
     /// <summary>Whether packets carry a virtio_net_hdr (IFF_VNET_HDR).</summary>
     public bool VirtioNetHeader { get; }
+
+    /// <summary>Why vnet_hdr is off although <see cref="TunLinkOptions.VirtioNetHeader"/> left it to the probe (the kernel refused it), or null.</summary>
+    public string? VirtioNetHeaderRefusal { get; }
 
     /// <summary>How many queues (descriptors and dispatcher threads) the link has.</summary>
     public int QueueCount => _queues.Length;
@@ -364,6 +384,26 @@ public sealed class TunLink : ILinkEndpoint
         foreach (TunQueue? queue in _queues)
         {
             queue?.Close();
+        }
+    }
+
+    /// <summary>Whether the existing device <paramref name="name"/> was set up with IFF_VNET_HDR (sysfs <c>tun_flags</c>).</summary>
+    private static bool HasVirtioNetHeader(string name)
+    {
+        try
+        {
+            string flags = File.ReadAllText($"/sys/class/net/{name}/tun_flags").Trim();
+            return flags.StartsWith("0x", StringComparison.Ordinal)
+                && int.TryParse(flags.AsSpan(2), System.Globalization.NumberStyles.HexNumber, null, out int value)
+                && (value & TunIoctl.IFF_VNET_HDR) != 0;
+        }
+        catch (IOException)
+        {
+            return false; // not a TUN device, or gone: opening it will say so
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
