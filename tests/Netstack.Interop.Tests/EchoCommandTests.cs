@@ -21,17 +21,17 @@ public class EchoCommandTests
     }
 
     [RequiresRootAndTunFact("kill")]
-    public void Echo_sets_the_mtu_only_when_asked()
+    public void Echo_sets_the_mtu_only_when_asked_and_uses_vnet_hdr_by_default()
     {
         using (EchoProcess echo = EchoProcess.Start("--mtu", "9000"))
         {
-            Assert.Contains("(mtu 9000)", echo.ReadyLine, StringComparison.Ordinal);
+            Assert.Contains("(mtu 9000, vnet_hdr)", echo.ReadyLine, StringComparison.Ordinal);
             Assert.Equal("9000", echo.Ns.ReadDeviceAttribute("mtu"));
             Assert.Equal(0, echo.Stop().ExitCode);
         }
         using (EchoProcess echo = EchoProcess.Start())
         {
-            Assert.Contains("(mtu 1500)", echo.ReadyLine, StringComparison.Ordinal);
+            Assert.Contains("(mtu 1500, vnet_hdr)", echo.ReadyLine, StringComparison.Ordinal);
             Assert.Equal(0, echo.Stop().ExitCode);
         }
     }
