@@ -16,9 +16,6 @@ public sealed partial class TcpEndpoint
     private bool _ecnInCwr;       // a reduction covers the data outstanding when it was made, up to _ecnCwrEnd
     private SeqNumber _ecnCwrEnd;
 
-    /// <summary>Whether the connection agreed on ECN in its handshake.</summary>
-    internal bool EcnNegotiated => _ecn;
-
     /// <summary>
     /// The ECN flags of our SYN or SYN-ACK (§6.1.1): an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK only ECE.
     /// A retransmitted SYN no longer asks (§6.1.1.1, Linux <c>tcp_ecn_fallback</c>): a middlebox may drop ECN-setup SYNs.
