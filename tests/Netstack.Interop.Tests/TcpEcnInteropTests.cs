@@ -14,7 +14,7 @@ namespace Netstack.Interop.Tests;
 
 /// <summary>
 /// ECN (RFC 3168) between our TCP and the Linux kernel's, with <c>net.ipv4.tcp_ecn=1</c> set in the test's own namespace
-/// (the sysctl is per namespace and governs IPv6 too). The kernel's <c>ss -ti</c> says <c>ecn</c> when the handshake
+/// (the sysctl is per namespace and governs IPv6 too). The kernel's <c>ss -tie</c> says <c>ecn</c> when the handshake
 /// agreed and <c>ecnseen</c> when ECT-marked segments arrived, so it checks our SYN flags and our ECT(0) marks.
 /// </summary>
 public partial class TcpEcnInteropTests
@@ -22,7 +22,7 @@ public partial class TcpEcnInteropTests
     // Safety nets only: nothing asserts how long anything takes.
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
-    // Sends N random bytes while a thread reads the echo, then prints "ok" and the kernel's `ss -ti` line for the socket.
+    // Sends N random bytes while a thread reads the echo, then prints "ok" and the kernel's `ss -tie` line for the socket.
     private const string KernelClientScript = """
         import os, socket, subprocess, sys, threading
         host, port, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -40,14 +40,14 @@ public partial class TcpEcnInteropTests
         s.sendall(data)
         t.join(120)
         peer = f"[{host}]:{port}" if ':' in host else f"{host}:{port}"
-        info = subprocess.run(["ss", "-tinH", "dst", peer], capture_output=True, text=True).stdout
+        info = subprocess.run(["ss", "-tieH", "dst", peer], capture_output=True, text=True).stdout
         s.close()
         print("ok" if bytes(got) == data else f"mismatch {len(got)} of {total}")
         print("ss " + " ".join(info.split()))
         sys.exit(0 if bytes(got) == data else 1)
         """;
 
-    // Echoes one connection; after the first bytes it takes the kernel's `ss -ti` line for it, printed at the end.
+    // Echoes one connection; after the first bytes it takes the kernel's `ss -tie` line for it, printed at the end.
     private const string KernelServerScript = """
         import socket, subprocess, sys
         host, port = sys.argv[1], int(sys.argv[2])
@@ -64,7 +64,7 @@ public partial class TcpEcnInteropTests
             d = c.recv(1 << 20)
             if not d: break
             if info is None:
-                info = subprocess.run(["ss", "-tinH", "dst", peer], capture_output=True, text=True).stdout
+                info = subprocess.run(["ss", "-tieH", "dst", peer], capture_output=True, text=True).stdout
             c.sendall(d)
         c.close()
         print("ss " + " ".join((info or "").split()), flush=True)
@@ -142,8 +142,8 @@ public partial class TcpEcnInteropTests
             Task server = EchoServer(listener, infos, cts.Token);
             ProcessRunner.Result r = await Task.Run(() => ns.Exec(Patience, null, "python3", "-c", KernelClientScript, (ipv6 ? ns.StackV6 : ns.StackV4).ToString(), "7010", (4 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.True(r.ExitCode == 0, r.ToString());
-            Assert.Matches(EcnAgreed(), r.Output);  // the kernel's SYN asked, our SYN-ACK agreed
-            Assert.Matches(EcnSeen(), r.Output);    // our data arrived ECT
+            Assert.True(EcnAgreed().IsMatch(r.Output), r.Output);  // the kernel's SYN asked, our SYN-ACK agreed
+            Assert.True(EcnSeen().IsMatch(r.Output), r.Output);    // our data arrived ECT
             await WaitFor(() => { lock (infos) { return infos.Count == 1; } });
             listener.Dispose();
             await cts.CancelAsync();
@@ -187,8 +187,8 @@ public partial class TcpEcnInteropTests
         string output = await kernel.StandardOutput.ReadToEndAsync(cts.Token);
         Assert.True(kernel.WaitForExit(Patience));
         Assert.Equal(0, kernel.ExitCode);
-        Assert.Matches(EcnAgreed(), output);
-        Assert.Matches(EcnSeen(), output);
+        Assert.True(EcnAgreed().IsMatch(output), output);
+        Assert.True(EcnSeen().IsMatch(output), output);
         if (!ipv6)
         {
             // Every one of our data segments counts: the IPv4 header checksum covered the ECN bits, or the kernel dropped them.
