@@ -1,3 +1,4 @@
+using Netstack.Link;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 using static Netstack.Wire.TcpFlags;
@@ -297,6 +298,37 @@ public class TcpEcnTests
         TcpEndpoint? ep = listener.TryAccept(false, out _);
         Assert.NotNull(ep);
         Assert.True(ep.GetInfo().Ecn);
+    }
+
+    /// <summary>
+    /// Two of our stacks over a link that marks CE on 5 % of the ECT packets each way (netem's <c>ecn</c>; Not-ECT ones,
+    /// pure ACKs, it drops): the data arrives whole both ways, each side echoes the other's marks and each reduces.
+    /// </summary>
+    [Fact]
+    public void Two_stacks_over_a_marking_link_echo_and_reduce_both_ways()
+    {
+        using var p = new TcpPair(impairedLink: new ImpairmentOptions { Loss = 0.05, Ecn = true, Seed = 3168 });
+        var options = new TcpEndpointOptions { Ecn = TcpEcnMode.RequestAndAccept };
+        (TcpEndpoint client, TcpEndpoint server, Netstack.Sockets.TcpConnectionListener listener) = p.Connect(clientOptions: options);
+        Assert.True(client.GetInfo().Ecn && server.GetInfo().Ecn);
+        var random = new Random(7);
+        byte[] up = new byte[1 << 20];
+        byte[] down = new byte[512 * 1024];
+        random.NextBytes(up);
+        random.NextBytes(down);
+
+        Assert.Equal(up, p.Transfer(client, server, up));
+        Assert.Equal(down, p.Transfer(server, client, down));
+
+        Assert.True(p.Impaired!.Outbound.Marked > 0 && p.Impaired.Inbound.Marked > 0, $"out: {p.Impaired.Outbound}; in: {p.Impaired.Inbound}");
+        Assert.True(p.B.GetStatistics().Ip.InCEPkts > 0 && p.A.GetStatistics().Ip.InCEPkts > 0);
+        Assert.True(p.TcpA.Statistics.TCPECNReductions > 0, "the sender of the marked upload did not reduce");
+        Assert.True(p.TcpB.Statistics.TCPECNReductions > 0, "the sender of the marked download did not reduce");
+        Assert.True(p.TcpA.Statistics.TCPDeliveredCE > 0 && p.TcpB.Statistics.TCPDeliveredCE > 0);
+        client.Abort();
+        server.Abort();
+        p.Pump();
+        listener.Dispose();
     }
 
     private static void DrainInto(TcpTestContext t, List<(uint Seq, TcpFlags Flags, EcnCodepoint Ecn)> sent)
