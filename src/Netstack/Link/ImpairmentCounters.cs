@@ -10,6 +10,7 @@ public sealed class ImpairmentCounters
     internal long _corrupted;
     internal long _delayed;
     internal long _discarded;
+    internal long _marked;
 
     /// <summary>Packets that entered the impairment (before loss and duplication).</summary>
     public long Packets => Interlocked.Read(ref _packets);
@@ -29,10 +30,13 @@ public sealed class ImpairmentCounters
     /// <summary>Packets that went through the delay line.</summary>
     public long Delayed => Interlocked.Read(ref _delayed);
 
+    /// <summary>Packets marked CE instead of dropped (<see cref="ImpairmentOptions.Ecn"/>).</summary>
+    public long Marked => Interlocked.Read(ref _marked);
+
     /// <summary>Packets still held or delayed when the link was disposed, or arriving after it (released, never sent).</summary>
     public long Discarded => Interlocked.Read(ref _discarded);
 
     /// <summary>All counters on one line, for logs.</summary>
     public override string ToString() =>
-        $"packets {Packets}, lost {Lost}, duplicated {Duplicated}, reordered {Reordered}, corrupted {Corrupted}, delayed {Delayed}, discarded {Discarded}";
+        $"packets {Packets}, lost {Lost}, duplicated {Duplicated}, reordered {Reordered}, corrupted {Corrupted}, delayed {Delayed}, discarded {Discarded}, marked {Marked}";
 }

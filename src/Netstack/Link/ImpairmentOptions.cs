@@ -25,6 +25,13 @@ public sealed class ImpairmentOptions
     /// <summary>Uniform random variation added to <see cref="Delay"/>, from -Jitter to +Jitter (never below zero in total); it can reorder packets, as on a real path.</summary>
     public TimeSpan Jitter { get; init; }
 
+    /// <summary>
+    /// Like netem's <c>ecn</c>: a packet <see cref="Loss"/> picks that is ECN-capable (ECT(0) or ECT(1) in its IPv4 or
+    /// IPv6 header) is marked CE and sent on instead of being dropped, as an active queue manager does (RFC 3168 §5);
+    /// Not-ECT packets, and those already CE, are still dropped (netem's <c>INET_ECN_set_ce</c> fails for them).
+    /// </summary>
+    public bool Ecn { get; init; }
+
     /// <summary>Seed of the random generator; null for a different run each time.</summary>
     public int? Seed { get; init; }
 

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using Netstack.Buffers;
 using Netstack.Offload;
+using Netstack.Wire;
 
 namespace Netstack.Link;
 
@@ -121,9 +123,13 @@ internal sealed class ImpairmentPipeline : IDisposable
         Interlocked.Increment(ref Counters._packets);
         if (Draw(_options.Loss))
         {
-            Interlocked.Increment(ref Counters._lost);
-            packet.Release();
-            return;
+            if (!_options.Ecn || !TryMarkCongestion(ref packet))
+            {
+                Interlocked.Increment(ref Counters._lost);
+                packet.Release();
+                return;
+            }
+            Interlocked.Increment(ref Counters._marked);
         }
         PacketBuffer? duplicate = null;
         if (Draw(_options.Duplicate))
@@ -242,6 +248,44 @@ internal sealed class ImpairmentPipeline : IDisposable
         packet.Span[_protectedPrefix + bit / 8] ^= (byte)(1 << (bit % 8));
         Interlocked.Increment(ref Counters._corrupted);
         return packet;
+    }
+
+    /// <summary>
+    /// Sets CE in the IP header of an ECT packet (netem's <c>INET_ECN_set_ce</c>), the IPv4 header checksum recomputed; a
+    /// shared buffer is copied first. False, and the packet untouched, when it is not IP or not ECN-capable.
+    /// </summary>
+    private bool TryMarkCongestion(ref PacketBuffer packet)
+    {
+        ReadOnlySpan<byte> ip = packet.Span[Math.Min(_protectedPrefix, packet.Length)..];
+        if (ip.Length < Ipv4Header.MinLength || ip[0] >> 4 is not (4 or 6))
+        {
+            return false;
+        }
+        bool v4 = ip[0] >> 4 == 4;
+        int ecn = v4 ? ip[Ipv4Header.TypeOfServiceOffset] & 3 : (ip[1] >> 4) & 3;
+        int headerLength = v4 ? (ip[0] & 0xF) * 4 : 0;
+        if (ecn is not ((int)EcnCodepoint.Ect0 or (int)EcnCodepoint.Ect1) || headerLength > ip.Length)
+        {
+            return false;
+        }
+        if (packet.ReferenceCount > 1)
+        {
+            PacketBuffer copy = Clone(packet);
+            packet.Release();
+            packet = copy;
+        }
+        Span<byte> h = packet.Span[_protectedPrefix..];
+        if (v4)
+        {
+            h[Ipv4Header.TypeOfServiceOffset] |= (byte)EcnCodepoint.Ce;
+            BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(h[Ipv4Header.ChecksumOffset..], Checksum.Compute(h[..headerLength]));
+        }
+        else
+        {
+            h[1] |= (byte)EcnCodepoint.Ce << 4; // the traffic class straddles bytes 0 and 1; its ECN bits are byte 1's 0x30
+        }
+        return true;
     }
 
     private bool Draw(double probability) => probability > 0 && _random.NextDouble() < probability;

@@ -198,7 +198,9 @@ public sealed class TunLink : ILinkEndpoint
     /// </summary>
     private static (bool Uso, string? Refusal) NegotiateOffloads(int fd, string name)
     {
-        const uint tcp = TunIoctl.TUN_F_CSUM | TunIoctl.TUN_F_TSO4 | TunIoctl.TUN_F_TSO6;
+        // TSO_ECN: the kernel may hand over super-segments whose first segment has CWR (VIRTIO_NET_HDR_GSO_ECN) rather than
+        // splitting them itself; TCP reads the flag once for the whole, as on the first segment.
+        const uint tcp = TunIoctl.TUN_F_CSUM | TunIoctl.TUN_F_TSO4 | TunIoctl.TUN_F_TSO6 | TunIoctl.TUN_F_TSO_ECN;
         int errno = TunDevice.TrySetOffload(fd, tcp | TunIoctl.TUN_F_USO4 | TunIoctl.TUN_F_USO6);
         if (errno == 0)
         {

@@ -326,7 +326,7 @@ internal sealed unsafe class TunQueue
         byte* header = stackalloc byte[VirtioNetHeader.Length];
         IoVec* vectors = stackalloc IoVec[2];
         int headerLength = _link.VirtioNetHeader
-            ? VirtioNetHeader.Write(new Span<byte>(header, VirtioNetHeader.Length), packet.Offload)
+            ? VirtioNetHeader.Write(new Span<byte>(header, VirtioNetHeader.Length), packet.Offload, ecn: VirtioNetHeader.IsTcpSuperSegmentWithCwr(bytes, packet.Offload))
             : 0;
         bool waited = false;
         while (true)

@@ -62,6 +62,7 @@ internal sealed class Ipv4Layer : IDisposable
             Drop(packet, ref _stats.InHdrErrors);
             return;
         }
+        Interlocked.Add(ref _stats.InEcnPkts((EcnCodepoint)ip.Ecn), Math.Max(1, (int)packet.Offload.SegmentCount));
         NetAddress source = ip.Source;
         NetAddress destination = ip.Destination;
         int totalLength = ip.TotalLength;
@@ -106,7 +107,7 @@ internal sealed class Ipv4Layer : IDisposable
         _ = Ipv4Header.TryParse(packet.Span, out Ipv4Header ip);
         int headerLength = ip.HeaderLength;
         byte protocol = ip.Protocol;
-        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.TimeToLive, headerLength);
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.TimeToLive, headerLength) { Ecn = (EcnCodepoint)ip.Ecn };
         if (protocol == IpProtocol.Icmp)
         {
             Interlocked.Increment(ref _stats.InDelivers);
@@ -138,8 +139,11 @@ internal sealed class Ipv4Layer : IDisposable
         }
     }
 
-    /// <summary>Prepends the IPv4 header and writes the datagram (fragmenting when allowed). Takes the reference.</summary>
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte ttl = 0)
+    /// <summary>
+    /// Prepends the IPv4 header and writes the datagram (fragmenting when allowed), with <paramref name="ecn"/> in the
+    /// low bits of the type of service (RFC 3168 §5; the header checksum covers it). Takes the reference.
+    /// </summary>
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte ttl = 0, EcnCodepoint ecn = EcnCodepoint.NotEct)
     {
         Interlocked.Increment(ref _stats.OutRequests);
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
@@ -175,7 +179,7 @@ internal sealed class Ipv4Layer : IDisposable
             }
             // A super-segment reserves one identification per segment it becomes (Linux ip_select_ident_segs).
             ushort id = NextIdentification(destination, gso ? Math.Max((int)packet.Offload.SegmentCount, 1) : 1);
-            Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment);
+            Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment, typeOfService: (byte)ecn);
             _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
         }

@@ -48,6 +48,7 @@ internal sealed class Ipv6Layer : IDisposable
             Drop(packet, ref _stats.InHdrErrors);
             return;
         }
+        Interlocked.Add(ref _stats.InEcnPkts((EcnCodepoint)(ip.TrafficClass & 3)), Math.Max(1, (int)packet.Offload.SegmentCount));
         NetAddress source = ip.Source;
         NetAddress destination = ip.Destination;
         bool multicast = destination.IsMulticast;
@@ -125,7 +126,7 @@ internal sealed class Ipv6Layer : IDisposable
     {
         _ = Ipv6Header.TryParse(packet.Span, out Ipv6Header ip);
         byte protocol = chain.UpperLayerProtocol;
-        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.HopLimit, chain.UpperLayerOffset);
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.HopLimit, chain.UpperLayerOffset) { Ecn = (EcnCodepoint)(ip.TrafficClass & 3) };
         if (protocol == IpProtocol.IcmpV6)
         {
             Interlocked.Increment(ref _stats.InDelivers);
@@ -180,8 +181,11 @@ internal sealed class Ipv6Layer : IDisposable
         return field;
     }
 
-    /// <summary>Prepends the IPv6 header and writes the datagram, fragmenting at the source when it exceeds the MTU. Takes the reference.</summary>
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte hopLimit = 0)
+    /// <summary>
+    /// Prepends the IPv6 header and writes the datagram, fragmenting at the source when it exceeds the MTU, with
+    /// <paramref name="ecn"/> in the low bits of the traffic class (RFC 3168 §5). Takes the reference.
+    /// </summary>
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte hopLimit = 0, EcnCodepoint ecn = EcnCodepoint.NotEct)
     {
         Interlocked.Increment(ref _stats.OutRequests);
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
@@ -214,7 +218,7 @@ internal sealed class Ipv6Layer : IDisposable
                 packet.Offload.HeaderLength += Ipv6Header.Length;
                 packet.Offload.ChecksumStart += Ipv6Header.Length;
             }
-            Ipv6Header.Write(packet.Prepend(Ipv6Header.Length), source, destination, protocol, payloadLength, hopLimit);
+            Ipv6Header.Write(packet.Prepend(Ipv6Header.Length), source, destination, protocol, payloadLength, hopLimit, trafficClass: (byte)ecn);
             _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
         }

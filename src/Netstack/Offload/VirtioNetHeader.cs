@@ -124,6 +124,16 @@ public readonly ref struct VirtioNetHeader
         set => BinaryPrimitives.WriteUInt16LittleEndian(_bytes[ChecksumOffsetOffset..], value);
     }
 
+    /// <summary>
+    /// Whether <paramref name="packet"/> (from its IP header) is a TCP super-segment whose header has CWR, which
+    /// <see cref="Write"/> then marks with <see cref="GsoEcn"/> (Linux SKB_GSO_TCP_ECN): the TCP header sits at
+    /// <see cref="OffloadInfo.ChecksumStart"/>, as every TCP super-segment leaves its checksum to the device.
+    /// </summary>
+    internal static bool IsTcpSuperSegmentWithCwr(ReadOnlySpan<byte> packet, in OffloadInfo offload) =>
+        offload.GsoType is Buffers.GsoType.TcpV4 or Buffers.GsoType.TcpV6 && offload.NeedsChecksum
+        && offload.ChecksumStart + TcpHeader.FlagsOffset < packet.Length
+        && (packet[offload.ChecksumStart + TcpHeader.FlagsOffset] & (byte)TcpFlags.Cwr) != 0;
+
     /// <summary>num_buffers of the mergeable variant; 0 when the view is only <see cref="Length"/> bytes long.</summary>
     public ushort NumBuffers => _bytes.Length >= MergeableLength ? BinaryPrimitives.ReadUInt16LittleEndian(_bytes[NumBuffersOffset..]) : (ushort)0;
 

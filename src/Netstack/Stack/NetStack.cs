@@ -356,11 +356,11 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         return SendTransport(packet, source, destination, protocol, route, TransmitContext.Immediate);
     }
 
-    /// <summary>Like the public overload, with the packet going where <paramref name="tx"/> says.</summary>
-    internal SocketError SendTransport(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx) =>
+    /// <summary>Like the public overload, with the packet going where <paramref name="tx"/> says, carrying <paramref name="ecn"/> in its IP header.</summary>
+    internal SocketError SendTransport(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct) =>
         destination.IsV6
-            ? Ipv6.Send(packet, source, destination, protocol, route, tx)
-            : Ipv4.Send(packet, source, destination, protocol, route, tx);
+            ? Ipv6.Send(packet, source, destination, protocol, route, tx, ecn: ecn)
+            : Ipv4.Send(packet, source, destination, protocol, route, tx, ecn: ecn);
 
     /// <summary>Uniform random 32 bits from the stack's generator (seeded by <see cref="NetStackOptions.RandomSeed"/>).</summary>
     internal uint NextRandom()

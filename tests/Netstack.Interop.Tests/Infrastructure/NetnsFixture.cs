@@ -141,7 +141,10 @@ public sealed partial class NetnsFixture : IDisposable
         ProcessRunner.Run("ip", ["netns", "exec", Namespace, program, .. args]);
 
     /// <summary>A TcpExt counter of the namespace's kernel (<c>/proc/net/netstat</c> is per network namespace).</summary>
-    public long KernelTcpExtCounter(string name)
+    public long KernelTcpExtCounter(string name) => KernelNetstatCounter("TcpExt", name);
+
+    /// <summary>A counter of the namespace's kernel from <c>/proc/net/netstat</c>, by section (<c>TcpExt</c>, <c>IpExt</c>) and name.</summary>
+    public long KernelNetstatCounter(string section, string name)
     {
         string[] lines = Exec("cat", "/proc/net/netstat").Output.Split('\n');
         for (int i = 0; i + 1 < lines.Length; i += 2)
@@ -149,12 +152,12 @@ public sealed partial class NetnsFixture : IDisposable
             string[] names = lines[i].Split(' ');
             string[] values = lines[i + 1].Split(' ');
             int j = Array.IndexOf(names, name);
-            if (names[0] == "TcpExt:" && j > 0 && j < values.Length)
+            if (names[0] == section + ":" && j > 0 && j < values.Length)
             {
                 return long.Parse(values[j], CultureInfo.InvariantCulture);
             }
         }
-        throw new InvalidOperationException($"no TcpExt {name} in /proc/net/netstat");
+        throw new InvalidOperationException($"no {section} {name} in /proc/net/netstat");
     }
 
     /// <summary>Runs a program inside the namespace with a timeout and standard input.</summary>

@@ -189,6 +189,57 @@ public class ImpairedLinkTests
         Assert.Equal(0, pool.Outstanding);
     }
 
+    /// <summary>netem's <c>ecn</c>: what loss picks is marked CE when ECT (IPv4 checksum still right, IPv6 traffic class bits), dropped when Not-ECT.</summary>
+    [Fact]
+    public void EcnMarksEctPacketsInsteadOfDroppingThem()
+    {
+        var pool = new PacketPool();
+        var inner = new TestLink();
+        using var link = new ImpairedLink(inner, new ImpairmentOptions { Loss = 1, Ecn = true, Seed = 1 });
+        NetAddress a4 = NetAddress.Parse("10.9.0.1"), b4 = NetAddress.Parse("10.9.0.2");
+        NetAddress a6 = NetAddress.Parse("fd00:9::1"), b6 = NetAddress.Parse("fd00:9::2");
+        var batch = new PacketBatch();
+        foreach ((bool v6, EcnCodepoint ecn) in new[] { (false, EcnCodepoint.Ect0), (false, EcnCodepoint.Ect1), (true, EcnCodepoint.Ect0), (false, EcnCodepoint.NotEct), (true, EcnCodepoint.NotEct), (false, EcnCodepoint.Ce) })
+        {
+            PacketBuffer p = pool.Rent(100);
+            Span<byte> b = p.Append(60);
+            b.Clear();
+            if (v6)
+            {
+                Ipv6Header.Write(b, a6, b6, IpProtocol.Udp, 20, 64, trafficClass: (byte)(0xB8 | (byte)ecn), flowLabel: 0xABCDE);
+            }
+            else
+            {
+                Ipv4Header.Write(b, a4, b4, IpProtocol.Udp, 60, 7, 64, typeOfService: (byte)(0xB8 | (byte)ecn));
+            }
+            batch.Add(p);
+        }
+
+        link.WritePackets(batch);
+
+        Assert.Equal(3, inner.Written.Count); // the Not-ECT ones are dropped, and a packet already CE (netem's INET_ECN_set_ce fails)
+        Assert.Equal(3, link.Outbound.Lost);
+        Assert.Equal(3, link.Outbound.Marked);
+        foreach (PacketBuffer p in inner.Written)
+        {
+            if ((p.Span[0] >> 4) == 4)
+            {
+                Assert.True(Ipv4Header.TryParse(p.Span, out Ipv4Header ip));
+                Assert.Equal((byte)EcnCodepoint.Ce, ip.Ecn);
+                Assert.Equal(0xB8 >> 2, ip.Dscp);
+                Assert.True(ip.IsChecksumValid);
+            }
+            else
+            {
+                Assert.True(Ipv6Header.TryParse(p.Span, out Ipv6Header ip));
+                Assert.Equal(0xB8 | (byte)EcnCodepoint.Ce, ip.TrafficClass);
+                Assert.Equal(0xABCDEu, ip.FlowLabel);
+            }
+        }
+        inner.ReleaseWritten();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
     /// <summary>Whether the IPv4 header checksum (if any) and the TCP checksum of a whole packet are right.</summary>
     private static bool ChecksumsHold(Span<byte> packet, bool v6)
     {

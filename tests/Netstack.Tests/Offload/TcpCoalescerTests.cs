@@ -186,6 +186,30 @@ public class TcpCoalescerTests
         Assert.Equal(0, _pool.Outstanding);
     }
 
+    /// <summary>
+    /// GRO keeps ECN marks apart (Linux compares the whole TOS / traffic class): a CE-marked segment in an ECT(0) flow
+    /// stops the merge, so TCP sees the mark on a packet of its own and the merged packet's header tells no lie.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_ce_mark_in_an_ect_flow_stops_the_merge(bool v6)
+    {
+        var spec = new Spec { V6 = v6, Tos = (byte)EcnCodepoint.Ect0 };
+        List<(Spec Spec, byte[] Payload)> flow = Flow(spec, Mss, Mss, Mss, Mss);
+        flow[2] = (flow[2].Spec with { Tos = (byte)EcnCodepoint.Ce }, flow[2].Payload);
+        PacketBatch batch = Batch(flow);
+
+        Coalesce(batch);
+
+        Assert.Equal(3, batch.Count);
+        AssertMerged(batch[0], flow[..2]);
+        Assert.True(Bytes(flow[2].Spec, flow[2].Payload).AsSpan().SequenceEqual(batch[1].Span));
+        Assert.True(Bytes(flow[3].Spec, flow[3].Payload).AsSpan().SequenceEqual(batch[2].Span));
+        batch.ReleaseAll();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
     [Fact]
     public void Cwr_on_the_first_segment_is_allowed()
     {

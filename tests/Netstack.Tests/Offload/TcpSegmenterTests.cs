@@ -46,6 +46,58 @@ public class TcpSegmenterTests
         Assert.Equal(0, pool.Outstanding);
     }
 
+    /// <summary>
+    /// RFC 3168 with GSO, as Linux's tcp_gso_segment: every segment keeps the super-segment's ECT(0) and ECE, CWR stays on the
+    /// first only, and each IPv4 header checksum covers the ECN bits (the expected bytes are written field by field).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Ecn_marks_ect_on_every_segment_and_cwr_on_the_first(bool v6)
+    {
+        var pool = new PacketPool();
+        var spec = new Spec { V6 = v6, Tos = (byte)EcnCodepoint.Ect0, Flags = TcpFlags.Ack | TcpFlags.Ece | TcpFlags.Cwr | TcpFlags.Psh };
+        byte[] payload = Payload(4 * Mss + 10);
+        var batch = new PacketBatch();
+
+        Assert.Equal(5, TcpSegmenter.Segment(SuperSegment(pool, spec, payload), pool, batch, partialChecksum: false));
+
+        AssertSegments(Expected(spec, payload), batch);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            ReadOnlySpan<byte> b = batch[i].Span;
+            byte ecn = v6 ? (byte)((BinaryPrimitives.ReadUInt32BigEndian(b) >> 20) & 3) : (byte)(b[Ipv4Header.TypeOfServiceOffset] & 3);
+            Assert.Equal((byte)EcnCodepoint.Ect0, ecn);
+            var flags = (TcpFlags)b[spec.IpHeaderLength + TcpHeader.FlagsOffset];
+            Assert.True((flags & TcpFlags.Ece) != 0, $"segment {i} lost ECE");
+            Assert.Equal(i == 0, (flags & TcpFlags.Cwr) != 0);
+            Assert.True(v6 || Checksum.IsValid(b[..Ipv4Header.MinLength]), $"segment {i}: IPv4 header checksum");
+        }
+        batch.ReleaseAll();
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    /// <summary>The vnet_hdr of a TCP super-segment with CWR carries VIRTIO_NET_HDR_GSO_ECN (Linux SKB_GSO_TCP_ECN); without CWR it does not.</summary>
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void Virtio_header_of_a_cwr_super_segment_has_the_ecn_bit(bool v6, bool cwr)
+    {
+        var pool = new PacketPool();
+        var spec = new Spec { V6 = v6, Tos = (byte)EcnCodepoint.Ect0, Flags = cwr ? TcpFlags.Ack | TcpFlags.Cwr : TcpFlags.Ack };
+        PacketBuffer packet = SuperSegment(pool, spec, Payload(3 * Mss));
+        Span<byte> header = stackalloc byte[VirtioNetHeader.Length];
+
+        bool marked = VirtioNetHeader.IsTcpSuperSegmentWithCwr(packet.Span, packet.Offload);
+        VirtioNetHeader.Write(header, packet.Offload, ecn: marked);
+
+        Assert.Equal(cwr, marked);
+        Assert.Equal(cwr, (header[VirtioNetHeader.GsoTypeOffset] & VirtioNetHeader.GsoEcn) != 0);
+        Assert.Equal(v6 ? VirtioNetHeader.GsoTcpV6 : VirtioNetHeader.GsoTcpV4, header[VirtioNetHeader.GsoTypeOffset] & ~VirtioNetHeader.GsoEcn);
+        packet.Release();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

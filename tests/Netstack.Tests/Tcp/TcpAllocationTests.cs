@@ -8,12 +8,14 @@ namespace Netstack.Tests.Tcp;
 public class TcpAllocationTests
 {
     [Theory]
-    [InlineData(LinkCapabilities.None)]
-    [InlineData(LinkCapabilities.Gso | LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload)]
-    public void BulkTransfer_SteadyState_AllocatesAlmostNothingPerSegment(LinkCapabilities capabilities)
+    [InlineData(LinkCapabilities.None, false)]
+    [InlineData(LinkCapabilities.Gso | LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload, false)]
+    [InlineData(LinkCapabilities.Gso | LinkCapabilities.TxChecksumOffload | LinkCapabilities.RxChecksumOffload, true)] // ECT(0) on every data segment
+    public void BulkTransfer_SteadyState_AllocatesAlmostNothingPerSegment(LinkCapabilities capabilities, bool ecn)
     {
         using var p = new TcpPair(capabilities: capabilities);
-        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = p.Connect(ecn ? new TcpEndpointOptions { Ecn = TcpEcnMode.RequestAndAccept } : null);
+        Assert.Equal(ecn, client.GetInfo().Ecn);
         byte[] data = new byte[256 * 1024];
         var buffer = new byte[64 * 1024];
         // Warm up pools, queues and timers until the window stops growing: at least 6 rounds, then until two rounds

@@ -53,8 +53,8 @@ internal sealed class TcpTestContext : IDisposable
     public void Send(TcpFlags flags, uint seq, uint ack = 0, ushort window = 65535, ReadOnlySpan<byte> payload = default) =>
         Send(Seg(flags, seq, ack, window), payload);
 
-    /// <summary>The peer sends <paramref name="header"/> with <paramref name="payload"/> to our TCP.</summary>
-    public void Send(TcpSegment header, ReadOnlySpan<byte> payload = default, bool corruptChecksum = false)
+    /// <summary>The peer sends <paramref name="header"/> with <paramref name="payload"/> to our TCP, in an IP header carrying <paramref name="ecn"/>.</summary>
+    public void Send(TcpSegment header, ReadOnlySpan<byte> payload = default, bool corruptChecksum = false, EcnCodepoint ecn = EcnCodepoint.NotEct)
     {
         PacketBuffer packet = Host.Pool.Rent(payload.Length);
         payload.CopyTo(packet.Append(payload.Length));
@@ -64,7 +64,7 @@ internal sealed class TcpTestContext : IDisposable
         {
             packet.Span[16] ^= 0x55;
         }
-        Tcp.HandleSegment(Remote, Local, packet, checksumValid: false, TransmitContext.Immediate);
+        Tcp.HandleSegment(Remote, Local, packet, checksumValid: false, TransmitContext.Immediate, ecn: ecn);
     }
 
     /// <summary>Takes the next segment our TCP sent and checks it; returns it with its payload.</summary>
@@ -93,6 +93,9 @@ internal sealed class TcpTestContext : IDisposable
     }
 
     public byte[] LastPayload { get; private set; } = [];
+
+    /// <summary>The ECN codepoint of the IP header of the segment <see cref="Next"/> (or <see cref="Expect"/>) took last.</summary>
+    public EcnCodepoint LastEcn { get; private set; }
 
     /// <summary>An ACK from the peer carrying SACK blocks (left edge, right edge).</summary>
     public static TcpSegment SackAck(uint ack, params (uint Left, uint Right)[] blocks)
@@ -125,6 +128,7 @@ internal sealed class TcpTestContext : IDisposable
     {
         Assert.True(Host.Sent.TryDequeue(out PacketBuffer? packet), "expected a segment, TCP sent nothing");
         NetAddress source = Host.Sources.Dequeue();
+        LastEcn = Host.Ecns.Dequeue();
         try
         {
             Assert.True(Checksum.IsValid(packet.Span, Checksum.PseudoHeader(source, Remote, 6, packet.Length)), "bad checksum");
@@ -142,6 +146,7 @@ internal sealed class TcpTestContext : IDisposable
     {
         if (Host.Sent.TryDequeue(out PacketBuffer? packet))
         {
+            Host.Ecns.Dequeue();
             _ = TcpSegment.TryParse(packet.Span, out TcpSegment s);
             packet.Release();
             Assert.Fail($"expected nothing, TCP sent {s.Flags} seq {s.Seq} ack {s.Ack} len {s.PayloadLength}");
@@ -225,10 +230,14 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
 
     public RouteInfo Route { get; set; } = route;
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx)
+    /// <summary>The ECN codepoint TCP asked IP to put on each segment in <see cref="Sent"/>, in the same order.</summary>
+    public Queue<EcnCodepoint> Ecns { get; } = new();
+
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct)
     {
         Sent.Enqueue(packet);
         Sources.Enqueue(source);
+        Ecns.Enqueue(ecn);
     }
 
     public bool TryFindRoute(NetAddress destination, out RouteInfo route)

@@ -29,5 +29,9 @@ internal static class IpInstruments
         StatisticsInstruments.PerFamily(meter, "netstack.ip.fragmentation.fragments", "{fragment}", "Fragments created on output.", () => Interlocked.Read(ref v4.FragCreates), () => Interlocked.Read(ref v6.FragCreates));
         StatisticsInstruments.PerFamily(meter, "netstack.ip.packets.multicast_received", "{packet}", "Multicast datagrams received.", () => Interlocked.Read(ref v4.InMcastPkts), () => Interlocked.Read(ref v6.InMcastPkts));
         StatisticsInstruments.PerFamily(meter, "netstack.ip.packets.broadcast_received", "{packet}", "Broadcast datagrams received. IPv4 only.", () => Interlocked.Read(ref v4.InBcastPkts), null);
+        StatisticsInstruments.PerFamily(meter, "netstack.ip.packets.ecn.not_ect", "{packet}", "Packets received without ECN capability (Not-ECT, RFC 3168 §5).", () => Interlocked.Read(ref v4.InNoECTPkts), () => Interlocked.Read(ref v6.InNoECTPkts));
+        StatisticsInstruments.PerFamily(meter, "netstack.ip.packets.ecn.ect1", "{packet}", "Packets received marked ECT(1).", () => Interlocked.Read(ref v4.InECT1Pkts), () => Interlocked.Read(ref v6.InECT1Pkts));
+        StatisticsInstruments.PerFamily(meter, "netstack.ip.packets.ecn.ect0", "{packet}", "Packets received marked ECT(0).", () => Interlocked.Read(ref v4.InECT0Pkts), () => Interlocked.Read(ref v6.InECT0Pkts));
+        StatisticsInstruments.PerFamily(meter, "netstack.ip.packets.ecn.ce", "{packet}", "Packets received marked CE, congestion experienced (RFC 3168 §5).", () => Interlocked.Read(ref v4.InCEPkts), () => Interlocked.Read(ref v6.InCEPkts));
     }
 }

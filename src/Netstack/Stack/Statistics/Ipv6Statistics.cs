@@ -27,4 +27,11 @@ internal sealed class Ipv6Statistics
     public long FragFails;
     public long FragCreates;
     public long InMcastPkts;
+    public long InNoECTPkts;
+    public long InECT1Pkts;
+    public long InECT0Pkts;
+    public long InCEPkts;
+
+    /// <summary>The counter of received packets with <paramref name="ecn"/> in their header (Linux IPSTATS_MIB_NOECTPKTS + ECN bits).</summary>
+    public ref long InEcnPkts(Wire.EcnCodepoint ecn) => ref EcnCounters.Select(ecn, ref InNoECTPkts, ref InECT1Pkts, ref InECT0Pkts, ref InCEPkts);
 }

@@ -30,6 +30,10 @@ public readonly record struct Ipv6StatisticsSnapshot
         FragFails = Interlocked.Read(ref counters.FragFails);
         FragCreates = Interlocked.Read(ref counters.FragCreates);
         InMcastPkts = Interlocked.Read(ref counters.InMcastPkts);
+        InNoECTPkts = Interlocked.Read(ref counters.InNoECTPkts);
+        InECT1Pkts = Interlocked.Read(ref counters.InECT1Pkts);
+        InECT0Pkts = Interlocked.Read(ref counters.InECT0Pkts);
+        InCEPkts = Interlocked.Read(ref counters.InCEPkts);
     }
 
     /// <summary>
@@ -152,4 +156,24 @@ public readonly record struct Ipv6StatisticsSnapshot
     /// <c>netstack.ip.packets.multicast_received</c> in <c>{packet}</c>.
     /// </summary>
     public long InMcastPkts { get; }
+
+    /// <summary>
+    /// Packets received without ECN capability (Not-ECT, RFC 3168 §5); a merged (GRO) packet counts its segments. Linux <c>Ip6InNoECTPkts</c>; instrument <c>netstack.ip.packets.ecn.not_ect</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InNoECTPkts { get; }
+
+    /// <summary>
+    /// Packets received marked ECT(1) (RFC 3168 §5); a merged (GRO) packet counts its segments. Linux <c>Ip6InECT1Pkts</c>; instrument <c>netstack.ip.packets.ecn.ect1</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InECT1Pkts { get; }
+
+    /// <summary>
+    /// Packets received marked ECT(0) (RFC 3168 §5); a merged (GRO) packet counts its segments. Linux <c>Ip6InECT0Pkts</c>; instrument <c>netstack.ip.packets.ecn.ect0</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InECT0Pkts { get; }
+
+    /// <summary>
+    /// Packets received marked CE, congestion experienced (RFC 3168 §5); a merged (GRO) packet counts its segments. Linux <c>Ip6InCEPkts</c>; instrument <c>netstack.ip.packets.ecn.ce</c> in <c>{packet}</c>.
+    /// </summary>
+    public long InCEPkts { get; }
 }

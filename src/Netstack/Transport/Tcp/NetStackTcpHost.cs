@@ -13,8 +13,8 @@ internal sealed class NetStackTcpHost(NetStack stack) : ITcpHost
 
     public TimeSpan Now => stack.Timers.Now;
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx) =>
-        stack.SendTransport(packet, source, destination, TcpProtocol.ProtocolNumber, route, tx);
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct) =>
+        stack.SendTransport(packet, source, destination, TcpProtocol.ProtocolNumber, route, tx, ecn);
 
     public TransmitQueue CreateTransmitQueue() => stack.CreateTransmitQueue();
 

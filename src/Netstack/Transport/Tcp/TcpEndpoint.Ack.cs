@@ -52,6 +52,7 @@ public sealed partial class TcpEndpoint
             long delivered = acked + ((long)_scoreboard.SackedBytes - sackedBefore);
             _recovery.OnAck(delivered, acked, duplicate, starting: !wasInRecovery);
         }
+        EcnOnAck(seg, acked);
         CheckLossProbe(seg, duplicate);
         if (_sender.UpdateWindow(seg.Seq, seg.Ack, newWindow)) // a zero window opened
         {

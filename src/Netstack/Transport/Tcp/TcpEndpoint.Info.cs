@@ -39,6 +39,7 @@ public sealed partial class TcpEndpoint
                 ReceiveWindowScale = _receiver.WindowShift,
                 Timestamps = _timestamps,
                 Sack = _sack,
+                Ecn = _ecn,
                 BytesSent = _sender.BytesSent,
                 BytesReceived = _receiver.BytesReceived,
                 SendBufferBytes = _sender.Source.Length,

@@ -68,6 +68,7 @@ public sealed partial class TcpEndpoint
         _receiver.RcvNxt = seg.Seq + 1;
         _receiver.WindowEdge = _receiver.RcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);
         NegotiateSynOptions(seg, _options.WindowScaling);
+        NegotiateEcnOnSynAck(seg); // a simultaneous open's SYN is no SYN-ACK: no ECN then
         if (_timestamps)
         {
             _receiver.TsRecent = seg.TsVal;
@@ -125,6 +126,7 @@ public sealed partial class TcpEndpoint
                     Terminate(SocketError.ConnectionReset, TcpConnectionState.Closed);
                     return;
                 }
+                EcnOnDataArrives(seg);
                 DataArrives(seg, packet);
             }
         }

@@ -99,6 +99,7 @@ public sealed partial class TcpEndpoint
             _receiver.RcvNxt = syn.Seq + 1;
             _receiver.AdvertisedMss = MssForRoute();
             NegotiateSynOptions(syn, _options.WindowScaling);
+            NegotiateEcnOnSyn(syn);
             _sender.InitWindow(syn.Window, syn.Seq, _sender.Iss); // RFC 7323 §2.2: the window in a SYN is never scaled
             if (_timestamps)
             {
@@ -114,9 +115,9 @@ public sealed partial class TcpEndpoint
 
     /// <summary>
     /// A connection rebuilt from a valid SYN-cookie ACK: ISS = SEG.ACK - 1, IRS = SEG.SEQ - 1, the MSS
-    /// from the cookie and the other options from the echoed timestamp (or none).
+    /// from the cookie and the other options (ECN among them) from the echoed timestamp (or none).
     /// </summary>
-    internal void AcceptCookie(TcpListenSocket listener, in TcpSegment ack, in RouteInfo route, ushort mss, int? peerShift, bool sack, bool timestamps, in TransmitContext tx)
+    internal void AcceptCookie(TcpListenSocket listener, in TcpSegment ack, in RouteInfo route, ushort mss, int? peerShift, bool sack, bool timestamps, bool ecn, in TransmitContext tx)
     {
         using TransmitFlush flush = new(this, tx);
         Signals signals;
@@ -135,6 +136,7 @@ public sealed partial class TcpEndpoint
             _receiver.WindowShift = _windowScaling ? _options.WindowShift : 0;
             _timestamps = timestamps;
             _sack = sack && _options.Sack;
+            NegotiateEcnFromCookie(ecn);
             _sender.Mss = Math.Max(64, Math.Min(mss, _receiver.AdvertisedMss) - (_timestamps ? 12 : 0));
             if (_timestamps)
             {

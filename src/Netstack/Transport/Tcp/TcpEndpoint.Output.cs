@@ -135,10 +135,10 @@ public sealed partial class TcpEndpoint
     /// <summary>SYN (active open) or SYN-ACK (passive or simultaneous open), with the options of RFC 7323 / 2018.</summary>
     private void SendSyn()
     {
-        TcpFlags flags = _state == TcpConnectionState.SynSent ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack;
+        bool active = _state == TcpConnectionState.SynSent;
+        TcpFlags flags = (active ? TcpFlags.Syn : TcpFlags.Syn | TcpFlags.Ack) | EcnSynFlags(active);
         TcpSegment h = NewHeader(flags, _sender.Iss);
         h.Mss = (ushort)_receiver.AdvertisedMss;
-        bool active = _state == TcpConnectionState.SynSent;
         h.WindowScale = (active ? _options.WindowScaling : _windowScaling) ? _receiver.WindowShift : -1;
         h.SackPermitted = active ? _options.Sack : _sack;
         h.HasTimestamp = active ? _options.Timestamps : _timestamps;
@@ -198,9 +198,10 @@ public sealed partial class TcpEndpoint
         return h;
     }
 
-    /// <summary>A synchronized-state segment: ACK, timestamps, SACK blocks and the scaled window.</summary>
+    /// <summary>A synchronized-state segment: ACK, timestamps, SACK blocks, the scaled window and the ECN marks.</summary>
     private void SendSegment(TcpFlags flags, SeqNumber seq, long bufferOffset, int length)
     {
+        EcnCodepoint ecn = EcnMarkSegment(ref flags, seq, length);
         TcpSegment h = NewHeader(flags, seq);
         if (_timestamps)
         {
@@ -217,11 +218,11 @@ public sealed partial class TcpEndpoint
         }
         h.Window = _receiver.AdvertiseWindow();
         RackOnSent(seq, length);
-        Emit(ref h, bufferOffset, length);
+        Emit(ref h, bufferOffset, length, ecn);
     }
 
-    /// <summary>Builds the packet: payload copied from the send source, header prepended, checksum or offload set.</summary>
-    private void Emit(ref TcpSegment h, long bufferOffset, int length)
+    /// <summary>Builds the packet: payload copied from the send source, header prepended, checksum or offload set; <paramref name="ecn"/> goes in its IP header.</summary>
+    private void Emit(ref TcpSegment h, long bufferOffset, int length, EcnCodepoint ecn = EcnCodepoint.NotEct)
     {
         PacketBuffer packet = _host.Pool.Rent(length, PacketPool.DefaultHeadroom);
         if (length > 0 && !_sender.Source.TryCopyTo(bufferOffset, packet.Append(length)))
@@ -241,7 +242,7 @@ public sealed partial class TcpEndpoint
             _deadlines[(int)TimerKind.DelayedAck] = Never;
         }
         TcpStatistics.Increment(ref Stats.OutSegs);
-        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, TransmitContext.Queued(_transmitQueue));
+        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, TransmitContext.Queued(_transmitQueue), ecn);
     }
 
     /// <summary>After the application reads: announce a window that grew by a meaningful amount.</summary>

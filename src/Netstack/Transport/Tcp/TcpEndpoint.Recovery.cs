@@ -122,6 +122,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         uint flight = BytesInFlight;
         ArmUndo();
         _congestion.OnEnterRecovery(flight, _host.Now);
+        EcnOnWindowReduced();
         TcpStatistics.Increment(ref Stats.TCPFastRetrans);
         if (_sack)
         {
@@ -160,6 +161,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     {
         ArmUndoForTimeout();
         _congestion.OnRetransmitTimeout(BytesInFlight, _host.Now);
+        EcnOnWindowReduced();
         _scoreboard.Clear(); // RFC 2018 §8: the receiver may have reneged; resend from SND.UNA
         _rack.CancelProbe();
         RackOnRetransmitTimeout();

@@ -57,6 +57,12 @@ public sealed class TcpEndpointOptions
     /// <summary>Offer and accept window scaling (RFC 7323 §2); without it the window is at most 64 KiB.</summary>
     public bool WindowScaling { get; set; } = true;
 
+    /// <summary>
+    /// Explicit Congestion Notification (RFC 3168, Linux <c>tcp_ecn</c>): <see cref="TcpEcnMode.AcceptOnly"/> by default, as
+    /// Linux; <see cref="TcpEcnMode.RequestAndAccept"/> also asks for it on our SYNs, <see cref="TcpEcnMode.Disabled"/> never uses it.
+    /// </summary>
+    public TcpEcnMode Ecn { get; set; } = TcpEcnMode.AcceptOnly;
+
     /// <summary>SYN retransmissions before a connect fails with TimedOut (Linux tcp_syn_retries).</summary>
     public int SynRetries { get; set; } = 6;
 

@@ -41,6 +41,8 @@ public readonly record struct TcpInfo
     public bool Timestamps { get; init; }
     /// <summary>Whether both sides agreed on SACK (RFC 2018).</summary>
     public bool Sack { get; init; }
+    /// <summary>Whether both sides agreed on Explicit Congestion Notification (RFC 3168 §6.1.1; Linux TCPI_OPT_ECN).</summary>
+    public bool Ecn { get; init; }
     /// <summary>Payload bytes sent for the first time (retransmissions not counted).</summary>
     public long BytesSent { get; init; }
     /// <summary>Payload bytes received in order and queued for the application.</summary>

@@ -213,11 +213,16 @@ internal sealed class TcpListenSocket
         {
             bool scale = Options.WindowScaling && syn.WindowScale >= 0;
             bool sack = Options.Sack && syn.SackPermitted;
+            bool ecn = Options.Ecn != TcpEcnMode.Disabled && TcpEndpoint.IsEcnSetupSyn(syn);
             h.HasTimestamp = true;
-            h.TsVal = SynCookies.EncodeTimestampOptions(_protocol.TimestampClock + _protocol.TimestampOffset(id), scale ? syn.WindowScale : null, sack);
+            h.TsVal = SynCookies.EncodeTimestampOptions(_protocol.TimestampClock + _protocol.TimestampOffset(id), scale ? syn.WindowScale : null, sack, ecn);
             h.TsEcr = syn.TsVal;
             h.SackPermitted = sack;
             h.WindowScale = scale ? Options.WindowShift : -1;
+            if (ecn)
+            {
+                h.Flags |= TcpFlags.Ece; // RFC 3168 §6.1.1: an ECN-setup SYN-ACK
+            }
         }
         PacketBuffer packet = _protocol.Host.Pool.Rent(0);
         h.Write(packet.Prepend(h.ComputeHeaderLength()));
@@ -238,8 +243,9 @@ internal sealed class TcpListenSocket
         }
         int? peerShift = null;
         bool sack = false;
+        bool ecn = false;
         bool timestamps = seg.HasTimestamp && Options.Timestamps
-            && SynCookies.TryDecodeTimestampOptions(seg.TsEcr, out peerShift, out sack);
+            && SynCookies.TryDecodeTimestampOptions(seg.TsEcr, out peerShift, out sack, out ecn);
         lock (_lock)
         {
             if (_closed || _acceptQueue.Count >= Backlog)
@@ -259,7 +265,7 @@ internal sealed class TcpListenSocket
         {
             return;
         }
-        child.AcceptCookie(this, seg, route, mss, timestamps ? peerShift : null, timestamps && sack, timestamps, tx);
+        child.AcceptCookie(this, seg, route, mss, timestamps ? peerShift : null, timestamps && sack, timestamps, timestamps && ecn, tx);
         if (seg.PayloadLength > 0 || (seg.Flags & TcpFlags.Fin) != 0)
         {
             child.HandleSegment(seg, packet, tx);

@@ -56,7 +56,7 @@ internal sealed class TcpProtocol : ITransportHandler
 
     TransportDisposition ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet, in TransmitContext tx)
     {
-        HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid, tx, info.NetworkHeaderLength);
+        HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid, tx, info.NetworkHeaderLength, info.Ecn);
         return TransportDisposition.Delivered; // TCP answers what it cannot use itself (RST, RFC 9293 §3.10.7.1)
     }
 
@@ -204,7 +204,8 @@ internal sealed class TcpProtocol : ITransportHandler
     /// <param name="checksumValid">The link verified the checksum.</param>
     /// <param name="tx">How replies and the segments this arrival triggers are sent (batched while dispatching).</param>
     /// <param name="networkHeaderLength">The IP header's length in the headroom in front of the segment (0 when unknown), so a forwarder can quote the SYN in an ICMP error.</param>
-    internal void HandleSegment(NetAddress source, NetAddress destination, PacketBuffer packet, bool checksumValid, in TransmitContext tx, int networkHeaderLength = 0)
+    /// <param name="ecn">The ECN codepoint of the IP header (RFC 3168 §5), for the endpoint's ECN-Echo.</param>
+    internal void HandleSegment(NetAddress source, NetAddress destination, PacketBuffer packet, bool checksumValid, in TransmitContext tx, int networkHeaderLength = 0, EcnCodepoint ecn = EcnCodepoint.NotEct)
     {
         try
         {
@@ -222,6 +223,7 @@ internal sealed class TcpProtocol : ITransportHandler
                 TcpStatistics.Increment(ref Statistics.InErrs);
                 return;
             }
+            seg.IpEcn = ecn;
             var id = new FourTuple(destination, seg.DestinationPort, source, seg.SourcePort);
             TcpEndpoint? endpoint;
             lock (_lock)

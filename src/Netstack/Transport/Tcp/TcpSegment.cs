@@ -45,6 +45,8 @@ internal struct TcpSegment
     public uint TsEcr;
     public int SackCount;
     public SackBlocks Sack;
+    /// <summary>The ECN codepoint of the IP header that carried the segment (inbound only; RFC 3168 §5).</summary>
+    public EcnCodepoint IpEcn;
 
     public readonly bool Has(TcpFlags flag) => (Flags & flag) != 0;
 

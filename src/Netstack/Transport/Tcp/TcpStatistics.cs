@@ -43,6 +43,8 @@ internal sealed class TcpStatistics
     public long ListenDrops;
     public long TCPKeepAlive;
     public long TCPTimeWaitReuse;
+    public long TCPDeliveredCE;
+    public long TCPECNReductions;
 
     internal static void Increment(ref long counter) => Interlocked.Increment(ref counter);
 
@@ -83,5 +85,7 @@ internal sealed class TcpStatistics
         StatisticsInstruments.Counter(meter, "netstack.tcp.listen.drops", "{connection}", "SYNs a listener or the TCP forwarder dropped; overflows are among them.", () => Interlocked.Read(ref ListenDrops));
         StatisticsInstruments.Counter(meter, "netstack.tcp.keepalives.sent", "{probe}", "Keep-alive probes sent (RFC 9293 §3.8.4).", () => Interlocked.Read(ref TCPKeepAlive));
         StatisticsInstruments.Counter(meter, "netstack.tcp.time_wait_reuses", "{connection}", "TIME-WAIT connections ended early because a new SYN for the same four-tuple arrived (RFC 6191).", () => Interlocked.Read(ref TCPTimeWaitReuse));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.ecn.delivered_ce", "{segment}", "Segments acknowledged by ACKs carrying ECN-Echo (RFC 3168 §6.1.2): data the peer saw marked with congestion.", () => Interlocked.Read(ref TCPDeliveredCE));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.ecn.reductions", "{reduction}", "Congestion window reductions in answer to ECN-Echo, at most one per window of data (RFC 3168 §6.1.2). Linux has no counterpart; named in the TcpExt style.", () => Interlocked.Read(ref TCPECNReductions));
     }
 }

@@ -44,6 +44,8 @@ public readonly record struct TcpStatisticsSnapshot
         ListenDrops = Interlocked.Read(ref counters.ListenDrops);
         TCPKeepAlive = Interlocked.Read(ref counters.TCPKeepAlive);
         TCPTimeWaitReuse = Interlocked.Read(ref counters.TCPTimeWaitReuse);
+        TCPDeliveredCE = Interlocked.Read(ref counters.TCPDeliveredCE);
+        TCPECNReductions = Interlocked.Read(ref counters.TCPECNReductions);
     }
 
     /// <summary>
@@ -251,4 +253,16 @@ public readonly record struct TcpStatisticsSnapshot
     /// counterpart; instrument <c>netstack.tcp.time_wait_reuses</c> in <c>{connection}</c>.
     /// </summary>
     public long TCPTimeWaitReuse { get; }
+
+    /// <summary>
+    /// Segments acknowledged by ACKs carrying ECN-Echo (RFC 3168 §6.1.2): data the peer saw marked with congestion.
+    /// Linux <c>TcpExt: TCPDeliveredCE</c>; instrument <c>netstack.tcp.ecn.delivered_ce</c> in <c>{segment}</c>.
+    /// </summary>
+    public long TCPDeliveredCE { get; }
+
+    /// <summary>
+    /// Congestion window reductions in answer to ECN-Echo, at most one per window of data (RFC 3168 §6.1.2). Linux has no
+    /// counterpart; named in the <c>TcpExt</c> style. Instrument <c>netstack.tcp.ecn.reductions</c> in <c>{reduction}</c>.
+    /// </summary>
+    public long TCPECNReductions { get; }
 }
