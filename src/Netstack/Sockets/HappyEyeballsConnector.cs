@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using Netstack.Stack;
 
 namespace Netstack.Sockets;
@@ -41,7 +42,7 @@ internal static class HappyEyeballsConnector
                 }
                 if (pending.Count == 0)
                 {
-                    throw lastFailure!;
+                    ExceptionDispatchInfo.Throw(lastFailure!); // every address failed: the last reason
                 }
                 using var delay = CancellationTokenSource.CreateLinkedTokenSource(losers.Token);
                 Task timer = next < order.Count ? Task.Delay(AttemptDelay, stack.TimeProvider, delay.Token) : Task.Delay(Timeout.Infinite, delay.Token);
