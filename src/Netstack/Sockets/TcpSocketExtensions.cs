@@ -156,8 +156,9 @@ public static class TcpSocketExtensions
 
     /// <summary>
     /// A <c>SocketsHttpHandler.ConnectCallback</c> that opens HTTP connections through this stack, so an
-    /// <c>HttpClient</c> talks through the userspace network. The host must be an IP literal: name
-    /// resolution is the embedder's choice (the host's resolver would leak outside the stack).
+    /// <c>HttpClient</c> talks through the userspace network. The host must be an IP literal (the host's resolver
+    /// would leak names outside the stack): <see cref="HttpExtensions.CreateHttpConnectCallback(NetStack, NameResolution.INameResolver)"/>
+    /// resolves names, and <see cref="HttpExtensions.CreateHttpHandler"/> also keeps HTTP/3 (QUIC on host sockets) out.
     /// </summary>
     public static Func<System.Net.Http.SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> CreateHttpConnectCallback(this NetStack stack)
     {

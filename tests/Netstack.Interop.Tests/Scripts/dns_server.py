@@ -1,8 +1,18 @@
 # A minimal DNS responder for tests, on UDP and TCP BIND PORT: answers A and AAAA for one NAME with the given
-# addresses, NXDOMAIN for other names. Prints "ready" once both sockets listen.
+# addresses, NXDOMAIN for other names. With a sixth argument "tc", UDP answers are truncated (the TC bit, no
+# records), so clients must ask again over TCP. Prints "ready" once both sockets listen.
 import os, ipaddress, socket, struct, sys, threading
 
 bind, port, name, a, aaaa = sys.argv[1], int(sys.argv[2]), sys.argv[3].lower().rstrip("."), sys.argv[4], sys.argv[5]
+truncate_udp = len(sys.argv) > 6 and sys.argv[6] == "tc"
+family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+
+def truncated(query):
+    qid, flags = struct.unpack("!HH", query[:4])
+    i = 12
+    while query[i] != 0:
+        i += 1 + query[i]
+    return struct.pack("!HHHHHH", qid, 0x8280 | (flags & 0x0100), 1, 0, 0, 0) + query[12:i + 5]
 
 def answer(query):
     qid, flags = struct.unpack("!HH", query[:4])
@@ -23,9 +33,9 @@ def answer(query):
     record = struct.pack("!HHHIH", 0xC00C, qtype, 1, 60, len(rdata)) + rdata if rdata else b""
     return header + question + record
 
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp = socket.socket(family, socket.SOCK_DGRAM)
 udp.bind((bind, port))
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp = socket.socket(family, socket.SOCK_STREAM)
 tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 tcp.bind((bind, port))
 tcp.listen(16)
@@ -33,7 +43,7 @@ tcp.listen(16)
 def serve_udp():
     while True:
         data, addr = udp.recvfrom(4096)
-        udp.sendto(answer(data), addr)
+        udp.sendto(truncated(data) if truncate_udp else answer(data), addr)
 
 def serve_tcp():
     while True:

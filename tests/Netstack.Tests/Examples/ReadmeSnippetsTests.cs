@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using Netstack.Forwarding;
 using Netstack.Link;
+using Netstack.NameResolution;
 using Netstack.Sockets;
 using Netstack.Stack;
+using Netstack.Tests.NameResolution;
 
 namespace Netstack.Tests.Examples;
 
@@ -51,5 +53,43 @@ public class ReadmeSnippetsTests
             Assert.True(stack.AcceptAnyDestination); // forwarding: packets to every address are ours
         }
         Assert.False(stack.AcceptAnyDestination);
+    }
+
+    [Fact]
+    public async Task The_fetch_by_name_snippet_resolves_through_the_stack()
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        CancellationToken cancellationToken = timeout.Token;
+        await using var stack = new NetStack();
+        await using var peerStack = new NetStack();
+        await using ChannelLinkPair link = ChannelLink.CreatePair();
+        stack.AddInterface(link.A, "10.9.0.2/24");
+        peerStack.AddInterface(link.B, "10.9.0.1/24");
+        await using var dns = new TestDnsServer(peerStack, new IPEndPoint(IPAddress.Parse("10.9.0.1"), 53));
+        dns.Add("some.name.test", "10.9.0.1");
+        using TcpConnectionListener web = peerStack.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
+        Task server = Task.Run(async () =>
+        {
+            await using TcpConnection c = await web.AcceptAsync(cancellationToken);
+            byte[] request = new byte[4096];
+            int n = 0;
+            while (!System.Text.Encoding.ASCII.GetString(request, 0, n).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                n += await c.Stream.ReadAsync(request.AsMemory(n), cancellationToken);
+            }
+            await c.Stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"u8.ToArray(), cancellationToken);
+        });
+
+        // README:
+        var resolver = new DnsResolver(stack, IPAddress.Parse("10.9.0.1"));   // the DNS server, reached through the stack
+        using HttpMessageHandler handler = stack.CreateHttpHandler(resolver);  // TCP through the stack, HTTP/2 at most
+        using var http = new HttpClient(handler);
+        string page = await http.GetStringAsync(new Uri("http://some.name.test/"), cancellationToken);
+        IPAddress[] addresses = await resolver.ResolveAsync("some.name.test", AddressFamily.Unspecified, cancellationToken);
+
+        Assert.Equal("hi", page);
+        Assert.Equal([IPAddress.Parse("10.9.0.1")], addresses);
+        Assert.Equal(3, dns.UdpQueries); // A once (then from the cache), AAAA twice (an empty answer is not cached)
+        await server;
     }
 }
