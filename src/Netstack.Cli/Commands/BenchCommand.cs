@@ -7,7 +7,8 @@ namespace Netstack.Cli.Commands;
 /// <c>netstack bench</c>: measures TCP throughput. Without a TUN device it runs in-process (two stacks over an
 /// in-memory link, no privileges needed): the README's "run the main job" command. With <c>--tun</c> our stack
 /// sits on a TUN device and speaks iperf3 with the kernel's iperf3 behind it, as <c>--server</c> (for stock
-/// <c>iperf3 -c</c>) or as <c>--client HOST</c> (of a stock <c>iperf3 -s</c>).
+/// <c>iperf3 -c</c>) or as <c>--client HOST</c> (of a stock <c>iperf3 -s</c>). With <c>--connections N</c> it
+/// measures scale instead: the time to open N connections and the memory each idle one holds.
 /// </summary>
 public static class BenchCommand
 {
@@ -30,6 +31,19 @@ public static class BenchCommand
         if (parseResult.GetResult(o.Tun) is { Implicit: false })
         {
             return await TunBench.RunAsync(TunOptions(o, parseResult), output, cancellationToken).ConfigureAwait(false);
+        }
+        if (parseResult.GetResult(o.Connections) is { Implicit: false })
+        {
+            var connections = new ConnectionsBenchOptions
+            {
+                Connections = parseResult.GetValue(o.Connections),
+                Idle = parseResult.GetValue(o.Idle),
+                Seed = parseResult.GetValue(o.Seed),
+                Json = parseResult.GetValue(o.Json),
+            };
+            ConnectionsBenchResult opened = await ConnectionsBench.RunAsync(connections, cancellationToken).ConfigureAwait(false);
+            output.WriteLine(connections.Json ? opened.ToJson() : opened.ToText());
+            return ExitCodes.Success;
         }
         BenchOptions options = InProcessOptions(o, parseResult);
         BenchResult result;

@@ -147,11 +147,20 @@ internal sealed class BenchCommandOptions
         CustomParser = ValueParsers.CongestionControl("--congestion"),
     };
 
+    public Option<int> Connections { get; } = new("--connections")
+    {
+        Description = "Instead of throughput: open N connections between the in-process stacks and report the time to open them and the memory per idle connection.",
+        HelpName = "N",
+        CustomParser = OptionParsers.IntegerInRange("--connections", 1, 1_000_000),
+    };
+
+    public Option<bool> Idle { get; } = new("--idle") { Description = "With --connections: the connections never carry data (otherwise each carries one 1 KiB request and reply first)." };
+
     /// <summary>Every option, in the order help lists them.</summary>
     public IEnumerable<Option> All =>
     [
         Duration, Omit, Bytes, Streams, Mtu, Gso, NoGso, NoGro, NoOffload, Queues, Loss, Reorder, Duplicate, Corrupt, Delay, Seed, Verify, Json, Congestion,
-        Tun, Address, Server, Client, Port, Reverse, OneOff, VnetHdr.Require, VnetHdr.Refuse,
+        Connections, Idle, Tun, Address, Server, Client, Port, Reverse, OneOff, VnetHdr.Require, VnetHdr.Refuse,
     ];
 
     /// <summary>Refuses combinations that make no sense: contradicting flags, TUN-only options in-process and the reverse.</summary>
@@ -173,10 +182,15 @@ internal sealed class BenchCommandOptions
         {
             result.AddError("--server and --client cannot be given together.");
         }
+        else if (Given(result, Tun) && FirstGiven(result, Connections, Idle) is Option connectionsOnly)
+        {
+            result.AddError($"{connectionsOnly.Name} applies to the in-process bench only, not with --tun.");
+        }
         else if (Given(result, Tun))
         {
             ValidateTun(result);
         }
+
         else
         {
             ValidateInProcess(result);
@@ -209,7 +223,16 @@ internal sealed class BenchCommandOptions
 
     private void ValidateInProcess(CommandResult result)
     {
-        if (Given(result, Omit) && Given(result, Bytes))
+        if (Given(result, Idle) && !Given(result, Connections))
+        {
+            result.AddError("--idle needs --connections N.");
+        }
+        else if (Given(result, Connections)
+            && FirstGiven(result, Duration, Omit, Bytes, Streams, Mtu, Gso, NoGso, NoGro, NoOffload, Loss, Reorder, Duplicate, Corrupt, Delay, Verify, Congestion) is Option throughputOnly)
+        {
+            result.AddError($"{throughputOnly.Name} applies to the throughput bench, not with --connections.");
+        }
+        else if (Given(result, Omit) && Given(result, Bytes))
         {
             result.AddError("--omit applies to timed runs (--duration), not with --bytes.");
         }

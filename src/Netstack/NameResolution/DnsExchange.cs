@@ -134,7 +134,7 @@ internal static class DnsExchange
         {
             for (int i = 0; i < RandomPortTries && socket.LocalEndPoint is null; i++)
             {
-                int port = RandomNumberGenerator.GetInt32(PortManager.EphemeralFirst, PortManager.EphemeralLast + 1);
+                int port = RandomNumberGenerator.GetInt32(stack.Ports.EphemeralFirst, stack.Ports.EphemeralLast + 1);
                 try
                 {
                     socket.Bind(new IPEndPoint(route.LocalAddress.ToIPAddress(), port));

@@ -24,7 +24,6 @@ internal sealed class Ipv4Layer : IDisposable
     private readonly NetStack _stack;
     private readonly Ipv4Statistics _stats;
     private readonly Reassembler _reassembler;
-    private readonly ushort[] _identifiers = new ushort[2048]; // Linux ip_idents: counters hashed by destination
 
     public Ipv4Layer(NetStack stack)
     {
@@ -32,10 +31,6 @@ internal sealed class Ipv4Layer : IDisposable
         _stats = stack.Statistics.Ip;
         Icmp = new IcmpV4Protocol(stack, this);
         _reassembler = new Reassembler(stack, isV6: false, stack.Options.Ipv4ReassemblyTimeout, Icmp.OnReassemblyTimeout);
-        for (int i = 0; i < _identifiers.Length; i++)
-        {
-            _identifiers[i] = (ushort)stack.NextRandom();
-        }
     }
 
     public IcmpV4Protocol Icmp { get; }
@@ -178,7 +173,7 @@ internal sealed class Ipv4Layer : IDisposable
                 packet.Offload.ChecksumStart += Ipv4Header.MinLength;
             }
             // A super-segment reserves one identification per segment it becomes (Linux ip_select_ident_segs).
-            ushort id = NextIdentification(destination, gso ? Math.Max((int)packet.Offload.SegmentCount, 1) : 1);
+            ushort id = (ushort)_stack.IpIdentification.Next(source, destination, protocol, gso ? Math.Max((int)packet.Offload.SegmentCount, 1) : 1);
             Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment, typeOfService: (byte)ecn);
             _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
@@ -188,7 +183,7 @@ internal sealed class Ipv4Layer : IDisposable
             Drop(packet, ref _stats.FragFails);
             return SocketError.MessageSize;
         }
-        return Fragment(nic, packet, source, destination, protocol, NextIdentification(destination, 1), ttl, mtu, tx);
+        return Fragment(nic, packet, source, destination, protocol, (ushort)_stack.IpIdentification.Next(source, destination, protocol, 1), ttl, mtu, tx);
     }
 
     /// <summary>RFC 791 §3.2 fragmentation at the source: every fragment but the last carries a multiple of 8 data bytes.</summary>
@@ -217,19 +212,6 @@ internal sealed class Ipv4Layer : IDisposable
         Interlocked.Add(ref _stats.FragCreates, created);
         Interlocked.Increment(ref _stats.FragOKs);
         return SocketError.Success;
-    }
-
-    /// <summary>Takes <paramref name="count"/> consecutive identifications for <paramref name="destination"/> and returns the first.</summary>
-    private ushort NextIdentification(NetAddress destination, int count)
-    {
-        int slot = (int)((destination.V4 * 2654435761u) >> 21) & (_identifiers.Length - 1);
-        ref ushort counter = ref _identifiers[slot];
-        lock (_identifiers)
-        {
-            ushort id = counter;
-            counter = (ushort)(id + count);
-            return id;
-        }
     }
 
     private CastKind Classify(NetInterface nic, NetAddress destination)

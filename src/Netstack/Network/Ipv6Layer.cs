@@ -230,12 +230,12 @@ internal sealed class Ipv6Layer : IDisposable
         return Fragment(nic, packet, source, destination, protocol, hopLimit, mtu, tx);
     }
 
-    /// <summary>RFC 8200 §4.5: each fragment is the fixed header, a Fragment header with a random identification (RFC 7739), and a multiple of 8 bytes.</summary>
+    /// <summary>RFC 8200 §4.5: each fragment is the fixed header, a Fragment header with an identification from the stack's keyed per-flow counters (RFC 7739 §5.1), and a multiple of 8 bytes.</summary>
     private SocketError Fragment(NetInterface nic, PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, byte hopLimit, int mtu, in TransmitContext tx)
     {
         const int headers = Ipv6Header.Length + Ipv6FragmentHeader.Length;
         int chunk = (mtu - headers) & ~7;
-        uint identification = _stack.NextRandom();
+        uint identification = _stack.IpIdentification.Next(source, destination, protocol, 1);
         ReadOnlySpan<byte> data = packet.Span;
         int created = 0;
         for (int offset = 0; offset < data.Length; offset += chunk)

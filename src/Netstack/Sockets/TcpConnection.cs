@@ -12,25 +12,24 @@ namespace Netstack.Sockets;
 public sealed class TcpConnection : IAsyncDisposable, IDisposable
 {
     private readonly TcpEndpoint _endpoint;
+    private IPEndPoint? _localEndPoint;  // made when first asked for: many connections are never asked
+    private IPEndPoint? _remoteEndPoint;
     private int _disposed;
 
     internal TcpConnection(TcpEndpoint endpoint)
     {
         _endpoint = endpoint;
         Stream = new TcpStream(this, endpoint);
-        FourTuple id = endpoint.Id;
-        LocalEndPoint = new IPEndPoint(id.LocalAddress.ToIPAddress(), id.LocalPort);
-        RemoteEndPoint = new IPEndPoint(id.RemoteAddress.ToIPAddress(), id.RemotePort);
     }
 
     /// <summary>The connection's byte stream; disposing it closes the connection.</summary>
     public TcpStream Stream { get; }
 
     /// <summary>This side's address and port.</summary>
-    public IPEndPoint LocalEndPoint { get; }
+    public IPEndPoint LocalEndPoint => _localEndPoint ??= new IPEndPoint(_endpoint.Id.LocalAddress.ToIPAddress(), _endpoint.Id.LocalPort);
 
     /// <summary>The peer's address and port.</summary>
-    public IPEndPoint RemoteEndPoint { get; }
+    public IPEndPoint RemoteEndPoint => _remoteEndPoint ??= new IPEndPoint(_endpoint.Id.RemoteAddress.ToIPAddress(), _endpoint.Id.RemotePort);
 
     /// <summary>The current state of the connection (RFC 9293 §3.3.2); it changes as segments arrive.</summary>
     public TcpConnectionState State => _endpoint.State;

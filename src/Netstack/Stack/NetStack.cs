@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using Netstack.Buffers;
 using Netstack.Link;
 using Netstack.Network;
@@ -30,7 +29,6 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
     private NetInterface[] _interfaces = [null!]; // index = interface id; id 0 is "none"
     private readonly RouteTable _routes = new();
     private readonly ITransportHandler?[] _transports = new ITransportHandler?[256];
-    private readonly Random _random;
     private bool _disposed;
     private readonly bool _ownsMeter; // false when NetStackOptions.MeterFactory made it: the factory owns and disposes it
 
@@ -44,20 +42,9 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         Options = options ?? new NetStackOptions();
         TimeProvider = Options.TimeProvider ?? TimeProvider.System;
         Pool = Options.Pool ?? new PacketPool();
-        Span<byte> secret = stackalloc byte[32];
-        if (Options.RandomSeed is int seed)
-        {
-            _random = new Random(seed);
-            _random.NextBytes(secret);
-        }
-        else
-        {
-            RandomNumberGenerator.Fill(secret);
-            _random = new Random(BitConverter.ToInt32(secret[..4]) ^ Environment.TickCount);
-            RandomNumberGenerator.Fill(secret);
-        }
-        Secret = secret.ToArray();
-        Ports = new PortManager(secret);
+        Secret = StackSecret.Create(Options.RandomSeed);
+        Ports = new PortManager(Secret);
+        IpIdentification = new IpIdentification(Secret);
         Timers = new TimerWheel(TimeProvider);
         if (Options.MeterFactory is IMeterFactory factory)
         {
@@ -113,8 +100,14 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
     public NetStackStatisticsSnapshot GetStatistics() =>
         new(Statistics, (GetTransport(TcpProtocol.ProtocolNumber) as TcpProtocol)?.Statistics);
 
-    /// <summary>A per-stack 32-byte random secret for keyed hashes (ephemeral ports, TCP ISNs and SYN cookies).</summary>
-    internal byte[] Secret { get; }
+    /// <summary>
+    /// The stack's one secret (from the OS CSPRNG, or from <see cref="NetStackOptions.RandomSeed"/>), from which every keyed
+    /// hash takes its own key: ephemeral ports, TCP ISNs, timestamp offsets and SYN cookies, IP identifications.
+    /// </summary>
+    internal StackSecret Secret { get; }
+
+    /// <summary>The IPv4 and IPv6 identification counters (keyed by <see cref="Secret"/>).</summary>
+    internal IpIdentification IpIdentification { get; }
 
     /// <summary>The UDP protocol handler (registered at construction).</summary>
     internal UdpProtocol Udp { get; }
@@ -361,15 +354,6 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         destination.IsV6
             ? Ipv6.Send(packet, source, destination, protocol, route, tx, ecn: ecn)
             : Ipv4.Send(packet, source, destination, protocol, route, tx, ecn: ecn);
-
-    /// <summary>Uniform random 32 bits from the stack's generator (seeded by <see cref="NetStackOptions.RandomSeed"/>).</summary>
-    internal uint NextRandom()
-    {
-        lock (_random)
-        {
-            return (uint)_random.NextInt64(0, 1L << 32);
-        }
-    }
 
     /// <summary>
     /// Stops the timers and closes every socket and protocol. The links are the caller's: dispose them first, so no

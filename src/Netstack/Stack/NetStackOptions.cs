@@ -11,7 +11,11 @@ public sealed class NetStackOptions
     /// <summary>The packet pool; a new private pool when null.</summary>
     public PacketPool? Pool { get; set; }
 
-    /// <summary>Seeds the stack's randomness (port secret, IP identifications) for reproducible runs; cryptographically random when null.</summary>
+    /// <summary>
+    /// Seeds the stack's secret, from which every keyed hash derives its key (ephemeral ports, TCP initial sequence
+    /// numbers, timestamp offsets and SYN cookies, IP identifications), for reproducible runs. Null (the default): the
+    /// secret comes from the operating system's cryptographic random number generator, as it must outside tests.
+    /// </summary>
     public int? RandomSeed { get; set; }
 
     /// <summary>Default TTL / hop limit of outgoing datagrams (Linux <c>ip_default_ttl</c> 64).</summary>

@@ -16,9 +16,13 @@ namespace Netstack.Stack;
 /// </remarks>
 internal sealed class TransmitQueue(IOrderedPacketWriter writer)
 {
+    // Small at first, as most connections queue a segment or two per flush (and an idle one none): a batch grows
+    // by doubling while a busy connection warms up, then stays at its size.
+    private const int InitialCapacity = 4;
+
     private readonly Lock _lock = new(); // guards _pending; held for an append or a swap only
-    private PacketBatch _pending = new();
-    private PacketBatch _writing = new();
+    private PacketBatch _pending = new(InitialCapacity);
+    private PacketBatch _writing = new(InitialCapacity);
     private int _flusher; // managed thread id of the thread writing, 0 when none
 
     /// <summary>Appends a packet whose <see cref="PacketBuffer.InterfaceId"/> is set; takes the reference.</summary>

@@ -14,7 +14,7 @@ public class InitialSequenceNumberTests
     public void IsnAdvancesWithTheFourMicrosecondClock()
     {
         var clock = new ManualTimeProvider();
-        var isn = new InitialSequenceNumber(clock, new Random(1));
+        var isn = new InitialSequenceNumber(clock, StackSecret.Create(1).DeriveKey("tcp isn"u8));
         SeqNumber first = isn.Generate(A);
         Assert.Equal(first, isn.Generate(A));
         clock.Advance(TimeSpan.FromMilliseconds(1));

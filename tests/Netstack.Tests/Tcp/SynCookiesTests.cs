@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
 
@@ -9,7 +10,7 @@ public class SynCookiesTests
     private static readonly FourTuple V6 = new(NetAddress.Parse("fd00:9::1"), 443, NetAddress.Parse("fd00:9::2"), 50000);
     private static readonly SeqNumber ClientIsn = new(0xFFFF_FFF0);
 
-    private static SynCookies Create() => new(new Random(42));
+    private static SynCookies Create() => new(new SipHashKey(42, 1), new SipHashKey(42, 2));
 
     [Theory]
     [InlineData(1460, 1460)]
@@ -66,7 +67,7 @@ public class SynCookiesTests
             Assert.False(cookies.TryValidateCookie(V4, ClientIsn + delta, cookie, 9, out _));
             Assert.False(cookies.TryValidateCookie(V4, ClientIsn - delta, cookie, 9, out _));
         }
-        Assert.False(new SynCookies(new Random(43)).TryValidateCookie(V4, ClientIsn, cookie, 9, out _));
+        Assert.False(new SynCookies(new SipHashKey(43, 1), new SipHashKey(43, 2)).TryValidateCookie(V4, ClientIsn, cookie, 9, out _));
         Assert.False(cookies.TryValidateCookie(V4, ClientIsn, cookie ^ 0x100, 9, out ushort mss));
         Assert.Equal(0, mss);
     }

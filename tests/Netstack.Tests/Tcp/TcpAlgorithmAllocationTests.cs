@@ -1,3 +1,4 @@
+using Netstack.Stack;
 using Netstack.Tests.Infrastructure;
 using Netstack.Transport.Tcp;
 using Netstack.Wire;
@@ -61,8 +62,8 @@ public class TcpAlgorithmAllocationTests
     [Fact]
     public void IsnAndSynCookiesDoNotAllocate()
     {
-        var isn = new InitialSequenceNumber(new ManualTimeProvider(), new Random(1));
-        var cookies = new SynCookies(new Random(2));
+        var isn = new InitialSequenceNumber(new ManualTimeProvider(), new SipHashKey(1, 1));
+        var cookies = new SynCookies(new SipHashKey(2, 1), new SipHashKey(2, 2));
         var tuple = new FourTuple(NetAddress.Parse("10.9.0.1"), 80, NetAddress.Parse("10.9.0.2"), 40000);
         uint sink = 0;
         long allocated = AllocatedBy(() =>

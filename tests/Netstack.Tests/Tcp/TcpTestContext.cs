@@ -24,7 +24,7 @@ internal sealed class TcpTestContext : IDisposable
     public TcpTestContext(int mtu = 1500, LinkCapabilities capabilities = LinkCapabilities.None, int gsoMaxSize = 0)
     {
         Host = new TestTcpHost(Time, new RouteInfo(1, Local, Remote, mtu, gsoMaxSize, capabilities));
-        Tcp = new TcpProtocol(Host, randomSeed: 1);
+        Tcp = new TcpProtocol(Host, StackSecret.Create(1));
         Tcp.InitialSequenceNumberOverride = _ => new SeqNumber(Iss);
     }
 
@@ -258,11 +258,13 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
 
     public bool TryReservePort(NetAddress local, ushort port) => _ports.Add((local, port));
 
-    public ushort ReserveEphemeralPort(NetAddress local, NetAddress remote, ushort remotePort)
+    public void ReleasePort(NetAddress local, ushort port) => _ports.Remove((local, port));
+
+    public ushort ReserveConnectionPort(TcpEndpoint endpoint, NetAddress local, NetAddress remote, ushort remotePort)
     {
         for (ushort p = 40000; p < 60000; p++)
         {
-            if (_ports.Add((local, p)))
+            if (!_ports.Contains((local, p)) && endpoint.TryClaimLocalPort(p))
             {
                 return p;
             }
@@ -270,7 +272,9 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
         return 0;
     }
 
-    public void ReleasePort(NetAddress local, ushort port) => _ports.Remove((local, port));
+    public void ReleaseConnectionPort(NetAddress local, ushort port)
+    {
+    }
 }
 
 /// <summary>A TCP timer on the test's manual clock.</summary>

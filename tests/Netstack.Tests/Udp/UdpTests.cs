@@ -36,7 +36,7 @@ public class UdpTests
         Assert.True(buffer.AsSpan(0, size).SequenceEqual(data));
         Assert.Equal(client.LocalEndPoint!.Port, got.RemoteEndPoint.Port);
         Assert.Equal((v6 ? TwoStacks.A6 : TwoStacks.A4).ToIPAddress(), got.RemoteEndPoint.Address);
-        Assert.InRange(client.LocalEndPoint.Port, PortManager.EphemeralFirst, PortManager.EphemeralLast);
+        Assert.InRange(client.LocalEndPoint.Port, PortManager.DefaultFirst, PortManager.DefaultLast);
 
         // Reply while the client is already waiting: completes the pending receive.
         ValueTask<UdpReceiveFromResult> pending = client.ReceiveFromAsync(new byte[65536]);

@@ -33,10 +33,18 @@ internal interface ITcpHost
 
     bool TryReservePort(NetAddress local, ushort port);
 
-    /// <summary>An ephemeral port for the flow, 0 when exhausted.</summary>
-    ushort ReserveEphemeralPort(NetAddress local, NetAddress remote, ushort remotePort);
-
     void ReleasePort(NetAddress local, ushort port);
+
+    /// <summary>
+    /// An ephemeral port for <paramref name="endpoint"/>'s connection from <paramref name="local"/> to
+    /// (<paramref name="remote"/>, <paramref name="remotePort"/>), in use only for that four-tuple (RFC 6056 §3.3.4):
+    /// each candidate is offered to <see cref="TcpEndpoint.TryClaimLocalPort"/>, which registers the connection
+    /// when the four-tuple is free. 0 when every port is taken towards that destination.
+    /// </summary>
+    ushort ReserveConnectionPort(TcpEndpoint endpoint, NetAddress local, NetAddress remote, ushort remotePort);
+
+    /// <summary>Gives back a port <see cref="ReserveConnectionPort"/> returned.</summary>
+    void ReleaseConnectionPort(NetAddress local, ushort port);
 
     /// <summary>A queue that keeps one connection's segments in the order it produced them when they are written after its lock is released.</summary>
     TransmitQueue CreateTransmitQueue();

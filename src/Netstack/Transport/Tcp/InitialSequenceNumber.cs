@@ -31,12 +31,6 @@ internal sealed class InitialSequenceNumber
         _timestampKey = new SipHashKey(SipHash.Hash(secret, "netstack tsoff k0"u8), SipHash.Hash(secret, "netstack tsoff k1"u8));
     }
 
-    /// <summary>Creates a generator with a fresh random secret (from <paramref name="random"/> when given, for repeatable tests).</summary>
-    public InitialSequenceNumber(TimeProvider timeProvider, Random? random = null)
-        : this(timeProvider, SipHashKey.CreateRandom(random))
-    {
-    }
-
     /// <summary>M: the 4 µs clock, wrapping at 2^32 (about every 4.77 hours).</summary>
     public uint Clock
     {

@@ -26,10 +26,12 @@ internal sealed class NetStackTcpHost(NetStack stack) : ITcpHost
 
     public bool TryReservePort(NetAddress local, ushort port) => stack.Ports.TryReserve(TcpProtocol.ProtocolNumber, local, port);
 
-    public ushort ReserveEphemeralPort(NetAddress local, NetAddress remote, ushort remotePort) =>
-        stack.Ports.ReserveEphemeral(TcpProtocol.ProtocolNumber, local, remote, remotePort);
-
     public void ReleasePort(NetAddress local, ushort port) => stack.Ports.Release(TcpProtocol.ProtocolNumber, local, port);
+
+    public ushort ReserveConnectionPort(TcpEndpoint endpoint, NetAddress local, NetAddress remote, ushort remotePort) =>
+        stack.Ports.ReserveForConnection(TcpProtocol.ProtocolNumber, local, remote, remotePort, static (e, port) => e.TryClaimLocalPort(port), endpoint);
+
+    public void ReleaseConnectionPort(NetAddress local, ushort port) => stack.Ports.ReleaseConnection(TcpProtocol.ProtocolNumber, local, port);
 
     private sealed class WheelTimer(TimerWheel wheel, TimerEntry entry) : ITcpTimer
     {

@@ -5,7 +5,7 @@ namespace Netstack.Transport.Tcp;
 /// lost), kept as one record per sent range in send order: a ring that only grows (doubling) when a
 /// flight outgrows it, so steady state allocates nothing. A retransmission appends a new record rather
 /// than moving the old one (§6.2 keeps segments sorted by transmit time); the old record is marked lost
-/// or is delivered and never judged again.
+/// or is delivered and never judged again. The ring is allocated with the first record.
 /// </summary>
 internal sealed class RackSentLog
 {
@@ -19,11 +19,20 @@ internal sealed class RackSentLog
         public bool Lost;
     }
 
-    private Record[] _records;
+    private readonly int _initialCapacity;
+    private Record[] _records = []; // allocated at the first send: a connection that never sends data holds no ring
     private int _head;
     private int _count;
 
-    public RackSentLog(int capacity = 64) => _records = new Record[capacity];
+    /// <summary>A log whose ring starts at <paramref name="capacity"/> records (a power of two) when the first segment is sent.</summary>
+    public RackSentLog(int capacity = 8)
+    {
+        if (capacity < 1 || !System.Numerics.BitOperations.IsPow2(capacity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "The ring's capacity is a power of two.");
+        }
+        _initialCapacity = capacity;
+    }
 
     public int Count => _count;
 
@@ -35,7 +44,7 @@ internal sealed class RackSentLog
     {
         if (_count == _records.Length)
         {
-            var grown = new Record[_records.Length * 2];
+            var grown = new Record[Math.Max(_initialCapacity, _records.Length * 2)];
             for (int i = 0; i < _count; i++)
             {
                 grown[i] = this[i];

@@ -19,7 +19,8 @@ internal sealed class SackScoreboard
     /// <summary>RFC 6675 §2: DupThresh.</summary>
     public const int DupThresh = 3;
 
-    private readonly Range[] _ranges;
+    private readonly int _capacity;
+    private Range[] _ranges = []; // allocated at the first SACK block: a connection that never sees one holds no array
     private int _count;
     private uint _sackedBytes;
     private SeqNumber _sndUna;
@@ -28,11 +29,11 @@ internal sealed class SackScoreboard
     public SackScoreboard(int capacity = 64)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ranges = new Range[capacity];
+        _capacity = capacity;
     }
 
     /// <summary>The maximum number of disjoint ranges kept.</summary>
-    public int Capacity => _ranges.Length;
+    public int Capacity => _capacity;
 
     /// <summary>The number of disjoint SACKed ranges above SND.UNA.</summary>
     public int Count => _count;
@@ -327,6 +328,10 @@ internal sealed class SackScoreboard
         }
         if (lo == hi)
         {
+            if (_ranges.Length == 0)
+            {
+                _ranges = new Range[_capacity];
+            }
             if (_count == _ranges.Length)
             {
                 Overflows++;

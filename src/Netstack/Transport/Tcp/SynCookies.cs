@@ -49,12 +49,6 @@ internal sealed class SynCookies
         _key1 = key1;
     }
 
-    /// <summary>Creates a cookie codec with fresh random secrets (from <paramref name="random"/> when given, for repeatable tests).</summary>
-    public SynCookies(Random? random = null)
-        : this(SipHashKey.CreateRandom(random), SipHashKey.CreateRandom(random))
-    {
-    }
-
     /// <summary>The cookie counter for a point in stack time: 64-second periods.</summary>
     public static uint Counter(TimeSpan now) => (uint)(now.Ticks / CounterPeriod.Ticks);
 

@@ -25,25 +25,29 @@ public sealed partial class TcpEndpoint
             }
             if (localPort == 0)
             {
-                localPort = _host.ReserveEphemeralPort(local, remote, remotePort);
-                if (localPort == 0)
+                // RFC 6056 §3.3.4: a port in use only for this four-tuple; the claim registers the connection.
+                _id = new FourTuple(local, 0, remote, remotePort);
+                if (_host.ReserveConnectionPort(this, local, remote, remotePort) == 0)
                 {
                     return SocketError.AddressNotAvailable;
                 }
+                _port = PortHold.Connection;
             }
-            else if (!_host.TryReservePort(local, localPort))
+            else
             {
-                return SocketError.AddressAlreadyInUse;
+                if (!_host.TryReservePort(local, localPort))
+                {
+                    return SocketError.AddressAlreadyInUse;
+                }
+                _port = PortHold.Exclusive;
+                _id = new FourTuple(local, localPort, remote, remotePort);
+                if (!_protocol.TryRegister(this))
+                {
+                    ReleasePort();
+                    return SocketError.AddressAlreadyInUse;
+                }
+                _registered = true;
             }
-            _portReserved = true;
-            _id = new FourTuple(local, localPort, remote, remotePort);
-            if (!_protocol.TryRegister(this))
-            {
-                _host.ReleasePort(local, localPort);
-                _portReserved = false;
-                return SocketError.AddressAlreadyInUse;
-            }
-            _registered = true;
             SeqNumber iss = _protocol.NewIsn(_id);
             _tsOffset = _protocol.TimestampOffset(_id);
             _sender.Start(iss, iss);
@@ -57,6 +61,32 @@ public sealed partial class TcpEndpoint
             Leave();
         }
         return SocketError.Success;
+    }
+
+    /// <summary>
+    /// Offered a candidate local port during an active open (under <see cref="Connect"/>'s lock): registers this
+    /// connection under the four-tuple with that port, false when another connection (TIME-WAIT included) has it.
+    /// </summary>
+    internal bool TryClaimLocalPort(ushort port)
+    {
+        _id = _id with { LocalPort = port };
+        _registered = _protocol.TryRegister(this);
+        return _registered;
+    }
+
+    /// <summary>Gives back the local port this connection holds, of whichever kind.</summary>
+    private void ReleasePort()
+    {
+        switch (_port)
+        {
+            case PortHold.Exclusive:
+                _host.ReleasePort(_id.LocalAddress, _id.LocalPort);
+                break;
+            case PortHold.Connection:
+                _host.ReleaseConnectionPort(_id.LocalAddress, _id.LocalPort);
+                break;
+        }
+        _port = PortHold.None;
     }
 
     /// <summary>Connection outcome for a waiting connecter: Success once established, the error once failed, IOPending otherwise.</summary>

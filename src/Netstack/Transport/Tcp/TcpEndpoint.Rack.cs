@@ -10,7 +10,7 @@ namespace Netstack.Transport.Tcp;
 /// </summary>
 public sealed partial class TcpEndpoint
 {
-    private readonly RackSentLog _sentLog = new();
+    private readonly RackSentLog _sentLog = new(); // starts small (8 records) and doubles with the flight
 
     /// <summary>§6.1: remembers the transmit time of a data range just sent (new data or retransmission).</summary>
     private void RackOnSent(SeqNumber seq, int length)

@@ -63,7 +63,7 @@ public sealed partial class TcpEndpoint
     private FourTuple _id;
     private RouteInfo _route;
     private bool _registered;
-    private bool _portReserved;
+    private PortHold _port;
     private TcpListenSocket? _listener;
     private SocketError _error;
 
@@ -439,11 +439,7 @@ public sealed partial class TcpEndpoint
             _protocol.Unregister(this);
             _registered = false;
         }
-        if (_portReserved)
-        {
-            _host.ReleasePort(_id.LocalAddress, _id.LocalPort);
-            _portReserved = false;
-        }
+        ReleasePort();
         _signals |= Signals.Read | Signals.Write;
     }
 

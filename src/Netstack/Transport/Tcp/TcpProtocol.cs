@@ -19,21 +19,19 @@ internal sealed class TcpProtocol : ITransportHandler
     private readonly Lock _lock = new();
     private readonly Dictionary<FourTuple, TcpEndpoint> _connections;
     private readonly Dictionary<ushort, List<TcpListenSocket>> _listeners = [];
-    private readonly Random _random;
     private readonly InitialSequenceNumber _isn;
     private long _challengeWindowStart;
     private int _challengeCount;
 
-    internal TcpProtocol(ITcpHost host, int? randomSeed = null)
+    /// <summary>TCP on <paramref name="host"/>, its keys (ISNs, timestamp offsets, the table hash, SYN cookies) derived from <paramref name="secret"/>.</summary>
+    internal TcpProtocol(ITcpHost host, StackSecret secret)
     {
         ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(secret);
         Host = host;
-        _random = randomSeed is int seed ? new Random(seed) : new Random();
-        // The ISN and SYN-cookie secrets come from the operating system's CSPRNG (RFC 6528 §3 wants them unguessable);
-        // only a stack with a RandomSeed (repeatable tests and simulations) derives them from its seeded Random.
-        Random? keySource = randomSeed is null ? null : _random;
-        _isn = new InitialSequenceNumber(host.TimeProvider, keySource);
-        Cookies = new SynCookies(keySource);
+        // RFC 6528 §3 wants the ISN secret unguessable: it and the cookie keys come from the stack's one secret.
+        _isn = new InitialSequenceNumber(host.TimeProvider, secret.DeriveKey("tcp isn"u8));
+        Cookies = new SynCookies(secret.DeriveKey("tcp syncookie 0"u8), secret.DeriveKey("tcp syncookie 1"u8));
         _connections = new Dictionary<FourTuple, TcpEndpoint>(_isn.CreateComparer());
     }
 
@@ -45,7 +43,7 @@ internal sealed class TcpProtocol : ITransportHandler
         ArgumentNullException.ThrowIfNull(stack);
         return stack.GetOrAddTransport(static s =>
         {
-            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Options.RandomSeed is int seed ? seed ^ 0x7C9 : null);
+            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Secret);
             tcp.Statistics.Register(s.Meter);
             TcpConnectionCountInstrument.Register(s.Meter, tcp);
             return tcp;
@@ -358,14 +356,6 @@ internal sealed class TcpProtocol : ITransportHandler
 
     /// <summary>Our timestamp clock's offset towards one peer (see <see cref="InitialSequenceNumber.TimestampOffset"/>).</summary>
     internal uint TimestampOffset(in FourTuple id) => _isn.TimestampOffset(id.LocalAddress, id.RemoteAddress);
-
-    internal uint NextRandom()
-    {
-        lock (_lock)
-        {
-            return (uint)_random.NextInt64();
-        }
-    }
 
     internal bool TryTakeChallengeAck()
     {

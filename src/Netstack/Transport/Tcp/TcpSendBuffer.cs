@@ -17,7 +17,7 @@ internal sealed class TcpSendBuffer : ITcpSendSource
     // pool's per-thread caches would overflow and drop them to the GC; a locked pool keeps them (up to 64 MiB).
     private static readonly ArrayPool<byte> Blocks = ArrayPool<byte>.Create(BlockSize, 4096);
 
-    private byte[]?[] _blocks = new byte[]?[8];
+    private byte[]?[] _blocks = []; // the ring of block slots, made with the first block: an idle connection holds none
     private int _firstBlock;   // index in _blocks of the head block (ring)
     private int _blockCount;
     private int _headOffset;   // offset of byte 0 inside the head block
@@ -112,7 +112,7 @@ internal sealed class TcpSendBuffer : ITcpSendSource
     {
         if (_blockCount == _blocks.Length)
         {
-            var grown = new byte[]?[_blocks.Length * 2];
+            var grown = new byte[]?[Math.Max(8, _blocks.Length * 2)];
             for (int i = 0; i < _blockCount; i++)
             {
                 grown[i] = _blocks[(_firstBlock + i) % _blocks.Length];
