@@ -48,7 +48,8 @@ public static class ForwarderHost
             MaxPendingDials = options.MaxPendingDials,
             MaxFlows = options.MaxFlows,
             PeekOffset = options.PeekOffset, // used only where the kernel has SO_PEEK_OFF on TCP
-            Warn = Warn,
+            // With --verbose the stack's logger prints the forwarder's warnings already (at Warning).
+            Warn = options.Verbosity == Verbosity.Verbose ? null : Warn,
         });
         var target = new InboundTarget(a.Address4?.Address.ToIPAddress(), a.Address6?.Address.ToIPAddress(), a.Gateway4?.ToIPAddress(), a.Gateway6?.ToIPAddress());
         var inbound = new List<IAsyncDisposable>();

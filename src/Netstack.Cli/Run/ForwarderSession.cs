@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Netstack.Interop;
 using Netstack.Link;
 using Netstack.Stack;
@@ -47,7 +48,9 @@ public static class ForwarderSession
                     Console.Error.WriteLine($"{verb}: note: {why}");
                 }
                 using ILinkEndpoint endpoint = options.PcapPath is null ? link : OpenCapture(verb, link, options.PcapPath);
-                using var stack = new NetStack();
+                // --verbose: the stack's and the forwarder's events (connections, flows, warnings) at Debug on standard error.
+                using var logging = options.Verbosity == Verbosity.Verbose ? new StderrLoggerFactory(verb, LogLevel.Debug) : null;
+                using var stack = new NetStack(new NetStackOptions { LoggerFactory = logging });
                 stack.AcceptAnyDestination = true; // the stack stands for every destination the namespace talks to
                 stack.AddInterface(endpoint, options.Addresses.GatewayInterfaceAddresses());
 

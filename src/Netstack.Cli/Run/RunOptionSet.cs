@@ -113,7 +113,7 @@ public sealed class RunOptionSet
 
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "Print only errors." };
 
-    private readonly Option<bool> _verbose = new("--verbose") { Description = "Also print what was chosen (addresses per family, device)." };
+    private readonly Option<bool> _verbose = new("--verbose") { Description = "Also print what was chosen (addresses per family, device) and log connections, flows and warnings (Debug) on standard error." };
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

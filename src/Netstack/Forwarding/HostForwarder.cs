@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Netstack.Link;
 using System.Net;
 using System.Net.Sockets;
@@ -25,11 +26,13 @@ public sealed class HostForwarder : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<Task> _relays = [];
     private int _warnedTcpLimit;
+    private readonly ILogger _logger;
 
     private HostForwarder(NetStack stack, HostForwarderOptions options)
     {
         _stack = stack;
         _options = options;
+        _logger = (options.LoggerFactory ?? stack.LoggerFactory).CreateLogger(ForwarderLog.Category);
         Readiness = new HostSocketReadiness(Statistics);
         if (stack.FindLink<TunLink>() is not TunLink tun || !tun.TryAddCompanion(Readiness))
         {
@@ -68,13 +71,13 @@ public sealed class HostForwarder : IAsyncDisposable
         forwarder._registrations.Add(stack.ForwardTcp(forwarder.OnTcpRequest, new TcpForwarderOptions
         {
             MaxPendingRequests = options.MaxPendingDials,
-            LimitReached = () => options.Warn?.Invoke($"{options.MaxPendingDials} TCP connects are in progress (the limit); new SYNs are dropped until one completes"),
+            LimitReached = () => forwarder.Warn($"{options.MaxPendingDials} TCP connects are in progress (the limit); new SYNs are dropped until one completes"),
         }));
         forwarder._registrations.Add(stack.ForwardUdp(forwarder.OnUdpFlow, new UdpForwarderOptions
         {
             MaxFlows = options.MaxFlows,
             CompletesInline = true,
-            LimitReached = () => options.Warn?.Invoke($"{options.MaxFlows} UDP flows are open (the limit); datagrams of new flows are dropped"),
+            LimitReached = () => forwarder.Warn($"{options.MaxFlows} UDP flows are open (the limit); datagrams of new flows are dropped"),
         }));
         if (options.ForwardIcmpEcho)
         {
@@ -86,10 +89,17 @@ public sealed class HostForwarder : IAsyncDisposable
             }
             if (!v4 || !v6)
             {
-                options.Warn?.Invoke($"pings to other hosts are not carried over {(!v4 && !v6 ? "IPv4 and IPv6" : !v4 ? "IPv4" : "IPv6")}: {why4 ?? why6}; the gateway still answers");
+                forwarder.Warn($"pings to other hosts are not carried over {(!v4 && !v6 ? "IPv4 and IPv6" : !v4 ? "IPv4" : "IPv6")}: {why4 ?? why6}; the gateway still answers");
             }
         }
         return forwarder;
+    }
+
+    /// <summary>A line for <see cref="HostForwarderOptions.Warn"/> and the log (Warning).</summary>
+    private void Warn(string line)
+    {
+        ForwarderLog.Warning(_logger, line);
+        _options.Warn?.Invoke(line);
     }
 
     private void OnTcpRequest(TcpForwarderRequest request)
@@ -99,7 +109,7 @@ public sealed class HostForwarder : IAsyncDisposable
             Interlocked.Increment(ref Statistics.TcpOverLimit);
             if (Interlocked.Exchange(ref _warnedTcpLimit, 1) == 0)
             {
-                _options.Warn?.Invoke($"{_options.MaxFlows} TCP connections are open (the limit); new ones are refused");
+                Warn($"{_options.MaxFlows} TCP connections are open (the limit); new ones are refused");
             }
             request.Refuse();
             return;
@@ -111,6 +121,7 @@ public sealed class HostForwarder : IAsyncDisposable
     {
         if (_options.Map.Resolve(request.LocalEndPoint) is not IPEndPoint destination)
         {
+            ForwarderLog.TcpDialFailed(_logger, request.RemoteEndPoint, request.LocalEndPoint, null, SocketError.ConnectionRefused);
             Answer(request, SocketError.ConnectionRefused);
             return;
         }
@@ -121,6 +132,7 @@ public sealed class HostForwarder : IAsyncDisposable
         }
         catch (SocketException e)
         {
+            ForwarderLog.TcpDialFailed(_logger, request.RemoteEndPoint, request.LocalEndPoint, destination, e.SocketErrorCode);
             Answer(request, e.SocketErrorCode);
             return;
         }
@@ -142,6 +154,7 @@ public sealed class HostForwarder : IAsyncDisposable
         }
         Interlocked.Increment(ref Statistics.TcpConnections);
         Interlocked.Increment(ref Statistics.TcpOpen);
+        ForwarderLog.TcpFlowOpened(_logger, request.RemoteEndPoint, request.LocalEndPoint, destination);
         try
         {
             host.NoDelay = true; // the namespace's own TCP does the coalescing; we only relay
@@ -150,6 +163,7 @@ public sealed class HostForwarder : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref Statistics.TcpOpen);
+            ForwarderLog.TcpFlowClosed(_logger, request.RemoteEndPoint, request.LocalEndPoint);
         }
     }
 
@@ -201,11 +215,21 @@ public sealed class HostForwarder : IAsyncDisposable
             return;
         }
         Interlocked.Increment(ref Statistics.UdpFlows);
-        if (flow is DirectUdpFlow direct && await DirectUdpRelay.RunAsync(socket, direct, Readiness, _options, Statistics, _stopping.Token).ConfigureAwait(false))
+        EndPoint? peer = socket.RemoteEndPoint;
+        EndPoint? requested = socket.LocalEndPoint;
+        ForwarderLog.UdpFlowOpened(_logger, peer, requested, destination);
+        try
         {
-            return;
+            if (flow is DirectUdpFlow direct && await DirectUdpRelay.RunAsync(socket, direct, Readiness, _options, Statistics, _stopping.Token).ConfigureAwait(false))
+            {
+                return;
+            }
+            await UdpFlowRelay.RunAsync(socket, flow, _options, Statistics, _stopping.Token).ConfigureAwait(false);
         }
-        await UdpFlowRelay.RunAsync(socket, flow, _options, Statistics, _stopping.Token).ConfigureAwait(false);
+        finally
+        {
+            ForwarderLog.UdpFlowClosed(_logger, peer, requested);
+        }
     }
 
     private void OnEcho(IcmpEchoRequest request)

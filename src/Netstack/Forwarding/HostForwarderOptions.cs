@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Netstack.Forwarding;
 
 /// <summary>How a <see cref="HostForwarder"/> carries a stack's traffic over host sockets.</summary>
@@ -35,6 +37,16 @@ public sealed class HostForwarderOptions
     /// <summary>The clock of the idle timeouts (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Receives one line when something noteworthy happens once (a limit hit for the first time, ping sockets unavailable).</summary>
+    /// <summary>
+    /// Receives one line when something noteworthy happens once (a limit hit for the first time, ping sockets
+    /// unavailable). The same lines are logged at Warning (category <c>Netstack.Forwarding</c>) to <see cref="LoggerFactory"/>.
+    /// </summary>
     public Action<string>? Warn { get; init; }
+
+    /// <summary>
+    /// Where the forwarder logs (category <c>Netstack.Forwarding</c>): flows opened and closed and host connects that
+    /// failed at Debug, limits hit at Warning; nothing per packet. Null (the default): the stack's
+    /// <see cref="Stack.NetStackOptions.LoggerFactory"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
 }

@@ -1,6 +1,7 @@
 using Netstack.Buffers;
 using Netstack.Interop;
 using Netstack.Offload;
+using Netstack.Stack;
 
 namespace Netstack.Link;
 
@@ -80,6 +81,7 @@ internal sealed unsafe class TunQueue
                 if ((wake & DispatcherWake.Failed) != 0)
                 {
                     Interlocked.Increment(ref _link.Statistics.RxErrors);
+                    (dispatcher as NetStack)?.OnLinkFailed(_link, $"poll failed: errno {Errno.Last}");
                     return;
                 }
                 if ((wake & DispatcherWake.Stop) != 0)
@@ -99,6 +101,7 @@ internal sealed unsafe class TunQueue
                 {
                     // POLLERR/POLLHUP without data: the device was deleted under us. Nothing more will arrive.
                     Interlocked.Increment(ref _link.Statistics.RxErrors);
+                    (dispatcher as NetStack)?.OnLinkFailed(_link, "the device reported an error or hang-up (deleted?)");
                     WaitForStop(fds, stopFd);
                     return;
                 }

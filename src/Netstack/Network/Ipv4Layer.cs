@@ -47,14 +47,14 @@ internal sealed class Ipv4Layer : IDisposable
             {
                 Interlocked.Increment(ref _stats.InTruncatedPkts);
             }
-            Drop(packet, ref _stats.InHdrErrors);
+            Drop(packet, ref _stats.InHdrErrors, "bad header");
             return;
         }
         // Always checked, as Linux's ip_rcv does: a link's "checksum valid" vouches for the transport checksum only.
         if (!ip.IsChecksumValid)
         {
             Interlocked.Increment(ref _stats.InCsumErrors);
-            Drop(packet, ref _stats.InHdrErrors);
+            Drop(packet, ref _stats.InHdrErrors, "bad header checksum");
             return;
         }
         Interlocked.Add(ref _stats.InEcnPkts((EcnCodepoint)ip.Ecn), Math.Max(1, (int)packet.Offload.SegmentCount));
@@ -64,7 +64,7 @@ internal sealed class Ipv4Layer : IDisposable
         CastKind cast = Classify(nic, destination);
         if (cast == CastKind.NotOurs || source.IsMulticast || source.IsBroadcast || source.IsLoopback || nic.IsSubnetBroadcast(source))
         {
-            Drop(packet, ref _stats.InAddrErrors);
+            Drop(packet, ref _stats.InAddrErrors, "not addressed to us or a martian source");
             return;
         }
         if (cast == CastKind.Broadcast)
@@ -144,7 +144,7 @@ internal sealed class Ipv4Layer : IDisposable
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
         if (nic is null)
         {
-            Drop(packet, ref _stats.OutNoRoutes);
+            Drop(packet, ref _stats.OutNoRoutes, "no interface for the route");
             return SocketError.NetworkUnreachable;
         }
         if (ttl == 0)
@@ -157,14 +157,14 @@ internal sealed class Ipv4Layer : IDisposable
         bool gso = packet.Offload.GsoType != GsoType.None;
         if (gso && !_stack.CanSegment(nic, packet.Offload.GsoType))
         {
-            Drop(packet, ref _stats.OutDiscards);
+            Drop(packet, ref _stats.OutDiscards, "the link cannot segment it");
             return SocketError.MessageSize;
         }
         if (totalLength <= mtu || gso)
         {
             if (packet.Headroom < Ipv4Header.MinLength || totalLength > 65535)
             {
-                Drop(packet, ref _stats.OutDiscards);
+                Drop(packet, ref _stats.OutDiscards, "no headroom or longer than 65535 bytes");
                 return totalLength > 65535 ? SocketError.MessageSize : SocketError.NoBufferSpaceAvailable;
             }
             if (gso || packet.Offload.NeedsChecksum)
@@ -180,7 +180,7 @@ internal sealed class Ipv4Layer : IDisposable
         }
         if (dontFragment || packet.Offload.NeedsChecksum)
         {
-            Drop(packet, ref _stats.FragFails);
+            Drop(packet, ref _stats.FragFails, "needs fragmenting but may not be (DF or checksum offload)");
             return SocketError.MessageSize;
         }
         return Fragment(nic, packet, source, destination, protocol, (ushort)_stack.IpIdentification.Next(source, destination, protocol, 1), ttl, mtu, tx);
@@ -192,7 +192,7 @@ internal sealed class Ipv4Layer : IDisposable
         int chunk = (mtu - Ipv4Header.MinLength) & ~7;
         if (chunk < 8)
         {
-            Drop(packet, ref _stats.FragFails);
+            Drop(packet, ref _stats.FragFails, "MTU too small to fragment");
             return SocketError.MessageSize;
         }
         ReadOnlySpan<byte> data = packet.Span;
@@ -232,9 +232,11 @@ internal sealed class Ipv4Layer : IDisposable
         return _stack.AcceptAnyDestination && !destination.IsMulticast && !destination.IsUnspecified ? CastKind.Unicast : CastKind.NotOurs;
     }
 
-    private static void Drop(PacketBuffer packet, ref long counter)
+    /// <summary>Counts and frees a packet this layer will not carry; at Trace it logs <paramref name="reason"/> (a literal: nothing is allocated).</summary>
+    private void Drop(PacketBuffer packet, ref long counter, string reason)
     {
         Interlocked.Increment(ref counter);
+        StackLog.PacketDropped(_stack.Logger, "IPv4", packet.Length, reason);
         packet.Release();
     }
 

@@ -45,7 +45,7 @@ internal sealed class Ipv6Layer : IDisposable
             {
                 Interlocked.Increment(ref _stats.InTruncatedPkts);
             }
-            Drop(packet, ref _stats.InHdrErrors);
+            Drop(packet, ref _stats.InHdrErrors, "bad header");
             return;
         }
         Interlocked.Add(ref _stats.InEcnPkts((EcnCodepoint)(ip.TrafficClass & 3)), Math.Max(1, (int)packet.Offload.SegmentCount));
@@ -54,7 +54,7 @@ internal sealed class Ipv6Layer : IDisposable
         bool multicast = destination.IsMulticast;
         if (!(multicast ? nic.HasJoined(destination) : (nic.HasAddress(destination) || _stack.IsLocalAddress(destination) || _stack.AcceptAnyDestination)) || source.IsMulticast)
         {
-            Drop(packet, ref _stats.InAddrErrors);
+            Drop(packet, ref _stats.InAddrErrors, "not addressed to us or a multicast source");
             return;
         }
         if (multicast)
@@ -64,7 +64,7 @@ internal sealed class Ipv6Layer : IDisposable
         packet.Truncate(Ipv6Header.Length + ip.PayloadLength);
         if (!Ipv6ExtensionHeaders.TryParse(packet.Span, out Ipv6ExtensionHeaders chain) || chain.RoutingSegmentsLeft != 0)
         {
-            Drop(packet, ref _stats.InHdrErrors);
+            Drop(packet, ref _stats.InHdrErrors, "bad extension header chain or routing header with segments left");
             return;
         }
         if (!CheckOptions(packet, chain, multicast, tx))
@@ -91,7 +91,7 @@ internal sealed class Ipv6Layer : IDisposable
             BinaryPrimitives.WriteUInt16BigEndian(packet.Span[Ipv6Header.PayloadLengthOffset..], (ushort)(packet.Length - Ipv6Header.Length));
             if (!Ipv6ExtensionHeaders.TryParse(packet.Span, out chain) || chain.HasFragmentHeader)
             {
-                Drop(packet, ref _stats.InHdrErrors);
+                Drop(packet, ref _stats.InHdrErrors, "bad extension header chain after reassembly");
                 return;
             }
             if (!CheckOptions(packet, chain, multicast, tx))
@@ -118,7 +118,7 @@ internal sealed class Ipv6Layer : IDisposable
         {
             Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.UnrecognizedOption, (uint)pointer, multicast, tx);
         }
-        Drop(packet, ref _stats.InHdrErrors);
+        Drop(packet, ref _stats.InHdrErrors, "an option says discard");
         return false;
     }
 
@@ -191,7 +191,7 @@ internal sealed class Ipv6Layer : IDisposable
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
         if (nic is null)
         {
-            Drop(packet, ref _stats.OutNoRoutes);
+            Drop(packet, ref _stats.OutNoRoutes, "no interface for the route");
             return SocketError.NetworkUnreachable;
         }
         if (hopLimit == 0)
@@ -203,14 +203,14 @@ internal sealed class Ipv6Layer : IDisposable
         bool gso = packet.Offload.GsoType != GsoType.None;
         if (gso && !_stack.CanSegment(nic, packet.Offload.GsoType))
         {
-            Drop(packet, ref _stats.OutDiscards);
+            Drop(packet, ref _stats.OutDiscards, "the link cannot segment it");
             return SocketError.MessageSize;
         }
         if (Ipv6Header.Length + payloadLength <= mtu || gso)
         {
             if (packet.Headroom < Ipv6Header.Length || payloadLength > 65535)
             {
-                Drop(packet, ref _stats.OutDiscards);
+                Drop(packet, ref _stats.OutDiscards, "no headroom or longer than 65535 bytes");
                 return payloadLength > 65535 ? SocketError.MessageSize : SocketError.NoBufferSpaceAvailable;
             }
             if (gso || packet.Offload.NeedsChecksum)
@@ -224,7 +224,7 @@ internal sealed class Ipv6Layer : IDisposable
         }
         if (protocol == IpProtocol.Tcp || packet.Offload.NeedsChecksum || payloadLength > 65535)
         {
-            Drop(packet, ref _stats.FragFails);
+            Drop(packet, ref _stats.FragFails, "needs fragmenting but may not be (TCP, checksum offload or jumbo)");
             return SocketError.MessageSize;
         }
         return Fragment(nic, packet, source, destination, protocol, hopLimit, mtu, tx);
@@ -256,9 +256,11 @@ internal sealed class Ipv6Layer : IDisposable
         return SocketError.Success;
     }
 
-    private static void Drop(PacketBuffer packet, ref long counter)
+    /// <summary>Counts and frees a packet this layer will not carry; at Trace it logs <paramref name="reason"/> (a literal: nothing is allocated).</summary>
+    private void Drop(PacketBuffer packet, ref long counter, string reason)
     {
         Interlocked.Increment(ref counter);
+        StackLog.PacketDropped(_stack.Logger, "IPv6", packet.Length, reason);
         packet.Release();
     }
 

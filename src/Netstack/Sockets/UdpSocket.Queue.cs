@@ -51,11 +51,8 @@ public sealed partial class UdpSocket
                 int n = Math.Min(packet.Length, _pendingBuffer.Length);
                 packet.Span[..n].CopyTo(_pendingBuffer.Span);
                 packet.Release();
-                _receivePending = false;
-                _pendingBuffer = default;
-                registration = _cancellation;
-                _cancellation = default;
-                completed = new UdpReceiveFromResult(n, new IPEndPoint(source.ToIPAddress(), sourcePort)) { SegmentSize = n > segmentSize ? segmentSize : 0 };
+                completed = ResultLocked(n, source, sourcePort, n > segmentSize ? segmentSize : 0);
+                registration = EndWaitLocked();
             }
             else if (_receivePending)
             {
@@ -65,11 +62,8 @@ public sealed partial class UdpSocket
                     return false;
                 }
                 int n = DequeueLocked(_pendingBuffer.Span, out NetAddress address, out ushort port, out int size);
-                _receivePending = false;
-                _pendingBuffer = default;
-                registration = _cancellation;
-                _cancellation = default;
-                completed = new UdpReceiveFromResult(n, new IPEndPoint(address.ToIPAddress(), port)) { SegmentSize = size };
+                completed = ResultLocked(n, address, port, size);
+                registration = EndWaitLocked();
             }
             else if (!QueueLocked(packet, source, sourcePort, segmentSize))
             {

@@ -32,6 +32,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
     private int _queuedBytes;
     private bool _receivePending;
     private Memory<byte> _pendingBuffer;
+    private SocketAddress? _pendingAddress;
     private CancellationTokenRegistration _cancellation;
     private CancellationToken _pendingToken;
     private UdpDemuxKey _key;
@@ -322,19 +323,9 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
     {
         lock (_lock)
         {
-            if (_receivePending)
+            if (ReceiveFailureLocked() is Exception failure)
             {
-                throw new InvalidOperationException("A receive is already outstanding on this socket.");
-            }
-            if (_disposed)
-            {
-                return ValueTask.FromException<UdpReceiveFromResult>(new ObjectDisposedException(nameof(UdpSocket)));
-            }
-            if (_pendingError != SocketError.Success)
-            {
-                SocketError e = _pendingError;
-                _pendingError = SocketError.Success;
-                return ValueTask.FromException<UdpReceiveFromResult>(new SocketException((int)e));
+                return ValueTask.FromException<UdpReceiveFromResult>(failure);
             }
             if (_count > 0)
             {
@@ -345,16 +336,57 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
             {
                 return ValueTask.FromCanceled<UdpReceiveFromResult>(cancellationToken);
             }
-            _source.Reset();
-            _receivePending = true;
-            _pendingBuffer = buffer;
-            _pendingToken = cancellationToken;
-            if (cancellationToken.CanBeCanceled)
-            {
-                _cancellation = cancellationToken.UnsafeRegister(static (s, ct) => ((UdpSocket)s!).CancelReceive(ct), this);
-            }
+            WaitLocked(buffer, null, cancellationToken);
             return new ValueTask<UdpReceiveFromResult>(this, _source.Version);
         }
+    }
+
+    /// <summary>
+    /// The checks every receive makes first, under the lock: null when it may go on, else the exception it completes
+    /// with (a connected socket's pending ICMP error is reported once).
+    /// </summary>
+    private Exception? ReceiveFailureLocked()
+    {
+        if (_receivePending)
+        {
+            throw new InvalidOperationException("A receive is already outstanding on this socket.");
+        }
+        if (_disposed)
+        {
+            return new ObjectDisposedException(nameof(UdpSocket));
+        }
+        if (_pendingError != SocketError.Success)
+        {
+            SocketError e = _pendingError;
+            _pendingError = SocketError.Success;
+            return new SocketException((int)e);
+        }
+        return null;
+    }
+
+    /// <summary>Makes the receive outstanding: the next arrival completes <see cref="_source"/> (writing <paramref name="address"/> when set).</summary>
+    private void WaitLocked(Memory<byte> buffer, SocketAddress? address, CancellationToken cancellationToken)
+    {
+        _source.Reset();
+        _receivePending = true;
+        _pendingBuffer = buffer;
+        _pendingAddress = address;
+        _pendingToken = cancellationToken;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(static (s, ct) => ((UdpSocket)s!).CancelReceive(ct), this);
+        }
+    }
+
+    /// <summary>Ends the outstanding receive's bookkeeping; the caller completes <see cref="_source"/> and disposes the returned registration after the lock.</summary>
+    private CancellationTokenRegistration EndWaitLocked()
+    {
+        _receivePending = false;
+        _pendingBuffer = default;
+        _pendingAddress = null;
+        CancellationTokenRegistration registration = _cancellation;
+        _cancellation = default;
+        return registration;
     }
 
     internal void OnError(in TransportErrorInfo error)
@@ -374,10 +406,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
             }
             if (_receivePending)
             {
-                _receivePending = false;
-                _pendingBuffer = default;
-                registration = _cancellation;
-                _cancellation = default;
+                registration = EndWaitLocked();
                 _source.SetException(new SocketException((int)code));
             }
             else
@@ -396,9 +425,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
             {
                 return; // a late callback for a receive that already completed
             }
-            _receivePending = false;
-            _pendingBuffer = default;
-            _cancellation = default;
+            EndWaitLocked(); // the registration is the one being invoked: nothing to dispose
             _source.SetException(new OperationCanceledException(token));
         }
     }
@@ -455,10 +482,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
             _queuedBytes = 0;
             if (_receivePending)
             {
-                _receivePending = false;
-                _pendingBuffer = default;
-                registration = _cancellation;
-                _cancellation = default;
+                registration = EndWaitLocked();
                 _source.SetException(new ObjectDisposedException(nameof(UdpSocket)));
             }
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Netstack.Buffers;
 using Netstack.Link;
 
@@ -52,10 +53,11 @@ public sealed partial class NetStack
                     ReceivePacket(nic, packet, tx);
                 }
 #pragma warning disable CA1031 // A bug in one packet's handling must not kill the link's dispatcher thread.
-                catch (Exception)
+                catch (Exception e)
 #pragma warning restore CA1031
                 {
                     Interlocked.Increment(ref Statistics.Ip.InDiscards);
+                    LogHandlingFailure(e);
                 }
             }
             batch.Clear();
@@ -84,6 +86,25 @@ public sealed partial class NetStack
             packet.Offload.ChecksumValid = false;
         }
     }
+
+    private int _loggedHandlingFailure;
+
+    /// <summary>A packet's handling threw (a bug): the first time at Warning with the exception, later ones at Trace, so a bad stream cannot flood the log.</summary>
+    private void LogHandlingFailure(Exception e)
+    {
+        if (Interlocked.Exchange(ref _loggedHandlingFailure, 1) == 0)
+        {
+            StackLog.PacketHandlingFailed(Logger, e);
+        }
+        else
+        {
+            StackLog.PacketHandlingFailedAgain(Logger, e);
+        }
+    }
+
+    /// <summary>A link's dispatcher thread stopped because the device failed: logged at Warning by the stack it delivered to.</summary>
+    internal void OnLinkFailed(ILinkEndpoint link, string reason) =>
+        StackLog.LinkFailed(Logger, link is TunLink tun ? tun.Name : link.GetType().Name, reason);
 
     /// <summary>Delivers one packet on the calling thread as if it had arrived on interface <paramref name="interfaceId"/> (tests, loopback).</summary>
     internal void DeliverPacket(int interfaceId, PacketBuffer packet)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
@@ -55,6 +57,8 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
             Meter = new Meter(Options.MeterName);
             _ownsMeter = true;
         }
+        LoggerFactory = Options.LoggerFactory ?? NullLoggerFactory.Instance;
+        Logger = LoggerFactory.CreateLogger(StackLog.Category);
         Statistics = new NetStackStatistics();
         Statistics.Register(Meter);
         Ipv4 = new Ipv4Layer(this);
@@ -65,6 +69,12 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
             TcpProtocol.For(this); // likewise, so a SYN to a closed port is answered with RST (RFC 9293 §3.10.7.1)
         }
     }
+
+    /// <summary>Where the stack's parts get their loggers (<see cref="NetStackOptions.LoggerFactory"/>, or the null factory).</summary>
+    internal ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>The logger of the stack's own events (<see cref="StackLog"/>).</summary>
+    internal ILogger Logger { get; }
 
     /// <summary>The options the stack was created with (defaults when none were given).</summary>
     public NetStackOptions Options { get; }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Netstack.Buffers;
 
 namespace Netstack.Stack;
@@ -69,4 +70,13 @@ public sealed class NetStackOptions
     /// and disposes it with itself.
     /// </summary>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// Where the stack logs (categories <c>Netstack.Stack</c>, <c>Netstack.Tcp</c>, <c>Netstack.Forwarding</c>): TCP
+    /// connections established and ended with their four-tuple and forwarded flows opened and closed at Debug, every
+    /// dropped packet with its reason at Trace, failures (a link that stops, a limit hit) at Warning. Nothing is logged
+    /// per packet below Trace, and a disabled level costs no allocation. Null (the default): nothing is logged
+    /// (<see cref="Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory"/>).
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

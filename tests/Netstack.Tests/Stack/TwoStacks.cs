@@ -24,7 +24,7 @@ internal sealed class TwoStacks : IDisposable
     private readonly Action _pump;
     private readonly ILinkEndpoint? _wrappedA;
 
-    public TwoStacks(int mtu = 1500, int seed = 1, bool tap = false, Func<ILinkEndpoint, ILinkEndpoint>? wrapA = null, bool enableTcp = true)
+    public TwoStacks(int mtu = 1500, int seed = 1, bool tap = false, Func<ILinkEndpoint, ILinkEndpoint>? wrapA = null, bool enableTcp = true, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         Clock = new ManualTimeProvider();
         Pool = new PacketPool();
@@ -41,8 +41,8 @@ internal sealed class TwoStacks : IDisposable
             (_linkA, _linkB) = (pair.A, pair.B);
             _pump = () => pair.PumpUntilIdle();
         }
-        A = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed, EnableTcp = enableTcp });
-        B = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed + 1, EnableTcp = enableTcp });
+        A = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed, EnableTcp = enableTcp, LoggerFactory = loggerFactory });
+        B = new NetStack(new NetStackOptions { TimeProvider = Clock, Pool = Pool, RandomSeed = seed + 1, EnableTcp = enableTcp, LoggerFactory = loggerFactory });
         _wrappedA = wrapA?.Invoke(_linkA);
         A.AddInterface(_wrappedA ?? _linkA, "10.9.0.1/24", "fd00:9::1/64");
         B.AddInterface(_linkB, "10.9.0.2/24", "fd00:9::2/64");

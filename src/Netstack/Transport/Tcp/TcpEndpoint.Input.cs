@@ -299,6 +299,7 @@ public sealed partial class TcpEndpoint
     private void EnterEstablished(bool countedHalfOpen = true)
     {
         SetState(TcpConnectionState.Established);
+        TcpLog.Established(_protocol.Logger, _id.LocalAddress, _id.LocalPort, _id.RemoteAddress, _id.RemotePort);
         _receiver.OnEstablished();
         _retransmits = 0;
         _rtt.ResetBackoff();

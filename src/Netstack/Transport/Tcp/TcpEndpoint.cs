@@ -423,6 +423,10 @@ public sealed partial class TcpEndpoint
         {
             _error = error;
         }
+        if (_state != TcpConnectionState.Closed)
+        {
+            TcpLog.Ended(_protocol.Logger, _id, _state, error);
+        }
         SetState(finalState);
         for (int i = 0; i < _deadlines.Length; i++)
         {

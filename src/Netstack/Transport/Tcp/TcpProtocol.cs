@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Netstack.Stack;
 using System.Buffers.Binary;
 using Netstack.Buffers;
@@ -37,13 +39,19 @@ internal sealed class TcpProtocol : ITransportHandler
 
     internal ITcpHost Host { get; }
 
+    /// <summary>Where connections log their start and end (<see cref="TcpLog"/>).</summary>
+    internal ILogger Logger { get; init; } = NullLogger.Instance;
+
     /// <summary>The stack's TCP, created and registered (with its counters on the stack's Meter) on first use.</summary>
     public static TcpProtocol For(NetStack stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
         return stack.GetOrAddTransport(static s =>
         {
-            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Secret);
+            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Secret)
+            {
+                Logger = s.LoggerFactory.CreateLogger(TcpLog.Category),
+            };
             tcp.Statistics.Register(s.Meter);
             TcpConnectionCountInstrument.Register(s.Meter, tcp);
             return tcp;
@@ -213,12 +221,14 @@ internal sealed class TcpProtocol : ITransportHandler
             {
                 TcpStatistics.Increment(ref Statistics.InErrs);
                 TcpStatistics.Increment(ref Statistics.InCsumErrors);
+                TcpLog.SegmentDropped(Logger, source, destination, bytes.Length, "bad checksum");
                 return;
             }
             if (!TcpSegment.TryParse(bytes, out TcpSegment seg) || seg.SourcePort == 0 || seg.DestinationPort == 0
                 || source.IsMulticast || source.IsBroadcast || destination.IsMulticast || destination.IsBroadcast)
             {
                 TcpStatistics.Increment(ref Statistics.InErrs);
+                TcpLog.SegmentDropped(Logger, source, destination, bytes.Length, "bad header, port 0, or a broadcast or multicast address");
                 return;
             }
             seg.IpEcn = ecn;

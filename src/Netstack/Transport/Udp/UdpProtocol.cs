@@ -45,12 +45,14 @@ internal sealed class UdpProtocol : ITransportHandler
     {
         if (!UdpHeader.TryParse(packet.Span, out UdpHeader udp))
         {
+            StackLog.PacketDropped(_stack.Logger, "UDP", packet.Length, "bad header");
             Drop(packet, ref _stats.InErrors);
             return TransportDisposition.Malformed;
         }
         if (!packet.Offload.ChecksumValid && !udp.IsChecksumValid(info.Source, info.Destination))
         {
             Interlocked.Increment(ref _stats.InCsumErrors);
+            StackLog.DatagramDropped(_stack.Logger, info.Source, udp.SourcePort, info.Destination, udp.DestinationPort, "bad checksum");
             Drop(packet, ref _stats.InErrors);
             return TransportDisposition.Malformed;
         }
@@ -63,7 +65,8 @@ internal sealed class UdpProtocol : ITransportHandler
             socket = forwarder.TryOpenFlow(info.Destination, destinationPort, info.Source, sourcePort);
             if (socket is null)
             {
-                Drop(packet, ref _stats.InErrors); // the forwarder's flow table is full (counted there too)
+                StackLog.DatagramDropped(_stack.Logger, info.Source, sourcePort, info.Destination, destinationPort, "the forwarder's flow table is full");
+                Drop(packet, ref _stats.InErrors); // counted there too
                 return TransportDisposition.Delivered;
             }
         }
@@ -119,6 +122,7 @@ internal sealed class UdpProtocol : ITransportHandler
         else
         {
             Interlocked.Increment(ref _stats.RcvbufErrors);
+            StackLog.DatagramFromDropped(_stack.Logger, source, sourcePort, "the socket's receive buffer is full");
             Drop(packet, ref _stats.InErrors);
         }
     }
