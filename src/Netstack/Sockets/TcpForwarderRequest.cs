@@ -42,7 +42,9 @@ public sealed class TcpForwarderRequest : IThreadPoolWorkItem
     /// </summary>
     public async ValueTask<TcpConnection> AcceptAsync(CancellationToken cancellationToken = default)
     {
-        PacketBuffer syn = Take() ?? throw new InvalidOperationException("The request was already answered.");
+        // The request stays pending until the endpoint is registered: a SYN retransmitted in between must be
+        // absorbed, not offered as a new request (whose handler would dial the destination a second time).
+        PacketBuffer syn = Interlocked.Exchange(ref _syn, null) ?? throw new InvalidOperationException("The request was already answered.");
         TcpEndpoint endpoint;
         try
         {
@@ -62,6 +64,7 @@ public sealed class TcpForwarderRequest : IThreadPoolWorkItem
         }
         finally
         {
+            _forwarder.Remove(this);
             syn.Release();
         }
         await TcpSocketExtensions.WaitUntilEstablishedAsync(endpoint, null, _forwarder.Stack.TimeProvider, cancellationToken).ConfigureAwait(false);

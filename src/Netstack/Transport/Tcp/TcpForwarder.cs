@@ -66,6 +66,10 @@ internal sealed class TcpForwarder
             {
                 return true; // a retransmission of a SYN the handler is still deciding on
             }
+            if (Protocol.IsRegistered(id))
+            {
+                return true; // accepted after this SYN missed the connection table: the next one finds the endpoint
+            }
             if (_pending.Count >= Options.MaxPendingRequests)
             {
                 TcpStatistics.Increment(ref Protocol.Statistics.ListenOverflows);

@@ -189,6 +189,14 @@ internal sealed class TcpProtocol : ITransportHandler
         }
     }
 
+    internal bool IsRegistered(in FourTuple id)
+    {
+        lock (_lock)
+        {
+            return _connections.ContainsKey(id);
+        }
+    }
+
     internal void Unregister(TcpEndpoint endpoint)
     {
         lock (_lock)
