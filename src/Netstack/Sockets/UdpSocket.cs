@@ -452,7 +452,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
                 _count--;
                 d.Packet.Release();
             }
-            _queuedBytes = 0;
+            ChargeLocked(-_queuedBytes);
             if (_receivePending)
             {
                 _receivePending = false;

@@ -39,13 +39,23 @@ internal sealed class TcpProtocol : ITransportHandler
 
     internal ITcpHost Host { get; }
 
+    /// <summary>The most packet-buffer bytes the receive and reassembly queues of all connections may hold (<see cref="NetStackOptions.TcpReceiveMemoryLimit"/>).</summary>
+    internal long ReceiveMemoryLimit { get; set; } = NetStackOptions.DefaultTcpReceiveMemoryLimit;
+
+    /// <summary>What one connection may always hold of in-order data, whatever the others hold (<see cref="NetStackOptions.TcpReceiveMemoryMinimum"/>).</summary>
+    internal long ReceiveMemoryMinimum { get; set; } = NetStackOptions.DefaultTcpReceiveMemoryMinimum;
+
     /// <summary>The stack's TCP, created and registered (with its counters on the stack's Meter) on first use.</summary>
     public static TcpProtocol For(NetStack stack)
     {
         ArgumentNullException.ThrowIfNull(stack);
         return stack.GetOrAddTransport(static s =>
         {
-            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Options.RandomSeed is int seed ? seed ^ 0x7C9 : null);
+            var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Options.RandomSeed is int seed ? seed ^ 0x7C9 : null)
+            {
+                ReceiveMemoryLimit = s.Options.TcpReceiveMemoryLimit,
+                ReceiveMemoryMinimum = s.Options.TcpReceiveMemoryMinimum,
+            };
             tcp.Statistics.Register(s.Meter);
             TcpConnectionCountInstrument.Register(s.Meter, tcp);
             return tcp;
