@@ -279,6 +279,7 @@ internal sealed class TcpReceiver
         if (Reassembly.PruneAbove(seq, Math.Max(deficit, MemoryLimit / 8)) > 0)
         {
             TcpStatistics.Increment(ref Stats.OfoPruned);
+            AckNow = true; // data the peer saw SACKed is gone (reneging, RFC 2018 §8): say so at once
             if (MemoryDeficit(seq, trueSize) <= 0)
             {
                 return true;
@@ -332,12 +333,17 @@ internal sealed class TcpReceiver
     /// RCV.WND to offer: free receive buffer space, never moving the right edge left, and with receiver SWS
     /// avoidance (RFC 9293 §3.8.6.2.2): the edge only advances by at least min(buffer/2, MSS). The free space is also
     /// bounded by the block bytes this connection may still hold, and while the stack's TCP receive memory is at its
-    /// limit the window does not open at all: as Linux, it stops growing rather than shrinking (RFC 9293 §3.8.6: a
-    /// receiver should not retract the window it offered).
+    /// limit the window opens to four segments at most (the in-order data each connection may always hold keeps it
+    /// moving): as Linux, it stops growing rather than shrinking (RFC 9293 §3.8.6: a receiver should not retract the
+    /// window it offered).
     /// </summary>
     internal uint ReceiveWindow()
     {
-        long free = StackUnderPressure ? 0 : Math.Max(0, Math.Min(BufferSize - Queue.Bytes, MemoryLimit - MemoryHeld));
+        long free = Math.Max(0, Math.Min(BufferSize - Queue.Bytes, MemoryLimit - MemoryHeld));
+        if (StackUnderPressure)
+        {
+            free = Math.Min(free, 4L * AdvertisedMss); // Linux tcp_select_window under memory pressure: rcv_ssthresh <= 4 advmss
+        }
         free = Math.Min(free, (long)ushort.MaxValue << WindowShift);
         free &= ~((1L << WindowShift) - 1);
         long current = Window;
