@@ -262,8 +262,9 @@ internal sealed class TcpReceiver
 
     /// <summary>
     /// Whether a segment at <paramref name="seq"/> holding a block of <paramref name="trueSize"/> bytes may be queued:
-    /// within this connection's limit and the stack's (in-order data below the per-connection minimum always may, so a
-    /// connection makes progress whatever the others hold, Linux <c>tcp_rmem[0]</c>). Over a limit the out-of-order
+    /// out-of-order data within this connection's limit and the stack's, in-order data (already bounded by the window
+    /// offered) within the stack's, and always below the per-connection minimum, so a connection makes progress
+    /// whatever the others hold (Linux <c>tcp_rmem[0]</c>). Over a limit the out-of-order
     /// queue is pruned above <paramref name="seq"/> first (Linux <c>tcp_prune_queue</c>, <c>tcp_prune_ofo_queue</c>);
     /// when that does not make room the segment is dropped, unacknowledged, and the peer retransmits it later.
     /// </summary>
@@ -293,12 +294,14 @@ internal sealed class TcpReceiver
     private long MemoryDeficit(SeqNumber seq, int trueSize)
     {
         long held = MemoryHeld + trueSize;
-        long deficit = held - MemoryLimit;
-        if (seq == RcvNxt && held <= _protocol.ReceiveMemoryMinimum)
+        long stackDeficit = Volatile.Read(ref Stats.ReceiveMemory) + trueSize - _protocol.ReceiveMemoryLimit;
+        if (seq == RcvNxt)
         {
-            return deficit;
+            // In-order data the window let in is bounded by that window, whatever blocks it came in: only the stack's
+            // limit applies, and not below the minimum each connection may hold.
+            return held <= _protocol.ReceiveMemoryMinimum ? 0 : stackDeficit;
         }
-        return Math.Max(deficit, Volatile.Read(ref Stats.ReceiveMemory) + trueSize - _protocol.ReceiveMemoryLimit);
+        return Math.Max(held - MemoryLimit, stackDeficit);
     }
 
     /// <summary>
