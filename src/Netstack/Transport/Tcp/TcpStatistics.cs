@@ -85,7 +85,7 @@ internal sealed class TcpStatistics
         StatisticsInstruments.Counter(meter, "netstack.tcp.paws_rejected", "{segment}", "Segments dropped by PAWS (RFC 7323 §5) on a synchronized connection.", () => Interlocked.Read(ref PAWSEstab));
         StatisticsInstruments.Counter(meter, "netstack.tcp.dsack.sent", "{segment}", "D-SACKs sent for duplicate data already received (RFC 2883).", () => Interlocked.Read(ref TCPDSACKOldSent));
         StatisticsInstruments.Counter(meter, "netstack.tcp.out_of_order.queued", "{segment}", "Segments queued out of order.", () => Interlocked.Read(ref TCPOFOQueue));
-        StatisticsInstruments.Counter(meter, "netstack.tcp.out_of_order.dropped", "{segment}", "Out-of-order segments dropped because the reassembly queue had no room.", () => Interlocked.Read(ref TCPOFODrop));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.out_of_order.dropped", "{segment}", "Out-of-order segments dropped because the reassembly queue had no room (its segment count, or receive memory).", () => Interlocked.Read(ref TCPOFODrop));
         StatisticsInstruments.Counter(meter, "netstack.tcp.listen.overflows", "{connection}", "SYNs and handshakes dropped because a listener's accept queue (or the TCP forwarder's pending-request limit) was full.", () => Interlocked.Read(ref ListenOverflows));
         StatisticsInstruments.Counter(meter, "netstack.tcp.listen.drops", "{connection}", "SYNs a listener or the TCP forwarder dropped; overflows are among them.", () => Interlocked.Read(ref ListenDrops));
         StatisticsInstruments.Counter(meter, "netstack.tcp.keepalives.sent", "{probe}", "Keep-alive probes sent (RFC 9293 §3.8.4).", () => Interlocked.Read(ref TCPKeepAlive));

@@ -229,7 +229,7 @@ public readonly record struct TcpStatisticsSnapshot
     public long TCPOFOQueue { get; }
 
     /// <summary>
-    /// Out-of-order segments dropped because the reassembly queue had no room. Linux <c>TcpExt: TCPOFODrop</c>;
+    /// Out-of-order segments dropped because the reassembly queue had no room (its segment count, or receive memory). Linux <c>TcpExt: TCPOFODrop</c>;
     /// instrument <c>netstack.tcp.out_of_order.dropped</c> in <c>{segment}</c>.
     /// </summary>
     public long TCPOFODrop { get; }
