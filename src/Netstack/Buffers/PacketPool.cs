@@ -22,6 +22,7 @@ public sealed class PacketPool
 
     private readonly FreeList[] _classes;
     private long _outstanding;
+    private long _outstandingBytes;
     private long _created;
 
     /// <summary>A process-wide pool for callers that do not need their own accounting.</summary>
@@ -51,6 +52,12 @@ public sealed class PacketPool
     /// <summary>Buffers rented and not yet returned.</summary>
     public long Outstanding => Interlocked.Read(ref _outstanding);
 
+    /// <summary>
+    /// The block bytes of the buffers rented and not yet returned: what the pool's users hold now, counted by the
+    /// real size of each block (its truesize), not by the packet bytes in it.
+    /// </summary>
+    internal long OutstandingBytes => Interlocked.Read(ref _outstandingBytes);
+
     /// <summary>Buffers ever created by this pool (grows only while warming up).</summary>
     public long Created => Interlocked.Read(ref _created);
 
@@ -66,16 +73,7 @@ public sealed class PacketPool
         {
             throw new ArgumentOutOfRangeException(nameof(size), $"A packet buffer holds at most {MaxPacketSize + DefaultHeadroom} bytes.");
         }
-        int need = size + headroom;
-        FreeList list = _classes[0];
-        for (int i = 0; i < _classes.Length; i++)
-        {
-            if (_classes[i].BlockSize >= need)
-            {
-                list = _classes[i];
-                break;
-            }
-        }
+        FreeList list = ClassFor(size + headroom);
         PacketBuffer? buffer = list.TryPop();
         if (buffer is null)
         {
@@ -84,8 +82,24 @@ public sealed class PacketPool
             Interlocked.Add(ref _createdBytes, list.BlockSize);
         }
         Interlocked.Increment(ref _outstanding);
+        Interlocked.Add(ref _outstandingBytes, list.BlockSize);
         buffer.Activate(headroom);
         return buffer;
+    }
+
+    /// <summary>The size of the block <see cref="Rent"/> would hand out for <paramref name="size"/> bytes after <paramref name="headroom"/> bytes of headroom.</summary>
+    internal int BlockSizeFor(int size, int headroom) => ClassFor(size + headroom).BlockSize;
+
+    private FreeList ClassFor(int need)
+    {
+        for (int i = 0; i < _classes.Length; i++)
+        {
+            if (_classes[i].BlockSize >= need)
+            {
+                return _classes[i];
+            }
+        }
+        return _classes[^1];
     }
 
     /// <summary>Rents a buffer and copies <paramref name="packet"/> into it.</summary>
@@ -99,6 +113,7 @@ public sealed class PacketPool
     internal void Return(PacketBuffer buffer)
     {
         Interlocked.Decrement(ref _outstanding);
+        Interlocked.Add(ref _outstandingBytes, -buffer.Capacity);
         foreach (FreeList list in _classes)
         {
             if (list.BlockSize == buffer.Capacity)

@@ -11,7 +11,7 @@ namespace Netstack.Network;
 /// <remarks>
 /// Defences, as Linux: a timeout per datagram (30 s for IPv4, 60 s for IPv6) on the stack's timer wheel; a
 /// memory cap over all queues (<see cref="NetStackOptions.ReassemblyMemoryLimit"/>, 4 MiB like
-/// <c>ipfrag_high_thresh</c>) that evicts the oldest queue; datagrams larger than 65535 bytes and any
+/// <c>ipfrag_high_thresh</c>), charged by the block each datagram in progress holds, that evicts the oldest queue; datagrams larger than 65535 bytes and any
 /// overlapping fragment drop the whole datagram (RFC 5722; Linux does the same for IPv4 since
 /// CVE-2018-5391). An exact duplicate of a fragment already held is dropped alone, so links that duplicate
 /// packets do not destroy datagrams. At most <see cref="MaxFragments"/> fragments per datagram.
@@ -142,7 +142,8 @@ internal sealed class Reassembler : IDisposable
 
     private ReassemblyQueue CreateQueue(in ReassemblyKey key)
     {
-        int charge = PacketPool.MaxPacketSize;
+        // Charged by the block a datagram in progress holds (its truesize), whatever its fragments carry so far.
+        int charge = _stack.Pool.BlockSizeFor(65535 + HeaderReserve, PacketPool.DefaultHeadroom);
         while (_oldest is not null && _memory + charge > _stack.Options.ReassemblyMemoryLimit)
         {
             CountFail();

@@ -28,9 +28,13 @@ public sealed partial class UdpSocket
         }
     }
 
-    /// <summary>Called on the dispatcher thread with a datagram positioned at its payload; false when the queue is full (the caller drops it).</summary>
-    internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize = 0)
+    /// <summary>
+    /// Called on the dispatcher thread with a datagram positioned at its payload; false when the queue is full (the caller
+    /// drops it) — <paramref name="overMemoryLimit"/> then says it was the stack's limit over all sockets, not this one's.
+    /// </summary>
+    internal bool Enqueue(PacketBuffer packet, NetAddress source, ushort sourcePort, out bool overMemoryLimit, int segmentSize = 0)
     {
+        overMemoryLimit = false;
         if (Volatile.Read(ref _sink) is IUdpDatagramSink sink && !Volatile.Read(ref _disposed))
         {
             sink.Deliver(packet.Span, segmentSize);
@@ -57,7 +61,7 @@ public sealed partial class UdpSocket
             else if (_receivePending)
             {
                 // A run longer than the reader's buffer: queue it, and hand the reader the whole datagrams that fit.
-                if (!QueueLocked(packet, source, sourcePort, segmentSize))
+                if (!QueueLocked(packet, source, sourcePort, segmentSize, out overMemoryLimit))
                 {
                     return false;
                 }
@@ -65,7 +69,7 @@ public sealed partial class UdpSocket
                 completed = ResultLocked(n, address, port, size);
                 registration = EndWaitLocked();
             }
-            else if (!QueueLocked(packet, source, sourcePort, segmentSize))
+            else if (!QueueLocked(packet, source, sourcePort, segmentSize, out overMemoryLimit))
             {
                 return false;
             }
@@ -90,18 +94,40 @@ public sealed partial class UdpSocket
         set => _source.RunContinuationsAsynchronously = !value;
     }
 
-    /// <summary>Appends a datagram (or a run of them) to the queue, coalescing it into the last entry when the socket asked for GRO; false when the queue is full.</summary>
-    private bool QueueLocked(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize)
+    /// <summary>
+    /// Appends a datagram (or a run of them) to the queue, coalescing it into the last entry when the socket asked for
+    /// GRO; false when the queue is full, or the stack's UDP receive memory (<paramref name="overMemoryLimit"/>); the
+    /// caller keeps the packet then. A datagram small for its block (a few bytes in a 64 KiB vnet_hdr read) is copied
+    /// into a right-sized pooled block and the packet released: the queue pins only what it needs.
+    /// </summary>
+    private bool QueueLocked(PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize, out bool overMemoryLimit)
     {
+        overMemoryLimit = false;
         if (ReceiveCoalesced && segmentSize == 0 && _count > 0 && TryCoalesceLocked(packet, source, sourcePort))
         {
             return true;
         }
+        PacketPool pool = Stack.Pool;
+        int rightSize = pool.BlockSizeFor(packet.Length, 0);
+        bool oversized = rightSize * 2 <= packet.Capacity;
+        int charge = oversized ? rightSize : packet.Capacity;
         // Charge the whole buffer, not the payload (Linux's truesize): a flood of tiny datagrams must not
         // pin thousands of 2 KiB blocks under a limit meant for bytes.
-        if (_queuedBytes + packet.Capacity > ReceiveBufferSize)
+        if (_queuedBytes + charge > ReceiveBufferSize)
         {
             return false;
+        }
+        if (Volatile.Read(ref Stack.Statistics.Udp.ReceiveMemory) + charge > Stack.Options.UdpReceiveMemoryLimit)
+        {
+            overMemoryLimit = true;
+            return false;
+        }
+        if (oversized)
+        {
+            PacketBuffer copy = pool.Rent(packet.Length, headroom: 0);
+            packet.Span.CopyTo(copy.Append(packet.Length));
+            packet.Release();
+            packet = copy;
         }
         if (_count == _queue.Length)
         {
@@ -115,7 +141,7 @@ public sealed partial class UdpSocket
         }
         _queue[(_head + _count) % _queue.Length] = new QueuedDatagram(packet, source, sourcePort, segmentSize);
         _count++;
-        _queuedBytes += packet.Capacity;
+        ChargeLocked(packet.Capacity);
         return true;
     }
 
@@ -137,13 +163,15 @@ public sealed partial class UdpSocket
         }
         if (tail.Packet.Tailroom < length || tail.Packet.ReferenceCount != 1)
         {
-            if (_queuedBytes - tail.Packet.Capacity + PacketPool.MaxPacketSize > ReceiveBufferSize)
+            int growth = Stack.Pool.BlockSizeFor(MaxCoalescedBytes, 0) - tail.Packet.Capacity;
+            if (_queuedBytes + growth > ReceiveBufferSize
+                || Volatile.Read(ref Stack.Statistics.Udp.ReceiveMemory) + growth > Stack.Options.UdpReceiveMemoryLimit)
             {
                 return false;
             }
             PacketBuffer larger = Stack.Pool.Rent(MaxCoalescedBytes, headroom: 0);
             tail.Packet.Span.CopyTo(larger.Append(tail.Packet.Length));
-            _queuedBytes += larger.Capacity - tail.Packet.Capacity;
+            ChargeLocked(larger.Capacity - tail.Packet.Capacity);
             tail.Packet.Release();
             tail.Packet = larger;
         }
@@ -179,11 +207,18 @@ public sealed partial class UdpSocket
         d = default;
         _head = (_head + 1) % _queue.Length;
         _count--;
-        _queuedBytes -= packet.Capacity;
+        ChargeLocked(-packet.Capacity);
         int copied = Math.Min(packet.Length, buffer.Length);
         packet.Span[..copied].CopyTo(buffer);
         packet.Release();
         segmentSize = size > 0 && copied > size ? size : 0;
         return copied;
+    }
+
+    /// <summary>Adds <paramref name="bytes"/> (negative to release) to this queue's charge and to the stack's UDP receive memory.</summary>
+    private void ChargeLocked(int bytes)
+    {
+        _queuedBytes += bytes;
+        Interlocked.Add(ref Stack.Statistics.Udp.ReceiveMemory, bytes);
     }
 }

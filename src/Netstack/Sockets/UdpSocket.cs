@@ -479,7 +479,7 @@ public sealed partial class UdpSocket : IAsyncDisposable, IDisposable, IValueTas
                 _count--;
                 d.Packet.Release();
             }
-            _queuedBytes = 0;
+            ChargeLocked(-_queuedBytes);
             if (_receivePending)
             {
                 registration = EndWaitLocked();

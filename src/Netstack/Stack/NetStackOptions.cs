@@ -31,6 +31,36 @@ public sealed class NetStackOptions
     /// <summary>Bytes the reassembly queues may hold before the oldest are evicted (Linux <c>ipfrag_high_thresh</c> 4 MiB).</summary>
     public int ReassemblyMemoryLimit { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>The default of <see cref="TcpReceiveMemoryLimit"/>: 256 MiB.</summary>
+    public const long DefaultTcpReceiveMemoryLimit = 256L << 20;
+
+    /// <summary>The default of <see cref="TcpReceiveMemoryMinimum"/>: 128 KiB, two 64 KiB super-segments.</summary>
+    public const long DefaultTcpReceiveMemoryMinimum = 128L << 10;
+
+    /// <summary>The default of <see cref="UdpReceiveMemoryLimit"/>: 64 MiB.</summary>
+    public const long DefaultUdpReceiveMemoryLimit = 64L << 20;
+
+    /// <summary>
+    /// Bytes of packet buffers the TCP receive and out-of-order queues of all connections may hold together (Linux
+    /// <c>tcp_mem</c>), counted by the size of the blocks held, not the payload in them. Each connection may also hold
+    /// at most twice its receive buffer. Over either limit a connection prunes its out-of-order queue from the highest
+    /// sequence down, then drops the segment; while the stack is at its limit no connection opens its window further.
+    /// </summary>
+    public long TcpReceiveMemoryLimit { get; set; } = DefaultTcpReceiveMemoryLimit;
+
+    /// <summary>
+    /// Bytes of in-order data every TCP connection may hold even when the stack is at <see cref="TcpReceiveMemoryLimit"/>
+    /// (Linux <c>tcp_rmem[0]</c>), so that each connection still makes progress whatever the others hold.
+    /// </summary>
+    public long TcpReceiveMemoryMinimum { get; set; } = DefaultTcpReceiveMemoryMinimum;
+
+    /// <summary>
+    /// Bytes of packet buffers the receive queues of all UDP sockets may hold together (Linux <c>udp_mem</c>), counted by
+    /// the size of the blocks held; a datagram beyond it is dropped and counted in <c>Udp.MemErrors</c>. Each socket is
+    /// also bounded by its own <c>ReceiveBufferSize</c>.
+    /// </summary>
+    public long UdpReceiveMemoryLimit { get; set; } = DefaultUdpReceiveMemoryLimit;
+
     /// <summary>IPv4 reassembly timeout (Linux <c>ipfrag_time</c> 30 s).</summary>
     public TimeSpan Ipv4ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -137,12 +137,14 @@ public class ReassemblyTests
     {
         using var net = new TwoStacks(tap: true);
         long cap = net.B.Options.ReassemblyMemoryLimit;
-        int fits = (int)(cap / PacketPool.MaxPacketSize);
+        int block = PacketPool.MaxPacketSize + PacketPool.DefaultHeadroom; // the 64 KiB block each datagram in progress holds
+        int fits = (int)(cap / block);
         for (int i = 0; i < fits + 5; i++)
         {
             net.B.DeliverPacket(1, Fragment4(net.Pool, (ushort)i, 0, more: true, 16));
         }
         Assert.Equal(fits, net.B.Ipv4.Reassembler.Count);
+        Assert.Equal((long)fits * block, net.B.Ipv4.Reassembler.Memory); // charged by the blocks held, not the 16 bytes each
         Assert.True(net.B.Ipv4.Reassembler.Memory <= cap);
         Assert.Equal(5, net.B.GetStatistics().Ip.ReasmFails);
     }

@@ -53,10 +53,14 @@ internal sealed class TcpTestContext : IDisposable
     public void Send(TcpFlags flags, uint seq, uint ack = 0, ushort window = 65535, ReadOnlySpan<byte> payload = default) =>
         Send(Seg(flags, seq, ack, window), payload);
 
-    /// <summary>The peer sends <paramref name="header"/> with <paramref name="payload"/> to our TCP, in an IP header carrying <paramref name="ecn"/>.</summary>
-    public void Send(TcpSegment header, ReadOnlySpan<byte> payload = default, bool corruptChecksum = false, EcnCodepoint ecn = EcnCodepoint.NotEct)
+    /// <summary>
+    /// The peer sends <paramref name="header"/> with <paramref name="payload"/> to our TCP, in an IP header carrying
+    /// <paramref name="ecn"/>, in a pool block of at least <paramref name="blockSize"/> bytes (65536: a 64 KiB block,
+    /// as a vnet_hdr TUN read rents).
+    /// </summary>
+    public void Send(TcpSegment header, ReadOnlySpan<byte> payload = default, bool corruptChecksum = false, EcnCodepoint ecn = EcnCodepoint.NotEct, int blockSize = 0)
     {
-        PacketBuffer packet = Host.Pool.Rent(payload.Length);
+        PacketBuffer packet = Host.Pool.Rent(Math.Max(payload.Length, blockSize));
         payload.CopyTo(packet.Append(payload.Length));
         header.Write(packet.Prepend(header.ComputeHeaderLength()));
         TcpSegment.WriteChecksum(packet.Span, Remote, Local);

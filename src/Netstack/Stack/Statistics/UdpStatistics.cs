@@ -15,6 +15,8 @@ internal sealed class UdpStatistics
     public long RcvbufErrors;
     public long SndbufErrors;
     public long OutDatagrams;
+    public long MemErrors;
+    public long ReceiveMemory;
 
     /// <summary>Publishes every counter on <paramref name="meter"/> (instrument names in the README's Metrics section).</summary>
     public void Register(Meter meter)
@@ -26,5 +28,7 @@ internal sealed class UdpStatistics
         StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.receive_buffer_errors", "{datagram}", "Datagrams dropped because the socket's receive queue was full (also counted in InErrors).", () => Interlocked.Read(ref RcvbufErrors));
         StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.send_buffer_errors", "{datagram}", "Datagrams not sent for lack of buffer or route.", () => Interlocked.Read(ref SndbufErrors));
         StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.sent", "{datagram}", "Datagrams sent.", () => Interlocked.Read(ref OutDatagrams));
+        StatisticsInstruments.Counter(meter, "netstack.udp.datagrams.memory_errors", "{datagram}", "Datagrams dropped because the receive queues of all sockets held the stack's UDP receive memory limit (also counted in InErrors).", () => Interlocked.Read(ref MemErrors));
+        StatisticsInstruments.UpDown(meter, "netstack.udp.receive_memory", "By", "Bytes of packet buffers the receive queues of all UDP sockets hold now, counted by block size (a gauge, not a count of events).", () => Interlocked.Read(ref ReceiveMemory));
     }
 }

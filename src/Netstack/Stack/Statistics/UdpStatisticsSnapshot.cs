@@ -17,6 +17,8 @@ public readonly record struct UdpStatisticsSnapshot
         RcvbufErrors = Interlocked.Read(ref counters.RcvbufErrors);
         SndbufErrors = Interlocked.Read(ref counters.SndbufErrors);
         OutDatagrams = Interlocked.Read(ref counters.OutDatagrams);
+        MemErrors = Interlocked.Read(ref counters.MemErrors);
+        ReceiveMemory = Interlocked.Read(ref counters.ReceiveMemory);
     }
 
     /// <summary>
@@ -60,4 +62,18 @@ public readonly record struct UdpStatisticsSnapshot
     /// <c>{datagram}</c>.
     /// </summary>
     public long OutDatagrams { get; }
+
+    /// <summary>
+    /// Datagrams dropped because the receive queues of all sockets held the stack's UDP receive memory limit
+    /// (<see cref="NetStackOptions.UdpReceiveMemoryLimit"/>; also counted in InErrors). Linux <c>Udp: MemErrors</c>;
+    /// instrument <c>netstack.udp.datagrams.memory_errors</c> in <c>{datagram}</c>.
+    /// </summary>
+    public long MemErrors { get; }
+
+    /// <summary>
+    /// Bytes of packet buffers the receive queues of all UDP sockets hold now, counted by block size, not payload (a
+    /// gauge). Linux <c>sockstat: UDP mem</c> (there in pages); instrument <c>netstack.udp.receive_memory</c> in
+    /// <c>By</c>.
+    /// </summary>
+    public long ReceiveMemory { get; }
 }

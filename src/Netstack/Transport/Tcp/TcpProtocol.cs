@@ -42,6 +42,12 @@ internal sealed class TcpProtocol : ITransportHandler
     /// <summary>Where connections log their start and end (<see cref="TcpLog"/>).</summary>
     internal ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>The most packet-buffer bytes the receive and reassembly queues of all connections may hold (<see cref="NetStackOptions.TcpReceiveMemoryLimit"/>).</summary>
+    internal long ReceiveMemoryLimit { get; set; } = NetStackOptions.DefaultTcpReceiveMemoryLimit;
+
+    /// <summary>What one connection may always hold of in-order data, whatever the others hold (<see cref="NetStackOptions.TcpReceiveMemoryMinimum"/>).</summary>
+    internal long ReceiveMemoryMinimum { get; set; } = NetStackOptions.DefaultTcpReceiveMemoryMinimum;
+
     /// <summary>The stack's TCP, created and registered (with its counters on the stack's Meter) on first use.</summary>
     public static TcpProtocol For(NetStack stack)
     {
@@ -51,6 +57,8 @@ internal sealed class TcpProtocol : ITransportHandler
             var tcp = new TcpProtocol(new NetStackTcpHost(s), s.Secret)
             {
                 Logger = s.LoggerFactory.CreateLogger(TcpLog.Category),
+                ReceiveMemoryLimit = s.Options.TcpReceiveMemoryLimit,
+                ReceiveMemoryMinimum = s.Options.TcpReceiveMemoryMinimum,
             };
             tcp.Statistics.Register(s.Meter);
             TcpConnectionCountInstrument.Register(s.Meter, tcp);

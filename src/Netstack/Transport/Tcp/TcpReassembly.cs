@@ -8,29 +8,39 @@ namespace Netstack.Transport.Tcp;
 /// last, because RFC 2018 §4 wants the SACK block holding the most recent segment reported first.
 /// Guarded by the endpoint lock.
 /// </summary>
-internal sealed class TcpReassembly
+/// <remarks>
+/// Charged like <see cref="TcpReceiveQueue"/>, by the blocks held (<see cref="TrueSize"/>). A segment that continues
+/// the one held before it is appended to that one's block when it fits (Linux <c>tcp_ooo_try_coalesce</c>), and under
+/// memory pressure the queue is pruned from the highest sequence down (<see cref="PruneAbove"/>, Linux
+/// <c>tcp_prune_ofo_queue</c>): data nearest RCV.NXT is the most useful to keep.
+/// </remarks>
+internal sealed class TcpReassembly(TcpStatistics stats, int maxSegments = TcpReassembly.DefaultMaxSegments)
 {
     public const int DefaultMaxSegments = 256;
 
     private readonly List<(SeqNumber Seq, PacketBuffer Payload)> _segments = [];
-    private readonly int _maxSegments;
+    private readonly int _maxSegments = maxSegments;
     private SeqNumber _lastLeft;
     private SeqNumber _lastRight;
-
-    public TcpReassembly(int maxSegments = DefaultMaxSegments) => _maxSegments = maxSegments;
+    private long _trueSize;
 
     public int Count => _segments.Count;
+
+    /// <summary>The bytes of the blocks held (what the queue costs in memory).</summary>
+    public long TrueSize => _trueSize;
 
     public bool IsEmpty => _segments.Count == 0;
 
     /// <summary>
     /// Inserts a payload starting at <paramref name="seq"/> (beyond RCV.NXT); takes the reference.
     /// Returns false (and releases it) when every byte was already held — a duplicate worth a
-    /// D-SACK — or when the list is full.
+    /// D-SACK — or when the list is full; <paramref name="merged"/> says it was appended to the
+    /// segment before it (<see cref="TryAppendTo"/>).
     /// </summary>
-    public bool Insert(SeqNumber seq, PacketBuffer payload, out bool duplicate)
+    public bool Insert(SeqNumber seq, PacketBuffer payload, out bool duplicate, out bool merged)
     {
         duplicate = false;
+        merged = false;
         SeqNumber end = seq + payload.Length;
         int index = 0;
         while (index < _segments.Count && _segments[index].Seq < seq)
@@ -49,15 +59,59 @@ internal sealed class TcpReassembly
                 return false;
             }
         }
-        if (_segments.Count >= _maxSegments)
+        if (index > 0 && TryAppendTo(index - 1, seq, payload))
+        {
+            merged = true;
+        }
+        else if (_segments.Count >= _maxSegments)
         {
             payload.Release();
             return false;
         }
-        _segments.Insert(index, (seq, payload));
+        else
+        {
+            _segments.Insert(index, (seq, payload));
+            Charge(payload.Capacity);
+        }
         _lastLeft = seq;
         _lastRight = end;
         return true;
+    }
+
+    /// <summary>
+    /// Appends a small payload (a quarter of its block or less: copying it is cheap and frees the block) to the held
+    /// segment at <paramref name="index"/> when it starts exactly where that one ends, fits in its block's tailroom, and
+    /// the block is ours alone.
+    /// </summary>
+    private bool TryAppendTo(int index, SeqNumber seq, PacketBuffer payload)
+    {
+        PacketBuffer held = _segments[index].Payload;
+        if (payload.Length * 4 > payload.Capacity || _segments[index].Seq + held.Length != seq || held.ReferenceCount != 1 || held.Tailroom < payload.Length)
+        {
+            return false;
+        }
+        payload.Span.CopyTo(held.Append(payload.Length));
+        payload.Release();
+        return true;
+    }
+
+    /// <summary>
+    /// Drops held segments from the highest sequence down while they start after <paramref name="seq"/> (the incoming
+    /// segment: what lies nearer RCV.NXT is kept, Linux <c>tcp_prune_ofo_queue</c>), until at least
+    /// <paramref name="goal"/> block bytes are freed. Returns the bytes freed.
+    /// </summary>
+    public long PruneAbove(SeqNumber seq, long goal)
+    {
+        long freed = 0;
+        while (freed < goal && _segments.Count > 0 && _segments[^1].Seq > seq)
+        {
+            PacketBuffer payload = _segments[^1].Payload;
+            _segments.RemoveAt(_segments.Count - 1);
+            freed += payload.Capacity;
+            Charge(-payload.Capacity);
+            payload.Release();
+        }
+        return freed;
     }
 
     /// <summary>
@@ -70,6 +124,7 @@ internal sealed class TcpReassembly
         {
             (SeqNumber seq, PacketBuffer payload) = _segments[0];
             _segments.RemoveAt(0);
+            Charge(-payload.Capacity); // the receive queue charges it again
             int already = rcvNxt - seq;
             if (already >= payload.Length)
             {
@@ -136,8 +191,15 @@ internal sealed class TcpReassembly
     {
         foreach ((_, PacketBuffer payload) in _segments)
         {
+            Charge(-payload.Capacity);
             payload.Release();
         }
         _segments.Clear();
+    }
+
+    private void Charge(long bytes)
+    {
+        _trueSize += bytes;
+        Interlocked.Add(ref stats.ReceiveMemory, bytes);
     }
 }

@@ -6,12 +6,23 @@ namespace Netstack.Transport.Tcp;
 /// In-order received data waiting for the application: the packet buffers themselves, trimmed to
 /// their payload, so nothing is copied until the application reads. Guarded by the endpoint lock.
 /// </summary>
-internal sealed class TcpReceiveQueue
+/// <remarks>
+/// The queue is charged by the blocks it holds (<see cref="TrueSize"/>, Linux's <c>truesize</c>), not by the payload
+/// bytes in them, and every charge is added to the stack's <see cref="TcpStatistics.ReceiveMemory"/> as it happens.
+/// A small in-order segment is appended to the tail block when that block has room and nobody else holds it
+/// (Linux <c>tcp_try_coalesce</c>), so a peer sending tiny segments fills blocks instead of pinning one each.
+/// </remarks>
+internal sealed class TcpReceiveQueue(TcpStatistics stats)
 {
     private readonly Queue<PacketBuffer> _buffers = new();
+    private PacketBuffer? _tail;
     private long _bytes;
+    private long _trueSize;
 
     public long Bytes => _bytes;
+
+    /// <summary>The bytes of the blocks held (what the queue costs in memory).</summary>
+    public long TrueSize => _trueSize;
 
     public bool IsEmpty => _bytes == 0;
 
@@ -24,7 +35,25 @@ internal sealed class TcpReceiveQueue
             return;
         }
         _buffers.Enqueue(payload);
+        _tail = payload;
         _bytes += payload.Length;
+        Charge(payload.Capacity);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="payload"/> onto the end of the last queued block when it fits in that block's tailroom and
+    /// the queue holds the only reference (no relay has the block lent out); false when it cannot.
+    /// </summary>
+    public bool TryAppendToTail(ReadOnlySpan<byte> payload)
+    {
+        PacketBuffer? tail = _tail;
+        if (tail is null || _buffers.Count == 0 || tail.ReferenceCount != 1 || tail.Tailroom < payload.Length)
+        {
+            return false;
+        }
+        payload.CopyTo(tail.Append(payload.Length));
+        _bytes += payload.Length;
+        return true;
     }
 
     /// <summary>Copies up to <paramref name="destination"/>.Length bytes out; returns the count.</summary>
@@ -78,7 +107,7 @@ internal sealed class TcpReceiveQueue
             done += n;
             if (n == head.Length)
             {
-                _buffers.Dequeue().Release();
+                ReleaseHead();
             }
             else
             {
@@ -93,8 +122,25 @@ internal sealed class TcpReceiveQueue
     {
         while (_buffers.Count > 0)
         {
-            _buffers.Dequeue().Release();
+            ReleaseHead();
         }
         _bytes = 0;
+    }
+
+    private void ReleaseHead()
+    {
+        PacketBuffer head = _buffers.Dequeue();
+        Charge(-head.Capacity);
+        if (_buffers.Count == 0)
+        {
+            _tail = null;
+        }
+        head.Release();
+    }
+
+    private void Charge(long bytes)
+    {
+        _trueSize += bytes;
+        Interlocked.Add(ref stats.ReceiveMemory, bytes);
     }
 }

@@ -22,10 +22,10 @@ internal sealed class TcpReceiver
     private long _unackedBytes;   // and their bytes
 
     /// <summary>In-order payloads waiting for the application.</summary>
-    internal readonly TcpReceiveQueue Queue = new();
+    internal readonly TcpReceiveQueue Queue;
 
     /// <summary>Out-of-order payloads, until the hole before them fills.</summary>
-    internal readonly TcpReassembly Reassembly = new();
+    internal readonly TcpReassembly Reassembly;
 
     /// <summary>IRS: the peer's initial sequence number.</summary>
     internal SeqNumber Irs;
@@ -79,6 +79,8 @@ internal sealed class TcpReceiver
     {
         _protocol = protocol;
         _options = options;
+        Queue = new TcpReceiveQueue(protocol.Statistics);
+        Reassembly = new TcpReassembly(protocol.Statistics);
     }
 
     private TcpStatistics Stats => _protocol.Statistics;
@@ -157,16 +159,33 @@ internal sealed class TcpReceiver
             AckNow = true;
             return false;
         }
+        // The in-window part, the packet itself (no copy) unless it is small for its block: then it is appended to the
+        // queue's tail block, or copied into a block of its own size (RightSized).
         packet.AddReference();
         packet.TrimFront(seg.HeaderLength + skip);
         packet.Truncate(keep);
         seq += (uint)skip;
-        if (seq != RcvNxt)
+        if (seq == RcvNxt && keep * 4 <= packet.Capacity && Queue.TryAppendToTail(packet.Span))
         {
-            HoldOutOfOrder(seq, packet, sack);
-            return false;
+            packet.Release();
+            TcpStatistics.Increment(ref Stats.TCPRcvCoalesce);
         }
-        Queue.Enqueue(packet);
+        else
+        {
+            PacketBuffer payload = RightSized(packet);
+            if (!TryReserveMemory(seq, payload.Capacity))
+            {
+                payload.Release();
+                AckNow = true;
+                return false;
+            }
+            if (seq != RcvNxt)
+            {
+                HoldOutOfOrder(seq, payload, sack);
+                return false;
+            }
+            Queue.Enqueue(payload);
+        }
         RcvNxt += (uint)keep;
         BytesReceived += keep;
         if (!Reassembly.IsEmpty)
@@ -192,9 +211,13 @@ internal sealed class TcpReceiver
     /// <summary>A payload beyond a hole goes to the reassembly queue; a duplicate ACK goes out at once (RFC 5681 §4.2).</summary>
     private void HoldOutOfOrder(SeqNumber seq, PacketBuffer packet, bool sack)
     {
-        if (Reassembly.Insert(seq, packet, out bool duplicate))
+        if (Reassembly.Insert(seq, packet, out bool duplicate, out bool merged))
         {
             TcpStatistics.Increment(ref Stats.TCPOFOQueue);
+            if (merged)
+            {
+                TcpStatistics.Increment(ref Stats.TCPOFOMerge);
+            }
         }
         else if (duplicate && sack)
         {
@@ -206,6 +229,79 @@ internal sealed class TcpReceiver
             TcpStatistics.Increment(ref Stats.TCPOFODrop);
         }
         AckNow = true; // out of order: duplicate ACK at once (RFC 5681 §4.2)
+    }
+
+    /// <summary>
+    /// A payload much smaller than the block it arrived in (a 1-byte segment in a 64 KiB vnet_hdr read) is copied into a
+    /// pooled block of its own size, so what the queues hold is charged, and pinned, by what it needs; a block at least
+    /// twice the size that would do is oversized. Returns the buffer to queue (the reference moves).
+    /// </summary>
+    private PacketBuffer RightSized(PacketBuffer packet)
+    {
+        PacketPool pool = _protocol.Host.Pool;
+        int length = packet.Length;
+        if (pool.BlockSizeFor(length, 0) * 2 > packet.Capacity)
+        {
+            return packet;
+        }
+        PacketBuffer copy = pool.Rent(length, headroom: 0);
+        packet.Span.CopyTo(copy.Append(length));
+        packet.Release();
+        TcpStatistics.Increment(ref Stats.TCPRcvCollapsed);
+        return copy;
+    }
+
+    /// <summary>The most block bytes this connection's queues may hold: twice the receive buffer (the window is counted in payload bytes, blocks carry overhead), at least the stack's per-connection minimum.</summary>
+    internal long MemoryLimit => Math.Max(2 * BufferSize, _protocol.ReceiveMemoryMinimum);
+
+    /// <summary>The block bytes this connection's receive and reassembly queues hold.</summary>
+    internal long MemoryHeld => Queue.TrueSize + Reassembly.TrueSize;
+
+    /// <summary>Whether the stack's TCP receive memory is at its limit: windows stop opening.</summary>
+    private bool StackUnderPressure => Volatile.Read(ref Stats.ReceiveMemory) >= _protocol.ReceiveMemoryLimit;
+
+    /// <summary>
+    /// Whether a segment at <paramref name="seq"/> holding a block of <paramref name="trueSize"/> bytes may be queued:
+    /// out-of-order data within this connection's limit and the stack's, in-order data (already bounded by the window
+    /// offered) within the stack's, and always below the per-connection minimum, so a connection makes progress
+    /// whatever the others hold (Linux <c>tcp_rmem[0]</c>). Over a limit the out-of-order
+    /// queue is pruned above <paramref name="seq"/> first (Linux <c>tcp_prune_queue</c>, <c>tcp_prune_ofo_queue</c>);
+    /// when that does not make room the segment is dropped, unacknowledged, and the peer retransmits it later.
+    /// </summary>
+    private bool TryReserveMemory(SeqNumber seq, int trueSize)
+    {
+        long deficit = MemoryDeficit(seq, trueSize);
+        if (deficit <= 0)
+        {
+            return true;
+        }
+        TcpStatistics.Increment(ref Stats.PruneCalled);
+        // Prune an eighth of the limit at least, as Linux does, so that a full queue is not pruned on every segment.
+        if (Reassembly.PruneAbove(seq, Math.Max(deficit, MemoryLimit / 8)) > 0)
+        {
+            TcpStatistics.Increment(ref Stats.OfoPruned);
+            AckNow = true; // data the peer saw SACKed is gone (reneging, RFC 2018 §8): say so at once
+            if (MemoryDeficit(seq, trueSize) <= 0)
+            {
+                return true;
+            }
+        }
+        TcpStatistics.Increment(ref seq == RcvNxt ? ref Stats.RcvPruned : ref Stats.TCPOFODrop);
+        return false;
+    }
+
+    /// <summary>How many block bytes must be freed before <paramref name="trueSize"/> more fit; 0 or less when they fit.</summary>
+    private long MemoryDeficit(SeqNumber seq, int trueSize)
+    {
+        long held = MemoryHeld + trueSize;
+        long stackDeficit = Volatile.Read(ref Stats.ReceiveMemory) + trueSize - _protocol.ReceiveMemoryLimit;
+        if (seq == RcvNxt)
+        {
+            // In-order data the window let in is bounded by that window, whatever blocks it came in: only the stack's
+            // limit applies, and not below the minimum each connection may hold.
+            return held <= _protocol.ReceiveMemoryMinimum ? 0 : stackDeficit;
+        }
+        return Math.Max(held - MemoryLimit, stackDeficit);
     }
 
     /// <summary>
@@ -238,11 +334,19 @@ internal sealed class TcpReceiver
 
     /// <summary>
     /// RCV.WND to offer: free receive buffer space, never moving the right edge left, and with receiver SWS
-    /// avoidance (RFC 9293 §3.8.6.2.2): the edge only advances by at least min(buffer/2, MSS).
+    /// avoidance (RFC 9293 §3.8.6.2.2): the edge only advances by at least min(buffer/2, MSS). The free space is also
+    /// bounded by the block bytes this connection may still hold, and while the stack's TCP receive memory is at its
+    /// limit the window opens to four segments at most (the in-order data each connection may always hold keeps it
+    /// moving): as Linux, it stops growing rather than shrinking (RFC 9293 §3.8.6: a receiver should not retract the
+    /// window it offered).
     /// </summary>
     internal uint ReceiveWindow()
     {
-        long free = Math.Max(0, BufferSize - Queue.Bytes);
+        long free = Math.Max(0, Math.Min(BufferSize - Queue.Bytes, MemoryLimit - MemoryHeld));
+        if (StackUnderPressure)
+        {
+            free = Math.Min(free, 4L * AdvertisedMss); // Linux tcp_select_window under memory pressure: rcv_ssthresh <= 4 advmss
+        }
         free = Math.Min(free, (long)ushort.MaxValue << WindowShift);
         free &= ~((1L << WindowShift) - 1);
         long current = Window;

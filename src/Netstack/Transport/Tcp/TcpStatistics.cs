@@ -45,6 +45,13 @@ internal sealed class TcpStatistics
     public long TCPTimeWaitReuse;
     public long TCPDeliveredCE;
     public long TCPECNReductions;
+    public long ReceiveMemory;
+    public long PruneCalled;
+    public long OfoPruned;
+    public long RcvPruned;
+    public long TCPRcvCollapsed;
+    public long TCPRcvCoalesce;
+    public long TCPOFOMerge;
 
     internal static void Increment(ref long counter) => Interlocked.Increment(ref counter);
 
@@ -80,12 +87,19 @@ internal sealed class TcpStatistics
         StatisticsInstruments.Counter(meter, "netstack.tcp.paws_rejected", "{segment}", "Segments dropped by PAWS (RFC 7323 §5) on a synchronized connection.", () => Interlocked.Read(ref PAWSEstab));
         StatisticsInstruments.Counter(meter, "netstack.tcp.dsack.sent", "{segment}", "D-SACKs sent for duplicate data already received (RFC 2883).", () => Interlocked.Read(ref TCPDSACKOldSent));
         StatisticsInstruments.Counter(meter, "netstack.tcp.out_of_order.queued", "{segment}", "Segments queued out of order.", () => Interlocked.Read(ref TCPOFOQueue));
-        StatisticsInstruments.Counter(meter, "netstack.tcp.out_of_order.dropped", "{segment}", "Out-of-order segments dropped because the reassembly queue had no room.", () => Interlocked.Read(ref TCPOFODrop));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.out_of_order.dropped", "{segment}", "Out-of-order segments dropped because the reassembly queue had no room (its segment count, or receive memory).", () => Interlocked.Read(ref TCPOFODrop));
         StatisticsInstruments.Counter(meter, "netstack.tcp.listen.overflows", "{connection}", "SYNs and handshakes dropped because a listener's accept queue (or the TCP forwarder's pending-request limit) was full.", () => Interlocked.Read(ref ListenOverflows));
         StatisticsInstruments.Counter(meter, "netstack.tcp.listen.drops", "{connection}", "SYNs a listener or the TCP forwarder dropped; overflows are among them.", () => Interlocked.Read(ref ListenDrops));
         StatisticsInstruments.Counter(meter, "netstack.tcp.keepalives.sent", "{probe}", "Keep-alive probes sent (RFC 9293 §3.8.4).", () => Interlocked.Read(ref TCPKeepAlive));
         StatisticsInstruments.Counter(meter, "netstack.tcp.time_wait_reuses", "{connection}", "TIME-WAIT connections ended early because a new SYN for the same four-tuple arrived (RFC 6191).", () => Interlocked.Read(ref TCPTimeWaitReuse));
         StatisticsInstruments.Counter(meter, "netstack.tcp.ecn.delivered_ce", "{segment}", "Segments acknowledged by ACKs carrying ECN-Echo (RFC 3168 §6.1.2): data the peer saw marked with congestion.", () => Interlocked.Read(ref TCPDeliveredCE));
         StatisticsInstruments.Counter(meter, "netstack.tcp.ecn.reductions", "{reduction}", "Congestion window reductions in answer to ECN-Echo, at most one per window of data (RFC 3168 §6.1.2). Linux has no counterpart; named in the TcpExt style.", () => Interlocked.Read(ref TCPECNReductions));
+        StatisticsInstruments.UpDown(meter, "netstack.tcp.receive_memory", "By", "Bytes of packet buffers the receive and out-of-order queues of all connections hold now, counted by block size (truesize), not payload (a gauge, not a count of events).", () => Interlocked.Read(ref ReceiveMemory));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.prune.called", "{event}", "Times a connection's receive memory went over its limit or the stack's, and the queues were pruned.", () => Interlocked.Read(ref PruneCalled));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.prune.out_of_order", "{event}", "Prunes that dropped out-of-order data, from the highest sequence down, to make room.", () => Interlocked.Read(ref OfoPruned));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.prune.receive", "{segment}", "Segments dropped because pruning the out-of-order queue did not free enough receive memory.", () => Interlocked.Read(ref RcvPruned));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.receive.collapsed", "{segment}", "Segments whose payload was copied out of an oversized packet buffer into right-sized pooled storage, so a small segment does not pin a large block.", () => Interlocked.Read(ref TCPRcvCollapsed));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.receive.coalesced", "{segment}", "In-order segments appended to the tail of the receive queue instead of queued as buffers of their own.", () => Interlocked.Read(ref TCPRcvCoalesce));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.out_of_order.merged", "{segment}", "Out-of-order segments appended to the held segment they continue instead of held as buffers of their own.", () => Interlocked.Read(ref TCPOFOMerge));
     }
 }

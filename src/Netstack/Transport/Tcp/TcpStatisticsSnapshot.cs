@@ -46,6 +46,13 @@ public readonly record struct TcpStatisticsSnapshot
         TCPTimeWaitReuse = Interlocked.Read(ref counters.TCPTimeWaitReuse);
         TCPDeliveredCE = Interlocked.Read(ref counters.TCPDeliveredCE);
         TCPECNReductions = Interlocked.Read(ref counters.TCPECNReductions);
+        ReceiveMemory = Interlocked.Read(ref counters.ReceiveMemory);
+        PruneCalled = Interlocked.Read(ref counters.PruneCalled);
+        OfoPruned = Interlocked.Read(ref counters.OfoPruned);
+        RcvPruned = Interlocked.Read(ref counters.RcvPruned);
+        TCPRcvCollapsed = Interlocked.Read(ref counters.TCPRcvCollapsed);
+        TCPRcvCoalesce = Interlocked.Read(ref counters.TCPRcvCoalesce);
+        TCPOFOMerge = Interlocked.Read(ref counters.TCPOFOMerge);
     }
 
     /// <summary>
@@ -224,7 +231,7 @@ public readonly record struct TcpStatisticsSnapshot
     public long TCPOFOQueue { get; }
 
     /// <summary>
-    /// Out-of-order segments dropped because the reassembly queue had no room. Linux <c>TcpExt: TCPOFODrop</c>;
+    /// Out-of-order segments dropped because the reassembly queue had no room (its segment count, or receive memory). Linux <c>TcpExt: TCPOFODrop</c>;
     /// instrument <c>netstack.tcp.out_of_order.dropped</c> in <c>{segment}</c>.
     /// </summary>
     public long TCPOFODrop { get; }
@@ -265,4 +272,38 @@ public readonly record struct TcpStatisticsSnapshot
     /// counterpart; named in the <c>TcpExt</c> style. Instrument <c>netstack.tcp.ecn.reductions</c> in <c>{reduction}</c>.
     /// </summary>
     public long TCPECNReductions { get; }
+    /// <summary>
+    /// Bytes of packet buffers the receive and out-of-order queues of all connections hold now, counted by block size (truesize), not payload (a gauge, not a count of events). Linux <c>sockstat: TCP mem</c> (there in pages); instrument <c>netstack.tcp.receive_memory</c> in <c>By</c>.
+    /// </summary>
+    public long ReceiveMemory { get; }
+
+    /// <summary>
+    /// Times a connection's receive memory went over its limit or the stack's, and the queues were pruned. Linux <c>TcpExt: PruneCalled</c>; instrument <c>netstack.tcp.prune.called</c> in <c>{event}</c>.
+    /// </summary>
+    public long PruneCalled { get; }
+
+    /// <summary>
+    /// Prunes that dropped out-of-order data, from the highest sequence down, to make room. Linux <c>TcpExt: OfoPruned</c>; instrument <c>netstack.tcp.prune.out_of_order</c> in <c>{event}</c>.
+    /// </summary>
+    public long OfoPruned { get; }
+
+    /// <summary>
+    /// Segments dropped because pruning the out-of-order queue did not free enough receive memory. Linux <c>TcpExt: RcvPruned</c>; instrument <c>netstack.tcp.prune.receive</c> in <c>{segment}</c>.
+    /// </summary>
+    public long RcvPruned { get; }
+
+    /// <summary>
+    /// Segments whose payload was copied out of an oversized packet buffer into right-sized pooled storage, so a small segment does not pin a large block. Linux <c>TcpExt: TCPRcvCollapsed</c> (there counted when tcp_collapse copies under pressure; here the copy happens on arrival); instrument <c>netstack.tcp.receive.collapsed</c> in <c>{segment}</c>.
+    /// </summary>
+    public long TCPRcvCollapsed { get; }
+
+    /// <summary>
+    /// In-order segments appended to the tail of the receive queue instead of queued as buffers of their own. Linux <c>TcpExt: TCPRcvCoalesce</c>; instrument <c>netstack.tcp.receive.coalesced</c> in <c>{segment}</c>.
+    /// </summary>
+    public long TCPRcvCoalesce { get; }
+
+    /// <summary>
+    /// Out-of-order segments appended to the held segment they continue instead of held as buffers of their own. Linux <c>TcpExt: TCPOFOMerge</c>; instrument <c>netstack.tcp.out_of_order.merged</c> in <c>{segment}</c>.
+    /// </summary>
+    public long TCPOFOMerge { get; }
 }

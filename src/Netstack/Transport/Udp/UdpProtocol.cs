@@ -115,14 +115,14 @@ internal sealed class UdpProtocol : ITransportHandler
     private void Deliver(UdpSocket socket, PacketBuffer packet, NetAddress source, ushort sourcePort, int segmentSize = 0)
     {
         int datagrams = segmentSize == 0 ? 1 : (packet.Length + segmentSize - 1) / segmentSize;
-        if (socket.Enqueue(packet, source, sourcePort, segmentSize))
+        if (socket.Enqueue(packet, source, sourcePort, out bool overMemoryLimit, segmentSize))
         {
             Interlocked.Add(ref _stats.InDatagrams, datagrams);
         }
         else
         {
-            Interlocked.Increment(ref _stats.RcvbufErrors);
-            StackLog.DatagramFromDropped(_stack.Logger, source, sourcePort, "the socket's receive buffer is full");
+            Interlocked.Increment(ref overMemoryLimit ? ref _stats.MemErrors : ref _stats.RcvbufErrors);
+            StackLog.DatagramFromDropped(_stack.Logger, source, sourcePort, overMemoryLimit ? "the stack's UDP receive memory is full" : "the socket's receive buffer is full");
             Drop(packet, ref _stats.InErrors);
         }
     }
