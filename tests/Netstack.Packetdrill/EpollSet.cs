@@ -19,6 +19,7 @@ internal sealed class EpollSet(SocketTable table)
         public long InKey = -1;
         public long OutKey = -1;
         public bool Disabled;
+        public bool HangUpReported;
     }
 
     private readonly Dictionary<int, Entry> _entries = [];
@@ -83,22 +84,19 @@ internal sealed class EpollSet(SocketTable table)
         {
             return events;
         }
+        // Edge-triggered: a wake-up (new bytes, the FIN, acknowledged bytes) reports the whole mask that holds then,
+        // as Linux's ep_poll_callback re-polls the socket; without one, nothing.
         (long inKey, long outKey) = Keys(socket);
-        if ((events & Readiness.POLLIN) != 0 && inKey == entry.InKey)
+        bool hangUp = (events & (Readiness.POLLERR | Readiness.POLLHUP)) != 0;
+        bool wokeUp = ((entry.Events & Readiness.POLLIN) != 0 && inKey != entry.InKey)
+            || ((entry.Events & Readiness.POLLOUT) != 0 && outKey != entry.OutKey)
+            || (hangUp && !entry.HangUpReported);
+        entry.InKey = inKey;
+        entry.OutKey = outKey;
+        entry.HangUpReported |= hangUp && wokeUp;
+        if (!wokeUp)
         {
-            events &= ~(uint)(Readiness.POLLIN | Readiness.POLLRDNORM | Readiness.POLLRDHUP);
-        }
-        if ((events & Readiness.POLLOUT) != 0 && outKey == entry.OutKey)
-        {
-            events &= ~(uint)(Readiness.POLLOUT | Readiness.POLLWRNORM);
-        }
-        if ((events & (Readiness.POLLIN | Readiness.POLLRDHUP)) != 0)
-        {
-            entry.InKey = inKey;
-        }
-        if ((events & Readiness.POLLOUT) != 0)
-        {
-            entry.OutKey = outKey;
+            return 0;
         }
         return events;
     }
