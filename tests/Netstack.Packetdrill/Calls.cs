@@ -105,7 +105,7 @@ internal static unsafe class Calls
     }
 
     [UnmanagedCallersOnly]
-    public static nint Read(void* u, int fd, byte* buffer, nuint count) => (nint)Guard(() => Table.Read(fd, new Span<byte>(buffer, (int)count), false), "read");
+    public static nint Read(void* u, int fd, byte* buffer, nuint count) => (nint)ReceiveInto(fd, buffer, count, 0);
 
     [UnmanagedCallersOnly]
     public static nint Recv(void* u, int fd, byte* buffer, nuint count, int flags) => (nint)ReceiveInto(fd, buffer, count, flags);
@@ -125,6 +125,11 @@ internal static unsafe class Calls
         if ((flags & ~(MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)) != 0)
         {
             Errno.Value = Errno.EOPNOTSUPP; // MSG_PEEK, MSG_OOB, MSG_ERRQUEUE, ...: not in the stack's API
+            return -1;
+        }
+        if (buffer == null && count > 0)
+        {
+            Errno.Value = Errno.EFAULT;
             return -1;
         }
         return Guard(() => Table.Read(fd, new Span<byte>(buffer, (int)count), (flags & MSG_DONTWAIT) != 0), "recv");

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Copies packetdrill's tcp/ scripts to DEST and gives them a common/ folder for MODE:
+# Copies packetdrill's tcp/ scripts to DEST/tcp and gives them the common/ folders they name (tcp/common/ and,
+# as in packetdrill's tree, common/ beside tcp/: some scripts run ../common/defaults.sh, others
+# ../../common/defaults.sh) for MODE:
 #   kernel  common/defaults.sh sets the Linux sysctls the scripts assume (run it only inside a throwaway
 #           network namespace: in_netns.sh), common/set_sysctls.py is packetdrill's own
 #   ours    both are no-ops: the scripts' init commands must not change the machine running the test, and
 #           our stack takes its settings from the library, not from sysctls
-#   prepare-scripts.sh SRC_TCP_DIR DEST MODE
+#   prepare-scripts.sh SRC_TCP_DIR DEST MODE     (the scripts then run from DEST/tcp/DIR)
 set -euo pipefail
 src=$1 dest=$2 mode=$3
-mkdir -p "$dest"
-cp -r "$src/." "$dest/"
+mkdir -p "$dest/tcp" "$dest/common"
+cp -r "$src/." "$dest/tcp/"
 chmod -R u+w "$dest"
-common="$dest/common"
+common="$dest/tcp/common"
 mkdir -p "$common"
 rm -f "$common/defaults.sh"
 case "$mode" in
@@ -44,10 +46,11 @@ SH
 #!/bin/sh
 # No-op stand-in for packetdrill's set_sysctls.py: writes the restore script the .pkt files run at the end.
 f=/tmp/sysctl_restore_${PACKETDRILL_PID}.sh
-printf '#!/bin/sh\nrm -f "$0"\n' >"$f"
+printf '#!/bin/sh\nexit 0\n' >"$f"
 chmod u+x "$f"
 SH
     ;;
   *) echo "prepare-scripts.sh: MODE is kernel or ours" >&2; exit 2 ;;
 esac
 chmod +x "$common/defaults.sh" "$common/set_sysctls.py"
+cp "$common/defaults.sh" "$common/set_sysctls.py" "$dest/common/"

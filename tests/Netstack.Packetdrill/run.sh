@@ -62,9 +62,9 @@ run_one() { # mode script -> "pass" | "fail"; the output goes to $work/logs
   log="$work/logs/$mode/${script//\//_}.log"
   mkdir -p "$(dirname "$log")"
   if [ "$mode" = kernel ]; then
-    (cd "$work/kernel/$dir" && timeout 120 "$pd/in_netns.sh" "$pd/packetdrill" "$name") >"$log" 2>&1
+    (cd "$work/kernel/tcp/$dir" && timeout 120 "$pd/in_netns.sh" "$pd/packetdrill" "$name") >"$log" 2>&1
   else
-    (cd "$work/ours/$dir" && timeout 120 "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
+    (cd "$work/ours/tcp/$dir" && timeout 120 "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
   fi
   rc=$?
   # sysctl restore scripts of scripts that failed before their cleanup (the namespace's sysctls died with it)

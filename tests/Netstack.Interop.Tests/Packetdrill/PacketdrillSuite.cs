@@ -90,7 +90,7 @@ internal static class PacketdrillSuite
         {
             throw new InvalidOperationException($"publishing the packetdrill library failed: {error}");
         }
-        string directory = Path.Combine(s_scripts.Value, Path.GetDirectoryName(script)!);
+        string directory = Path.Combine(s_scripts.Value, "tcp", Path.GetDirectoryName(script)!);
         var start = new ProcessStartInfo(Path.Combine(PacketdrillDirectory!, "packetdrill"))
         {
             WorkingDirectory = directory,
@@ -110,6 +110,7 @@ internal static class PacketdrillSuite
             return (-1, "timed out after 120 s\n" + output.Result + errors.Result);
         }
         process.WaitForExit();
+        File.Delete($"/tmp/sysctl_restore_{process.Id}.sh"); // the no-op restore script the init command left
         return (process.ExitCode, output.Result + errors.Result);
     }
 
