@@ -14,8 +14,11 @@ namespace Netstack.Packetdrill;
 /// </summary>
 internal sealed class PacketdrillHost : IDisposable
 {
-    /// <summary>How long the main thread waits (real time) for a blocked call to react before moving on.</summary>
-    private static readonly TimeSpan SettleLimit = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long the main thread waits (real time) for a blocked call to react before moving on: a safety net, never
+    /// reached on a healthy run (the blocked thread answers in microseconds), generous for a loaded CI machine.
+    /// </summary>
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(3);
 
     /// <summary>How far <see cref="RunUntilOutbound"/> moves time looking for a packet before reporting none.</summary>
     private static readonly TimeSpan OutboundSearchLimit = TimeSpan.FromMinutes(10);
