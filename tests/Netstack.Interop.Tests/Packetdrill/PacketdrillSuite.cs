@@ -145,16 +145,19 @@ internal static class PacketdrillSuite
         return result.ExitCode == 0 && File.Exists(library) ? (library, null) : (null, result.ToString());
     }
 
-    /// <summary>A copy of the scripts whose init commands are no-ops (prepare-scripts.sh "ours"), once per test run.</summary>
+    /// <summary>A copy of the scripts whose init commands are no-ops (prepare-scripts.sh "ours"), made afresh once per test run beside the tests.</summary>
     private static string PrepareScripts()
     {
-        string destination = Path.Combine(Path.GetTempPath(), $"netstack-packetdrill-{Environment.ProcessId}");
+        string destination = Path.Combine(AppContext.BaseDirectory, "packetdrill-scripts");
+        if (Directory.Exists(destination))
+        {
+            Directory.Delete(destination, recursive: true);
+        }
         ProcessRunner.Result result = ProcessRunner.Run(Path.Combine(ShimProject, "prepare-scripts.sh"), Path.Combine(PacketdrillDirectory!, "tcp"), destination, "ours");
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException("prepare-scripts.sh failed: " + result);
         }
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(destination, recursive: true);
         return destination;
     }
 }
