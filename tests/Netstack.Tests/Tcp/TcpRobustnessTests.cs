@@ -212,7 +212,7 @@ public class TcpRobustnessTests
     public void ReceiverAdvertisesZeroWindow_WhenBufferFull_AndUpdatesAfterRead()
     {
         using var t = new TcpTestContext();
-        var options = new TcpEndpointOptions { ReceiveBufferSize = 4000, WindowScaling = false };
+        var options = new TcpEndpointOptions { ReceiveBufferSize = 4000, WindowScaling = false, QuickAck = false };
         TcpEndpoint ep = t.EstablishPassive(options: options);
         t.Send(Ack, 5001, 1001, payload: Bytes(2000));
         t.Send(Ack, 7001, 1001, payload: Bytes(2000));

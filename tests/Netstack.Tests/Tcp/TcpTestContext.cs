@@ -26,6 +26,7 @@ internal sealed class TcpTestContext : IDisposable
         Host = new TestTcpHost(Time, new RouteInfo(1, Local, Remote, mtu, gsoMaxSize, capabilities));
         Tcp = new TcpProtocol(Host, StackSecret.Create(1));
         Tcp.InitialSequenceNumberOverride = _ => new SeqNumber(Iss);
+        Tcp.DefaultOptions.QuickAck = false; // the tests follow RFC 5681's every-second-segment ACKs; QuickAckTests turn it on
     }
 
     public ManualTimeProvider Time { get; } = new();
@@ -166,7 +167,7 @@ internal sealed class TcpTestContext : IDisposable
     /// <summary>Our TCP connects to the peer; returns the endpoint after checking the SYN.</summary>
     public TcpEndpoint Connect(TcpEndpointOptions? options = null)
     {
-        TcpEndpoint ep = Tcp.Connect(Remote, RemotePort, out SocketError error, options, Local, LocalPort);
+        TcpEndpoint ep = Tcp.Connect(Remote, RemotePort, out SocketError error, options ?? Tcp.DefaultOptions, Local, LocalPort);
         Assert.Equal(SocketError.Success, error);
         return ep;
     }
@@ -177,7 +178,7 @@ internal sealed class TcpTestContext : IDisposable
     /// </summary>
     public TcpEndpoint EstablishPassive(uint peerIss = 5000, ushort peerWindow = 65535, TcpEndpointOptions? options = null, bool timestamps = false, bool sack = false)
     {
-        options ??= new TcpEndpointOptions();
+        options ??= new TcpEndpointOptions { QuickAck = false };
         TcpListenSocket listener = Listen(options: options);
         TcpSegment syn = Seg(TcpFlags.Syn, peerIss, 0, peerWindow);
         syn.Mss = 1460;

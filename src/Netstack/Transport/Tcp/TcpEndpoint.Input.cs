@@ -280,7 +280,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Seventh step: the receiver queues the bytes and decides the ACK; a FIN waiting behind them may follow.</summary>
     private void DataArrives(in TcpSegment seg, PacketBuffer packet)
     {
-        if (!_receiver.Accept(seg, packet, _sack, out bool delayAck))
+        if (!_receiver.Accept(seg, packet, _sack, _rtt.Rto, out bool delayAck))
         {
             return;
         }

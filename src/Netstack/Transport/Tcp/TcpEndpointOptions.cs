@@ -30,6 +30,13 @@ public sealed class TcpEndpointOptions
         }
     }
 
+    /// <summary>
+    /// Quick-ACK mode, as Linux: the first data of a connection (and data after the peer was silent longer than the
+    /// RTO) is acknowledged segment by segment, up to 16 ACKs, instead of every second segment or after the delayed-ACK
+    /// timer, so a peer in slow start is not held back (RFC 5681 §4.2 allows acknowledging more often). On by default.
+    /// </summary>
+    public bool QuickAck { get; set; } = true;
+
     /// <summary>TCP_NODELAY: send small segments without waiting (disables Nagle, RFC 896).</summary>
     public bool NoDelay { get; set; }
 

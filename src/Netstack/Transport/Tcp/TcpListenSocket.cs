@@ -39,6 +39,18 @@ internal sealed class TcpListenSocket
 
     public TcpWaiter AcceptWaiter { get; } = new();
 
+    /// <summary>Established children waiting for accept (readiness for poll).</summary>
+    internal int PendingAccepts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _acceptQueue.Count;
+            }
+        }
+    }
+
     /// <summary>RFC 9293 §3.10.7.2: LISTEN state.</summary>
     internal void HandleSegment(in FourTuple id, in TcpSegment seg, PacketBuffer packet, in TransmitContext tx)
     {

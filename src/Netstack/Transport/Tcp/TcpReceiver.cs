@@ -21,6 +21,14 @@ internal sealed class TcpReceiver
     private int _unackedSegments; // in-order segments received since the last ACK we sent
     private long _unackedBytes;   // and their bytes
 
+    // Quick-ACK mode (Linux tcp_incr_quickack, TCP_MAX_QUICKACKS): while _quickAcks lasts, every in-order segment is
+    // acknowledged at once instead of every second one, so a peer in slow start is not held up by delayed ACKs. It
+    // starts with the first data and again when data arrives after the peer was idle longer than the RTO.
+    private const int MaxQuickAcks = 16;
+    private int _quickAcks;
+    private bool _dataSeen;
+    private TimeSpan _lastDataAt;
+
     /// <summary>In-order payloads waiting for the application.</summary>
     internal readonly TcpReceiveQueue Queue;
 
@@ -135,9 +143,10 @@ internal sealed class TcpReceiver
     /// Returns true when bytes reached the receive queue; <paramref name="delayAck"/> then says whether the ACK may wait
     /// for the delayed-ACK timer. <paramref name="packet"/> is positioned at the TCP header; a reference is taken.
     /// </summary>
-    internal bool Accept(in TcpSegment seg, PacketBuffer packet, bool sack, out bool delayAck)
+    internal bool Accept(in TcpSegment seg, PacketBuffer packet, bool sack, TimeSpan rto, out bool delayAck)
     {
         delayAck = false;
+        NoteDataArrival(rto);
         SeqNumber seq = seg.Seq;
         int length = seg.PayloadLength;
         int skip = RcvNxt - seq;
@@ -195,10 +204,10 @@ internal sealed class TcpReceiver
             BytesReceived += RcvNxt - filled; // what the hole held back is in order now too
             AckNow = true; // filling a hole is acknowledged at once (RFC 5681 §4.2)
         }
-        else if (++_unackedSegments >= 2 || (_unackedBytes += keep) >= 2 * AdvertisedMss)
+        else if (++_unackedSegments >= 2 || (_unackedBytes += keep) >= 2 * AdvertisedMss || _quickAcks > 0)
         {
             // RFC 5681 §4.2: at least every second full-sized segment; counted in bytes too, so a
-            // coalesced (GRO) super-segment is acknowledged at once, as Linux does.
+            // coalesced (GRO) super-segment is acknowledged at once, as Linux does; every segment in quick-ACK mode.
             AckNow = true;
         }
         else
@@ -381,9 +390,33 @@ internal sealed class TcpReceiver
         }
     }
 
+    /// <summary>
+    /// Data arrived: the first data of the connection, or data after the peer was silent for longer than
+    /// <paramref name="rto"/>, (re)starts quick-ACK mode with one quick ACK per two segments the window holds, at
+    /// least 2 and at most 16 (Linux tcp_event_data_recv and tcp_incr_quickack).
+    /// </summary>
+    private void NoteDataArrival(TimeSpan rto)
+    {
+        TimeSpan now = _protocol.Host.Now;
+        if (_options.QuickAck && (!_dataSeen || now - _lastDataAt > rto))
+        {
+            int budget = (int)Math.Clamp(Window / (2L * Math.Max(1, AdvertisedMss)), 2, MaxQuickAcks);
+            _quickAcks = Math.Max(_quickAcks, budget);
+        }
+        _dataSeen = true;
+        _lastDataAt = now;
+    }
+
+    /// <summary>Quick ACKs left before delayed ACKs resume (for tests).</summary>
+    internal int QuickAcksLeft => _quickAcks;
+
     /// <summary>A segment carrying an ACK of RCV.NXT went out: nothing is owed any more.</summary>
     internal void OnAckSent()
     {
+        if (_quickAcks > 0 && _unackedSegments > 0)
+        {
+            _quickAcks--; // a quick ACK was spent on received data (Linux tcp_dec_quickack_mode)
+        }
         AckNow = false;
         _unackedSegments = 0;
         _unackedBytes = 0;

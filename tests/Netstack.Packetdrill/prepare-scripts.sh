@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Copies packetdrill's tcp/ scripts to DEST/tcp and gives them the common/ folders they name (tcp/common/ and,
+# as in packetdrill's tree, common/ beside tcp/: some scripts run ../common/defaults.sh, others
+# ../../common/defaults.sh) for MODE:
+#   kernel  common/defaults.sh sets the Linux sysctls the scripts assume (run it only inside a throwaway
+#           network namespace: in_netns.sh), common/set_sysctls.py is packetdrill's own
+#   ours    both are no-ops: the scripts' init commands must not change the machine running the test, and
+#           our stack takes its settings from the library, not from sysctls
+#   prepare-scripts.sh SRC_TCP_DIR DEST MODE     (the scripts then run from DEST/tcp/DIR)
+set -euo pipefail
+src=$1 dest=$2 mode=$3
+mkdir -p "$dest/tcp" "$dest/common"
+cp -r "$src/." "$dest/tcp/"
+chmod -R u+w "$dest"
+common="$dest/tcp/common"
+mkdir -p "$common"
+rm -f "$common/defaults.sh"
+case "$mode" in
+  kernel)
+    cat >"$common/defaults.sh" <<'SH'
+#!/bin/bash
+# The production TCP settings the scripts were written for (the values of packetdrill's common/defaults.sh).
+ip tcp_metrics flush all >/dev/null 2>&1
+sysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"
+sysctl -q net.ipv4.tcp_wmem="4096 $((256*1024)) 4194304"
+sysctl -q net.ipv4.tcp_timestamps=1 net.ipv4.tcp_syn_retries=5 net.ipv4.tcp_synack_retries=5
+sysctl -q net.ipv4.tcp_frto=2 net.ipv4.tcp_sack=1 net.ipv4.tcp_dsack=1 >/dev/null 2>&1
+sysctl -q net.ipv4.tcp_reordering=3 net.ipv4.tcp_congestion_control=cubic
+sysctl -q net.ipv4.tcp_slow_start_after_idle=0
+sysctl -q net.ipv4.tcp_early_retrans=4 net.ipv4.tcp_recovery=1
+sysctl -q net.ipv4.tcp_tso_win_divisor=3 net.ipv4.tcp_ecn=0
+sysctl -q net.ipv4.tcp_pacing_ss_ratio=200 net.ipv4.tcp_pacing_ca_ratio=120
+sysctl -q net.ipv4.tcp_notsent_lowat=4294967295 >/dev/null 2>&1
+sysctl -q net.ipv4.tcp_syncookies=1
+tc qdisc add dev tun0 root pfifo >/dev/null 2>&1
+exit 0
+SH
+    ;;
+  ours)
+    cat >"$common/defaults.sh" <<'SH'
+#!/bin/sh
+# No-op: the stack under test is a library; sysctls would change the machine, not it.
+exit 0
+SH
+    cat >"$common/set_sysctls.py" <<'SH'
+#!/bin/sh
+# No-op stand-in for packetdrill's set_sysctls.py: writes the restore script the .pkt files run at the end.
+f=/tmp/sysctl_restore_${PACKETDRILL_PID}.sh
+printf '#!/bin/sh\nexit 0\n' >"$f"
+chmod u+x "$f"
+SH
+    ;;
+  *) echo "prepare-scripts.sh: MODE is kernel or ours" >&2; exit 2 ;;
+esac
+chmod +x "$common/defaults.sh" "$common/set_sysctls.py"
+cp "$common/defaults.sh" "$common/set_sysctls.py" "$dest/common/"
