@@ -228,55 +228,6 @@ public sealed partial class TcpEndpoint
         return read;
     }
 
-    /// <summary>
-    /// Lends up to <paramref name="maxBytes"/> received bytes without copying them (see
-    /// <see cref="TcpReceiveQueue.Gather"/>): a relay writes them to a host socket with one <c>sendmsg</c>, then calls
-    /// <see cref="ConsumeReceived"/>. Only one reader may do this at a time, and not alongside <see cref="Receive"/>.
-    /// </summary>
-    internal int PeekReceived(List<ArraySegment<byte>> segments, List<PacketBuffer> held, int maxBytes)
-    {
-        lock (_lock)
-        {
-            return _appClosed ? 0 : _receiver.Queue.Gather(segments, held, maxBytes);
-        }
-    }
-
-    /// <summary>Drops <paramref name="count"/> bytes lent by <see cref="PeekReceived"/> as read: the window opens as after a read.</summary>
-    internal void ConsumeReceived(int count)
-    {
-        using TransmitFlush flush = new(this);
-        Signals signals;
-        lock (_lock)
-        {
-            int read = _receiver.Queue.Discard(count);
-            if (read > 0)
-            {
-                OnConsumedLocked(read);
-            }
-            signals = Leave();
-        }
-        Deliver(signals);
-    }
-
-    /// <summary>
-    /// For a zero-byte read: false when a read would find something now (data, the end of the stream, an error or a
-    /// closed connection, reported in <paramref name="error"/>); otherwise arms <see cref="ReadWaiter"/> and returns
-    /// true, and the caller must wait on it.
-    /// </summary>
-    internal bool ArmIfNothingToRead(out SocketError error)
-    {
-        lock (_lock)
-        {
-            error = _appClosed ? SocketError.OperationAborted : _receiver.Queue.Bytes > 0 || _receiver.FinReceived ? SocketError.Success : _error;
-            if (_appClosed || _receiver.Queue.Bytes > 0 || _receiver.FinReceived || _error != SocketError.Success || _state == TcpConnectionState.Closed)
-            {
-                return false;
-            }
-            ReadWaiter.Arm();
-            return true;
-        }
-    }
-
     /// <summary>The application took <paramref name="read"/> bytes: feed the receive-buffer auto-tuner and maybe open the window.</summary>
     private void OnConsumedLocked(int read)
     {
