@@ -34,7 +34,7 @@ public sealed class TcpReceiveMemoryAttackTests(ITestOutputHelper output)
     {
         var pool = new PacketPool();
         using var stack = new NetStack(new NetStackOptions { TimeProvider = new ManualTimeProvider(), Pool = pool, RandomSeed = 11, TcpReceiveMemoryLimit = Limit });
-        using ChannelLinkPair link = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Inline, Mtu = Mtu, GsoMaxSize = Mtu });
+        using ChannelLinkPair link = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Inline, Mtu = Mtu, GsoMaxSize = Mtu, Capabilities = LinkCapabilities.RxChecksumOffload }); // so the peer's "checksum verified" counts
         stack.AddInterface(link.A, "10.9.0.2/24");
         var peer = new RawTcpPeer(link.B, pool, PeerAddress, StackAddress) { BlockSize = 65536, ChecksumVouched = true };
         TcpProtocol tcp = TcpProtocol.For(stack);
