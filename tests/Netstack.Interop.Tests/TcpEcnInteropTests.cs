@@ -89,43 +89,6 @@ public partial class TcpEcnInteropTests
         Assert.True(r.ExitCode == 0, r.ToString());
     }
 
-    /// <summary>Echoes every accepted connection until cancelled, keeping each one's <see cref="TcpInfo"/> at its end.</summary>
-    private static async Task EchoServer(TcpConnectionListener listener, List<TcpInfo> infos, CancellationToken ct)
-    {
-        var connections = new List<Task>();
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                TcpConnection c = await listener.AcceptAsync(ct);
-                connections.Add(Task.Run(async () =>
-                {
-                    await using (c)
-                    {
-                        var buffer = new byte[64 * 1024];
-                        int n;
-                        while ((n = await c.Stream.ReadAsync(buffer, ct)) > 0)
-                        {
-                            await c.Stream.WriteAsync(buffer.AsMemory(0, n), ct);
-                        }
-                        lock (infos)
-                        {
-                            infos.Add(c.GetInfo());
-                        }
-                    }
-                }, ct));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            // the listener was disposed
-        }
-        await Task.WhenAll(connections);
-    }
-
     [RequiresRootAndTunTheory("python3", "ss")]
     [InlineData(false)]
     [InlineData(true)]
@@ -139,7 +102,7 @@ public partial class TcpEcnInteropTests
             using var cts = new CancellationTokenSource(Patience);
             TcpConnectionListener listener = stack.ListenTcp(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, 7010)); // default: AcceptOnly
             var infos = new List<TcpInfo>();
-            Task server = EchoServer(listener, infos, cts.Token);
+            Task server = StackEchoServer.ServeAsync(listener, cts.Token, infos);
             ProcessRunner.Result r = await Task.Run(() => ns.Exec(Patience, null, "python3", "-c", KernelClientScript, (ipv6 ? ns.StackV6 : ns.StackV4).ToString(), "7010", (4 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.True(EcnAgreed().IsMatch(r.Output), r.Output);  // the kernel's SYN asked, our SYN-ACK agreed
@@ -221,7 +184,7 @@ public partial class TcpEcnInteropTests
                 using var cts = new CancellationTokenSource(Patience);
                 TcpConnectionListener listener = stack.ListenTcp(new IPEndPoint(IPAddress.Any, 7012));
                 var infos = new List<TcpInfo>();
-                Task server = EchoServer(listener, infos, cts.Token);
+                Task server = StackEchoServer.ServeAsync(listener, cts.Token, infos);
                 ProcessRunner.Result r = await Task.Run(() => ns.Exec(Patience, null, "python3", "-c", KernelClientScript, ns.StackV4.ToString(), "7012", (8 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 Assert.True(r.ExitCode == 0, r.ToString());
                 await WaitFor(() => { lock (infos) { return infos.Count == 1; } });

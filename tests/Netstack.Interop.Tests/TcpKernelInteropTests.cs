@@ -23,38 +23,6 @@ public class TcpKernelInteropTests
         return stack;
     }
 
-    private static async Task EchoServer(TcpConnectionListener listener, CancellationToken ct)
-    {
-        var connections = new List<Task>();
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                TcpConnection c = await listener.AcceptAsync(ct);
-                connections.Add(Task.Run(async () =>
-                {
-                    await using (c)
-                    {
-                        var buffer = new byte[64 * 1024];
-                        int n;
-                        while ((n = await c.Stream.ReadAsync(buffer, ct)) > 0)
-                        {
-                            await c.Stream.WriteAsync(buffer.AsMemory(0, n), ct);
-                        }
-                    }
-                }, ct));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            // the listener was disposed
-        }
-        await Task.WhenAll(connections);
-    }
-
     [RequiresRootAndTunTheory("python3")]
     [InlineData(false)]
     [InlineData(true)]
@@ -66,7 +34,7 @@ public class TcpKernelInteropTests
         {
             using var cts = new CancellationTokenSource(Patience);
             TcpConnectionListener listener = stack.ListenTcp(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, 7007));
-            Task server = EchoServer(listener, cts.Token);
+            Task server = StackEchoServer.ServeAsync(listener, cts.Token);
             ProcessRunner.Result r = await Task.Run(() => KernelPeer.TcpEcho(ns, ipv6 ? ns.StackV6 : ns.StackV4, 7007, 8 << 20));
             Assert.True(r.ExitCode == 0, r.ToString());
             listener.Dispose();
