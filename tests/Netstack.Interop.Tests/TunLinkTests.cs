@@ -161,8 +161,71 @@ public class TunLinkTests
             ProcessRunner.Run("ip", "link", "del", name);
         }
 
-        // "ip link show" lists NO-CARRIER while no descriptor is attached; compare the rest.
-        static string Normalise(string s) => s.Replace("NO-CARRIER,", "", StringComparison.Ordinal);
+        // "ip link show" lists NO-CARRIER while no descriptor is attached; the vnet_hdr flag is the last reader's
+        // (the next TUNSETIFF replaces it); compare the rest.
+        static string Normalise(string s) => s.Replace("NO-CARRIER,", "", StringComparison.Ordinal)
+            .Replace("vnet_hdr on", "vnet_hdr off", StringComparison.Ordinal);
+    }
+
+    [RequiresRootAndTunTheory("ethtool")]
+    [InlineData(null)]
+    [InlineData(true)]
+    public void A_persistent_device_gets_vnet_hdr_and_its_offloads_only_while_attached(bool? virtioNetHeader)
+    {
+        string name = NetnsFixture.NewDeviceName();
+        ProcessRunner.Check("ip", "tuntap", "add", "dev", name, "mode", "tun");
+        try
+        {
+            Assert.Equal("off", Segmentation(name));
+            using (var link = new TunLink(name, new TunLinkOptions { VirtioNetHeader = virtioNetHeader }))
+            {
+                Assert.True(link.VirtioNetHeader, link.VirtioNetHeaderRefusal);
+                Assert.Null(link.VirtioNetHeaderRefusal);
+                Assert.Equal("on", Segmentation(name));
+            }
+
+            // A later reader without vnet_hdr must not be handed super-segments: the offloads went with us.
+            Assert.Equal("off", Segmentation(name));
+            using var plain = new TunLink(name, new TunLinkOptions { VirtioNetHeader = false });
+            Assert.False(plain.VirtioNetHeader);
+            Assert.Equal("off", Segmentation(name));
+        }
+        finally
+        {
+            ProcessRunner.Run("ip", "link", "del", name);
+        }
+
+        static string Segmentation(string device)
+        {
+            string line = ProcessRunner.Check("ethtool", "-k", device).Output.Split('\n')
+                .Single(l => l.StartsWith("tcp-segmentation-offload:", StringComparison.Ordinal));
+            return line.Split(':')[1].Trim().Split(' ')[0];
+        }
+    }
+
+    [RequiresRootAndTunFact]
+    public void A_multi_queue_device_keeps_the_framing_its_open_queues_have()
+    {
+        string name = NetnsFixture.NewDeviceName();
+        ProcessRunner.Check("ip", "tuntap", "add", "dev", name, "mode", "tun", "multi_queue");
+        try
+        {
+            using var first = new TunLink(name, new TunLinkOptions { MultiQueue = true, VirtioNetHeader = false });
+
+            // tun_set_iff keeps the device's flags while other queues are open: a probe falls back and says why, a
+            // demand is refused.
+            using (var probed = new TunLink(name, new TunLinkOptions { MultiQueue = true }))
+            {
+                Assert.False(probed.VirtioNetHeader);
+                Assert.Contains("other queues are open without IFF_VNET_HDR", probed.VirtioNetHeaderRefusal, StringComparison.Ordinal);
+            }
+            var e = Assert.Throws<SystemCallException>(() => new TunLink(name, new TunLinkOptions { MultiQueue = true, VirtioNetHeader = true }));
+            Assert.Equal(22, e.Errno);
+        }
+        finally
+        {
+            ProcessRunner.Run("ip", "link", "del", name);
+        }
     }
 
     [RequiresRootAndTunFact]

@@ -59,6 +59,21 @@ internal static unsafe class TunDevice
         }
     }
 
+    /// <summary>
+    /// TUNGETIFF: the flags the device really has (IFF_TUN, IFF_NO_PI, IFF_VNET_HDR, ...). TUNSETIFF on an existing
+    /// multi-queue device whose other queues are open keeps the device's flags and ignores the caller's, so an open
+    /// that asked for IFF_VNET_HDR must look whether it got it.
+    /// </summary>
+    public static short GetFlags(int fd, string name)
+    {
+        IfReq request = default;
+        if (LibC.Ioctl(fd, TunIoctl.TUNGETIFF, &request) < 0)
+        {
+            throw Errno.ToException(Errno.Last, $"TUNGETIFF '{name}'", null);
+        }
+        return request.Flags;
+    }
+
     /// <summary>TUNSETOFFLOAD without throwing: the errno, or 0 when the kernel took the flags.</summary>
     public static int TrySetOffload(int fd, uint flags) =>
         LibC.Ioctl(fd, TunIoctl.TUNSETOFFLOAD, (void*)(nuint)flags) < 0 ? Errno.Last : 0;

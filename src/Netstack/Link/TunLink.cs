@@ -14,8 +14,9 @@ namespace Netstack.Link;
 /// <remarks>
 /// <para>Opening creates the device when no interface has the name (it then disappears when the link is
 /// disposed), or attaches to an existing one — typically a persistent device made with
-/// <c>ip tuntap add dev NAME mode tun</c> — without changing its configuration: the MTU is changed only when
+/// <c>ip tuntap add dev NAME mode tun</c> — keeping its configuration: the MTU is changed only when
 /// <see cref="TunLinkOptions.Mtu"/> is set and the link brought up only with <see cref="TunLinkOptions.BringUp"/>.
+/// The vnet_hdr framing is the reader's choice (<see cref="TunLinkOptions.VirtioNetHeader"/>), on either.
 /// The descriptors keep working when the device is moved to another network namespace
 /// (<c>ip link set NAME netns NS</c>); the MTU and up-flag ioctls act on the caller's namespace, so use them
 /// before moving it.</para>
@@ -28,6 +29,7 @@ public sealed class TunLink : ILinkEndpoint
 {
     private readonly TunQueue[] _queues;
     private readonly EventFd _stop;
+    private bool _resetOffloadsOnClose; // offloads we set on a device we did not create: cleared again on close
     private int _attached;
     private int _disposed;
 
@@ -66,14 +68,16 @@ public sealed class TunLink : ILinkEndpoint
         _stop = new EventFd();
         try
         {
-            // Probing: a new device gets vnet_hdr; an existing one keeps the setting it has.
-            VirtioNetHeader = options.VirtioNetHeader ?? (created || HasVirtioNetHeader(name));
+            // Probing: vnet_hdr unless the kernel refuses it, on a device we create and on an existing one alike.
+            VirtioNetHeader = options.VirtioNetHeader ?? true;
             try
             {
                 Name = OpenQueues(name, VirtioNetHeader ? (short)(flags | TunIoctl.IFF_VNET_HDR) : flags);
+                RequireFlagsTaken(options.VirtioNetHeader);
                 if (VirtioNetHeader)
                 {
                     (UdpSegmentationOffload, UdpSegmentationOffloadRefusal) = NegotiateOffloads(_queues[0].Fd, Name);
+                    _resetOffloadsOnClose = !created;
                 }
             }
             catch (SystemCallException e) when (options.VirtioNetHeader is null && VirtioNetHeader)
@@ -85,6 +89,7 @@ public sealed class TunLink : ILinkEndpoint
                 VirtioNetHeader = false;
                 VirtioNetHeaderRefusal = $"vnet_hdr is off: {e.Message}";
                 Name = OpenQueues(name, flags);
+                RequireFlagsTaken(false);
             }
 
             if (options.Mtu is int mtu)
@@ -177,6 +182,23 @@ public sealed class TunLink : ILinkEndpoint
             _queues[i] = new TunQueue(this, i, fd);
         }
         return actual;
+    }
+
+    /// <summary>
+    /// TUNSETIFF on a multi-queue device whose other queues are open keeps the device's IFF_VNET_HDR and ignores the
+    /// caller's (tun_set_iff), so the packets' framing is whatever TUNGETIFF says. A demanded setting the device does
+    /// not have is an error; a probed one is refused (the fallback opens without it and must get that).
+    /// </summary>
+    private void RequireFlagsTaken(bool? demanded)
+    {
+        bool actual = (TunDevice.GetFlags(_queues[0].Fd, Name) & TunIoctl.IFF_VNET_HDR) != 0;
+        if (actual != VirtioNetHeader)
+        {
+            throw new SystemCallException(
+                $"TUN device '{Name}' is {(actual ? "" : "not ")}in vnet_hdr mode (its other queues are open {(actual ? "with" : "without")} IFF_VNET_HDR)"
+                + (demanded is null ? "" : "; every queue of a device must use the same setting"),
+                Errno.EINVAL, "TUNSETIFF");
+        }
     }
 
     private EventFd CreateStopEvent()
@@ -383,29 +405,16 @@ public sealed class TunLink : ILinkEndpoint
 
     private void CloseQueues()
     {
+        if (_resetOffloadsOnClose && _queues[0] is TunQueue first)
+        {
+            // The offloads are the device's, and outlive us: a later reader without vnet_hdr would otherwise get
+            // 64 KiB super-segments it cannot parse.
+            TunDevice.TrySetOffload(first.Fd, 0);
+            _resetOffloadsOnClose = false;
+        }
         foreach (TunQueue? queue in _queues)
         {
             queue?.Close();
-        }
-    }
-
-    /// <summary>Whether the existing device <paramref name="name"/> was set up with IFF_VNET_HDR (sysfs <c>tun_flags</c>).</summary>
-    private static bool HasVirtioNetHeader(string name)
-    {
-        try
-        {
-            string flags = File.ReadAllText($"/sys/class/net/{name}/tun_flags").Trim();
-            return flags.StartsWith("0x", StringComparison.Ordinal)
-                && int.TryParse(flags.AsSpan(2), System.Globalization.NumberStyles.HexNumber, null, out int value)
-                && (value & TunIoctl.IFF_VNET_HDR) != 0;
-        }
-        catch (IOException)
-        {
-            return false; // not a TUN device, or gone: opening it will say so
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
         }
     }
 

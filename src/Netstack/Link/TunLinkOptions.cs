@@ -30,9 +30,10 @@ public sealed class TunLinkOptions
     /// super-segments whole in both directions (GSO and GRO by the kernel) and partial checksums (TUNSETOFFLOAD
     /// CSUM|TSO4|TSO6). That is where the throughput is, several times more at MTU 1500.
     /// <list type="bullet">
-    /// <item><c>null</c> (the default): probe. A device the link creates gets vnet_hdr when the kernel accepts it
-    /// and its offloads, and plain packets otherwise (<see cref="TunLink.VirtioNetHeaderRefusal"/> says why); an
-    /// existing device keeps the setting it has (its sysfs <c>tun_flags</c>).</item>
+    /// <item><c>null</c> (the default): probe. The device, created or existing, gets vnet_hdr when the kernel accepts
+    /// it and its offloads, and plain packets otherwise (<see cref="TunLink.VirtioNetHeaderRefusal"/> says why): for
+    /// example a multi-queue device whose other queues are open without it. On an existing device the offloads are
+    /// cleared again when the link is disposed, so a later reader without vnet_hdr gets plain packets.</item>
     /// <item><c>true</c>: required; the constructor throws when the kernel refuses it.</item>
     /// <item><c>false</c>: never; one MTU-sized packet per system call.</item>
     /// </list>
