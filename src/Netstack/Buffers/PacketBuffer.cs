@@ -125,6 +125,7 @@ public sealed class PacketBuffer
         _length = length;
         Offload = default;
         InterfaceId = 0;
+        IsReplaceableAck = false;
     }
 
     /// <summary>Takes one more reference: the buffer stays live until every holder has released it.</summary>
@@ -156,6 +157,13 @@ public sealed class PacketBuffer
     }
 
     internal byte[] Block => _block;
+
+    /// <summary>
+    /// A pure cumulative TCP ACK (no data, no SACK, no flags but ACK) that a later one from the same connection, queued
+    /// behind it before either was written, makes redundant: the later one acknowledges as much or more, with the newer
+    /// window (see <see cref="Stack.TransmitQueue"/>).
+    /// </summary>
+    internal bool IsReplaceableAck;
 
     internal int Start => _start;
 

@@ -15,6 +15,7 @@ public readonly record struct OffloadStatisticsSnapshot
         GsoDrops = Interlocked.Read(ref counters.GsoDrops);
         GroPackets = Interlocked.Read(ref counters.GroPackets);
         GroSegments = Interlocked.Read(ref counters.GroSegments);
+        AcksReplaced = Interlocked.Read(ref counters.AcksReplaced);
     }
 
     /// <summary>
@@ -46,4 +47,11 @@ public readonly record struct OffloadStatisticsSnapshot
     /// <c>netstack.offload.gro.segments</c> in <c>{segment}</c>.
     /// </summary>
     public long GroSegments { get; }
+
+    /// <summary>
+    /// Pure cumulative TCP ACKs not written because a later one of the same connection, queued behind them before either
+    /// went out (an inbound batch of in-order segments), acknowledged as much with a newer window: the ACK side of GRO.
+    /// No Linux counterpart; instrument <c>netstack.offload.ack.replaced</c> in <c>{segment}</c>.
+    /// </summary>
+    public long AcksReplaced { get; }
 }

@@ -8,7 +8,7 @@ namespace Netstack.Stack;
 public sealed partial class NetStack : IOrderedPacketWriter
 {
     /// <summary>A transmit queue for one connection's packets.</summary>
-    internal TransmitQueue CreateTransmitQueue() => new(this);
+    internal TransmitQueue CreateTransmitQueue() => new(this, Statistics.Offload);
 
     /// <summary>Writes a connection's queued packets: at the end of the inbound batch when <paramref name="tx"/> names one, else now.</summary>
     internal static void FlushTransmitQueue(TransmitQueue queue, in TransmitContext tx)

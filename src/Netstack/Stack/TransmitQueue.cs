@@ -1,4 +1,5 @@
 using Netstack.Buffers;
+using Netstack.Offload;
 
 namespace Netstack.Stack;
 
@@ -14,7 +15,7 @@ namespace Netstack.Stack;
 /// and the flusher looks again before it leaves. Linux gets the same order by transmitting under the socket
 /// lock and parking softirq input on the socket backlog while a task owns it (<c>release_sock</c>).
 /// </remarks>
-internal sealed class TransmitQueue(IOrderedPacketWriter writer)
+internal sealed class TransmitQueue(IOrderedPacketWriter writer, OffloadStatistics? statistics = null)
 {
     // Small at first, as most connections queue a segment or two per flush (and an idle one none): a batch grows
     // by doubling while a busy connection warms up, then stays at its size.
@@ -25,14 +26,31 @@ internal sealed class TransmitQueue(IOrderedPacketWriter writer)
     private PacketBatch _writing = new(InitialCapacity);
     private int _flusher; // managed thread id of the thread writing, 0 when none
 
-    /// <summary>Appends a packet whose <see cref="PacketBuffer.InterfaceId"/> is set; takes the reference.</summary>
+    /// <summary>
+    /// Appends a packet whose <see cref="PacketBuffer.InterfaceId"/> is set; takes the reference. A pure cumulative ACK
+    /// queued right behind another one replaces it: a dispatcher's inbound batch of N in-order segments then writes one
+    /// ACK, not N/2 (one system call, one pass through the peer's ACK processing), as a receiver acknowledging a GRO
+    /// super-packet does. Duplicate ACKs (out-of-order data, SACK or D-SACK blocks) and ECN marks are never replaced.
+    /// </summary>
     public void Add(PacketBuffer packet)
     {
         lock (_lock)
         {
+            int last = _pending.Count - 1;
+            if (packet.IsReplaceableAck && last >= 0 && _pending[last] is { IsReplaceableAck: true } earlier && earlier.InterfaceId == packet.InterfaceId)
+            {
+                _pending[last] = packet;
+                earlier.Release();
+                if (statistics is not null)
+                {
+                    Interlocked.Increment(ref statistics.AcksReplaced);
+                }
+                return;
+            }
             _pending.Add(packet);
         }
     }
+
 
     /// <summary>Writes everything queued, unless another thread is writing (it will) or this thread already is (its outer loop will).</summary>
     public void Flush()

@@ -262,5 +262,6 @@ public class MetricsTests
         ("netstack.offload.gso.dropped", "{packet}", null, s => s.Offload.GsoDrops),
         ("netstack.offload.gro.packets", "{packet}", null, s => s.Offload.GroPackets),
         ("netstack.offload.gro.segments", "{segment}", null, s => s.Offload.GroSegments),
+        ("netstack.offload.ack.replaced", "{segment}", null, s => s.Offload.AcksReplaced),
     ];
 }

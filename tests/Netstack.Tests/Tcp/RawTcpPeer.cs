@@ -55,6 +55,16 @@ internal sealed class RawTcpPeer : INetworkDispatcher
     /// <summary>Sends one segment from <paramref name="port"/> to the stack's <paramref name="stackPort"/>.</summary>
     public void Send(ushort port, ushort stackPort, uint seq, uint ack, TcpFlags flags, ReadOnlySpan<byte> payload = default, ReadOnlySpan<byte> options = default)
     {
+        Queue(port, stackPort, seq, ack, flags, payload, options);
+        Flush();
+    }
+
+    /// <summary>Sends the segments queued so far as one batch: the stack handles them in one inbound batch, as one TUN read burst.</summary>
+    public void Flush() => _link.WritePackets(_batch);
+
+    /// <summary>Queues one segment for the next <see cref="Flush"/>.</summary>
+    public void Queue(ushort port, ushort stackPort, uint seq, uint ack, TcpFlags flags, ReadOnlySpan<byte> payload = default, ReadOnlySpan<byte> options = default)
+    {
         int length = Ipv4Header.MinLength + TcpHeader.MinLength + options.Length + payload.Length;
         PacketBuffer packet = _pool.Rent(Math.Max(BlockSize, length));
         Span<byte> bytes = packet.Append(length);
@@ -71,7 +81,6 @@ internal sealed class RawTcpPeer : INetworkDispatcher
             BinaryPrimitives.WriteUInt16BigEndian(tcp[TcpHeader.ChecksumOffset..], TcpHeader.ComputeChecksum(tcp, _address, _stackAddress));
         }
         _batch.Add(packet);
-        _link.WritePackets(_batch);
     }
 
     public void DeliverPackets(ILinkEndpoint link, PacketBatch batch)
