@@ -56,9 +56,14 @@ public sealed class TunLink : ILinkEndpoint
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize must be positive, not {options.BatchSize}.");
         }
+        if (options.BatchBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"BatchBytes must be positive, not {options.BatchBytes}.");
+        }
 
         Pool = options.Pool ?? PacketPool.Shared;
         BatchSize = options.BatchSize;
+        BatchBytes = options.BatchBytes;
         bool multiQueue = options.MultiQueue || options.QueueCount > 1;
         short flags = (short)(TunIoctl.IFF_TUN | TunIoctl.IFF_NO_PI | (multiQueue ? TunIoctl.IFF_MULTI_QUEUE : 0));
 
@@ -144,6 +149,7 @@ public sealed class TunLink : ILinkEndpoint
     {
         Pool = options.Pool ?? PacketPool.Shared;
         BatchSize = Math.Max(1, options.BatchSize);
+        BatchBytes = Math.Max(1, options.BatchBytes);
         VirtioNetHeader = virtioNetHeader;
         Name = name;
         Mtu = mtu;
@@ -281,6 +287,8 @@ public sealed class TunLink : ILinkEndpoint
     internal PacketPool Pool { get; }
 
     internal int BatchSize { get; }
+
+    internal int BatchBytes { get; }
 
     /// <summary>Bytes each read asks for: an MTU-sized packet, or a vnet_hdr and a 64 KiB super-segment (the pooled block may offer more).</summary>
     internal int ReadSize => VirtioNetHeader ? Offload.VirtioNetHeader.Length + MaxSuperSegment : Math.Max(Mtu, 1500);

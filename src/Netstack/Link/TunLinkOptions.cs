@@ -46,4 +46,11 @@ public sealed class TunLinkOptions
 
     /// <summary>Packets read before a batch is delivered (fewer when the device runs dry).</summary>
     public int BatchSize { get; init; } = PacketBatch.DefaultCapacity;
+
+    /// <summary>
+    /// Bytes read before a batch is delivered, whatever its packet count. A batch's replies (its ACKs) are written when
+    /// it ends, so with vnet_hdr or a 64 KiB MTU a 64-packet batch would hold back the ACK for 4 MiB, most of a
+    /// window, and the sender would stop while we process it; 256 KiB lets the next data come while we work.
+    /// </summary>
+    public int BatchBytes { get; init; } = 256 * 1024;
 }

@@ -173,7 +173,7 @@ internal sealed unsafe class TunQueue
             }
             rxBytes += n;
             batch.Add(packet);
-            if (batch.Count >= _link.BatchSize)
+            if (batch.Count >= _link.BatchSize || rxBytes >= _link.BatchBytes)
             {
                 Deliver(dispatcher, batch, ref rxBytes);
             }
