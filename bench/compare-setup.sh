@@ -6,6 +6,9 @@
 
 declare -A OURS GVISOR VETH RELAY_NS PASTA_NS SLIRP_NS
 NET=100
+NOTES="$WORK/notes"   # one line per server that came up, printed above the table
+
+note() { echo "$*" >>"$NOTES"; log "$*"; }
 
 new_ns() { # new_ns SUFFIX: creates ns-cmp-PID-SUFFIX, sets $NS (not echoed: a $(...) subshell would lose NAMESPACES)
     NS="ns-cmp-$TAG-$1"; ip netns add "$NS"; NAMESPACES+=("$NS"); ip -n "$NS" link set lo up
@@ -39,7 +42,7 @@ setup_ours() { # setup_ours MTU default|no-vnet-hdr|no-offload QUEUES: netstack 
     start "$WORK/ours$N" ip netns exec "$NS" dotnet "$CLI" bench --tun "$DEV" --address "10.9.$N.2/24" --mtu "$1" \
         --queues "$3" --server "${flags[@]}"
     wait_for "$WORK/ours$N" "ready"
-    log "ours $2, queues $3: $(grep -m1 ready "$WORK/ours$N")"
+    note "ours $2, queues $3: $(grep -m1 ready "$WORK/ours$N")"
     address_tun "$NS"
     OURS[$key]="$NS 10.9.$N.2 $STARTED"
 }
@@ -48,24 +51,24 @@ setup_echo() { # setup_echo MTU: netstack echo (TCP and UDP echo on port 7) with
     next_net; new_ns "e$N"
     start "$WORK/echo$N" ip netns exec "$NS" dotnet "$CLI" echo --tun "$DEV" --address "10.9.$N.2/24" --mtu "$1" --port 7
     wait_for "$WORK/echo$N" "ready"
-    log "$(grep -m1 ready "$WORK/echo$N")"
+    note "ours echo: $(grep -m1 ready "$WORK/echo$N")"
     address_tun "$NS"
     ECHO_NS="$NS 10.9.$N.2 $STARTED"
 }
 
 build_gvnetstack() { # builds ../shared/peers/gvisor/gvnetstack into WORK as GVNETSTACK; fails with a message
     local src="$PEERS/gvisor/gvnetstack"
-    [[ -f $src/main.go ]] || { log "gVisor rows skipped: $src/main.go not found"; return 1; }
+    [[ -f $src/main.go ]] || { note "gVisor rows skipped: $src/main.go not found"; return 1; }
     if ! command -v go >/dev/null || [[ ! -d /usr/share/gocode/src/gvisor.dev/gvisor ]]; then
         log "installing golang-go golang-gvisor-gvisor-dev"
         DEBIAN_FRONTEND=noninteractive apt-get install -y golang-go golang-gvisor-gvisor-dev >&2 ||
-            { log "gVisor rows skipped: golang-go or golang-gvisor-gvisor-dev cannot be installed"; return 1; }
+            { note "gVisor rows skipped: golang-go or golang-gvisor-gvisor-dev cannot be installed"; return 1; }
     fi
     GVNETSTACK="$WORK/gvnetstack"
     log "building gvnetstack (GOPATH mode against Debian's /usr/share/gocode)"
     # Offline, as ../shared/peers/gvisor/run.sh does; the Go build cache is kept between runs to save time.
     (cd "$src" && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="${GOCACHE_DIR:-/tmp/netstack-compare-gocache}" \
-        GOFLAGS= go build -o "$GVNETSTACK" .) >&2 || { log "gVisor rows skipped: go build of $src failed"; return 1; }
+        GOFLAGS= go build -o "$GVNETSTACK" .) >&2 || { note "gVisor rows skipped: go build of $src failed"; return 1; }
 }
 
 setup_gvisor() { # setup_gvisor MTU tunvnet|tun: gvnetstack on a fresh TUN device (its iperf3 server on 5201)
@@ -75,7 +78,7 @@ setup_gvisor() { # setup_gvisor MTU tunvnet|tun: gvnetstack on a fresh TUN devic
     address_tun "$NS"
     start "$WORK/gv$N" ip netns exec "$NS" "$GVNETSTACK" -link "$2" -dev "$DEV" -addr "10.9.$N.2/24"
     wait_for "$WORK/gv$N" "ready"
-    log "gVisor $2: $(grep -m1 ready "$WORK/gv$N")"
+    note "gVisor $2: $(grep -m1 ready "$WORK/gv$N" | sed 's/^[0-9:.]* //')"
     GVISOR["$1 $2"]="$NS 10.9.$N.2 $STARTED"
 }
 
@@ -118,7 +121,7 @@ setup_host_server() { # the host-loopback iperf3 server that pasta and slirp4net
 setup_pasta() { # setup_pasta MTU debian|2026: Debian's pasta, or ../shared/peers/passt run as pasta
     local cmd=(pasta)
     if [[ $2 == 2026 ]]; then
-        [[ -x $PEERS/passt ]] || { log "pasta 2026 skipped: $PEERS/passt not found"; return 0; }
+        [[ -x $PEERS/passt ]] || { note "pasta 2026 skipped: $PEERS/passt not found"; return 0; }
         cmd=(bash -c 'exec -a pasta "$0" "$@"' "$PEERS/passt")
     fi
     next_net; new_ns "p$N"

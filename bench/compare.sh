@@ -195,4 +195,5 @@ done
 # ---- table ----
 echo
 echo "netstack compare.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $T s per measurement, $ROUNDS rounds (medians)"
+[[ -f $NOTES ]] && cat "$NOTES"
 python3 "$ROOT/bench/compare-table.py" "$RESULTS"
