@@ -59,14 +59,14 @@ for key in order:
 
 lo = ("kernel loopback", 65536)
 print()
-print("%-*s %6s %7s %7s %7s %7s %9s %9s" % (W, "ratios: Gbit/s to gVisor's best in the cell, to lo;", "MTU",
-                                            "up/gV", "dn/gV", "up/lo", "dn/lo", "s/GB up", "s/GB dn"))
-print("%-*s %6s %7s %7s %7s %7s %9s %9s" % (W, "s/GB to gVisor's lowest s/GB in the cell", "", "", "", "", "", "/gV", "/gV"))
+print("ratios: gV = gVisor's best variant in the same cell (MTU, direction): the highest Gbit/s, for cpu the lowest")
+print("s/GB; lo = kernel loopback")
+print("%-*s %6s %7s %7s %7s %7s %10s %10s" % (W, "", "MTU", "up/gV", "dn/gV", "up/lo", "dn/lo", "cpu up/gV", "cpu dn/gV"))
 for key in order:
     if rows[key]["kind"] not in ("ours", "gvisor", "kernel", "other") or key[0].startswith("in-process"):
         continue
     name, mtu = key
-    print("%-*s %6d %7s %7s %7s %7s %9s %9s" % (W, name, mtu,
+    print("%-*s %6d %7s %7s %7s %7s %10s %10s" % (W, name, mtu,
         f(ratio(med(key, "up", 0), gvisor_best(mtu, "up", 0, max)), "%.3f"),
         f(ratio(med(key, "down", 0), gvisor_best(mtu, "down", 0, max)), "%.3f"),
         f(ratio(med(key, "up", 0), med(lo, "up", 0)), "%.3f"),
