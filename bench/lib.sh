@@ -16,10 +16,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start() { # start LOGFILE CMD... : background process, PID remembered
+start() { # start LOGFILE CMD... : background process, PID remembered (and left in STARTED)
     local out=$1; shift
     "$@" >"$out" 2>&1 &
-    PIDS+=($!)
+    STARTED=$!
+    PIDS+=("$STARTED")
 }
 
 wait_for() { # wait_for FILE PATTERN
