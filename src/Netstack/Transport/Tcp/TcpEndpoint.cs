@@ -97,6 +97,7 @@ public sealed partial class TcpEndpoint
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
         _congestion = CongestionControlFactory.Create(options.CongestionControl);
         _rack = new RackTlp(_minRtt);
+        ReadWaiter.InlineCompletions = WriteWaiter.InlineCompletions = options.InlineCompletions;
     }
 
     /// <summary>The connection's state (RFC 9293 §3.3.2), read without the lock: a snapshot that may change at once.</summary>

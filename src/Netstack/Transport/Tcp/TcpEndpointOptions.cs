@@ -37,6 +37,15 @@ public sealed class TcpEndpointOptions
     /// </summary>
     public bool QuickAck { get; set; } = true;
 
+    /// <summary>
+    /// Run the continuation of an awaited read or write on the thread that made it ready (usually the link's
+    /// dispatcher, right after the segment was processed) instead of queueing it to the thread pool, as .NET sockets do
+    /// with <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>. It saves a thread wake-up per operation, which is
+    /// most of a request-response's latency; but the continuation then holds up every connection on that link while it
+    /// runs, so use it only for code that does little and never blocks. Off by default.
+    /// </summary>
+    public bool InlineCompletions { get; set; }
+
     /// <summary>TCP_NODELAY: send small segments without waiting (disables Nagle, RFC 896).</summary>
     public bool NoDelay { get; set; }
 

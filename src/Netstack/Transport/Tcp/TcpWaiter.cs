@@ -5,8 +5,8 @@ namespace Netstack.Transport.Tcp;
 /// <summary>
 /// A reusable awaitable for one direction of one connection (read, write or accept): the waiting
 /// side arms it under the endpoint's lock after finding nothing to do, the protocol signals it after
-/// releasing that lock, and the continuation always runs on the thread pool, never on the signalling
-/// thread. One waiter at a time; an overlapping wait throws. Allocation-free per wait: the waiter is
+/// releasing that lock, and the continuation runs on the thread pool, not on the signalling thread (unless
+/// <see cref="InlineCompletions"/>). One waiter at a time; an overlapping wait throws. Allocation-free per wait: the waiter is
 /// its own thread-pool work item (a continuation queued by <see cref="ManualResetValueTaskSourceCore{T}"/>
 /// with RunContinuationsAsynchronously would allocate a work item per wake-up).
 /// </summary>
@@ -28,6 +28,13 @@ internal sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
     private CancellationToken _canceledBy;
     private volatile bool _blocking; // armed waits are signalled through _signalled, not the value task
     private ManualResetEventSlim? _signalled; // created by the first blocking wait
+
+    /// <summary>
+    /// Run an asynchronous waiter's continuation on the signalling thread (usually a link's dispatcher) rather than
+    /// queueing it to the thread pool: one thread wake-up less per wait (<see cref="TcpEndpointOptions.InlineCompletions"/>).
+    /// Cancellations still go through the pool.
+    /// </summary>
+    public bool InlineCompletions { get; set; }
 
     /// <summary>Arms the waiter; call under the endpoint lock, then await <see cref="WaitAsync"/>.</summary>
     public void Arm()
@@ -110,6 +117,11 @@ internal sealed class TcpWaiter : IValueTaskSource, IThreadPoolWorkItem
             return;
         }
         _canceledBy = canceled;
+        if (InlineCompletions && !canceled.IsCancellationRequested)
+        {
+            ((IThreadPoolWorkItem)this).Execute();
+            return;
+        }
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
