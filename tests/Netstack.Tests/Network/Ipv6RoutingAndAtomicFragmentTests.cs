@@ -38,7 +38,7 @@ public class Ipv6RoutingAndAtomicFragmentTests
         var sent = SingleHost.Icmp6Messages(host.TakeWritten());
         var error = Assert.Single(sent);
         Assert.Equal((IcmpV6Type.ParameterProblem, IcmpV6Code.ErroneousHeaderField), (error.Type, error.Code));
-        Assert.Equal(42u, error.Rest); // the Routing Type field: byte 2 of the header at 40
+        Assert.Equal(42u, error.Pointer); // the Routing Type field: byte 2 of the header at 40
         Assert.Equal(1, host.Statistics.Ip6.InHdrErrors);
     }
 

@@ -48,7 +48,10 @@ public class MartianSourceTests
         host.Stack.AcceptAnyDestination = true;
         using UdpSocket socket = host.Stack.CreateUdpSocket(AddressFamily.InterNetworkV6);
         socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 53));
-        NetAddress src = NetAddress.Parse(source);
+        // NetAddress.Parse unmaps ::ffff:a.b.c.d to IPv4; the wire carries the mapped form.
+        NetAddress src = source.StartsWith("::ffff:", StringComparison.Ordinal)
+            ? new NetAddress(((UInt128)0xFFFF << 32) | NetAddress.Parse(source[7..]).V4, true)
+            : NetAddress.Parse(source);
         NetAddress dst = NetAddress.Parse(destination);
         host.Deliver(SingleHost.Ipv6(src, dst, IpProtocol.Udp, SingleHost.Udp(src, dst, 53)));
         Assert.Equal(delivered ? 1 : 0, socket.Available);

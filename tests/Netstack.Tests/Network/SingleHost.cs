@@ -124,7 +124,7 @@ internal sealed class SingleHost : IDisposable
     }
 
     /// <summary>The ICMPv6 messages among <paramref name="written"/>: (type, code, rest of header, message).</summary>
-    public static List<(byte Type, byte Code, uint Rest, byte[] Message)> Icmp6Messages(List<byte[]> written)
+    public static List<(byte Type, byte Code, uint Pointer, byte[] Message)> Icmp6Messages(List<byte[]> written)
     {
         var list = new List<(byte, byte, uint, byte[])>();
         foreach (byte[] d in written)
