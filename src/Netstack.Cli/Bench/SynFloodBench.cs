@@ -59,6 +59,7 @@ internal static class SynFloodBench
                 }
                 if (i % SynsPerMillisecond == SynsPerMillisecond - 1)
                 {
+                    stats.PeakPoolBytes = Math.Max(stats.PeakPoolBytes, pool.OutstandingBytes); // the SYN-ACKs queued on the link
                     pair.PumpUntilIdle();
                     clock.Advance(TimeSpan.FromMilliseconds(1));
                 }
@@ -66,7 +67,6 @@ internal static class SynFloodBench
                 {
                     ConnectOnce(clientTcp, serverAddress, listener, pair, clock, stats);
                     stats.PeakHeap = Math.Max(stats.PeakHeap, GC.GetTotalMemory(forceFullCollection: false) - heapBefore);
-                    stats.PeakPoolBytes = Math.Max(stats.PeakPoolBytes, pool.OutstandingBytes);
                 }
                 stats.PeakConnections = Math.Max(stats.PeakConnections, serverTcp.ConnectionCount);
             }
