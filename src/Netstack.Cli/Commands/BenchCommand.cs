@@ -8,7 +8,8 @@ namespace Netstack.Cli.Commands;
 /// in-memory link, no privileges needed): the README's "run the main job" command. With <c>--tun</c> our stack
 /// sits on a TUN device and speaks iperf3 with the kernel's iperf3 behind it, as <c>--server</c> (for stock
 /// <c>iperf3 -c</c>) or as <c>--client HOST</c> (of a stock <c>iperf3 -s</c>). With <c>--connections N</c> it
-/// measures scale instead: the time to open N connections and the memory each idle one holds.
+/// measures scale instead: the time to open N connections and the memory each idle one holds. With
+/// <c>--syn-flood N</c> it measures a listener under a SYN flood (see <see cref="SynFloodBench"/>).
 /// </summary>
 public static class BenchCommand
 {
@@ -44,6 +45,12 @@ public static class BenchCommand
             ConnectionsBenchResult opened = await ConnectionsBench.RunAsync(connections, cancellationToken).ConfigureAwait(false);
             output.WriteLine(connections.Json ? opened.ToJson() : opened.ToText());
             return ExitCodes.Success;
+        }
+        if (parseResult.GetResult(o.SynFlood) is { Implicit: false })
+        {
+            SynFloodBenchResult flood = SynFloodBench.Run(parseResult.GetValue(o.SynFlood), parseResult.GetValue(o.Seed));
+            output.WriteLine(parseResult.GetValue(o.Json) ? flood.ToJson() : flood.ToText());
+            return flood.Succeeded == flood.Attempts && flood.ConnectionsLeft == 0 && flood.BuffersLeft == 0 ? ExitCodes.Success : ExitCodes.Failure;
         }
         BenchOptions options = InProcessOptions(o, parseResult);
         BenchResult result;

@@ -156,11 +156,18 @@ internal sealed class BenchCommandOptions
 
     public Option<bool> Idle { get; } = new("--idle") { Description = "With --connections: the connections never carry data (otherwise each carries one 1 KiB request and reply first)." };
 
+    public Option<int> SynFlood { get; } = new("--syn-flood")
+    {
+        Description = "Instead of throughput: N spoofed SYNs at a listener while a client connects 100 times; reports the connects that succeeded, their time and the memory used.",
+        HelpName = "N",
+        CustomParser = OptionParsers.IntegerInRange("--syn-flood", 1, 10_000_000),
+    };
+
     /// <summary>Every option, in the order help lists them.</summary>
     public IEnumerable<Option> All =>
     [
         Duration, Omit, Bytes, Streams, Mtu, Gso, NoGso, NoGro, NoOffload, Queues, Loss, Reorder, Duplicate, Corrupt, Delay, Seed, Verify, Json, Congestion,
-        Connections, Idle, Tun, Address, Server, Client, Port, Reverse, OneOff, VnetHdr.Require, VnetHdr.Refuse,
+        Connections, Idle, SynFlood, Tun, Address, Server, Client, Port, Reverse, OneOff, VnetHdr.Require, VnetHdr.Refuse,
     ];
 
     /// <summary>Refuses combinations that make no sense: contradicting flags, TUN-only options in-process and the reverse.</summary>
@@ -182,7 +189,7 @@ internal sealed class BenchCommandOptions
         {
             result.AddError("--server and --client cannot be given together.");
         }
-        else if (Given(result, Tun) && FirstGiven(result, Connections, Idle) is Option connectionsOnly)
+        else if (Given(result, Tun) && FirstGiven(result, Connections, Idle, SynFlood) is Option connectionsOnly)
         {
             result.AddError($"{connectionsOnly.Name} applies to the in-process bench only, not with --tun.");
         }
@@ -226,6 +233,15 @@ internal sealed class BenchCommandOptions
         if (Given(result, Idle) && !Given(result, Connections))
         {
             result.AddError("--idle needs --connections N.");
+        }
+        else if (Given(result, SynFlood) && Given(result, Connections))
+        {
+            result.AddError("--syn-flood and --connections cannot be given together.");
+        }
+        else if (Given(result, SynFlood)
+            && FirstGiven(result, Duration, Omit, Bytes, Streams, Mtu, Gso, NoGso, NoGro, NoOffload, Loss, Reorder, Duplicate, Corrupt, Delay, Verify, Congestion) is Option notWithFlood)
+        {
+            result.AddError($"{notWithFlood.Name} applies to the throughput bench, not with --syn-flood.");
         }
         else if (Given(result, Connections)
             && FirstGiven(result, Duration, Omit, Bytes, Streams, Mtu, Gso, NoGso, NoGro, NoOffload, Loss, Reorder, Duplicate, Corrupt, Delay, Verify, Congestion) is Option throughputOnly)

@@ -14,8 +14,8 @@ namespace Netstack.Network;
 /// <remarks>
 /// Input checks, in order, each with its <c>netstat -s</c> counter: version and lengths (InHdrErrors, and
 /// InTruncatedPkts when shorter than the total length), header checksum unless the link vouched for it
-/// (InCsumErrors), destination ours, broadcast or all-hosts (InAddrErrors), source not multicast, broadcast or loopback
-/// (InAddrErrors, the martians of RFC 1812 §5.3.7). Options are not interpreted (RFC 1122 §3.2.1.8 lets a host ignore those it does not
+/// (InCsumErrors), destination ours, broadcast or all-hosts and never loopback (InAddrErrors), source not a martian
+/// (multicast, broadcast, loopback, class E, or 0.0.0.0 but to the limited broadcast: InAddrErrors, RFC 1122 §3.2.1.3). Options are not interpreted (RFC 1122 §3.2.1.8 lets a host ignore those it does not
 /// implement) but kept, so they never confuse the lengths. The TTL is not checked on local delivery
 /// (RFC 1122 §3.2.1.7: a host must not discard a datagram for a low TTL).
 /// </remarks>
@@ -62,7 +62,7 @@ internal sealed class Ipv4Layer : IDisposable
         NetAddress destination = ip.Destination;
         int totalLength = ip.TotalLength;
         CastKind cast = Classify(nic, destination);
-        if (cast == CastKind.NotOurs || source.IsMulticast || source.IsBroadcast || source.IsLoopback || nic.IsSubnetBroadcast(source))
+        if (cast == CastKind.NotOurs || IsMartianSource(nic, source, destination))
         {
             Drop(packet, ref _stats.InAddrErrors, "not addressed to us or a martian source");
             return;
@@ -102,7 +102,11 @@ internal sealed class Ipv4Layer : IDisposable
         _ = Ipv4Header.TryParse(packet.Span, out Ipv4Header ip);
         int headerLength = ip.HeaderLength;
         byte protocol = ip.Protocol;
-        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.TimeToLive, headerLength) { Ecn = (EcnCodepoint)ip.Ecn };
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.TimeToLive, headerLength)
+        {
+            Ecn = (EcnCodepoint)ip.Ecn,
+            IsBroadcastOrMulticast = cast != CastKind.Unicast,
+        };
         if (protocol == IpProtocol.Icmp)
         {
             Interlocked.Increment(ref _stats.InDelivers);
@@ -214,8 +218,22 @@ internal sealed class Ipv4Layer : IDisposable
         return SocketError.Success;
     }
 
+    /// <summary>
+    /// RFC 1122 §3.2.1.3 (and RFC 1812 §5.3.7): a source that no host on a link may use. Multicast, broadcast (limited
+    /// or this subnet's), 127/8 (every interface here is a link, none is loopback: (g) says it must not appear outside
+    /// a host) and class E (240/4, reserved); 0.0.0.0 only to the limited broadcast, as a host that does not yet know
+    /// its address sends (DHCP DISCOVER, RFC 2131 §4.1), which Linux accepts too.
+    /// </summary>
+    private static bool IsMartianSource(NetInterface nic, NetAddress source, NetAddress destination) =>
+        source.IsMulticast || source.IsBroadcast || source.IsLoopback || (source.V4 >> 28) == 0xF || nic.IsSubnetBroadcast(source)
+        || (source.IsUnspecified && !destination.IsBroadcast);
+
     private CastKind Classify(NetInterface nic, NetAddress destination)
     {
+        if (destination.IsLoopback)
+        {
+            return CastKind.NotOurs; // RFC 1122 §3.2.1.3(g): 127/8 never arrives from a link, not even for a forwarder
+        }
         if (nic.HasAddress(destination) || _stack.IsLocalAddress(destination))
         {
             return CastKind.Unicast;

@@ -15,7 +15,7 @@ namespace Netstack.Network;
 /// A datagram is ours when its destination is one of our addresses, the all-nodes group ff02::1, or the
 /// solicited-node group of one of our addresses (RFC 4291 §2.8: a node joins these). Hop-by-Hop and
 /// Destination options are checked by <see cref="Ipv6Options"/> (unknown ones handled as their type says). A Routing header with segments left is not ours to
-/// forward and is dropped (InHdrErrors). Unknown upper layers get a parameter problem, code 1, pointing at the
+/// forward: dropped (InHdrErrors) with a parameter problem, code 0, pointing at its type (RFC 8200 §4.4, RFC 5095). Unknown upper layers get a parameter problem, code 1, pointing at the
 /// next-header field (RFC 8200 §4, RFC 4443 §3.4).
 /// </remarks>
 internal sealed class Ipv6Layer : IDisposable
@@ -52,9 +52,10 @@ internal sealed class Ipv6Layer : IDisposable
         NetAddress source = ip.Source;
         NetAddress destination = ip.Destination;
         bool multicast = destination.IsMulticast;
-        if (!(multicast ? nic.HasJoined(destination) : (nic.HasAddress(destination) || _stack.IsLocalAddress(destination) || _stack.AcceptAnyDestination)) || source.IsMulticast)
+        if (!(multicast ? nic.HasJoined(destination) : (nic.HasAddress(destination) || _stack.IsLocalAddress(destination) || _stack.AcceptAnyDestination))
+            || destination.IsLoopback || IsMartianSource(source))
         {
-            Drop(packet, ref _stats.InAddrErrors, "not addressed to us or a multicast source");
+            Drop(packet, ref _stats.InAddrErrors, "not addressed to us or a martian source");
             return;
         }
         if (multicast)
@@ -62,13 +63,22 @@ internal sealed class Ipv6Layer : IDisposable
             Interlocked.Increment(ref _stats.InMcastPkts);
         }
         packet.Truncate(Ipv6Header.Length + ip.PayloadLength);
-        if (!Ipv6ExtensionHeaders.TryParse(packet.Span, out Ipv6ExtensionHeaders chain) || chain.RoutingSegmentsLeft != 0)
+        if (!Ipv6ExtensionHeaders.TryParse(packet.Span, out Ipv6ExtensionHeaders chain))
         {
-            Drop(packet, ref _stats.InHdrErrors, "bad extension header chain or routing header with segments left");
+            Drop(packet, ref _stats.InHdrErrors, "bad extension header chain");
             return;
         }
         if (!CheckOptions(packet, chain, multicast, tx))
         {
+            return;
+        }
+        if (chain.RoutingSegmentsLeft != 0)
+        {
+            // RFC 8200 §4.4: a routing type we do not implement (every one: a host, and Type 0 is deprecated by
+            // RFC 5095 §3) with segments left draws parameter problem code 0 pointing at its Routing Type field.
+            // With none left it is ignored, and the packet goes on to the next header.
+            Icmp.SendError(packet.Span, IcmpV6Type.ParameterProblem, IcmpV6Code.ErroneousHeaderField, (uint)FindRoutingTypeField(packet.Span), multicast, tx);
+            Drop(packet, ref _stats.InHdrErrors, "routing header with segments left");
             return;
         }
         if (chain.IsFragment)
@@ -102,6 +112,14 @@ internal sealed class Ipv6Layer : IDisposable
         Deliver(nic, packet, chain, multicast, tx);
     }
 
+    /// <summary>
+    /// A source no node on a link may use: multicast (RFC 4291 §2.7), the loopback address ::1, which "must not be
+    /// sent outside a single node" nor accepted from a link (§2.5.3), and IPv4-mapped addresses (::ffff:0:0/96, which
+    /// only sockets use, RFC 4038 §4.2; Linux's ipv6_rcv drops them too).
+    /// </summary>
+    private static bool IsMartianSource(NetAddress source) =>
+        source.IsMulticast || source.IsLoopback || (source.Bits >> 32) == 0xFFFF;
+
     /// <summary>Applies RFC 8200 §4.2 to the option headers; false when the packet was dropped (and released).</summary>
     private bool CheckOptions(PacketBuffer packet, in Ipv6ExtensionHeaders chain, bool multicast, in TransmitContext tx)
     {
@@ -126,7 +144,11 @@ internal sealed class Ipv6Layer : IDisposable
     {
         _ = Ipv6Header.TryParse(packet.Span, out Ipv6Header ip);
         byte protocol = chain.UpperLayerProtocol;
-        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.HopLimit, chain.UpperLayerOffset) { Ecn = (EcnCodepoint)(ip.TrafficClass & 3) };
+        var info = new TransportPacketInfo(ip.Source, ip.Destination, protocol, nic.Id, ip.HopLimit, chain.UpperLayerOffset)
+        {
+            Ecn = (EcnCodepoint)(ip.TrafficClass & 3),
+            IsBroadcastOrMulticast = multicast,
+        };
         if (protocol == IpProtocol.IcmpV6)
         {
             Interlocked.Increment(ref _stats.InDelivers);
@@ -163,6 +185,20 @@ internal sealed class Ipv6Layer : IDisposable
             }
             packet.Release();
         }
+    }
+
+    /// <summary>The offset of the Routing header's Routing Type field (its third byte), which the chain holds once.</summary>
+    private static int FindRoutingTypeField(ReadOnlySpan<byte> packet)
+    {
+        byte next = packet[Ipv6Header.NextHeaderOffset];
+        int offset = Ipv6Header.Length;
+        while (next != IpProtocol.Routing && offset + 2 <= packet.Length)
+        {
+            int length = next == IpProtocol.Fragment ? Ipv6FragmentHeader.Length : (packet[offset + 1] + 1) * 8;
+            next = packet[offset];
+            offset += length;
+        }
+        return offset + 2;
     }
 
     /// <summary>The offset of the next-header field that named the upper layer (the last extension header's first byte).</summary>

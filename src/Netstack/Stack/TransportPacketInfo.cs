@@ -11,4 +11,10 @@ public readonly record struct TransportPacketInfo(NetAddress Source, NetAddress 
 {
     /// <summary>The ECN bits of the IPv4 type of service or IPv6 traffic class (RFC 3168 §5): CE tells TCP a router saw congestion.</summary>
     public EcnCodepoint Ecn { get; init; }
+
+    /// <summary>
+    /// The datagram was sent to a broadcast (limited or subnet-directed) or multicast address: TCP must neither answer
+    /// nor open a connection for it (RFC 1122 §4.2.3.10), and no ICMP error may be sent about it (§3.2.2).
+    /// </summary>
+    internal bool IsBroadcastOrMulticast { get; init; }
 }

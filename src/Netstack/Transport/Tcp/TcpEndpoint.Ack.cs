@@ -8,14 +8,12 @@ public sealed partial class TcpEndpoint
     /// <summary>Fifth step for synchronized states: RFC 5961 §5 acceptance, SND.UNA, window, duplicate ACKs.</summary>
     private bool AckArrives(in TcpSegment seg)
     {
-        if (seg.Ack > _sender.SndMax)
+        // RFC 5961 §5.2: acceptable only in [SND.UNA - MAX.SND.WND, SND.NXT]; anything else (an ACK of data not yet
+        // sent, or far too old) is dropped with a challenge ACK, rate-limited by §7 like the others so that a blind
+        // attacker's ACKs cannot be turned into a flood of ours.
+        if (seg.Ack > _sender.SndMax || seg.Ack < _sender.SndUna - _sender.MaxSndWnd)
         {
-            _receiver.AckNow = true; // acknowledges something not yet sent
-            return false;
-        }
-        if (seg.Ack < _sender.SndUna - _sender.MaxSndWnd)
-        {
-            SendChallengeAck(); // RFC 5961 §5.2: too old
+            SendChallengeAck();
             return false;
         }
         uint newWindow = (uint)seg.Window << _sender.WindowShift;

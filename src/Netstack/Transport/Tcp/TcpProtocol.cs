@@ -70,6 +70,16 @@ internal sealed class TcpProtocol : ITransportHandler
 
     TransportDisposition ITransportHandler.HandlePacket(in TransportPacketInfo info, PacketBuffer packet, in TransmitContext tx)
     {
+        if (info.IsBroadcastOrMulticast)
+        {
+            // RFC 1122 §4.2.3.10: a SYN to a broadcast or multicast address (a subnet's included, which only the IP
+            // layer can tell) is dropped: no SYN-ACK and no RST.
+            TcpStatistics.Increment(ref Statistics.InSegs);
+            TcpStatistics.Increment(ref Statistics.InErrs);
+            TcpLog.SegmentDropped(Logger, info.Source, info.Destination, packet.Length, "sent to a broadcast or multicast address");
+            packet.Release();
+            return TransportDisposition.Delivered;
+        }
         HandleSegment(info.Source, info.Destination, packet, packet.Offload.ChecksumValid, tx, info.NetworkHeaderLength, info.Ecn);
         return TransportDisposition.Delivered; // TCP answers what it cannot use itself (RST, RFC 9293 §3.10.7.1)
     }
