@@ -8,6 +8,8 @@ namespace Netstack.Tests.Tcp;
 /// </summary>
 public sealed class TcpWaiterInlineTests
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30); // a safety net: an inline run would wait it out and fail
+
     [Fact]
     public async Task With_inline_completions_the_continuation_runs_inside_the_signal()
     {
@@ -39,7 +41,7 @@ public sealed class TcpWaiterInlineTests
         waiter.Arm();
         Task waiting = Continue(waiter, () =>
         {
-            release.Wait(); // holds the continuation until the signalling thread has gone on
+            Assert.True(release.Wait(Patience)); // holds the continuation until the signalling thread has gone on
             continuedOn = Environment.CurrentManagedThreadId;
         });
 
@@ -61,14 +63,20 @@ public sealed class TcpWaiterInlineTests
     {
         var waiter = new TcpWaiter { InlineCompletions = true };
         using var cts = new CancellationTokenSource();
+        using var cancelReturned = new ManualResetEventSlim();
         waiter.Arm();
-        ValueTask wait = waiter.WaitAsync(cts.Token);
-        int canceller = Environment.CurrentManagedThreadId;
-        int continuedOn = 0;
-        Task waiting = Observe(wait, () => continuedOn = Environment.CurrentManagedThreadId);
-        cts.Cancel();
+        bool ranAfterCancelReturned = false;
+        Task waiting = Observe(waiter.WaitAsync(cts.Token), () => ranAfterCancelReturned = cancelReturned.Wait(Patience));
+
+        var thread = new Thread(() =>
+        {
+            cts.Cancel(); // a continuation run inside would wait here for the event below, in vain
+            cancelReturned.Set();
+        });
+        thread.Start();
+        thread.Join();
         await Assert.ThrowsAsync<OperationCanceledException>(() => waiting);
-        Assert.NotEqual(canceller, continuedOn);
+        Assert.True(ranAfterCancelReturned);
 
         static async Task Observe(ValueTask wait, Action after)
         {

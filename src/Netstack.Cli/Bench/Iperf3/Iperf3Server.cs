@@ -26,7 +26,9 @@ public sealed class Iperf3Server : IAsyncDisposable
     public Iperf3Server(NetStack stack, ushort port)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        _listener = stack.ListenTcp(new IPEndPoint(IPAddress.IPv6Any, port), backlog: 256);
+        // Every continuation of this server copies, parses or writes and never blocks, so it runs on the dispatcher
+        // that made it ready: no thread-pool hop per read or write.
+        _listener = stack.ListenTcp(new IPEndPoint(IPAddress.IPv6Any, port), backlog: 256, new TcpEndpointOptions { InlineCompletions = true });
     }
 
     /// <summary>Called when the data starts to flow and when it stops, so a caller can snapshot its counters.</summary>
