@@ -138,7 +138,7 @@ public class ReassemblyTests
     {
         // Each fragment fits the limit with its own 20-byte header, but the first one's 60-byte header (with options)
         // in front of 65515 data bytes makes 65575: the total length cannot say that (RFC 791; Linux's ip_frag_reasm
-        // drops it as oversized). Found by the reassembly fuzz target.
+        // drops it as oversized). Kept as fuzz/corpus/reassembly/crash-ipv4-first-header-past-65535.
         using var net = new TwoStacks(tap: true);
         PacketBuffer first = net.Pool.Rent(Ipv4Header.MaxLength + 32768);
         Span<byte> b = first.Append(Ipv4Header.MaxLength + 32768);
