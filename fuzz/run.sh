@@ -6,7 +6,7 @@
 #   fuzz/run.sh minimize <target> [workdir]                          afl-cmin the target's queue into fuzz/corpus/<target>
 #
 # Builds the driver in Release, copies it to <workdir>/bin, instruments Netstack.dll there with the SharpFuzz tool,
-# and runs one niced afl-fuzz bound to one core, starting from fuzz/corpus/<target> (or the hand-made seeds).
+# and runs one niced afl-fuzz bound to one core, starting from the hand-made seeds and fuzz/corpus/<target>.
 # Findings land in <workdir>/out-<target>/default/crashes and hangs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,11 +33,13 @@ nice -n 10 dotnet build fuzz/Netstack.Fuzz -c Release -p:UseSharedCompilation=fa
 rm -rf "$work/bin"
 mkdir -p "$work"
 cp -r fuzz/Netstack.Fuzz/bin/Release/net10.0 "$work/bin"
-input="$repo/fuzz/corpus/$target"
-if [ ! -d "$input" ] || [ -z "$(ls -A "$input")" ]; then
-  input="$work/seeds-$target"
-  rm -rf "$input"
-  "$work/bin/Netstack.Fuzz" "$target" --seeds "$input"   # before instrumenting: instrumented code needs afl's shared memory
+# Start from the hand-made seeds and the committed corpus. Seeds are written before instrumenting: instrumented
+# code needs afl's shared memory.
+input="$work/in-$target"
+rm -rf "$input"
+"$work/bin/Netstack.Fuzz" "$target" --seeds "$input"
+if [ -d "fuzz/corpus/$target" ]; then
+  cp fuzz/corpus/"$target"/* "$input"/ 2>/dev/null || true
 fi
 "$tools/sharpfuzz" "$work/bin/Netstack.dll" >/dev/null
 
