@@ -17,6 +17,7 @@ public class CorpusReplayTests
     public void The_committed_corpus_replays_without_a_crash(string target)
     {
         string folder = Path.Combine(RepositoryRoot(), "fuzz", "corpus", target);
+        Assert.True(Directory.Exists(folder), $"{folder} is missing");
         string[] files = [.. CorpusReplay.Files([folder])];
         Assert.True(files.Length >= 10, $"{folder} holds {files.Length} inputs; the corpus is missing");
         var log = new StringWriter();
