@@ -16,9 +16,12 @@ if [ "${1:-}" = minimize ]; then
   target=${2:?target}; work=${3:-/tmp/netstack-fuzz}
   queue="$work/out-$target/default/queue"
   rm -rf "$repo/fuzz/corpus/$target.new"
-  AFL_SKIP_BIN_CHECK=1 AFL_NO_FORKSRV=0 nice -n 10 afl-cmin -i "$queue" -o "$repo/fuzz/corpus/$target.new" -t 5000 -m none -- "$work/bin/Netstack.Fuzz" "$target"
-  rm -rf "$repo/fuzz/corpus/$target"
-  mv "$repo/fuzz/corpus/$target.new" "$repo/fuzz/corpus/$target"
+  AFL_SKIP_BIN_CHECK=1 AFL_ALLOW_TMP=1 nice -n 10 afl-cmin -i "$queue" -o "$repo/fuzz/corpus/$target.new" -t 5000 -m none -- "$work/bin/Netstack.Fuzz" "$target"
+  # Keep the crashing inputs of fixed bugs; name the rest by content (afl's names have ':' in them).
+  mkdir -p "$repo/fuzz/corpus/$target"
+  find "$repo/fuzz/corpus/$target" -type f ! -name 'crash-*' -delete
+  for f in "$repo/fuzz/corpus/$target.new"/*; do cp "$f" "$repo/fuzz/corpus/$target/$(sha1sum "$f" | cut -c1-12)"; done
+  rm -rf "$repo/fuzz/corpus/$target.new"
   exit 0
 fi
 
