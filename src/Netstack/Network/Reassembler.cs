@@ -111,6 +111,14 @@ internal sealed class Reassembler : IDisposable
             {
                 q.TotalLength = end;
             }
+            if (!_isV6 && q.FirstHeaderLength > 0 && q.TotalLength >= 0 && q.FirstHeaderLength + q.TotalLength > 65535)
+            {
+                // Each fragment fit with its own header, but the first one's (longer, with options) in front of all
+                // the data would not fit the 16-bit total length: oversized, as Linux's ip_frag_reasm says.
+                CountFail();
+                Drop(q);
+                return null;
+            }
             if (q.TotalLength < 0 || q.ReceivedBytes != q.TotalLength || q.FirstHeaderLength == 0)
             {
                 return null;

@@ -342,6 +342,21 @@ public sealed partial class TcpEndpoint
         Deliver(signals);
     }
 
+    /// <summary>The stack is being disposed (<see cref="TcpProtocol.Dispose"/>): end without a segment and free everything held.</summary>
+    internal void OnStackDisposed()
+    {
+        Signals signals;
+        lock (_lock)
+        {
+            if (_state != TcpConnectionState.Closed)
+            {
+                Terminate(SocketError.ConnectionAborted, TcpConnectionState.Closed);
+            }
+            signals = Leave();
+        }
+        Deliver(signals);
+    }
+
     private void AbortLocked()
     {
         if (_state is TcpConnectionState.SynReceived or TcpConnectionState.Established or TcpConnectionState.FinWait1 or TcpConnectionState.FinWait2 or TcpConnectionState.CloseWait)

@@ -14,7 +14,7 @@ namespace Netstack.Transport.Tcp;
 /// (RFC 9293 §3.10.7.1). Table lookups take a short lock that is never held while an endpoint's
 /// lock is taken (endpoints call back into the table under their own lock).
 /// </summary>
-internal sealed class TcpProtocol : ITransportHandler
+internal sealed class TcpProtocol : ITransportHandler, IDisposable
 {
     public const byte ProtocolNumber = 6;
 
@@ -212,6 +212,24 @@ internal sealed class TcpProtocol : ITransportHandler
         lock (_lock)
         {
             return _connections.ContainsKey(id);
+        }
+    }
+
+    /// <summary>
+    /// The stack is being disposed: every connection in the table ends (no segment is sent; the links are going too)
+    /// and frees the send data, received and out-of-order segments it holds, so each pooled buffer goes back to the
+    /// pool, as Linux resets a network namespace's sockets when it is torn down.
+    /// </summary>
+    public void Dispose()
+    {
+        TcpEndpoint[] connections;
+        lock (_lock)
+        {
+            connections = [.. _connections.Values];
+        }
+        foreach (TcpEndpoint connection in connections)
+        {
+            connection.OnStackDisposed(); // takes the endpoint's lock, then ours to unregister: not under ours
         }
     }
 
