@@ -46,6 +46,7 @@ touch "$work/stamp"
 "$here/prepare-scripts.sh" "$pd/tcp" "$work/kernel" kernel
 "$here/prepare-scripts.sh" "$pd/tcp" "$work/ours" ours
 
+[ -n "$lib" ] && lib=$(realpath "$lib")
 if [ "$ours" = 1 ] && [ -z "$lib" ]; then
   lib="$repo/tests/Netstack.Packetdrill/bin/publish/Netstack.Packetdrill.so"
   nice -n 10 dotnet publish "$here/Netstack.Packetdrill.csproj" -c Release -o "$(dirname "$lib")" \
@@ -64,7 +65,8 @@ run_one() { # mode script -> "pass" | "fail"; the output goes to $work/logs
   if [ "$mode" = kernel ]; then
     (cd "$work/kernel/tcp/$dir" && timeout 120 "$pd/in_netns.sh" "$pd/packetdrill" "$name") >"$log" 2>&1
   else
-    (cd "$work/ours/tcp/$dir" && timeout 120 "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
+    # preloaded as well, so the code events' own getsockopt(TCP_INFO) reaches the stack (PreloadedGetsockopt.cs)
+    (cd "$work/ours/tcp/$dir" && timeout 120 env LD_PRELOAD="$lib" "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
   fi
   rc=$?
   # sysctl restore scripts of scripts that failed before their cleanup (the namespace's sysctls died with it)

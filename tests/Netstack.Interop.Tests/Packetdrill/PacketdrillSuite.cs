@@ -97,6 +97,7 @@ internal static class PacketdrillSuite
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        start.Environment["LD_PRELOAD"] = library; // the code events' getsockopt(TCP_INFO) reaches the stack (PreloadedGetsockopt.cs)
         start.ArgumentList.Add($"--so_filename={library}");
         start.ArgumentList.Add("--local_ip=192.168.0.2");
         start.ArgumentList.Add(Path.GetFileName(script));
