@@ -101,4 +101,40 @@ public class TcpRackLossDetectionTests
         Assert.Equal(2, t.Tcp.Statistics.RetransSegs);
         _ = ep;
     }
+
+    /// <summary>
+    /// RFC 8985 §6.1 keeps RACK state per segment: when the peer SACKs only the tail of a TSO super-segment, the
+    /// head sent with it (same transmit time, lower sequence: §6.2 RACK_sent_after) is lost once RACK.rtt + reo_wnd
+    /// have passed, and the reordering timer (§6.3) retransmits its first segment. The whole burst used to count as
+    /// delivered, so nothing was resent until the loss probe resent the tail (packetdrill fr-4pkt-fack-last-mss).
+    /// </summary>
+    [Fact]
+    public void SackOfTheTailOfATsoBurst_LosesTheHeadByTheReorderTimer()
+    {
+        using var t = new TcpTestContext(capabilities: Netstack.Link.LinkCapabilities.Gso, gsoMaxSize: 65535);
+        TcpListenSocket listener = t.Listen();
+        TcpSegment syn = TcpTestContext.Seg(Syn, 5000, 0);
+        syn.Mss = 1000;
+        syn.SackPermitted = true;
+        t.Send(syn);
+        t.Expect(Syn | Ack, seq: 1000, ack: 5001);
+        t.Advance(100);
+        t.Send(Ack, 5001, 1001);                       // SRTT = min RTT = 100 ms: reo_wnd = 25 ms
+        TcpEndpoint? ep = listener.TryAccept(false, out _);
+        Assert.NotNull(ep);
+        ep.Send(new byte[4000], false, out _);
+        TcpSegment burst = t.Expect(Ack | Psh, seq: 1001);
+        Assert.Equal(4000, burst.PayloadLength);       // one super-segment
+        t.ExpectNothing();
+        t.Advance(100);
+        t.Send(SackAck(1001, (4001, 5001)));          // only the last 1000 bytes arrived
+        t.Advance(24);
+        t.ExpectNothing();                             // inside RACK.rtt + reo_wnd
+        t.Advance(1);
+        TcpSegment retransmission = t.Expect(Ack, seq: 1001);
+        Assert.Equal(1000, retransmission.PayloadLength);
+        Assert.Equal(1, t.Tcp.Statistics.TCPSackRecovery);
+        Assert.Equal(0, t.Tcp.Statistics.TCPLossProbes);
+        Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
+    }
 }
