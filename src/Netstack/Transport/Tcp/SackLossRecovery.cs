@@ -35,7 +35,10 @@ internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard s
         uint mss = tx.SegmentSize;
         uint pipe = scoreboard.Pipe(tx.SndUna, tx.SndMax, _highRxt, mss);
         // RFC 6937 §3: DeliveredData may be negative (a SACK block forgotten); prr_delivered never shrinks.
-        _budget = _prr.OnAck((uint)Math.Max(deliveredData, 0), pipe, mss);
+        // RFC 6937bis §5 (and Linux tcp_cwnd_reduction): the slow-start bound's extra MSS only on a "safe" ACK, one
+        // that advanced SND.UNA without revealing new losses; otherwise the conservative bound.
+        bool safeAck = cumulativelyAcked > 0 && !tx.NewLossOnThisAck;
+        _budget = _prr.OnAck((uint)Math.Max(deliveredData, 0), pipe, mss, safeAck);
     }
 
     public void Send()

@@ -124,6 +124,7 @@ public sealed partial class TcpEndpoint
             {
                 r.Lost = true;
                 lost = true;
+                _newLossOnThisAck = true;
                 _scoreboard.MarkLostBelow(r.End);
                 TcpStatistics.Increment(ref Stats.TCPRackLoss);
                 if (r.Retransmitted && _inRecovery)
