@@ -130,12 +130,16 @@ public class TcpRackLossDetectionTests
         Assert.Equal(4000, burst.PayloadLength);       // one super-segment
         t.ExpectNothing();
         t.Advance(100);
+        Assert.Equal(TcpCongestionState.Open, ep.GetInfo().CongestionState);
         t.Send(SackAck(1001, (4001, 5001)));          // only the last 1000 bytes arrived
+        Assert.Equal(TcpCongestionState.Disorder, ep.GetInfo().CongestionState);
+        Assert.Equal(1000u, ep.GetInfo().SackedBytes);
         t.Advance(24);
         t.ExpectNothing();                             // inside RACK.rtt + reo_wnd
         t.Advance(1);
         TcpSegment retransmission = t.Expect(Ack, seq: 1001);
         Assert.Equal(1000, retransmission.PayloadLength);
+        Assert.Equal(TcpCongestionState.Recovery, ep.GetInfo().CongestionState);
         Assert.Equal(1, t.Tcp.Statistics.TCPSackRecovery);
         Assert.Equal(0, t.Tcp.Statistics.TCPLossProbes);
         Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
