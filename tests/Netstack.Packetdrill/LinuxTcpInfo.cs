@@ -4,7 +4,7 @@ using Netstack.Transport.Tcp;
 namespace Netstack.Packetdrill;
 
 /// <summary>
-/// Linux's <c>struct tcp_info</c> (TCP_INFO) filled from <see cref="TcpInfo"/>: the fields the stack has (state, ca_state, sacked,
+/// Linux's <c>struct tcp_info</c> (TCP_INFO) filled from <see cref="TcpInfo"/>: the fields the stack has (state, ca_state, sacked, lost,
 /// options, window scales, RTO, RTT, MSS, cwnd and ssthresh in segments, byte counters, windows); the others stay 0.
 /// </summary>
 internal static class LinuxTcpInfo
@@ -35,6 +35,7 @@ internal static class LinuxTcpInfo
         U32(info, 20, (uint)i.AdvertisedMss);
         U32(info, 24, (uint)((i.BytesInFlight + mss - 1) / mss));
         U32(info, 28, i.SackedBytes / (uint)mss);
+        U32(info, 32, (i.LostBytes + (uint)mss - 1) / (uint)mss);
         U32(info, 60, 1500);
         U32(info, 68, Micros(i.SmoothedRtt));
         U32(info, 72, Micros(i.RttVariance));

@@ -140,6 +140,7 @@ public class TcpRackLossDetectionTests
         TcpSegment retransmission = t.Expect(Ack, seq: 1001);
         Assert.Equal(1000, retransmission.PayloadLength);
         Assert.Equal(TcpCongestionState.Recovery, ep.GetInfo().CongestionState);
+        Assert.Equal(3000u, ep.GetInfo().LostBytes);  // the whole head of the burst, below the SACKed tail
         Assert.Equal(1, t.Tcp.Statistics.TCPSackRecovery);
         Assert.Equal(0, t.Tcp.Statistics.TCPLossProbes);
         Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);

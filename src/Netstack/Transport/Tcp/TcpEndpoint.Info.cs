@@ -46,6 +46,7 @@ public sealed partial class TcpEndpoint
                 ReceiveQueueBytes = _receiver.Queue.Bytes,
                 CongestionState = CongestionStateLocked(),
                 SackedBytes = _scoreboard.SackedBytes,
+                LostBytes = _sack ? _scoreboard.LostBytes(_sender.SndUna, _sender.SndMax, (uint)Math.Max(_sender.Mss, 1)) : 0,
             };
         }
     }

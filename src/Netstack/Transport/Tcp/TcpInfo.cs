@@ -55,4 +55,6 @@ public readonly record struct TcpInfo
     public TcpCongestionState CongestionState { get; init; }
     /// <summary>Bytes above SND.UNA the peer has selectively acknowledged (RFC 2018).</summary>
     public uint SackedBytes { get; init; }
+    /// <summary>Bytes above SND.UNA deemed lost (RFC 6675 IsLost, or RACK, RFC 8985) and not yet acknowledged.</summary>
+    public uint LostBytes { get; init; }
 }
