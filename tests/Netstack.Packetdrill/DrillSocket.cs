@@ -26,7 +26,7 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
     public bool ReadShutdown { get; private set; }
 
     /// <summary>The options a connection made from this socket starts with (SO_SNDBUF, TCP_NODELAY, ...).</summary>
-    public TcpEndpointOptions Options { get; } = DefaultOptions();
+    public TcpEndpointOptions Options { get; } = DefaultOptions(host);
 
     /// <summary>The options in force: the connection's, the listener's, or the socket's own before either.</summary>
     public TcpEndpointOptions LiveOptions => Endpoint?.Options ?? Listener?.Socket.Options ?? Options;
@@ -50,13 +50,21 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
         return Errno.From(Endpoint.Error);
     }
 
-    /// <summary>Linux's defaults as packetdrill's scripts set them (tcp_rmem "4096 540000 15728640", tcp_wmem default 256 KiB).</summary>
-    public static TcpEndpointOptions DefaultOptions() => new()
+    /// <summary>
+    /// Linux's defaults as packetdrill's scripts set them (tcp_rmem "4096 540000 15728640", tcp_wmem default 256 KiB),
+    /// then what the script's own init commands set (<see cref="ScriptSysctls"/>).
+    /// </summary>
+    public static TcpEndpointOptions DefaultOptions(PacketdrillHost host)
     {
-        ReceiveBufferSize = 540000,
-        MaxReceiveBufferSize = 15 * 1024 * 1024,
-        SendBufferSize = 256 * 1024,
-    };
+        var options = new TcpEndpointOptions
+        {
+            ReceiveBufferSize = 540000,
+            MaxReceiveBufferSize = 15 * 1024 * 1024,
+            SendBufferSize = 256 * 1024,
+        };
+        host.Sysctls.Apply(options);
+        return options;
+    }
 
     public static DrillSocket Accepted(PacketdrillHost host, int family, TcpEndpoint endpoint)
     {

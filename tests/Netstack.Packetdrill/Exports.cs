@@ -31,6 +31,7 @@ internal static unsafe partial class Exports
         *ifc = default;
         try
         {
+            EndPreloadForChildren();
             s_host?.Dispose();
             s_host = new PacketdrillHost(flags == null ? null : Marshal.PtrToStringUTF8((nint)flags));
         }
@@ -182,4 +183,23 @@ internal static unsafe partial class Exports
         Console.Error.WriteLine($"netstack-packetdrill: {call}: {e.GetType().Name}: {e.Message}");
 
     internal static PacketdrillHost CurrentHost => Host;
+
+    /// <summary>The stack, or null before <c>packetdrill_interface_init</c> (and in a child process that inherited the preload).</summary>
+    internal static PacketdrillHost? CurrentHostOrNull => s_host;
+
+    /// <summary>
+    /// The processes packetdrill starts (init commands, the code events' Python) need not load this library: the
+    /// preload (<see cref="PreloadedGetsockopt"/>) is for packetdrill alone.
+    /// </summary>
+    private static void EndPreloadForChildren()
+    {
+        string? preload = Environment.GetEnvironmentVariable("LD_PRELOAD");
+        if (preload is not null && preload.Contains("Netstack.Packetdrill", StringComparison.Ordinal))
+        {
+            UnsetEnvironment("LD_PRELOAD");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnsetEnvironment(string name);
 }

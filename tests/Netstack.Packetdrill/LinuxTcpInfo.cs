@@ -4,7 +4,7 @@ using Netstack.Transport.Tcp;
 namespace Netstack.Packetdrill;
 
 /// <summary>
-/// Linux's <c>struct tcp_info</c> (TCP_INFO) filled from <see cref="TcpInfo"/>: the fields the stack has (state,
+/// Linux's <c>struct tcp_info</c> (TCP_INFO) filled from <see cref="TcpInfo"/>: the fields the stack has (state, ca_state, sacked, lost,
 /// options, window scales, RTO, RTT, MSS, cwnd and ssthresh in segments, byte counters, windows); the others stay 0.
 /// </summary>
 internal static class LinuxTcpInfo
@@ -27,12 +27,15 @@ internal static class LinuxTcpInfo
         info.Clear();
         int mss = Math.Max(1, i.SendMss);
         info[0] = LinuxState(i.State);
+        info[1] = (byte)i.CongestionState; // our values are Linux's TCP_CA_*
         info[5] = (byte)((i.Timestamps ? 1 : 0) | (i.Sack ? 2 : 0) | (i.SendWindowScale > 0 || i.ReceiveWindowScale > 0 ? 4 : 0));
         info[6] = (byte)((i.SendWindowScale & 0xF) | ((i.ReceiveWindowScale & 0xF) << 4));
         U32(info, 8, Micros(i.Rto));
         U32(info, 16, (uint)i.SendMss);
         U32(info, 20, (uint)i.AdvertisedMss);
         U32(info, 24, (uint)((i.BytesInFlight + mss - 1) / mss));
+        U32(info, 28, i.SackedBytes / (uint)mss);
+        U32(info, 32, (i.LostBytes + (uint)mss - 1) / (uint)mss);
         U32(info, 60, 1500);
         U32(info, 68, Micros(i.SmoothedRtt));
         U32(info, 72, Micros(i.RttVariance));

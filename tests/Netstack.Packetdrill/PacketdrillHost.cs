@@ -47,6 +47,9 @@ internal sealed class PacketdrillHost : IDisposable
 
     public string Flags { get; }
 
+    /// <summary>The sysctls the script's init commands set.</summary>
+    public ScriptSysctls Sysctls { get; } = new();
+
     public VirtualClock Clock { get; }
 
     public NetStack Stack { get; }
@@ -255,5 +258,6 @@ internal sealed class PacketdrillHost : IDisposable
         Sockets.CloseAll();
         Link.Dispose();
         Stack.Dispose();
+        Sysctls.Dispose();
     }
 }

@@ -44,11 +44,35 @@ exit 0
 SH
     cat >"$common/set_sysctls.py" <<'SH'
 #!/bin/sh
-# No-op stand-in for packetdrill's set_sysctls.py: writes the restore script the .pkt files run at the end.
+# Stand-in for packetdrill's set_sysctls.py: records the settings (/proc/sys/KEY=VALUE) for the library,
+# changes nothing, and writes the restore script the .pkt files run at the end.
+for a in "$@"; do
+  case "$a" in
+    /proc/sys/*=*) [ -n "${NETSTACK_PACKETDRILL_SYSCTLS:-}" ] && printf '%s\n' "${a#/proc/sys/}" | tr / . >>"$NETSTACK_PACKETDRILL_SYSCTLS" ;;
+  esac
+done
 f=/tmp/sysctl_restore_${PACKETDRILL_PID}.sh
 printf '#!/bin/sh\nexit 0\n' >"$f"
 chmod u+x "$f"
 SH
+    # The init commands run sysctl, tc, ip and ethtool for the kernel's tun0. Under the library these stand-ins come
+    # first on PATH (run.sh, PacketdrillTests): they change nothing on the machine; sysctl records KEY=VALUE in the
+    # file the library names in NETSTACK_PACKETDRILL_SYSCTLS, and the library applies what it knows to new sockets.
+    mkdir -p "$dest/bin"
+    cat >"$dest/bin/sysctl" <<'SH'
+#!/bin/sh
+for a in "$@"; do
+  case "$a" in
+    -*) ;;
+    *=*) [ -n "${NETSTACK_PACKETDRILL_SYSCTLS:-}" ] && printf '%s\n' "$a" | tr / . >>"$NETSTACK_PACKETDRILL_SYSCTLS" ;;
+  esac
+done
+exit 0
+SH
+    for tool in tc ip ethtool; do
+      printf '#!/bin/sh\n# No-op: there is no kernel device under the library.\nexit 0\n' >"$dest/bin/$tool"
+    done
+    chmod +x "$dest/bin/"*
     ;;
   *) echo "prepare-scripts.sh: MODE is kernel or ours" >&2; exit 2 ;;
 esac

@@ -46,6 +46,7 @@ touch "$work/stamp"
 "$here/prepare-scripts.sh" "$pd/tcp" "$work/kernel" kernel
 "$here/prepare-scripts.sh" "$pd/tcp" "$work/ours" ours
 
+[ -n "$lib" ] && lib=$(realpath "$lib")
 if [ "$ours" = 1 ] && [ -z "$lib" ]; then
   lib="$repo/tests/Netstack.Packetdrill/bin/publish/Netstack.Packetdrill.so"
   nice -n 10 dotnet publish "$here/Netstack.Packetdrill.csproj" -c Release -o "$(dirname "$lib")" \
@@ -64,11 +65,15 @@ run_one() { # mode script -> "pass" | "fail"; the output goes to $work/logs
   if [ "$mode" = kernel ]; then
     (cd "$work/kernel/tcp/$dir" && timeout 120 "$pd/in_netns.sh" "$pd/packetdrill" "$name") >"$log" 2>&1
   else
-    (cd "$work/ours/tcp/$dir" && timeout 120 "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
+    # preloaded as well, so the code events' own getsockopt(TCP_INFO) reaches the stack (PreloadedGetsockopt.cs);
+    # ours/bin first on PATH, so the init commands' sysctl/tc/ip/ethtool change nothing here (prepare-scripts.sh)
+    (cd "$work/ours/tcp/$dir" && timeout 120 env PATH="$work/ours/bin:$PATH" LD_PRELOAD="$lib" "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
   fi
   rc=$?
   # sysctl restore scripts of scripts that failed before their cleanup (the namespace's sysctls died with it)
   find /tmp -maxdepth 1 -name 'sysctl_restore_*.sh' -newer "$work/stamp" -delete 2>/dev/null
+  # and the file where the library read the script's sysctls (ScriptSysctls.cs)
+  find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'netstack-packetdrill-sysctls.*' -newer "$work/stamp" -delete 2>/dev/null
   [ $rc = 0 ] && echo pass || echo fail
   if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS/$mode"; cp "$log" "$KEEP_LOGS/$mode/"; fi
 }

@@ -97,6 +97,8 @@ internal static class PacketdrillSuite
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        start.Environment["PATH"] = Path.Combine(s_scripts.Value, "bin") + ":" + Environment.GetEnvironmentVariable("PATH"); // init commands change nothing here (prepare-scripts.sh)
+        start.Environment["LD_PRELOAD"] = library; // the code events' getsockopt(TCP_INFO) reaches the stack (PreloadedGetsockopt.cs)
         start.ArgumentList.Add($"--so_filename={library}");
         start.ArgumentList.Add("--local_ip=192.168.0.2");
         start.ArgumentList.Add(Path.GetFileName(script));
@@ -111,6 +113,7 @@ internal static class PacketdrillSuite
         }
         process.WaitForExit();
         File.Delete($"/tmp/sysctl_restore_{process.Id}.sh"); // the no-op restore script the init command left
+        File.Delete(Path.Combine(Path.GetTempPath(), $"netstack-packetdrill-sysctls.{process.Id}")); // the script's sysctls, as the library read them
         return (process.ExitCode, output.Result + errors.Result);
     }
 

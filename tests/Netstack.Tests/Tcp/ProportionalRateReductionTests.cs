@@ -74,4 +74,23 @@ public class ProportionalRateReductionTests
         prr.OnSent(3 * Mss);
         Assert.Equal(0u, prr.OnAck(0, 2 * Mss, Mss));
     }
+
+    [Fact]
+    public void BelowSsthresh_TheExtraSegmentComesOnlyOnASafeAck()
+    {
+        // RFC 6937bis §5: pipe (1 segment) is far below ssthresh (7): the bound is MAX(prr_delivered − prr_out,
+        // DeliveredData), plus one MSS only for an ACK that advanced SND.UNA and revealed no new loss.
+        static ProportionalRateReduction AfterTwoAcks()
+        {
+            var prr = new ProportionalRateReduction();
+            prr.Start(7 * Mss, 10 * Mss);
+            Assert.Equal(Mss, prr.OnAck(Mss, 1 * Mss, Mss, safeAck: false));       // the ACK that found the losses: the fast retransmit only
+            prr.OnSent(Mss);
+            Assert.Equal(2 * Mss, prr.OnAck(2 * Mss, 1 * Mss, Mss, safeAck: false)); // packet-conserving: what was delivered
+            prr.OnSent(2 * Mss);
+            return prr;
+        }
+        Assert.Equal(3 * Mss, AfterTwoAcks().OnAck(2 * Mss, 1 * Mss, Mss, safeAck: true));
+        Assert.Equal(2 * Mss, AfterTwoAcks().OnAck(2 * Mss, 1 * Mss, Mss, safeAck: false));
+    }
 }

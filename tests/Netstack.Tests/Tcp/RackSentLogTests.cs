@@ -31,4 +31,28 @@ public class RackSentLogTests
         log.Clear();
         Assert.Equal(0, log.Count);
     }
+
+    [Fact]
+    public void SplitKeepsBothPiecesInSendOrder_AcrossTheWrapAndAGrowth()
+    {
+        var log = new RackSentLog(capacity: 4);
+        var seq = new SeqNumber(uint.MaxValue - 150);
+        log.Add(seq, seq + 100, TimeSpan.FromMilliseconds(1), retransmitted: false);
+        log.RemoveOldest();                            // head at 1: the records below wrap
+        log.Add(seq + 100, seq + 400, TimeSpan.FromMilliseconds(2), retransmitted: true);
+        log.Add(seq + 400, seq + 500, TimeSpan.FromMilliseconds(3), retransmitted: false);
+        log.Add(seq + 500, seq + 600, TimeSpan.FromMilliseconds(4), retransmitted: false);
+        log.Add(seq + 600, seq + 700, TimeSpan.FromMilliseconds(5), retransmitted: false);
+        log.Split(0, seq + 250);                       // the ring is full: the split grows it
+        Assert.Equal(5, log.Count);
+        Assert.Equal((seq + 100, seq + 250), (log[0].Start, log[0].End));
+        Assert.Equal((seq + 250, seq + 400), (log[1].Start, log[1].End));
+        Assert.Equal(TimeSpan.FromMilliseconds(2), log[1].XmitTime);
+        Assert.True(log[1].Retransmitted);
+        for (int i = 2; i < 5; i++)
+        {
+            Assert.Equal(seq + (uint)(200 + i * 100), log[i].Start);
+            Assert.Equal(TimeSpan.FromMilliseconds(i + 1), log[i].XmitTime);
+        }
+    }
 }

@@ -75,6 +75,45 @@ public class TcpLossProbeTests
         t.Advance(TimeSpan.FromSeconds(5));
         t.ExpectNothing();
     }
+
+    /// <summary>
+    /// RFC 8985 §7.3 probes with the last segment sent. After a shutdown that is our FIN, so the probe is the FIN
+    /// alone, before the RTO; it used to be no probe at all in FIN-WAIT-1, then the RTO resent the first data.
+    /// </summary>
+    [Fact]
+    public void AfterShutdown_TheProbeIsTheFinAlone()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(sack: true);
+        byte[] data = new byte[1460];
+        ep.Send(data, false, out _);
+        t.Expect(Ack | Psh, seq: 1001);
+        t.Advance(50);
+        t.Send(Ack, 5001, 2461);                     // an RTT sample of 50 ms
+        ep.Send(new byte[2920], false, out _);
+        t.Expect(Ack, seq: 2461);
+        t.Expect(Ack | Psh, seq: 3921);
+        t.Advance(10);
+        ep.Shutdown();
+        t.Expect(Ack | Fin, seq: 5381);               // the FIN follows the data; nothing is acknowledged
+        Assert.Equal(TcpConnectionState.FinWait1, ep.State);
+        TimeSpan rto = ep.GetInfo().Rto;
+        TimeSpan waited = TimeSpan.Zero;
+        while (t.Host.Sent.Count == 0 && waited < rto)
+        {
+            t.Advance(1);
+            waited += TimeSpan.FromMilliseconds(1);
+        }
+        Assert.True(waited < rto, "no probe before the RTO");
+        TcpSegment probe = t.Expect(Ack | Fin, seq: 5381);
+        Assert.Equal(0, probe.PayloadLength);
+        Assert.Equal(1, t.Tcp.Statistics.TCPLossProbes);
+        Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
+        t.Send(Ack, 5001, 5382);                     // everything, FIN included, arrived
+        Assert.Equal(TcpConnectionState.FinWait2, ep.State);
+        t.Advance(TimeSpan.FromSeconds(5));
+        t.ExpectNothing();
+    }
 }
 
 public class TcpSegmentSizeTests

@@ -42,6 +42,9 @@ internal interface IRecoveryTransmitter
 
     ICongestionControl Congestion { get; }
 
+    /// <summary>Whether the ACK being processed revealed a new loss (it started recovery, or RACK marked a segment lost).</summary>
+    bool NewLossOnThisAck { get; }
+
     /// <summary>Resends [seq, seq + length) clipped to one segment and the buffered data; returns the bytes sent.</summary>
     int Retransmit(SeqNumber seq, int length);
 

@@ -41,9 +41,12 @@ internal sealed class ProportionalRateReduction
 
     /// <summary>
     /// Processes an ACK during recovery: <paramref name="deliveredData"/> is the advance of SND.UNA plus the
-    /// change in SACKed bytes, <paramref name="pipe"/> the RFC 6675 pipe after the ACK. Returns sndcnt.
+    /// change in SACKed bytes, <paramref name="pipe"/> the RFC 6675 pipe after the ACK. Returns sndcnt. Below
+    /// ssthresh the bound is MAX(prr_delivered − prr_out, DeliveredData), plus one MSS (the slow-start bound) only
+    /// when <paramref name="safeAck"/>: the ACK advanced SND.UNA and revealed no new loss (RFC 6937bis §5, as Linux);
+    /// after an ACK that reveals losses the sender stays packet-conserving.
     /// </summary>
-    public uint OnAck(uint deliveredData, uint pipe, uint mss)
+    public uint OnAck(uint deliveredData, uint pipe, uint mss, bool safeAck = true)
     {
         _delivered += deliveredData;
         long sndcnt;
@@ -58,7 +61,7 @@ internal sealed class ProportionalRateReduction
             long limit = (long)_delivered - (long)_out;
             if (!Conservative)
             {
-                limit = Math.Max(limit, deliveredData) + mss;
+                limit = Math.Max(limit, deliveredData) + (safeAck ? mss : 0);
             }
             sndcnt = Math.Min((long)_ssthresh - pipe, limit);
         }

@@ -42,6 +42,35 @@ internal sealed class RackSentLog
     /// <summary>Records that [start, end) was sent at <paramref name="xmitTime"/>.</summary>
     public void Add(SeqNumber start, SeqNumber end, TimeSpan xmitTime, bool retransmitted)
     {
+        GrowIfFull();
+        ref Record r = ref _records[(_head + _count) & (_records.Length - 1)];
+        r = new Record { Start = start, End = end, XmitTime = xmitTime, Retransmitted = retransmitted };
+        _count++;
+    }
+
+    /// <summary>
+    /// Splits the <paramref name="index"/>-th record at <paramref name="at"/> (inside it) into two records with the
+    /// same transmit time and flags, so a TSO super-segment the peer SACKed in part is judged piece by piece, as
+    /// RFC 8985 §6.1 keeps state per segment (Linux splits the skb on a partial SACK). Send order is kept: pieces
+    /// sent at the same time are ordered by sequence (§6.2 RACK_sent_after).
+    /// </summary>
+    public void Split(int index, SeqNumber at)
+    {
+        GrowIfFull();
+        for (int i = _count; i > index + 1; i--)
+        {
+            this[i] = this[i - 1];
+        }
+        _count++;
+        ref Record first = ref this[index];
+        ref Record second = ref this[index + 1];
+        second = first;
+        second.Start = at;
+        first.End = at;
+    }
+
+    private void GrowIfFull()
+    {
         if (_count == _records.Length)
         {
             var grown = new Record[Math.Max(_initialCapacity, _records.Length * 2)];
@@ -52,9 +81,6 @@ internal sealed class RackSentLog
             _records = grown;
             _head = 0;
         }
-        ref Record r = ref _records[(_head + _count) & (_records.Length - 1)];
-        r = new Record { Start = start, End = end, XmitTime = xmitTime, Retransmitted = retransmitted };
-        _count++;
     }
 
     /// <summary>Drops the oldest record.</summary>

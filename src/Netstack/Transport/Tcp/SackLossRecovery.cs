@@ -20,11 +20,15 @@ internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard s
     {
         _prr.Start(tx.Congestion.SlowStartThreshold, flightSize);
         _budget = 0;
-        // RFC 6675 §5 step 4.3: retransmit the first segment presumed dropped; PRR counts it in prr_out.
+        // RFC 6675 §5 step 4.3: retransmit the first segment presumed dropped. PRR counts it in prr_out, but only
+        // after the sndcnt of the ACK (or timer) that started recovery, which it is part of (Linux computes
+        // sndcnt, then sends the fast retransmit within it).
         int sent = tx.Retransmit(tx.SndUna, (int)tx.SegmentSize);
         _highRxt = tx.SndUna + (uint)sent;
-        _prr.OnSent((uint)sent);
+        _fastRetransmit = (uint)sent;
     }
+
+    private uint _fastRetransmit; // the fast retransmit's bytes, not yet counted against a sndcnt
 
     public void OnAck(long deliveredData, uint cumulativelyAcked, bool duplicate, bool starting)
     {
@@ -35,7 +39,16 @@ internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard s
         uint mss = tx.SegmentSize;
         uint pipe = scoreboard.Pipe(tx.SndUna, tx.SndMax, _highRxt, mss);
         // RFC 6937 §3: DeliveredData may be negative (a SACK block forgotten); prr_delivered never shrinks.
-        _budget = _prr.OnAck((uint)Math.Max(deliveredData, 0), pipe, mss);
+        // RFC 6937bis §5 (and Linux tcp_cwnd_reduction): the slow-start bound's extra MSS only on a "safe" ACK, one
+        // that advanced SND.UNA without revealing new losses; otherwise the conservative bound.
+        bool safeAck = cumulativelyAcked > 0 && !tx.NewLossOnThisAck;
+        _budget = _prr.OnAck((uint)Math.Max(deliveredData, 0), pipe, mss, safeAck);
+        if (_fastRetransmit > 0)
+        {
+            _prr.OnSent(_fastRetransmit);
+            _budget -= _fastRetransmit;
+            _fastRetransmit = 0;
+        }
     }
 
     public void Send()
@@ -80,5 +93,9 @@ internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard s
         }
     }
 
-    public void Reset() => _budget = 0;
+    public void Reset()
+    {
+        _budget = 0;
+        _fastRetransmit = 0;
+    }
 }

@@ -202,6 +202,30 @@ internal sealed class SackScoreboard
     }
 
     /// <summary>
+    /// Octets in [SND.UNA, SND.NXT) deemed lost: un-SACKed octets below a hole that RFC 6675 §4 IsLost() or RACK
+    /// (<see cref="MarkLostBelow"/>) condemns, whether or not they were retransmitted since (Linux's lost_out).
+    /// </summary>
+    public uint LostBytes(SeqNumber sndUna, SeqNumber sndNxt, uint mss)
+    {
+        ulong lostBytes = 0;
+        ulong bytesAbove = _sackedBytes;
+        SeqNumber cursor = sndUna;
+        ulong lostLimit = (ulong)(DupThresh - 1) * mss;
+        for (int i = 0; i < _count; i++)
+        {
+            SeqNumber holeEnd = SeqNumber.Min(_ranges[i].Start, sndNxt);
+            if (holeEnd > cursor)
+            {
+                bool lost = _count - i >= DupThresh || bytesAbove > lostLimit;
+                lostBytes += lost ? holeEnd.BytesFrom(cursor) : RackLostBytes(cursor, holeEnd);
+            }
+            bytesAbove -= _ranges[i].Length;
+            cursor = SeqNumber.Max(cursor, _ranges[i].End);
+        }
+        return (uint)Math.Min(lostBytes, uint.MaxValue);
+    }
+
+    /// <summary>
     /// RFC 6675 §4 SetPipe: every octet in [SND.UNA, SND.NXT) that is not SACKed counts once unless it is
     /// deemed lost, and once more if it was retransmitted (below <paramref name="highRxt"/>).
     /// </summary>

@@ -24,6 +24,7 @@ public sealed partial class TcpEndpoint
         }
         uint sackedBefore = _scoreboard.SackedBytes;
         bool wasInRecovery = _inRecovery;
+        _newLossOnThisAck = false;
         UpdateScoreboard(seg);
         bool duplicate = false;
         uint acked = 0;

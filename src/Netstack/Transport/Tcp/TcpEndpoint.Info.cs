@@ -44,9 +44,19 @@ public sealed partial class TcpEndpoint
                 BytesReceived = _receiver.BytesReceived,
                 SendBufferBytes = _sender.Source.Length,
                 ReceiveQueueBytes = _receiver.Queue.Bytes,
+                CongestionState = CongestionStateLocked(),
+                SackedBytes = _scoreboard.SackedBytes,
+                LostBytes = _sack ? _scoreboard.LostBytes(_sender.SndUna, _sender.SndMax, (uint)Math.Max(_sender.Mss, 1)) : 0,
             };
         }
     }
+
+    private TcpCongestionState CongestionStateLocked() =>
+        _retransmits > 0 && _sender.SndUna != _sender.SndMax ? TcpCongestionState.Loss
+        : _inRecovery ? TcpCongestionState.Recovery
+        : _ecnInCwr ? TcpCongestionState.Cwr
+        : _scoreboard.Count > 0 || _dupAcks > 0 ? TcpCongestionState.Disorder
+        : TcpCongestionState.Open;
 
     /// <summary>
     /// Switches the congestion control (Linux TCP_CONGESTION): an unknown name throws <see cref="ArgumentException"/>;

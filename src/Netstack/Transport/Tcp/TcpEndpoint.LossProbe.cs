@@ -1,3 +1,5 @@
+using Netstack.Wire;
+
 namespace Netstack.Transport.Tcp;
 
 /// <summary>The tail loss probe of RACK-TLP (RFC 8985 §7).</summary>
@@ -10,7 +12,7 @@ public sealed partial class TcpEndpoint
     private void ArmLossProbe()
     {
         if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sender.SndUna == _sender.SndMax || IsArmed(TimerKind.LossProbe)
-            || _state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait) || !_rtt.HasSample)
+            || !ProbingState || !_rtt.HasSample)
         {
             return;
         }
@@ -21,11 +23,27 @@ public sealed partial class TcpEndpoint
         SetDeadline(TimerKind.LossProbe, pto < MinProbeTimeout ? MinProbeTimeout : pto);
     }
 
-    /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one.</summary>
+    /// <summary>States with data or our FIN possibly outstanding: after a shutdown the tail may be the FIN (RFC 8985 §7 covers any tail).</summary>
+    private bool ProbingState => _state is TcpConnectionState.Established or TcpConnectionState.CloseWait or TcpConnectionState.FinWait1
+        or TcpConnectionState.Closing or TcpConnectionState.LastAck;
+
+    /// <summary>RFC 8985 §7.3: send one new segment if the window allows, else retransmit the last one (the FIN alone when it was last).</summary>
     private void LossProbeTimerExpired()
     {
-        if (!_sack || _inRecovery || _sender.SndUna == _sender.SndMax || _state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait))
+        if (!_sack || _inRecovery || _sender.SndUna == _sender.SndMax || !ProbingState)
         {
+            return;
+        }
+        if (_sender.FinQueued && !_sender.FinAcked && _sender.SndNxt == _sender.SndMax
+            && _sender.SndMax == _sender.SndUna + (uint)_sender.Source.Length + 1)
+        {
+            // Our FIN went out after the data: it is the last segment sent, so it is the probe.
+            SeqNumber finSeq = _sender.SndMax - 1;
+            TcpStatistics.Increment(ref Stats.TCPLossProbes);
+            CountRetransmission(finSeq, 0);
+            SendSegment(TcpFlags.Ack | TcpFlags.Fin, finSeq, _sender.Source.Length, 0);
+            _rack.OnProbeSent(_sender.SndMax, retransmission: true);
+            SetDeadline(TimerKind.Retransmit, CurrentRto());
             return;
         }
         if (_sender.SndNxt == _sender.SndMax && SendData(maxSegments: 1, _sender.SndWnd) > 0)

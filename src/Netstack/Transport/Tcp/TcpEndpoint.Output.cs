@@ -98,6 +98,7 @@ public sealed partial class TcpEndpoint
         else
         {
             _sender.BytesSent += length;
+            _deadlines[(int)TimerKind.LossProbe] = Never; // RFC 8985 §7.2: new data (or our FIN) restarts the PTO, armed again by Output
         }
         if (!retransmission && !_rttTiming && !_timestamps && length > 0)
         {

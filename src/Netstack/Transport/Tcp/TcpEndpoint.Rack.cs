@@ -56,6 +56,11 @@ public sealed partial class TcpEndpoint
             {
                 continue;
             }
+            if (r.End > _sender.SndUna && SackBoundaryInside(r.Start, r.End) is SeqNumber boundary)
+            {
+                _sentLog.Split(i, boundary); // part SACKed, part not: judge each part on its own (§6.1)
+            }
+            r = ref _sentLog[i];
             if (r.End <= _sender.SndUna || _scoreboard.AnySacked(r.Start, r.End))
             {
                 r.Delivered = true;
@@ -66,6 +71,30 @@ public sealed partial class TcpEndpoint
             }
         }
         RackDetectLoss(now);
+    }
+
+    /// <summary>
+    /// The first sequence inside (<paramref name="start"/>, <paramref name="end"/>) where being SACKed or cumulatively
+    /// acknowledged changes, or null when the range is all one or the other.
+    /// </summary>
+    private SeqNumber? SackBoundaryInside(SeqNumber start, SeqNumber end)
+    {
+        SeqNumber? first = null;
+        void Consider(SeqNumber s)
+        {
+            if (s > start && s < end && (first is not SeqNumber f || s < f))
+            {
+                first = s;
+            }
+        }
+        Consider(_sender.SndUna);
+        for (int i = 0; i < _scoreboard.Count; i++)
+        {
+            (SeqNumber s, SeqNumber e) = _scoreboard[i];
+            Consider(s);
+            Consider(e);
+        }
+        return first;
     }
 
     /// <summary>
@@ -95,6 +124,7 @@ public sealed partial class TcpEndpoint
             {
                 r.Lost = true;
                 lost = true;
+                _newLossOnThisAck = true;
                 _scoreboard.MarkLostBelow(r.End);
                 TcpStatistics.Increment(ref Stats.TCPRackLoss);
                 if (r.Retransmitted && _inRecovery)

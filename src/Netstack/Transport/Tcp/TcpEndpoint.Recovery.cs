@@ -117,6 +117,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     private void EnterRecovery()
     {
         _inRecovery = true;
+        _newLossOnThisAck = true;
         _deadlines[(int)TimerKind.LossProbe] = Never;
         _recover = _sender.SndMax;
         uint flight = BytesInFlight;
@@ -221,6 +222,10 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     uint IRecoveryTransmitter.SegmentSize => (uint)CurrentMss;
 
     ICongestionControl IRecoveryTransmitter.Congestion => _congestion;
+
+    bool IRecoveryTransmitter.NewLossOnThisAck => _newLossOnThisAck;
+
+    private bool _newLossOnThisAck;
 
     int IRecoveryTransmitter.Retransmit(SeqNumber seq, int length) => RetransmitRange(seq, length);
 

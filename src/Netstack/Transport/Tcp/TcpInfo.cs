@@ -51,4 +51,10 @@ public readonly record struct TcpInfo
     public long SendBufferBytes { get; init; }
     /// <summary>Bytes received and not yet read by the application.</summary>
     public long ReceiveQueueBytes { get; init; }
+    /// <summary>The sender's congestion state (Linux <c>tcpi_ca_state</c>).</summary>
+    public TcpCongestionState CongestionState { get; init; }
+    /// <summary>Bytes above SND.UNA the peer has selectively acknowledged (RFC 2018).</summary>
+    public uint SackedBytes { get; init; }
+    /// <summary>Bytes above SND.UNA deemed lost (RFC 6675 IsLost, or RACK, RFC 8985) and not yet acknowledged.</summary>
+    public uint LostBytes { get; init; }
 }
