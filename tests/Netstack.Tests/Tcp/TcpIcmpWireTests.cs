@@ -41,11 +41,13 @@ public class TcpIcmpWireTests
         int ipHeader = v6 ? Ipv6Header.Length : Ipv4Header.MinLength;
 
         byte[]? dropped = null;
+        // The router drops every full-sized segment until its error is in (the first is quoted), so no SACK from B makes
+        // A resend the quoted one before the error arrives (a quote below SND.UNA is rightly ignored, RFC 5927).
         net.TapA!.Filter = p =>
         {
-            if (dropped is null && p.Length > ipHeader + TcpSegment.MinHeaderLength + 12)
+            if (p.Length > ipHeader + TcpSegment.MinHeaderLength + 12)
             {
-                dropped = p.Span.ToArray(); // "too big for the next hop"
+                dropped ??= p.Span.ToArray(); // "too big for the next hop"
                 return false;
             }
             return true;
