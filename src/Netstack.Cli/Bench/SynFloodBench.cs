@@ -17,7 +17,7 @@ namespace Netstack.Cli.Bench;
 /// never complete; SYN cookies (RFC 4987 §3.6) then answer statelessly. Reported: how many legitimate connects
 /// succeeded and how long each took (on the stacks' clock and on the wall), the most connections the server held,
 /// memory during the flood (managed heap growth, packet pool), and what was left once the half-open connections gave
-/// up and TIME-WAIT ended. Runs on a <see cref="SteppedClock"/> (10 SYNs per millisecond of stack time), so minutes of
+/// up and TIME-WAIT ended. Runs on a <see cref="ManualClock"/> (10 SYNs per millisecond of stack time), so minutes of
 /// TCP timers take milliseconds and runs repeat exactly for a seed.
 /// </summary>
 internal static class SynFloodBench
@@ -31,7 +31,7 @@ internal static class SynFloodBench
 
     public static SynFloodBenchResult Run(int syns, int seed)
     {
-        var clock = new SteppedClock();
+        var clock = new ManualClock();
         var pool = new PacketPool();
         using ChannelLinkPair pair = ChannelLink.CreatePair(new ChannelLinkOptions { DispatchMode = ChannelDispatchMode.Manual });
         using var client = new NetStack(new NetStackOptions { TimeProvider = clock, Pool = pool, RandomSeed = seed });
@@ -86,7 +86,7 @@ internal static class SynFloodBench
     }
 
     /// <summary>One connect, accepted, a byte each way, closed by the client and then the server.</summary>
-    private static void ConnectOnce(TcpProtocol clientTcp, NetAddress server, TcpConnectionListener listener, ChannelLinkPair pair, SteppedClock clock, Figures stats)
+    private static void ConnectOnce(TcpProtocol clientTcp, NetAddress server, TcpConnectionListener listener, ChannelLinkPair pair, ManualClock clock, Figures stats)
     {
         stats.Attempts++;
         TimeSpan stackStart = clock.Elapsed;
