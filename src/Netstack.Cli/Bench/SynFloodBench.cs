@@ -55,7 +55,7 @@ internal static class SynFloodBench
             {
                 if (i < syns)
                 {
-                    server.DeliverPacket(serverInterface, SpoofedSyn(pool, random, serverAddress));
+                    server.DeliverPacket(serverInterface, SpoofedSyn.Rent(pool, random, serverAddress));
                 }
                 if (i % SynsPerMillisecond == SynsPerMillisecond - 1)
                 {
@@ -125,30 +125,6 @@ internal static class SynFloodBench
             stats.WallTimes.Add(wallTime);
         }
     }
-
-    private static PacketBuffer SpoofedSyn(PacketPool pool, Random random, NetAddress destination)
-    {
-        var source = NetAddress.FromV4(0xC6120000u | (uint)random.Next(0x20000));
-        TcpSegment syn = default;
-        syn.Flags = TcpFlags.Syn;
-        syn.SourcePort = (ushort)random.Next(1024, 65536);
-        syn.DestinationPort = 80;
-        syn.Seq = new SeqNumber((uint)random.NextInt64(uint.MaxValue));
-        syn.Window = 64240;
-        syn.Mss = 1460;
-        syn.WindowScale = 7;
-        syn.SackPermitted = true;
-        syn.HasTimestamp = true;
-        syn.TsVal = (uint)random.Next();
-        int tcpLength = syn.ComputeHeaderLength();
-        PacketBuffer packet = pool.Rent(Ipv4Header.MinLength + tcpLength);
-        Span<byte> bytes = packet.Append(Ipv4Header.MinLength + tcpLength);
-        Ipv4Header.Write(bytes, source, destination, IpProtocol.Tcp, bytes.Length, (ushort)random.Next(65536), 64);
-        syn.Write(bytes[Ipv4Header.MinLength..]);
-        TcpSegment.WriteChecksum(bytes[Ipv4Header.MinLength..], source, destination);
-        return packet;
-    }
-
     /// <summary>What the run gathers on the way.</summary>
     private sealed class Figures
     {
