@@ -176,9 +176,22 @@ public class TcpDataAndCloseTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = t.EstablishPassive();
         ep.Abort();
-        t.Expect(Rst, seq: 1001);
+        t.Expect(Rst | Ack, seq: 1001, ack: 5001); // RFC 9293 §3.10.4 with the ACK, as Linux
         Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(0, t.Tcp.ConnectionCount);
+    }
+
+    [Fact]
+    public void Abort_WithTimestamps_SendsRstCarryingTheTimestampOption()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(timestamps: true);
+        t.Advance(TimeSpan.FromSeconds(1));
+        ep.Abort();
+        TcpSegment rst = t.Expect(Rst | Ack, seq: 1001, ack: 5001);
+        Assert.True(rst.HasTimestamp); // RFC 7323 §3.2: SHOULD be sent in an RST once negotiated
+        Assert.Equal(101u, rst.TsEcr);
+        Assert.True(rst.TsVal >= 1000, $"TSval {rst.TsVal} did not move with the clock");
     }
 
     [Fact]
@@ -187,7 +200,7 @@ public class TcpDataAndCloseTests
         using var t = new TcpTestContext();
         TcpEndpoint ep = t.EstablishPassive(options: new TcpEndpointOptions { LingerZero = true });
         ep.Close();
-        t.Expect(Rst, seq: 1001);
+        t.Expect(Rst | Ack, seq: 1001, ack: 5001);
     }
 
     [Fact]
@@ -197,7 +210,7 @@ public class TcpDataAndCloseTests
         TcpEndpoint ep = t.EstablishPassive();
         t.Send(Ack | Psh, 5001, 1001, payload: Bytes(10));
         ep.Close();
-        t.Expect(Rst, seq: 1001);
+        t.Expect(Rst | Ack, seq: 1001, ack: 5011);
         Assert.Equal(1, t.Tcp.Statistics.TCPAbortOnClose);
         Assert.Equal(0, t.Host.Pool.Outstanding);
     }

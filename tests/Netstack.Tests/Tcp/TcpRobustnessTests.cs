@@ -136,7 +136,7 @@ public class TcpRobustnessTests
             rto *= 2;
         }
         t.Advance(rto);
-        t.Expect(Rst, seq: 1101);
+        t.Expect(Rst | Ack, seq: 1101, ack: 5001);
         Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(SocketError.TimedOut, ep.Error);
         Assert.Equal(4, t.Tcp.Statistics.TCPTimeouts);
@@ -248,7 +248,7 @@ public class TcpRobustnessTests
         t.Advance(TimeSpan.FromSeconds(2));
         t.Expect(Ack, seq: 1000);
         t.Advance(TimeSpan.FromSeconds(2));
-        t.Expect(Rst);
+        t.Expect(Rst | Ack, ack: 5001);
         Assert.Equal(SocketError.TimedOut, ep.Error);
     }
 
@@ -286,7 +286,7 @@ public class TcpRobustnessTests
         ep.Close();
         t.Expect(Fin | Ack, seq: 1001);
         t.Send(Ack | Psh, 5001, 1002, payload: Bytes(10));
-        t.Expect(Rst, seq: 1002);
+        t.Expect(Rst | Ack, seq: 1002, ack: 5001); // the refused data is not acknowledged
         Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(1, t.Tcp.Statistics.TCPAbortOnData);
     }

@@ -45,7 +45,7 @@ public sealed partial class TcpEndpoint
             {
                 if (!seg.Has(TcpFlags.Rst))
                 {
-                    SendReset(seg.Ack, withAck: false);
+                    SendReset(seg.Ack);
                 }
                 return;
             }
@@ -122,7 +122,7 @@ public sealed partial class TcpEndpoint
                 {
                     // Linux: data for a socket the application closed is answered with RST.
                     TcpStatistics.Increment(ref Stats.TCPAbortOnData);
-                    SendReset(_sender.SndMax, withAck: false);
+                    SendAbortReset();
                     Terminate(SocketError.ConnectionReset, TcpConnectionState.Closed);
                     return;
                 }
@@ -219,7 +219,7 @@ public sealed partial class TcpEndpoint
     {
         if (seg.Ack <= _sender.SndUna || seg.Ack > _sender.SndNxt)
         {
-            SendReset(seg.Ack, withAck: false);
+            SendReset(seg.Ack);
             return false;
         }
         _sender.SndUna = _sender.Iss + 1;

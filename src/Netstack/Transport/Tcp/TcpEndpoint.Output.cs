@@ -176,9 +176,30 @@ public sealed partial class TcpEndpoint
     /// <summary>A zero-window or keepalive probe: an ACK carrying SND.UNA - 1, which the peer must answer.</summary>
     private void SendProbe() => SendSegment(TcpFlags.Ack, _sender.SndUna - 1, 0, 0);
 
-    private void SendReset(SeqNumber seq, bool withAck)
+    /// <summary>
+    /// The RST that ends a synchronized connection (abort, timeout, data after close): RFC 9293 §3.10.4 gives
+    /// &lt;SEQ=SND.NXT&gt;&lt;CTL=RST&gt;. It also carries the ACK, as Linux's (an RST is accepted by its sequence number
+    /// alone, RFC 9293 §3.10.7.4, so the ACK costs nothing and tells the peer what arrived), and the timestamp option,
+    /// which RFC 7323 §3.2 says SHOULD be sent in an RST once negotiated: a peer with PAWS checks it.
+    /// </summary>
+    private void SendAbortReset()
     {
-        TcpSegment h = NewHeader(withAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, seq);
+        TcpSegment h = NewHeader(TcpFlags.Rst | TcpFlags.Ack, _sender.SndMax);
+        h.Window = 0;
+        if (_timestamps)
+        {
+            h.HasTimestamp = true;
+            h.TsVal = TsNow;
+            h.TsEcr = _receiver.TsRecent;
+        }
+        TcpStatistics.Increment(ref Stats.OutRsts);
+        Emit(ref h, 0, 0);
+    }
+
+    /// <summary>The RST that answers an unacceptable segment's ACK: &lt;SEQ=SEG.ACK&gt;&lt;CTL=RST&gt; (RFC 9293 §3.10.7).</summary>
+    private void SendReset(SeqNumber seq)
+    {
+        TcpSegment h = NewHeader(TcpFlags.Rst, seq);
         h.Window = 0;
         TcpStatistics.Increment(ref Stats.OutRsts);
         Emit(ref h, 0, 0);

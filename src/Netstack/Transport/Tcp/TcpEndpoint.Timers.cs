@@ -207,7 +207,7 @@ public sealed partial class TcpEndpoint
         if (++_retransmits > _options.MaxRetransmits)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sender.SndMax, withAck: false);
+            SendAbortReset();
             Terminate(SocketError.TimedOut, TcpConnectionState.Closed);
             return;
         }
@@ -252,7 +252,7 @@ public sealed partial class TcpEndpoint
         if (_keepaliveProbes >= _options.KeepAliveProbes)
         {
             TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendReset(_sender.SndMax, withAck: false);
+            SendAbortReset();
             Terminate(SocketError.TimedOut, TcpConnectionState.Closed);
             return;
         }

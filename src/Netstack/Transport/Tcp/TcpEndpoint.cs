@@ -361,7 +361,7 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpConnectionState.SynReceived or TcpConnectionState.Established or TcpConnectionState.FinWait1 or TcpConnectionState.FinWait2 or TcpConnectionState.CloseWait)
         {
-            SendReset(_sender.SndMax, withAck: false);
+            SendAbortReset();
         }
         if (_state != TcpConnectionState.Closed)
         {
