@@ -8,12 +8,14 @@ namespace Netstack.Cli;
 /// </summary>
 public sealed class ShutdownSignal : IDisposable
 {
+    private const int SIGINT = 2;
     private readonly CancellationTokenSource _cancellation = new();
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
 
     public ShutdownSignal()
     {
+        Netstack.Interop.ProcessCalls.StopIgnoring(SIGINT); // started as a background job: kill -INT must still stop us
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
     }

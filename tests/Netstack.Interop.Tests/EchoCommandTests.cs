@@ -20,6 +20,20 @@ public class EchoCommandTests
         Assert.NotEqual(0, echo.Ns.Exec("ip", "link", "show", echo.Ns.DeviceName).ExitCode); // created by echo, gone with it
     }
 
+    /// <summary>
+    /// A shell without job control starts <c>cmd &amp;</c> with SIGINT ignored, and .NET then installs no handler for it:
+    /// echo must still stop on <c>kill -INT</c> (it makes SIGINT deliverable again before registering).
+    /// </summary>
+    [RequiresRootAndTunFact("kill", "python3")]
+    public void Echo_started_with_sigint_ignored_still_stops_on_sigint()
+    {
+        string[] ignoringSigint = ["python3", "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execvp(sys.argv[1], sys.argv[1:])"];
+        using EchoProcess echo = EchoProcess.StartWrapped(ignoringSigint);
+        ProcessRunner.Result r = echo.Stop("INT");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("echo: stopped by SIGINT", r.Output, StringComparison.Ordinal);
+    }
+
     [RequiresRootAndTunFact("kill")]
     public void Echo_sets_the_mtu_only_when_asked_and_uses_vnet_hdr_by_default()
     {

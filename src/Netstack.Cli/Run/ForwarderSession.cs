@@ -87,6 +87,7 @@ public static class ForwarderSession
     private static int RunCommand(CommandProcess command, int socket, Task serving)
     {
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => Forward(c, command, SIGHUP));
+        ProcessCalls.StopIgnoring(SIGINT); // as ShutdownSignal: a background job's SIGINT is forwarded too (SIGHUP stays as nohup left it)
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Forward(c, command, SIGINT));
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Forward(c, command, SIGTERM));
         try

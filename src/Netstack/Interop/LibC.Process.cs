@@ -47,6 +47,10 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    /// <summary>sigaction(2); <paramref name="action"/> and <paramref name="old"/> point at a <c>struct sigaction</c> (152 bytes on x86-64 and arm64, handler first).</summary>
+    [LibraryImport(Library, EntryPoint = "sigaction", SetLastError = true)]
+    public static partial int SigAction(int signal, void* action, void* old);
+
     [LibraryImport(Library, EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 

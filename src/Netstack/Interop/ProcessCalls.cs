@@ -94,6 +94,27 @@ internal static unsafe class ProcessCalls
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
     }
 
+    /// <summary>
+    /// Makes <paramref name="signal"/> deliverable again when this process started with it ignored: a shell without
+    /// job control starts a background job (<c>cmd &amp;</c>) with SIGINT ignored, and .NET then never installs its
+    /// handler, so a <see cref="System.Runtime.InteropServices.PosixSignalRegistration"/> would wait for a signal that cannot arrive and
+    /// <c>kill -INT</c> would do nothing. Resetting it to the default before registering lets the runtime take it, as Go's
+    /// <c>signal.Notify</c> does. A signal that is not ignored is left alone (the runtime's handler is on it).
+    /// </summary>
+    public static void StopIgnoring(int signal)
+    {
+        const nint SIG_DFL = 0;
+        const nint SIG_IGN = 1;
+        byte* current = stackalloc byte[256]; // struct sigaction, with room to spare
+        if (LibC.SigAction(signal, null, current) == 0 && *(nint*)current == SIG_IGN)
+        {
+            byte* action = stackalloc byte[256];
+            new Span<byte>(action, 256).Clear();
+            *(nint*)action = SIG_DFL;
+            _ = LibC.SigAction(signal, action, null);
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when the process is gone (ESRCH).</summary>
     public static bool Signal(int pid, int signal) => LibC.Kill(pid, signal) == 0;
 

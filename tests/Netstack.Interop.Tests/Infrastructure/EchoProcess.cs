@@ -29,12 +29,15 @@ public sealed class EchoProcess : IDisposable
 
     public IPAddress Address(bool v6) => v6 ? Ns.StackV6 : Ns.StackV4;
 
-    public static EchoProcess Start(params string[] extra)
+    public static EchoProcess Start(params string[] extra) => StartWrapped([], extra);
+
+    /// <summary>As <see cref="Start"/>, with <paramref name="wrapper"/> (a command that execs the rest) between the namespace and netstack.</summary>
+    public static EchoProcess StartWrapped(string[] wrapper, params string[] extra)
     {
         NetnsFixture ns = NetnsFixture.CreateEmpty();
         try
         {
-            Process echo = ns.Track(NetstackProcess.Start(ns.ExecPrefix,
+            Process echo = ns.Track(NetstackProcess.Start([.. ns.ExecPrefix, .. wrapper],
                 ["echo", "--tun", ns.DeviceName, "--address", $"{ns.StackV4}/24", "--address", $"{ns.StackV6}/64", .. extra]));
             string? ready = NetstackProcess.ReadLine(echo, Patience);
             if (ready is null || !ready.StartsWith($"echo: ready on {ns.DeviceName} ", StringComparison.Ordinal))

@@ -46,6 +46,61 @@ public class TcpEphemeralPortTests
     }
 
     [Fact]
+    public void With_every_port_taken_a_time_wait_four_tuple_is_recycled_a_second_after_the_peers_last_timestamp()
+    {
+        using var p = new TcpPair();
+        p.A.Ports.SetEphemeralRange(45000, 45000);
+        using TcpConnectionListener http = p.B.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
+        (TcpEndpoint first, TcpEndpoint firstServer) = Open(p, http, 80);
+        first.Close();
+        p.Run(TimeSpan.FromMilliseconds(50));
+        firstServer.Close();
+        p.Run(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(TcpConnectionState.TimeWait, first.State);
+
+        TcpEndpoint early = p.TcpA.Connect(TcpPair.B4, 80, out SocketError error);
+        Assert.Equal(SocketError.AddressNotAvailable, error); // within a second of the peer's last timestamp: PAWS could not tell
+        early.Abort();
+        Assert.Equal(TcpConnectionState.TimeWait, first.State);
+
+        p.Run(TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100));
+        (TcpEndpoint second, TcpEndpoint secondServer) = Open(p, http, 80);
+        Assert.Equal(45000, second.Id.LocalPort);
+        Assert.Equal(TcpConnectionState.Closed, first.State);
+        Assert.Equal(1, p.A.GetStatistics().Tcp.TWRecycled);
+        Assert.Equal(0, p.B.GetStatistics().Tcp.TWRecycled);
+        second.Abort();
+        secondServer.Abort();
+        p.Pump();
+        Assert.Equal(0, p.A.Ports.ConnectionUsers(TcpProtocol.ProtocolNumber, TcpPair.A4, 45000));
+    }
+
+    [Fact]
+    public void Without_timestamps_time_wait_is_never_recycled()
+    {
+        using var p = new TcpPair();
+        p.A.Ports.SetEphemeralRange(45000, 45000);
+        var noTimestamps = new TcpEndpointOptions { Timestamps = false };
+        using TcpConnectionListener http = p.B.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
+        TcpEndpoint first = p.TcpA.Connect(TcpPair.B4, 80, out SocketError error, noTimestamps);
+        Assert.Equal(SocketError.Success, error);
+        p.Pump();
+        TcpEndpoint? firstServer = http.Socket.TryAccept(false, out _);
+        Assert.NotNull(firstServer);
+        first.Close();
+        p.Run(TimeSpan.FromMilliseconds(50));
+        firstServer.Close();
+        p.Run(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+        Assert.Equal(TcpConnectionState.TimeWait, first.State);
+        TcpEndpoint refused = p.TcpA.Connect(TcpPair.B4, 80, out error);
+        Assert.Equal(SocketError.AddressNotAvailable, error); // nothing would tell an old duplicate from new data
+        refused.Abort();
+        Assert.Equal(0, p.A.GetStatistics().Tcp.TWRecycled);
+        p.Run(TimeSpan.FromSeconds(31), TimeSpan.FromSeconds(1));
+        Assert.Equal(TcpConnectionState.Closed, first.State);
+    }
+
+    [Fact]
     public void A_connection_never_takes_a_listeners_port()
     {
         using var p = new TcpPair();

@@ -95,4 +95,28 @@ public sealed partial class TcpEndpoint
             return newer;
         }
     }
+
+    /// <summary>
+    /// An active open found every port to this destination taken: may it take this TIME-WAIT connection's four-tuple?
+    /// As Linux's <c>tcp_tw_reuse</c>: only with timestamps, and only once a second has passed since the peer's last
+    /// timestamp, so PAWS (RFC 7323 §5) drops any old duplicate the new connection could otherwise accept. True ends
+    /// this connection (its four-tuple and port are free again) and gives its SND.NXT, which the new ISN must pass.
+    /// </summary>
+    internal bool TryRecycleTimeWait(TimeSpan now, out SeqNumber sndNxt)
+    {
+        lock (_lock)
+        {
+            sndNxt = _sender.SndNxt;
+            if (_state != TcpConnectionState.TimeWait || !_timestamps || now - _receiver.TsRecentStamp < TimeWaitRecycleAge)
+            {
+                return false;
+            }
+            TcpStatistics.Increment(ref Stats.TWRecycled);
+            Terminate(SocketError.Success, TcpConnectionState.Closed);
+            return true;
+        }
+    }
+
+    /// <summary>How long after the peer's last timestamp a TIME-WAIT four-tuple may be taken by a new connection (Linux: 1 s).</summary>
+    internal static readonly TimeSpan TimeWaitRecycleAge = TimeSpan.FromSeconds(1);
 }

@@ -13,6 +13,7 @@ public sealed partial class TcpEndpoint
     internal SocketError Connect(NetAddress remote, ushort remotePort, NetAddress local, ushort localPort)
     {
         using TransmitFlush flush = new(this);
+        SeqNumber? recycledSndNxt = null;
         lock (_lock)
         {
             if (!_host.TryFindRoute(remote, out _route))
@@ -29,7 +30,12 @@ public sealed partial class TcpEndpoint
                 _id = new FourTuple(local, 0, remote, remotePort);
                 if (_host.ReserveConnectionPort(this, local, remote, remotePort) == 0)
                 {
-                    return SocketError.AddressNotAvailable;
+                    if (!_protocol.TryRecycleTimeWait(local, remote, remotePort, out SeqNumber timeWaitSndNxt)
+                        || _host.ReserveConnectionPort(this, local, remote, remotePort) == 0)
+                    {
+                        return SocketError.AddressNotAvailable;
+                    }
+                    recycledSndNxt = timeWaitSndNxt;
                 }
                 _port = PortHold.Connection;
             }
@@ -48,7 +54,8 @@ public sealed partial class TcpEndpoint
                 }
                 _registered = true;
             }
-            SeqNumber iss = _protocol.NewIsn(_id);
+            // Linux tcp_twsk_unique: a recycled four-tuple starts a window beyond anything the old connection sent.
+            SeqNumber iss = recycledSndNxt is SeqNumber old ? old + 65535 + 2 : _protocol.NewIsn(_id);
             _tsOffset = _protocol.TimestampOffset(_id);
             _sender.Start(iss, iss);
             _recover = _sender.Iss;
@@ -134,6 +141,7 @@ public sealed partial class TcpEndpoint
             if (_timestamps)
             {
                 _receiver.TsRecent = syn.TsVal;
+                _receiver.TsRecentStamp = _host.Now;
             }
             SetState(TcpConnectionState.SynReceived);
             _registered = true;
@@ -171,6 +179,7 @@ public sealed partial class TcpEndpoint
             if (_timestamps)
             {
                 _receiver.TsRecent = ack.TsVal;
+                _receiver.TsRecentStamp = _host.Now;
                 _tsOffset = _protocol.TimestampOffset(_id); // the cookie's TSval was sent on the same clock
             }
             _receiver.WindowEdge = _receiver.RcvNxt + (uint)Math.Min(_options.ReceiveBufferSize, ushort.MaxValue);

@@ -207,6 +207,38 @@ internal sealed class TcpProtocol : ITransportHandler, IDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the oldest TIME-WAIT connection from <paramref name="local"/> to <paramref name="remote"/>:<paramref name="remotePort"/>
+    /// that <see cref="TcpEndpoint.TryRecycleTimeWait"/> allows, so an active open can take its four-tuple; false when
+    /// none may be. Called only when every port to that destination is in use, without any lock but the caller's
+    /// endpoint's (each candidate's lock is taken alone, then the port lock, the usual order).
+    /// </summary>
+    internal bool TryRecycleTimeWait(NetAddress local, NetAddress remote, ushort remotePort, out SeqNumber sndNxt)
+    {
+        List<TcpEndpoint> candidates = [];
+        lock (_lock)
+        {
+            foreach (KeyValuePair<FourTuple, TcpEndpoint> entry in _connections)
+            {
+                FourTuple id = entry.Key;
+                if (id.RemotePort == remotePort && id.RemoteAddress == remote && id.LocalAddress == local && entry.Value.State == TcpConnectionState.TimeWait)
+                {
+                    candidates.Add(entry.Value);
+                }
+            }
+        }
+        TimeSpan now = Host.Now;
+        foreach (TcpEndpoint candidate in candidates)
+        {
+            if (candidate.TryRecycleTimeWait(now, out sndNxt))
+            {
+                return true;
+            }
+        }
+        sndNxt = default;
+        return false;
+    }
+
     internal bool IsRegistered(in FourTuple id)
     {
         lock (_lock)

@@ -68,6 +68,9 @@ internal sealed class TcpReceiver
     /// <summary>TS.Recent (RFC 7323 §4.3): the timestamp to echo, also the PAWS reference (§5.3).</summary>
     internal uint TsRecent;
 
+    /// <summary>When <see cref="TsRecent"/> was last taken from a segment (Linux <c>ts_recent_stamp</c>).</summary>
+    internal TimeSpan TsRecentStamp;
+
     /// <summary>A D-SACK block (RFC 2883) waits to be reported: <see cref="Dsack"/>.</summary>
     internal bool HasDsack;
 

@@ -44,6 +44,7 @@ public readonly record struct TcpStatisticsSnapshot
         ListenDrops = Interlocked.Read(ref counters.ListenDrops);
         TCPKeepAlive = Interlocked.Read(ref counters.TCPKeepAlive);
         TCPTimeWaitReuse = Interlocked.Read(ref counters.TCPTimeWaitReuse);
+        TWRecycled = Interlocked.Read(ref counters.TWRecycled);
         TCPDeliveredCE = Interlocked.Read(ref counters.TCPDeliveredCE);
         TCPECNReductions = Interlocked.Read(ref counters.TCPECNReductions);
         ReceiveMemory = Interlocked.Read(ref counters.ReceiveMemory);
@@ -260,6 +261,14 @@ public readonly record struct TcpStatisticsSnapshot
     /// counterpart; instrument <c>netstack.tcp.time_wait_reuses</c> in <c>{connection}</c>.
     /// </summary>
     public long TCPTimeWaitReuse { get; }
+
+    /// <summary>
+    /// TIME-WAIT connections ended early so that an active open could take their four-tuple, when every ephemeral port
+    /// to that destination was in use: only with timestamps and a second after the peer's last one, so PAWS guards the
+    /// new connection. Linux <c>TWRecycled</c> (<c>tcp_tw_reuse</c>); instrument <c>netstack.tcp.time_wait_recycled</c>
+    /// in <c>{connection}</c>.
+    /// </summary>
+    public long TWRecycled { get; }
 
     /// <summary>
     /// Segments acknowledged by ACKs carrying ECN-Echo (RFC 3168 §6.1.2): data the peer saw marked with congestion.
