@@ -72,7 +72,7 @@ public sealed partial class TcpEndpoint
         if (_timestamps)
         {
             _receiver.TsRecent = seg.TsVal;
-            _receiver.TsRecentStamp = _host.Now;
+            _receiver.TsRecentStamp = _lastReceived;
         }
         _sender.InitWindow(seg.Window, seg.Seq, seg.Ack); // RFC 7323 §2.2: the window in a SYN is never scaled
         if (ackAcceptable)
@@ -189,7 +189,7 @@ public sealed partial class TcpEndpoint
         if (_timestamps && seg.HasTimestamp && seg.Seq <= _receiver.LastAckSent)
         {
             _receiver.TsRecent = seg.TsVal;
-            _receiver.TsRecentStamp = _host.Now;
+            _receiver.TsRecentStamp = _lastReceived;
         }
 
         // Second: RST (RFC 5961 §3.2: only an exact match resets, others in the window get a challenge ACK).
