@@ -140,9 +140,10 @@ internal sealed class Ipv4Layer : IDisposable
 
     /// <summary>
     /// Prepends the IPv4 header and writes the datagram (fragmenting when allowed), with <paramref name="ecn"/> in the
-    /// low bits of the type of service (RFC 3168 §5; the header checksum covers it). Takes the reference.
+    /// low bits of the type of service (RFC 3168 §5; the header checksum covers it) and <paramref name="typeOfService"/>'s
+    /// upper six bits above it (its ECN bits are ignored). Takes the reference.
     /// </summary>
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte ttl = 0, EcnCodepoint ecn = EcnCodepoint.NotEct)
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte ttl = 0, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0)
     {
         Interlocked.Increment(ref _stats.OutRequests);
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
@@ -178,7 +179,7 @@ internal sealed class Ipv4Layer : IDisposable
             }
             // A super-segment reserves one identification per segment it becomes (Linux ip_select_ident_segs).
             ushort id = (ushort)_stack.IpIdentification.Next(source, destination, protocol, gso ? Math.Max((int)packet.Offload.SegmentCount, 1) : 1);
-            Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment, typeOfService: (byte)ecn);
+            Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment, typeOfService: (byte)((typeOfService & ~0x3) | (byte)ecn));
             _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
         }

@@ -165,12 +165,8 @@ public sealed partial class TcpEndpoint
             }
             else
             {
-                written = _sender.Buffer.Write(data, _options.SendBufferSize);
-                if (written > 0)
-                {
-                    Output();
-                }
-                else if (armWaiter && !data.IsEmpty)
+                written = WriteWithinWatermark(data);
+                if (written == 0 && armWaiter && !data.IsEmpty)
                 {
                     WriteWaiter.Arm();
                 }

@@ -103,6 +103,77 @@ public sealed class TcpEndpointOptions
     /// <summary>The ceiling of the retransmission timeout and of the zero-window probe back-off (RFC 6298 §2.5).</summary>
     public TimeSpan MaxRto { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// TCP_NOTSENT_LOWAT: the most written bytes that may wait unsent before writes wait, whatever room the send buffer
+    /// has. A write takes new data only while fewer bytes than this are unsent, and the connection counts as writable
+    /// (a waiting write resumes) once the unsent bytes fall below half of it (Linux <c>tcp_stream_memory_free</c>), so
+    /// the application keeps little queued that it might rather replace. <see cref="int.MaxValue"/> (the default) leaves
+    /// only <see cref="SendBufferSize"/>; values below 1 throw <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public int NotSentLowWatermark
+    {
+        get => _notSentLowWatermark;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _notSentLowWatermark = value;
+        }
+    }
+
+    private int _notSentLowWatermark = int.MaxValue;
+
+    /// <summary>
+    /// TCP_USER_TIMEOUT (RFC 5482, RFC 9293 §3.8.3's USER TIMEOUT): how long sent data may stay unacknowledged, or the
+    /// peer's window stay closed to our probes, before the connection is reset and fails with TimedOut; it replaces the
+    /// count of <see cref="MaxRetransmits"/> and bounds the retransmission back-off, as Linux does. <see cref="TimeSpan.Zero"/>
+    /// (the default) leaves the limit to <see cref="MaxRetransmits"/>; negative values throw <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public TimeSpan UserTimeout
+    {
+        get => _userTimeout;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _userTimeout = value;
+        }
+    }
+
+    private TimeSpan _userTimeout;
+
+    /// <summary>
+    /// TCP_MAXSEG: the largest segment payload we announce in our SYN and send (a clamp below the route's MSS, Linux
+    /// <c>user_mss</c>); 0 (the default) leaves the MSS to the route. It counts at the handshake; a listener's value goes
+    /// to its children. Otherwise 88 to 32767, as Linux accepts; anything else throws <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public int MaxSegmentSize
+    {
+        get => _maxSegmentSize;
+        set
+        {
+            if (value != 0)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, 88);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 32767);
+            }
+            _maxSegmentSize = value;
+        }
+    }
+
+    private int _maxSegmentSize;
+
+    /// <summary>
+    /// IP_TOS / IPV6_TCLASS: the type of service (IPv4) or traffic class (IPv6) of every packet the connection sends,
+    /// its SYN-ACKs included. Only the six bits above ECN are kept (a value's low two bits are cleared, as Linux does for
+    /// TCP): the ECN codepoint stays the stack's (RFC 3168 §6.1.4). 0 by default.
+    /// </summary>
+    public byte TypeOfService
+    {
+        get => _typeOfService;
+        set => _typeOfService = (byte)(value & ~0x3);
+    }
+
+    private byte _typeOfService;
+
     /// <summary>"cubic" (default), "reno" or "newreno" (<see cref="CongestionControlFactory.KnownNames"/>); any other name throws <see cref="ArgumentException"/>.</summary>
     public string CongestionControl
     {
