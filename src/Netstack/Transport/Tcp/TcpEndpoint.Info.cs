@@ -94,6 +94,7 @@ public sealed partial class TcpEndpoint
                 _deadlines[(int)TimerKind.Keepalive] = Never;
             }
             Output();
+            _signals |= Signals.Write; // a raised not-sent watermark may let a waiting write go on
             signals = Leave();
         }
         Deliver(signals);

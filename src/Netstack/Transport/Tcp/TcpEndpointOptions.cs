@@ -104,11 +104,13 @@ public sealed class TcpEndpointOptions
     public TimeSpan MaxRto { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>
-    /// TCP_NOTSENT_LOWAT: the most written bytes that may wait unsent before writes wait, whatever room the send buffer
-    /// has. A write takes new data only while fewer bytes than this are unsent, and the connection counts as writable
-    /// (a waiting write resumes) once the unsent bytes fall below half of it (Linux <c>tcp_stream_memory_free</c>), so
-    /// the application keeps little queued that it might rather replace. <see cref="int.MaxValue"/> (the default) leaves
-    /// only <see cref="SendBufferSize"/>; values below 1 throw <see cref="ArgumentOutOfRangeException"/>.
+    /// TCP_NOTSENT_LOWAT: how many written bytes may wait unsent before writes wait, whatever room the send buffer has,
+    /// so the application keeps little queued that it might rather replace. As Linux, a write starts a new chunk of one
+    /// send burst (whole segments, at most half the peer's largest window) only while fewer bytes than this are unsent,
+    /// and fills a started chunk whole, so the unsent bytes may pass the watermark by less than one burst; the
+    /// connection counts as writable again once they fall below half of it (Linux <c>tcp_stream_memory_free</c>).
+    /// <see cref="int.MaxValue"/> (the default) leaves only <see cref="SendBufferSize"/>; values below 1 throw
+    /// <see cref="ArgumentOutOfRangeException"/>.
     /// </summary>
     public int NotSentLowWatermark
     {
