@@ -11,7 +11,8 @@ namespace Netstack.Packetdrill;
 internal static class SocketOptions
 {
     public const int SOL_IP = 0, SOL_SOCKET = 1, IPPROTO_TCP = 6, SOL_IPV6 = 41;
-    public const int IP_TOS = 1, IPV6_TCLASS = 67;
+    public const int IP_TOS = 1, IP_MTU_DISCOVER = 10, IPV6_TCLASS = 67;
+    public const int IP_PMTUDISC_DONT = 0, IP_PMTUDISC_OMIT = 5;
     public const int SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_KEEPALIVE = 9,
         SO_LINGER = 13, SO_REUSEPORT = 15;
     public const int TCP_NODELAY = 1, TCP_MAXSEG = 2, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6,
@@ -85,6 +86,14 @@ internal static class SocketOptions
                 return 0;
             case (IPPROTO_TCP, TCP_INQ):
                 socket.ReportInq = number != 0;
+                return 0;
+            case (SOL_IP, IP_MTU_DISCOVER):
+                if (number is < IP_PMTUDISC_DONT or > IP_PMTUDISC_OMIT)
+                {
+                    return -Errno.EINVAL;
+                }
+                socket.MtuDiscover = number; // DONT: no DF, no PMTU; WANT, DO and the rest: DF, as Linux's TCP does
+                options.DontFragment = number != IP_PMTUDISC_DONT;
                 return 0;
             case (SOL_IP, IP_TOS) when socket.Family == SocketAddress.AF_INET:
             case (SOL_IPV6, IPV6_TCLASS) when socket.Family == SocketAddress.AF_INET6:
@@ -185,6 +194,9 @@ internal static class SocketOptions
                 break;
             case (IPPROTO_TCP, TCP_INQ):
                 number = socket.ReportInq ? 1 : 0;
+                break;
+            case (SOL_IP, IP_MTU_DISCOVER):
+                number = socket.MtuDiscover;
                 break;
             case (SOL_IP, IP_TOS) when socket.Family == SocketAddress.AF_INET:
             case (SOL_IPV6, IPV6_TCLASS) when socket.Family == SocketAddress.AF_INET6:

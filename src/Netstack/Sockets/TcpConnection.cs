@@ -144,6 +144,16 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         set => _endpoint.Options.TypeOfService = value;
     }
 
+    /// <summary>
+    /// As <c>Socket.DontFragment</c>: IPv4 segments carry Don't Fragment and path MTU discovery runs (the default); false
+    /// sends them without DF and ignores "fragmentation needed" (see <see cref="TcpEndpointOptions.DontFragment"/>).
+    /// </summary>
+    public bool DontFragment
+    {
+        get => _endpoint.Options.DontFragment;
+        set => _endpoint.Options.DontFragment = value;
+    }
+
     /// <summary>SO_LINGER: only "enabled with 0 seconds" (abortive close) changes behaviour.</summary>
     public LingerOption LingerState
     {

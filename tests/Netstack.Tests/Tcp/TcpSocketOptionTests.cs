@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Netstack.Stack;
 using Netstack.Transport.Tcp;
 using static Netstack.Wire.TcpFlags;
 
@@ -8,6 +9,10 @@ namespace Netstack.Tests.Tcp;
 public class TcpSocketOptionTests
 {
     private static byte[] Bytes(int n) => Enumerable.Range(0, n).Select(i => (byte)i).ToArray();
+
+    /// <summary>ICMP "fragmentation needed" (RFC 1191) for a segment of ours starting at <paramref name="seq"/>.</summary>
+    private static TransportErrorInfo TooBig(int mtu, uint seq) =>
+        new(TransportErrorKind.PacketTooBig, 3, 4, TcpTestContext.Local, TcpTestContext.Remote, 6, TcpTestContext.LocalPort, TcpTestContext.RemotePort, mtu, seq);
 
     [Fact]
     public void MaxSegmentSize_ClampsTheAnnouncedAndTheSendingMss()
@@ -61,6 +66,31 @@ public class TcpSocketOptionTests
         t.Send(Ack, 5011, t.Iss + 1, payload: Bytes(10));
         t.Expect(Ack, ack: 5021);
         Assert.Equal(0x2C, t.LastTypeOfService);
+    }
+
+    [Fact]
+    public void DontFragmentOff_SegmentsGoWithoutDf_AndFragmentationNeededIsIgnored()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(options: new TcpEndpointOptions { QuickAck = false, DontFragment = false });
+        ep.Send(Bytes(1460), false, out _);
+        t.Expect(Ack | Psh, seq: 1001);
+        Assert.False(t.LastDontFragment);
+        ep.HandleError(TooBig(1000, 1001));
+        Assert.Equal(1460, ep.GetInfo().SendMss);          // no path MTU discovery: the MSS stays
+        t.ExpectNothing();
+    }
+
+    [Fact]
+    public void DontFragmentOn_FragmentationNeededLowersTheMss()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive();
+        ep.Send(Bytes(1460), false, out _);
+        t.Expect(Ack | Psh, seq: 1001);
+        Assert.True(t.LastDontFragment);
+        ep.HandleError(TooBig(1000, 1001));
+        Assert.Equal(960, ep.GetInfo().SendMss);
     }
 
     [Fact]

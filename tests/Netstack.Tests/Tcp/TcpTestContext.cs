@@ -105,6 +105,9 @@ internal sealed class TcpTestContext : IDisposable
     /// <summary>The type of service (the bits above ECN) of the segment <see cref="Next"/> (or <see cref="Expect"/>) took last.</summary>
     public byte LastTypeOfService { get; private set; }
 
+    /// <summary>Whether the segment <see cref="Next"/> (or <see cref="Expect"/>) took last asked for Don't Fragment.</summary>
+    public bool LastDontFragment { get; private set; }
+
     /// <summary>An ACK from the peer carrying SACK blocks (left edge, right edge).</summary>
     public static TcpSegment SackAck(uint ack, params (uint Left, uint Right)[] blocks)
     {
@@ -138,6 +141,7 @@ internal sealed class TcpTestContext : IDisposable
         NetAddress source = Host.Sources.Dequeue();
         LastEcn = Host.Ecns.Dequeue();
         LastTypeOfService = Host.TypesOfService.Dequeue();
+        LastDontFragment = Host.DontFragments.Dequeue();
         try
         {
             if (packet.Offload.NeedsChecksum)
@@ -161,6 +165,7 @@ internal sealed class TcpTestContext : IDisposable
         {
             Host.Ecns.Dequeue();
             Host.TypesOfService.Dequeue();
+            Host.DontFragments.Dequeue();
             _ = TcpSegment.TryParse(packet.Span, out TcpSegment s);
             packet.Release();
             Assert.Fail($"expected nothing, TCP sent {s.Flags} seq {s.Seq} ack {s.Ack} len {s.PayloadLength}");
@@ -250,8 +255,12 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
     /// <summary>The type of service TCP asked IP to put above the ECN bits of each segment in <see cref="Sent"/>, in the same order.</summary>
     public Queue<byte> TypesOfService { get; } = new();
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0)
+    /// <summary>Whether TCP asked IP for Don't Fragment on each segment in <see cref="Sent"/>, in the same order.</summary>
+    public Queue<bool> DontFragments { get; } = new();
+
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0, bool dontFragment = true)
     {
+        DontFragments.Enqueue(dontFragment);
         Sent.Enqueue(packet);
         Sources.Enqueue(source);
         Ecns.Enqueue(ecn);

@@ -117,7 +117,7 @@ public sealed partial class TcpEndpoint
             {
                 switch (error.Kind)
                 {
-                    case TransportErrorKind.PacketTooBig when error.Mtu > 0:
+                    case TransportErrorKind.PacketTooBig when error.Mtu > 0 && (_options.DontFragment || _id.RemoteAddress.IsV6):
                         int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
                         int mss = Math.Max(error.Mtu - ipHeader - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0), 64);
                         if (mss < _sender.Mss)

@@ -176,6 +176,14 @@ public sealed class TcpEndpointOptions
 
     private byte _typeOfService;
 
+    /// <summary>
+    /// Path MTU discovery for IPv4 (RFC 1191; .NET's <c>Socket.DontFragment</c>, Linux IP_MTU_DISCOVER): on (the default),
+    /// every segment carries Don't Fragment and an ICMP "fragmentation needed" lowers the MSS; off (Linux
+    /// IP_PMTUDISC_DONT), segments go without DF, so a router with a smaller MTU fragments them, and such ICMP messages
+    /// are ignored. IPv6 has no DF bit: there path MTU discovery stays on.
+    /// </summary>
+    public bool DontFragment { get; set; } = true;
+
     /// <summary>"cubic" (default), "reno" or "newreno" (<see cref="CongestionControlFactory.KnownNames"/>); any other name throws <see cref="ArgumentException"/>.</summary>
     public string CongestionControl
     {

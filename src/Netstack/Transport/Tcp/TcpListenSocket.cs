@@ -239,7 +239,7 @@ internal sealed class TcpListenSocket
         h.Write(packet.Prepend(h.ComputeHeaderLength()));
         TcpProtocol.FinishChecksum(packet, id.LocalAddress, id.RemoteAddress, route, 0);
         TcpStatistics.Increment(ref _protocol.Statistics.OutSegs);
-        _protocol.Host.Send(packet, id.LocalAddress, id.RemoteAddress, route, tx, typeOfService: Options.TypeOfService);
+        _protocol.Host.Send(packet, id.LocalAddress, id.RemoteAddress, route, tx, typeOfService: Options.TypeOfService, dontFragment: Options.DontFragment);
     }
 
     /// <summary>The third segment of a cookie handshake: validate, then create the connection already ESTABLISHED.</summary>
