@@ -10,23 +10,22 @@ public sealed partial class TcpEndpoint
     private long NotSentBytes => _sender.UsesOwnBuffer ? Math.Max(0, _sender.Buffer.Length - (_sender.SndMax - _sender.SndUna)) : 0;
 
     /// <summary>
-    /// Copies what the send buffer and the not-sent watermark let in, sending after each chunk so that the next check
-    /// sees what the window took. Returns the bytes taken.
+    /// Copies what the send buffer and the not-sent watermark let in. Under a watermark it sends after each chunk but the
+    /// last, so that the next check sees what the window took; the caller sends the rest. Returns the bytes taken.
     /// </summary>
     private int WriteWithinWatermark(ReadOnlySpan<byte> data)
     {
         if (_options.NotSentLowWatermark == int.MaxValue)
         {
-            int all = _sender.Buffer.Write(data, _options.SendBufferSize);
-            if (all > 0)
-            {
-                Output();
-            }
-            return all;
+            return _sender.Buffer.Write(data, _options.SendBufferSize);
         }
         int written = 0;
         while (!data.IsEmpty)
         {
+            if (written > 0)
+            {
+                Output();
+            }
             int room = WatermarkRoom();
             int n = room == 0 ? 0 : _sender.Buffer.Write(data[..Math.Min(room, data.Length)], _options.SendBufferSize);
             if (n == 0)
@@ -35,7 +34,6 @@ public sealed partial class TcpEndpoint
             }
             written += n;
             data = data[n..];
-            Output();
         }
         return written;
     }

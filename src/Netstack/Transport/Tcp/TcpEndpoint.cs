@@ -166,7 +166,11 @@ public sealed partial class TcpEndpoint
             else
             {
                 written = WriteWithinWatermark(data);
-                if (written == 0 && armWaiter && !data.IsEmpty)
+                if (written > 0)
+                {
+                    Output();
+                }
+                else if (armWaiter && !data.IsEmpty)
                 {
                     WriteWaiter.Arm();
                 }
