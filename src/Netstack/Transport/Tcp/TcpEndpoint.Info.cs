@@ -85,6 +85,7 @@ public sealed partial class TcpEndpoint
         Signals signals;
         lock (_lock)
         {
+            _signals |= Signals.Write; // a raised not-sent watermark may let a waiting write go on
             if (_options.KeepAlive && _state is TcpConnectionState.Established or TcpConnectionState.CloseWait)
             {
                 _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
@@ -94,7 +95,6 @@ public sealed partial class TcpEndpoint
                 _deadlines[(int)TimerKind.Keepalive] = Never;
             }
             Output();
-            _signals |= Signals.Write; // a raised not-sent watermark may let a waiting write go on
             signals = Leave();
         }
         Deliver(signals);
