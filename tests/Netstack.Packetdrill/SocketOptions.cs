@@ -63,14 +63,29 @@ internal static class SocketOptions
                 return SetKeepAlive(socket, options, name, number);
             case (IPPROTO_TCP, TCP_CONGESTION):
                 return SetCongestion(socket, options, value);
-            case (IPPROTO_TCP, TCP_MAXSEG):
+            case (IPPROTO_TCP, TCP_MAXSEG or TCP_USER_TIMEOUT or TCP_NOTSENT_LOWAT or TCP_INQ):
+                return SetSendOption(socket, options, name, number);
+            case (SOL_IP, IP_MTU_DISCOVER or IP_TOS):
+            case (SOL_IPV6, IPV6_TCLASS):
+                return SetIpOption(socket, options, level, name, number);
+            default:
+                return -Errno.ENOPROTOOPT;
+        }
+    }
+
+    /// <summary>TCP_MAXSEG, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT and TCP_INQ, with Linux's ranges.</summary>
+    private static long SetSendOption(DrillSocket socket, TcpEndpointOptions options, int name, int number)
+    {
+        switch (name)
+        {
+            case TCP_MAXSEG:
                 if (number != 0 && number is < 88 or > 32767)
                 {
                     return -Errno.EINVAL;
                 }
                 options.MaxSegmentSize = number;
                 return 0;
-            case (IPPROTO_TCP, TCP_USER_TIMEOUT):
+            case TCP_USER_TIMEOUT:
                 if (number < 0)
                 {
                     return -Errno.EINVAL;
@@ -78,34 +93,41 @@ internal static class SocketOptions
                 options.UserTimeout = TimeSpan.FromMilliseconds(number);
                 socket.Endpoint?.OptionsChanged();
                 return 0;
-            case (IPPROTO_TCP, TCP_NOTSENT_LOWAT):
+            case TCP_NOTSENT_LOWAT:
                 // An unsigned value; 0 means the sysctl's (net.ipv4.tcp_notsent_lowat), and getsockopt reports what was set.
                 socket.NotSentLowWatermarkSet = (uint)number;
                 options.NotSentLowWatermark = number == 0 ? socket.DefaultNotSentLowWatermark : (int)Math.Min((uint)number, int.MaxValue);
                 socket.Endpoint?.OptionsChanged();
                 return 0;
-            case (IPPROTO_TCP, TCP_INQ):
+            default:
                 socket.ReportInq = number != 0;
                 return 0;
-            case (SOL_IP, IP_MTU_DISCOVER):
-                if (number is < IP_PMTUDISC_DONT or > IP_PMTUDISC_OMIT)
-                {
-                    return -Errno.EINVAL;
-                }
-                socket.MtuDiscover = number; // DONT: no DF, no PMTU; WANT, DO and the rest: DF, as Linux's TCP does
-                options.DontFragment = number != IP_PMTUDISC_DONT;
-                return 0;
-            case (SOL_IP, IP_TOS) when socket.Family == SocketAddress.AF_INET:
-            case (SOL_IPV6, IPV6_TCLASS) when socket.Family == SocketAddress.AF_INET6:
-                if (level == SOL_IPV6 && number is < -1 or > 255)
-                {
-                    return -Errno.EINVAL;
-                }
-                options.TypeOfService = (byte)(number == -1 ? 0 : number); // IPV6_TCLASS -1: the default
-                return 0;
-            default:
-                return -Errno.ENOPROTOOPT;
         }
+    }
+
+    /// <summary>IP_MTU_DISCOVER, and IP_TOS / IPV6_TCLASS on a socket of that family.</summary>
+    private static long SetIpOption(DrillSocket socket, TcpEndpointOptions options, int level, int name, int number)
+    {
+        if (name == IP_MTU_DISCOVER && level == SOL_IP)
+        {
+            if (number is < IP_PMTUDISC_DONT or > IP_PMTUDISC_OMIT)
+            {
+                return -Errno.EINVAL;
+            }
+            socket.MtuDiscover = number; // DONT: no DF, no PMTU; WANT, DO and the rest: DF, as Linux's TCP does
+            options.DontFragment = number != IP_PMTUDISC_DONT;
+            return 0;
+        }
+        if (socket.Family != (level == SOL_IP ? SocketAddress.AF_INET : SocketAddress.AF_INET6))
+        {
+            return -Errno.ENOPROTOOPT;
+        }
+        if (level == SOL_IPV6 && number is < -1 or > 255)
+        {
+            return -Errno.EINVAL;
+        }
+        options.TypeOfService = (byte)(number == -1 ? 0 : number); // IPV6_TCLASS -1: the default
+        return 0;
     }
 
     private static long SetKeepAlive(DrillSocket socket, TcpEndpointOptions options, int name, int number)
