@@ -147,9 +147,37 @@ internal static unsafe class Calls
             return -1;
         }
         msg->NameLength = 0;
+        nuint controlRoom = msg->Control == null ? 0 : msg->ControlLength;
         msg->ControlLength = 0;
         msg->Flags = 0;
-        return (nint)Scatter(fd, msg->Iov, (int)msg->IovLength, flags);
+        long read = Scatter(fd, msg->Iov, (int)msg->IovLength, flags);
+        if (read >= 0 && Table.Socket(fd) is DrillSocket { ReportInq: true, Endpoint: { } endpoint })
+        {
+            AddInqMessage(msg, controlRoom, endpoint);
+        }
+        return (nint)read;
+    }
+
+    /// <summary>
+    /// TCP_INQ's control message (Linux <c>tcp_inq_hint</c>): the bytes left to read, or 1 when none are left but the
+    /// peer's FIN arrived, so the reader reads on to the end of the stream. Without room for it, MSG_CTRUNC.
+    /// </summary>
+    private static void AddInqMessage(MsgHdr* msg, nuint room, Netstack.Transport.Tcp.TcpEndpoint endpoint)
+    {
+        const int MSG_CTRUNC = 0x8, CmsgHeader = 16, CmsgSpace = 24; // struct cmsghdr, then an int padded to 8
+        if (room < CmsgSpace)
+        {
+            msg->Flags |= MSG_CTRUNC;
+            return;
+        }
+        long available = endpoint.Available;
+        int inq = (int)Math.Min(available == 0 && Readiness.FinReceived(endpoint) ? 1 : available, int.MaxValue);
+        byte* c = (byte*)msg->Control;
+        *(nuint*)c = CmsgHeader + sizeof(int);
+        *(int*)(c + 8) = SocketOptions.IPPROTO_TCP;
+        *(int*)(c + 12) = SocketOptions.TCP_INQ; // TCP_CM_INQ
+        *(int*)(c + CmsgHeader) = inq;
+        msg->ControlLength = CmsgSpace;
     }
 
     /// <summary>A read into one buffer, then spread over the iovecs (TCP has no message boundaries to keep).</summary>

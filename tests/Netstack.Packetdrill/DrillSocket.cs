@@ -37,6 +37,18 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
     /// <summary>Whether SO_SNDBUF was set (Linux then reports twice the value).</summary>
     public bool SendBufferSet { get; set; }
 
+    /// <summary>TCP_NOTSENT_LOWAT as set (0: the sysctl's default), which getsockopt reports.</summary>
+    public uint NotSentLowWatermarkSet { get; set; }
+
+    /// <summary>The watermark TCP_NOTSENT_LOWAT 0 stands for: the script's net.ipv4.tcp_notsent_lowat, or none.</summary>
+    public int DefaultNotSentLowWatermark => DefaultOptions(host).NotSentLowWatermark;
+
+    /// <summary>IP_MTU_DISCOVER as set (IP_PMTUDISC_WANT, 1, by default, as Linux).</summary>
+    public int MtuDiscover { get; set; } = 1;
+
+    /// <summary>TCP_INQ: recvmsg adds a TCP_CM_INQ control message with the bytes left to read.</summary>
+    public bool ReportInq { get; set; }
+
     private bool _errorReported;
 
     /// <summary>SO_ERROR: the error that ended the connection, reported once.</summary>

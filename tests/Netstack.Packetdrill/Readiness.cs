@@ -21,8 +21,7 @@ internal static class Readiness
         }
         TcpConnectionState state = endpoint.State;
         int mask = 0;
-        bool finReceived = state is TcpConnectionState.CloseWait or TcpConnectionState.LastAck or TcpConnectionState.Closing or TcpConnectionState.TimeWait
-            || (state == TcpConnectionState.Closed && endpoint.Error == System.Net.Sockets.SocketError.Success);
+        bool finReceived = FinReceived(endpoint);
         bool writeClosed = state is TcpConnectionState.FinWait1 or TcpConnectionState.FinWait2 or TcpConnectionState.Closing
             or TcpConnectionState.LastAck or TcpConnectionState.TimeWait or TcpConnectionState.Closed;
         if (state == TcpConnectionState.Closed || (finReceived && writeClosed))
@@ -51,12 +50,20 @@ internal static class Readiness
         return mask;
     }
 
+    /// <summary>Whether the peer's FIN arrived (Linux RCV_SHUTDOWN): the states after it, or a connection that ended cleanly.</summary>
+    public static bool FinReceived(TcpEndpoint endpoint)
+    {
+        TcpConnectionState state = endpoint.State;
+        return state is TcpConnectionState.CloseWait or TcpConnectionState.LastAck or TcpConnectionState.Closing or TcpConnectionState.TimeWait
+            || (state == TcpConnectionState.Closed && endpoint.Error == System.Net.Sockets.SocketError.Success);
+    }
+
     /// <summary>Linux <c>sk_stream_is_writeable</c>: free space at least half of what is queued, and under TCP_NOTSENT_LOWAT.</summary>
     public static bool Writable(TcpEndpoint endpoint)
     {
         TcpInfo info = endpoint.GetInfo();
         long queued = info.SendBufferBytes;
         long free = endpoint.Options.SendBufferSize - queued;
-        return free > 0 && free >= queued / 2;
+        return free > 0 && free >= queued / 2 && endpoint.NotSentBelowWatermark;
     }
 }

@@ -59,6 +59,9 @@ internal sealed partial class ScriptSysctls : IDisposable
             case "net.ipv4.tcp_window_scaling":
                 options.WindowScaling = first != 0;
                 break;
+            case "net.ipv4.tcp_notsent_lowat" when first is > 0 and <= uint.MaxValue:
+                options.NotSentLowWatermark = (int)Math.Min(first, int.MaxValue);
+                break;
             case "net.ipv4.tcp_wmem" when numbers.Length == 3 && int.TryParse(numbers[1], out int send):
                 options.SendBufferSize = send;
                 break;

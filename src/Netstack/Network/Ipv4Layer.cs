@@ -140,9 +140,11 @@ internal sealed class Ipv4Layer : IDisposable
 
     /// <summary>
     /// Prepends the IPv4 header and writes the datagram (fragmenting when allowed), with <paramref name="ecn"/> in the
-    /// low bits of the type of service (RFC 3168 §5; the header checksum covers it). Takes the reference.
+    /// low bits of the type of service (RFC 3168 §5; the header checksum covers it) and <paramref name="typeOfService"/>'s
+    /// upper six bits above it (its ECN bits are ignored). TCP segments carry Don't Fragment unless
+    /// <paramref name="tcpDontFragment"/> is false (the connection turned path MTU discovery off). Takes the reference.
     /// </summary>
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte ttl = 0, EcnCodepoint ecn = EcnCodepoint.NotEct)
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte ttl = 0, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0, bool tcpDontFragment = true)
     {
         Interlocked.Increment(ref _stats.OutRequests);
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
@@ -156,7 +158,7 @@ internal sealed class Ipv4Layer : IDisposable
             ttl = _stack.Options.DefaultTtl;
         }
         int mtu = nic.Link.Mtu;
-        bool dontFragment = protocol == IpProtocol.Tcp; // TCP does path MTU discovery (RFC 1191); others may fragment
+        bool dontFragment = protocol == IpProtocol.Tcp && tcpDontFragment; // TCP does path MTU discovery (RFC 1191); others may fragment
         int totalLength = packet.Length + Ipv4Header.MinLength;
         bool gso = packet.Offload.GsoType != GsoType.None;
         if (gso && !_stack.CanSegment(nic, packet.Offload.GsoType))
@@ -178,7 +180,7 @@ internal sealed class Ipv4Layer : IDisposable
             }
             // A super-segment reserves one identification per segment it becomes (Linux ip_select_ident_segs).
             ushort id = (ushort)_stack.IpIdentification.Next(source, destination, protocol, gso ? Math.Max((int)packet.Offload.SegmentCount, 1) : 1);
-            Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment, typeOfService: (byte)ecn);
+            Ipv4Header.Write(packet.Prepend(Ipv4Header.MinLength), source, destination, protocol, totalLength, id, ttl, dontFragment, typeOfService: (byte)((typeOfService & ~0x3) | (byte)ecn));
             _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
         }

@@ -219,9 +219,10 @@ internal sealed class Ipv6Layer : IDisposable
 
     /// <summary>
     /// Prepends the IPv6 header and writes the datagram, fragmenting at the source when it exceeds the MTU, with
-    /// <paramref name="ecn"/> in the low bits of the traffic class (RFC 3168 §5). Takes the reference.
+    /// <paramref name="ecn"/> in the low bits of the traffic class (RFC 3168 §5) and <paramref name="typeOfService"/>'s
+    /// upper six bits above it. Takes the reference.
     /// </summary>
-    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte hopLimit = 0, EcnCodepoint ecn = EcnCodepoint.NotEct)
+    public SocketError Send(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, byte hopLimit = 0, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0)
     {
         Interlocked.Increment(ref _stats.OutRequests);
         NetInterface? nic = _stack.GetInterface(route.InterfaceId);
@@ -254,7 +255,7 @@ internal sealed class Ipv6Layer : IDisposable
                 packet.Offload.HeaderLength += Ipv6Header.Length;
                 packet.Offload.ChecksumStart += Ipv6Header.Length;
             }
-            Ipv6Header.Write(packet.Prepend(Ipv6Header.Length), source, destination, protocol, payloadLength, hopLimit, trafficClass: (byte)ecn);
+            Ipv6Header.Write(packet.Prepend(Ipv6Header.Length), source, destination, protocol, payloadLength, hopLimit, trafficClass: (byte)((typeOfService & ~0x3) | (byte)ecn));
             _stack.Transmit(nic, packet, tx);
             return SocketError.Success;
         }

@@ -110,6 +110,50 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
         set => _endpoint.Options.KeepAliveProbes = value;
     }
 
+    /// <summary>
+    /// TCP_NOTSENT_LOWAT: the most written bytes that may wait unsent before writes wait (see
+    /// <see cref="TcpEndpointOptions.NotSentLowWatermark"/>); <see cref="int.MaxValue"/>, the default, means no limit.
+    /// </summary>
+    public int NotSentLowWatermark
+    {
+        get => _endpoint.Options.NotSentLowWatermark;
+        set
+        {
+            _endpoint.Options.NotSentLowWatermark = value;
+            _endpoint.OptionsChanged();
+        }
+    }
+
+    /// <summary>
+    /// TCP_USER_TIMEOUT (RFC 5482): how long sent data may stay unacknowledged before the connection fails with TimedOut
+    /// (see <see cref="TcpEndpointOptions.UserTimeout"/>); <see cref="TimeSpan.Zero"/>, the default, leaves it to the retransmission count.
+    /// </summary>
+    public TimeSpan UserTimeout
+    {
+        get => _endpoint.Options.UserTimeout;
+        set => _endpoint.Options.UserTimeout = value;
+    }
+
+    /// <summary>
+    /// IP_TOS (.NET's <c>SocketOptionName.TypeOfService</c>; IPv6: the traffic class): the bits above ECN of every
+    /// packet sent from now on (see <see cref="TcpEndpointOptions.TypeOfService"/>).
+    /// </summary>
+    public byte TypeOfService
+    {
+        get => _endpoint.Options.TypeOfService;
+        set => _endpoint.Options.TypeOfService = value;
+    }
+
+    /// <summary>
+    /// As <c>Socket.DontFragment</c>: IPv4 segments carry Don't Fragment and path MTU discovery runs (the default); false
+    /// sends them without DF and ignores "fragmentation needed" (see <see cref="TcpEndpointOptions.DontFragment"/>).
+    /// </summary>
+    public bool DontFragment
+    {
+        get => _endpoint.Options.DontFragment;
+        set => _endpoint.Options.DontFragment = value;
+    }
+
     /// <summary>SO_LINGER: only "enabled with 0 seconds" (abortive close) changes behaviour.</summary>
     public LingerOption LingerState
     {

@@ -359,11 +359,15 @@ public sealed partial class NetStack : INetworkDispatcher, IDisposable, IAsyncDi
         return SendTransport(packet, source, destination, protocol, route, TransmitContext.Immediate);
     }
 
-    /// <summary>Like the public overload, with the packet going where <paramref name="tx"/> says, carrying <paramref name="ecn"/> in its IP header.</summary>
-    internal SocketError SendTransport(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct) =>
+    /// <summary>
+    /// Like the public overload, with the packet going where <paramref name="tx"/> says, carrying <paramref name="ecn"/>
+    /// and the type of service (IPv6: traffic class) bits above it in its IP header; a TCP segment over IPv4 goes
+    /// without Don't Fragment when <paramref name="dontFragment"/> is false.
+    /// </summary>
+    internal SocketError SendTransport(PacketBuffer packet, NetAddress source, NetAddress destination, byte protocol, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0, bool dontFragment = true) =>
         destination.IsV6
-            ? Ipv6.Send(packet, source, destination, protocol, route, tx, ecn: ecn)
-            : Ipv4.Send(packet, source, destination, protocol, route, tx, ecn: ecn);
+            ? Ipv6.Send(packet, source, destination, protocol, route, tx, ecn: ecn, typeOfService: typeOfService)
+            : Ipv4.Send(packet, source, destination, protocol, route, tx, ecn: ecn, typeOfService: typeOfService, tcpDontFragment: dontFragment);
 
     /// <summary>
     /// Stops the timers and closes every socket and protocol. The links are the caller's: dispose them first, so no

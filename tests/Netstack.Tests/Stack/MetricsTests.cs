@@ -248,6 +248,7 @@ public class MetricsTests
         ("netstack.tcp.listen.drops", "{connection}", null, s => s.Tcp.ListenDrops),
         ("netstack.tcp.keepalives.sent", "{probe}", null, s => s.Tcp.TCPKeepAlive),
         ("netstack.tcp.time_wait_reuses", "{connection}", null, s => s.Tcp.TCPTimeWaitReuse),
+        ("netstack.tcp.time_wait_recycled", "{connection}", null, s => s.Tcp.TWRecycled),
         ("netstack.tcp.ecn.delivered_ce", "{segment}", null, s => s.Tcp.TCPDeliveredCE),
         ("netstack.tcp.ecn.reductions", "{reduction}", null, s => s.Tcp.TCPECNReductions),
         ("netstack.tcp.receive_memory", "By", null, s => s.Tcp.ReceiveMemory),

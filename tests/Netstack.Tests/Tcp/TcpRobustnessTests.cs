@@ -286,9 +286,21 @@ public class TcpRobustnessTests
         ep.Close();
         t.Expect(Fin | Ack, seq: 1001);
         t.Send(Ack | Psh, 5001, 1002, payload: Bytes(10));
-        t.Expect(Rst | Ack, seq: 1002, ack: 5001); // the refused data is not acknowledged
+        t.Expect(Rst, seq: 1002); // a reply to the segment: SEQ = SEG.ACK, no ACK (RFC 9293 §3.10.7.4, as Linux)
         Assert.Equal(TcpConnectionState.Closed, ep.State);
         Assert.Equal(1, t.Tcp.Statistics.TCPAbortOnData);
+    }
+
+    [Fact]
+    public void DataAfterApplicationClose_RstTakesTheSegmentsAck()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive();
+        ep.Close();
+        t.Expect(Fin | Ack, seq: 1001);
+        t.Send(Ack | Psh, 5001, 1001, payload: Bytes(10)); // data that does not acknowledge our FIN yet
+        t.Expect(Rst, seq: 1001);                            // a reply to it: SEQ = SEG.ACK, not our SND.MAX (1002)
+        Assert.Equal(TcpConnectionState.Closed, ep.State);
     }
 }
 

@@ -102,6 +102,12 @@ internal sealed class TcpTestContext : IDisposable
     /// <summary>The ECN codepoint of the IP header of the segment <see cref="Next"/> (or <see cref="Expect"/>) took last.</summary>
     public EcnCodepoint LastEcn { get; private set; }
 
+    /// <summary>The type of service (the bits above ECN) of the segment <see cref="Next"/> (or <see cref="Expect"/>) took last.</summary>
+    public byte LastTypeOfService { get; private set; }
+
+    /// <summary>Whether the segment <see cref="Next"/> (or <see cref="Expect"/>) took last asked for Don't Fragment.</summary>
+    public bool LastDontFragment { get; private set; }
+
     /// <summary>An ACK from the peer carrying SACK blocks (left edge, right edge).</summary>
     public static TcpSegment SackAck(uint ack, params (uint Left, uint Right)[] blocks)
     {
@@ -134,6 +140,8 @@ internal sealed class TcpTestContext : IDisposable
         Assert.True(Host.Sent.TryDequeue(out PacketBuffer? packet), "expected a segment, TCP sent nothing");
         NetAddress source = Host.Sources.Dequeue();
         LastEcn = Host.Ecns.Dequeue();
+        LastTypeOfService = Host.TypesOfService.Dequeue();
+        LastDontFragment = Host.DontFragments.Dequeue();
         try
         {
             if (packet.Offload.NeedsChecksum)
@@ -156,6 +164,8 @@ internal sealed class TcpTestContext : IDisposable
         if (Host.Sent.TryDequeue(out PacketBuffer? packet))
         {
             Host.Ecns.Dequeue();
+            Host.TypesOfService.Dequeue();
+            Host.DontFragments.Dequeue();
             _ = TcpSegment.TryParse(packet.Span, out TcpSegment s);
             packet.Release();
             Assert.Fail($"expected nothing, TCP sent {s.Flags} seq {s.Seq} ack {s.Ack} len {s.PayloadLength}");
@@ -242,11 +252,19 @@ internal sealed class TestTcpHost(ManualTimeProvider time, RouteInfo route) : IT
     /// <summary>The ECN codepoint TCP asked IP to put on each segment in <see cref="Sent"/>, in the same order.</summary>
     public Queue<EcnCodepoint> Ecns { get; } = new();
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct)
+    /// <summary>The type of service TCP asked IP to put above the ECN bits of each segment in <see cref="Sent"/>, in the same order.</summary>
+    public Queue<byte> TypesOfService { get; } = new();
+
+    /// <summary>Whether TCP asked IP for Don't Fragment on each segment in <see cref="Sent"/>, in the same order.</summary>
+    public Queue<bool> DontFragments { get; } = new();
+
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0, bool dontFragment = true)
     {
+        DontFragments.Enqueue(dontFragment);
         Sent.Enqueue(packet);
         Sources.Enqueue(source);
         Ecns.Enqueue(ecn);
+        TypesOfService.Enqueue(typeOfService);
     }
 
     public bool TryFindRoute(NetAddress destination, out RouteInfo route)

@@ -22,9 +22,10 @@ internal interface ITcpHost
     /// Sends a TCP segment (header + payload with headroom in front) where <paramref name="tx"/> says: through a
     /// connection's transmit queue (nothing reaches the link before <see cref="FlushTransmitQueue"/>), into the
     /// dispatcher's outbound batch, or at once, with <paramref name="ecn"/> in its IP header (RFC 3168 §6.1.4: ECT on new
-    /// data of an ECN connection, Not-ECT otherwise). Takes the reference.
+    /// data of an ECN connection, Not-ECT otherwise) and <paramref name="typeOfService"/> in the six bits above it (the
+    /// connection's IP_TOS); IPv4 packets carry Don't Fragment unless <paramref name="dontFragment"/> is false. Takes the reference.
     /// </summary>
-    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct);
+    void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0, bool dontFragment = true);
 
     bool TryFindRoute(NetAddress destination, out RouteInfo route);
 

@@ -13,8 +13,8 @@ internal sealed class NetStackTcpHost(NetStack stack) : ITcpHost
 
     public TimeSpan Now => stack.Timers.Now;
 
-    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct) =>
-        stack.SendTransport(packet, source, destination, TcpProtocol.ProtocolNumber, route, tx, ecn);
+    public void Send(PacketBuffer packet, NetAddress source, NetAddress destination, in RouteInfo route, in TransmitContext tx, EcnCodepoint ecn = EcnCodepoint.NotEct, byte typeOfService = 0, bool dontFragment = true) =>
+        stack.SendTransport(packet, source, destination, TcpProtocol.ProtocolNumber, route, tx, ecn, typeOfService, dontFragment);
 
     public TransmitQueue CreateTransmitQueue() => stack.CreateTransmitQueue();
 

@@ -56,6 +56,7 @@ public sealed partial class TcpEndpoint
         if (_sender.UpdateWindow(seg.Seq, seg.Ack, newWindow)) // a zero window opened
         {
             _deadlines[(int)TimerKind.Persist] = Never;
+            _zeroWindowSince = Never;
             _signals |= Signals.Write;
         }
         return true;

@@ -85,6 +85,7 @@ public sealed partial class TcpEndpoint
         Signals signals;
         lock (_lock)
         {
+            _signals |= Signals.Write; // a raised not-sent watermark may let a waiting write go on
             if (_options.KeepAlive && _state is TcpConnectionState.Established or TcpConnectionState.CloseWait)
             {
                 _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
@@ -116,7 +117,7 @@ public sealed partial class TcpEndpoint
             {
                 switch (error.Kind)
                 {
-                    case TransportErrorKind.PacketTooBig when error.Mtu > 0:
+                    case TransportErrorKind.PacketTooBig when error.Mtu > 0 && (_options.DontFragment || _id.RemoteAddress.IsV6):
                         int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
                         int mss = Math.Max(error.Mtu - ipHeader - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0), 64);
                         if (mss < _sender.Mss)

@@ -121,9 +121,10 @@ public sealed partial class TcpEndpoint
             {
                 if (_appClosed)
                 {
-                    // Linux: data for a socket the application closed is answered with RST.
+                    // Linux: data for a socket the application closed is answered with RST, a reply to that segment
+                    // (RFC 9293 §3.10.7.4: <SEQ=SEG.ACK><CTL=RST>), so a FIN of ours it has not acknowledged yet is not in it.
                     TcpStatistics.Increment(ref Stats.TCPAbortOnData);
-                    SendAbortReset();
+                    SendReset(seg.Ack);
                     Terminate(SocketError.ConnectionReset, TcpConnectionState.Closed);
                     return;
                 }

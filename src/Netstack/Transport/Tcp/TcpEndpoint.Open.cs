@@ -215,9 +215,16 @@ public sealed partial class TcpEndpoint
         _sender.Mss = Math.Max(_sender.Mss, 64);
     }
 
-    private int MssForRoute()
+    private int MssForRoute() => AdvertisedMss(_route, _id.RemoteAddress, _options);
+
+    /// <summary>
+    /// The MSS we announce (RFC 9293 §3.7.1): the route's MTU less the IP and TCP headers, clamped to the
+    /// application's TCP_MAXSEG (<see cref="TcpEndpointOptions.MaxSegmentSize"/>); it also caps what we send.
+    /// </summary>
+    internal static int AdvertisedMss(in RouteInfo route, NetAddress remote, TcpEndpointOptions options)
     {
-        int ipHeader = _id.RemoteAddress.IsV6 ? 40 : 20;
-        return Math.Clamp(_route.Mtu - ipHeader - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+        int ipHeader = remote.IsV6 ? 40 : 20;
+        int mss = Math.Clamp(route.Mtu - ipHeader - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+        return options.MaxSegmentSize > 0 ? Math.Min(mss, options.MaxSegmentSize) : mss;
     }
 }

@@ -266,7 +266,7 @@ public sealed partial class TcpEndpoint
         TcpStatistics.Increment(ref Stats.OutSegs);
         // In order, nothing to SACK, at SND.MAX (not a probe): a later ACK says all this one says.
         packet.IsReplaceableAck = h.Flags == TcpFlags.Ack && length == 0 && h.SackCount == 0 && h.Seq == _sender.SndMax && !_receiver.HasSackBlocks;
-        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, TransmitContext.Queued(_transmitQueue), ecn);
+        _host.Send(packet, _id.LocalAddress, _id.RemoteAddress, _route, TransmitContext.Queued(_transmitQueue), ecn, _options.TypeOfService, _options.DontFragment);
     }
 
     /// <summary>After the application reads: announce a window that grew by a meaningful amount.</summary>

@@ -204,19 +204,18 @@ public sealed partial class TcpEndpoint
         {
             return;
         }
-        if (++_retransmits > _options.MaxRetransmits)
+        if (RetransmissionsExhausted())
         {
-            TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendAbortReset();
-            Terminate(SocketError.TimedOut, TcpConnectionState.Closed);
+            AbortOnTimeout();
             return;
         }
+        _retransmits++;
         TcpStatistics.Increment(ref Stats.TCPTimeouts);
         BackOff();
         OnRetransmitTimeoutForRecovery();
         _sender.SndNxt = _sender.SndUna;
         _rttTiming = false;
-        SetDeadline(TimerKind.Retransmit, CurrentRto());
+        SetDeadline(TimerKind.Retransmit, ClampToUserTimeout(CurrentRto(), _retransmitStamp));
     }
 
     /// <summary>Zero-window probe (RFC 9293 §3.8.6.1) with exponential back-off.</summary>
@@ -228,12 +227,18 @@ public sealed partial class TcpEndpoint
         }
         if ((_sender.SndWnd != 0 && _sender.SndMax != _sender.SndUna) || _sender.Source.Length <= _sender.SndNxt - _sender.SndUna)
         {
+            _zeroWindowSince = Never;
+            return;
+        }
+        if (ZeroWindowProbingExhausted())
+        {
+            AbortOnTimeout(); // RFC 5482 §3 / Linux tcp_probe_timer: a user timeout bounds probing a closed window too
             return;
         }
         SendProbe(); // also when SWS avoidance holds data back: the answer carries the current window
         _persistBackoff = Math.Min(_persistBackoff + 1, 10);
         TimeSpan delay = CurrentRto() * (1 << _persistBackoff);
-        SetDeadline(TimerKind.Persist, delay < _options.MaxRto ? delay : _options.MaxRto);
+        SetDeadline(TimerKind.Persist, ClampToUserTimeout(delay < _options.MaxRto ? delay : _options.MaxRto, _zeroWindowSince));
     }
 
     /// <summary>RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6 keepalive: probe after idle time, give up after the probe count.</summary>

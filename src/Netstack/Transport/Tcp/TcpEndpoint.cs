@@ -165,7 +165,7 @@ public sealed partial class TcpEndpoint
             }
             else
             {
-                written = _sender.Buffer.Write(data, _options.SendBufferSize);
+                written = WriteWithinWatermark(data);
                 if (written > 0)
                 {
                     Output();

@@ -103,6 +103,87 @@ public sealed class TcpEndpointOptions
     /// <summary>The ceiling of the retransmission timeout and of the zero-window probe back-off (RFC 6298 §2.5).</summary>
     public TimeSpan MaxRto { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// TCP_NOTSENT_LOWAT: how many written bytes may wait unsent before writes wait, whatever room the send buffer has,
+    /// so the application keeps little queued that it might rather replace. As Linux, a write starts a new chunk of one
+    /// send burst (whole segments, at most half the peer's largest window) only while fewer bytes than this are unsent,
+    /// and fills a started chunk whole, so the unsent bytes may pass the watermark by less than one burst; the
+    /// connection counts as writable again once they fall below half of it (Linux <c>tcp_stream_memory_free</c>).
+    /// <see cref="int.MaxValue"/> (the default) leaves only <see cref="SendBufferSize"/>; values below 1 throw
+    /// <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public int NotSentLowWatermark
+    {
+        get => _notSentLowWatermark;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _notSentLowWatermark = value;
+        }
+    }
+
+    private int _notSentLowWatermark = int.MaxValue;
+
+    /// <summary>
+    /// TCP_USER_TIMEOUT (RFC 5482, RFC 9293 §3.8.3's USER TIMEOUT): how long sent data may stay unacknowledged, or the
+    /// peer's window stay closed to our probes, before the connection is reset and fails with TimedOut; it replaces the
+    /// count of <see cref="MaxRetransmits"/> and bounds the retransmission back-off, as Linux does. <see cref="TimeSpan.Zero"/>
+    /// (the default) leaves the limit to <see cref="MaxRetransmits"/>; negative values throw <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public TimeSpan UserTimeout
+    {
+        get => _userTimeout;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _userTimeout = value;
+        }
+    }
+
+    private TimeSpan _userTimeout;
+
+    /// <summary>
+    /// TCP_MAXSEG: the largest segment payload we announce in our SYN and send (a clamp below the route's MSS, Linux
+    /// <c>user_mss</c>); 0 (the default) leaves the MSS to the route. It counts at the handshake; a listener's value goes
+    /// to its children. Otherwise 88 to 32767, as Linux accepts; anything else throws <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public int MaxSegmentSize
+    {
+        get => _maxSegmentSize;
+        set
+        {
+            if (value != 0)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, 88);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 32767);
+            }
+            _maxSegmentSize = value;
+        }
+    }
+
+    private int _maxSegmentSize;
+
+    /// <summary>
+    /// IP_TOS / IPV6_TCLASS: the type of service (IPv4) or traffic class (IPv6) of every packet the connection sends,
+    /// its SYN-ACKs included. Only the six bits above ECN are kept (a value's low two bits are cleared, as Linux does for
+    /// TCP): the ECN codepoint stays the stack's (RFC 3168 §6.1.4). 0 by default.
+    /// </summary>
+    public byte TypeOfService
+    {
+        get => _typeOfService;
+        set => _typeOfService = (byte)(value & ~0x3);
+    }
+
+    private byte _typeOfService;
+
+    /// <summary>
+    /// Path MTU discovery for IPv4 (RFC 1191; .NET's <c>Socket.DontFragment</c>, Linux IP_MTU_DISCOVER): on (the default),
+    /// every segment carries Don't Fragment and an ICMP "fragmentation needed" lowers the MSS; off (Linux
+    /// IP_PMTUDISC_DONT), segments go without DF, so a router with a smaller MTU fragments them, and such ICMP messages
+    /// are ignored. IPv6 has no DF bit: there path MTU discovery stays on.
+    /// </summary>
+    public bool DontFragment { get; set; } = true;
+
     /// <summary>"cubic" (default), "reno" or "newreno" (<see cref="CongestionControlFactory.KnownNames"/>); any other name throws <see cref="ArgumentException"/>.</summary>
     public string CongestionControl
     {

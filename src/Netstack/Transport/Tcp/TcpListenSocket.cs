@@ -219,8 +219,7 @@ internal sealed class TcpListenSocket
         h.Ack = syn.Seq + 1;
         h.Flags = TcpFlags.Syn | TcpFlags.Ack;
         h.Window = (ushort)Math.Min(Options.ReceiveBufferSize, ushort.MaxValue);
-        int ipHeader = id.RemoteAddress.IsV6 ? 40 : 20;
-        h.Mss = (ushort)Math.Clamp(route.Mtu - ipHeader - TcpSegment.MinHeaderLength, 64, ushort.MaxValue);
+        h.Mss = (ushort)TcpEndpoint.AdvertisedMss(route, id.RemoteAddress, Options);
         if (syn.HasTimestamp && Options.Timestamps)
         {
             bool scale = Options.WindowScaling && syn.WindowScale >= 0;
@@ -240,7 +239,7 @@ internal sealed class TcpListenSocket
         h.Write(packet.Prepend(h.ComputeHeaderLength()));
         TcpProtocol.FinishChecksum(packet, id.LocalAddress, id.RemoteAddress, route, 0);
         TcpStatistics.Increment(ref _protocol.Statistics.OutSegs);
-        _protocol.Host.Send(packet, id.LocalAddress, id.RemoteAddress, route, tx);
+        _protocol.Host.Send(packet, id.LocalAddress, id.RemoteAddress, route, tx, typeOfService: Options.TypeOfService, dontFragment: Options.DontFragment);
     }
 
     /// <summary>The third segment of a cookie handshake: validate, then create the connection already ESTABLISHED.</summary>
