@@ -100,14 +100,20 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
-    /// What may hold a short segment back now: an override for this one output (a write with
-    /// <see cref="TcpWriteFlags.More"/> corks it, an explicit push sends all), else the options (TCP_CORK overrides
-    /// TCP_NODELAY, as in Linux).
+    /// What may hold a short segment back now: an explicit push sends all; TCP_CORK, or a last write with
+    /// <see cref="TcpWriteFlags.More"/>, corks (overriding TCP_NODELAY, as in Linux); else Nagle unless TCP_NODELAY.
     /// </summary>
-    private TcpNagleMode NagleMode => _holdOverride ?? (_options.Cork ? TcpNagleMode.Cork : _options.NoDelay ? TcpNagleMode.NoDelay : TcpNagleMode.Nagle);
+    private TcpNagleMode NagleMode => _holdOverride
+        ?? (_options.Cork || _moreFollows ? TcpNagleMode.Cork : _options.NoDelay ? TcpNagleMode.NoDelay : TcpNagleMode.Nagle);
 
-    /// <summary>Set only while one <see cref="Output"/> runs for a corked write or an explicit push.</summary>
+    /// <summary>Set only while one <see cref="Output"/> runs for an explicit push.</summary>
     private TcpNagleMode? _holdOverride;
+
+    /// <summary>
+    /// The last write passed <see cref="TcpWriteFlags.More"/>: its partial tail waits until the next write without it,
+    /// the next segment from the peer (Linux lets the tail go on an ACK as Nagle allows), or the persist timer.
+    /// </summary>
+    private bool _moreFollows;
 
     /// <summary>Output with <paramref name="hold"/> in force for this call only (Linux passes the nonagle bits to one tcp_push).</summary>
     private void OutputWith(TcpNagleMode hold)

@@ -176,14 +176,8 @@ public sealed partial class TcpEndpoint
                     bool more = (flags & TcpWriteFlags.More) != 0;
                     bool record = (flags & TcpWriteFlags.EndOfRecord) != 0 && written == data.Length;
                     _sender.Marks.OnWrite(_sender.SndUna + (uint)_sender.Buffer.Length, push: !more, record, _sender.SndMax);
-                    if (more)
-                    {
-                        OutputWith(TcpNagleMode.Cork);
-                    }
-                    else
-                    {
-                        Output();
-                    }
+                    _moreFollows = more;
+                    Output();
                 }
                 else if (armWaiter && !data.IsEmpty)
                 {
