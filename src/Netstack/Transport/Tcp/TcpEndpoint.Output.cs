@@ -85,7 +85,7 @@ public sealed partial class TcpEndpoint
     /// sender): it holds the end of a write that asked for a push (RFC 1122 §4.2.2.2); or it is new data in a
     /// super-segment the link splits, whose last piece then carries PSH so the receiver's GRO delivers the burst at
     /// once (Linux forces PSH on every GSO packet in __tcp_transmit_skb), unless cork held its partial tail back; or
-    /// an explicit push is under way. An attached source has no write boundaries: PSH goes on the segment that
+    /// it is a tail cork held until the persist timer let it go (Linux tcp_write_wakeup). An attached source has no write boundaries: PSH goes on the segment that
     /// empties it (<paramref name="unsent"/> bytes were waiting).
     /// </summary>
     private bool PushesNewSegment(int length, long unsent, bool tailHeld)
@@ -95,7 +95,7 @@ public sealed partial class TcpEndpoint
             return length == unsent && length > 0;
         }
         SeqNumber seq = _sender.SndNxt;
-        return length > 0 && (_sender.Marks.Pushes(seq, length) || _holdOverride == TcpNagleMode.Push
+        return length > 0 && (_sender.Marks.Pushes(seq, length) || _pushReleased
             || (seq >= _sender.SndMax && length > CurrentMss && !tailHeld));
     }
 
@@ -108,6 +108,9 @@ public sealed partial class TcpEndpoint
 
     /// <summary>Set only while one <see cref="Output"/> runs for an explicit push.</summary>
     private TcpNagleMode? _holdOverride;
+
+    /// <summary>Set only while the persist timer lets a held tail go: it carries PSH.</summary>
+    private bool _pushReleased;
 
     /// <summary>
     /// The last write passed <see cref="TcpWriteFlags.More"/>: its partial tail waits until the next write without it,

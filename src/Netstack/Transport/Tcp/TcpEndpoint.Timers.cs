@@ -234,7 +234,9 @@ public sealed partial class TcpEndpoint
         {
             // The window is open and takes all: only cork held the tail. It waited one RTO, the bound Linux gives
             // TCP_CORK (its probe timer's tcp_write_wakeup sends the tail, with PSH).
+            _pushReleased = true;
             OutputWith(TcpNagleMode.Push);
+            _pushReleased = false;
             return;
         }
         SendProbe(); // also when SWS avoidance holds data back: the answer carries the current window
