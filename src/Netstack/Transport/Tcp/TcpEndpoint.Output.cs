@@ -176,7 +176,9 @@ public sealed partial class TcpEndpoint
         if ((_route.Capabilities & LinkCapabilities.Gso) != 0 && _route.GsoMaxSize > mss)
         {
             int limit = Math.Min(_route.GsoMaxSize, PacketPool.MaxPacketSize) - MaxTcpHeader - 60;
-            return Math.Max(mss, limit / mss * mss);
+            int segments = TcpTsoAutosize.MaxSegments(_congestion.CongestionWindow, _congestion.SlowStartThreshold, BytesInFlight,
+                mss, _rtt.SmoothedRtt, MinRtt, limit);
+            return Math.Max(mss, Math.Min(limit / mss, segments) * mss);
         }
         return mss;
     }
