@@ -63,6 +63,7 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
             SendBufferSize = 256 * 1024,
         };
         host.Sysctls.Apply(options);
+        host.Link.SegmentsInSoftware = host.Sysctls.SegmentationOff();
         return options;
     }
 
