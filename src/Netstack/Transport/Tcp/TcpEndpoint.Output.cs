@@ -85,8 +85,8 @@ public sealed partial class TcpEndpoint
     /// sender): it holds the end of a write that asked for a push (RFC 1122 §4.2.2.2); or it is new data in a
     /// super-segment the link splits, whose last piece then carries PSH so the receiver's GRO delivers the burst at
     /// once (Linux forces PSH on every GSO packet in __tcp_transmit_skb), unless cork held its partial tail back; or
-    /// it is a tail cork held until the persist timer let it go (Linux tcp_write_wakeup). An attached source has no write boundaries: PSH goes on the segment that
-    /// empties it (<paramref name="unsent"/> bytes were waiting).
+    /// it is a tail cork held until the persist timer let it go (Linux tcp_write_wakeup). An attached source has no
+    /// write boundaries: PSH goes on the segment that empties it (<paramref name="unsent"/> bytes were waiting).
     /// </summary>
     private bool PushesNewSegment(int length, long unsent, bool tailHeld)
     {
