@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using Netstack.Transport.Tcp;
 
 namespace Netstack.Packetdrill;
 
@@ -36,7 +37,7 @@ internal struct PollFd
 /// <summary>The socket calls of packetdrill's interface, on the stack's sockets (<see cref="SocketTable"/>).</summary>
 internal static unsafe class Calls
 {
-    private const int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_WAITALL = 0x100, MSG_NOSIGNAL = 0x4000, MSG_MORE = 0x8000;
+    private const int MSG_PEEK = 0x2, MSG_DONTWAIT = 0x40, MSG_WAITALL = 0x100, MSG_NOSIGNAL = 0x4000, MSG_MORE = 0x8000, MSG_EOR = 0x80;
     private const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, O_RDWR = 2, O_NONBLOCK = 0x800;
     private const uint FIONREAD = 0x541B, TIOCOUTQ = 0x5411, SIOCOUTQNSD = 0x894B;
 
@@ -220,9 +221,9 @@ internal static unsafe class Calls
 
     private static long SendFrom(int fd, byte* buffer, nuint count, int flags)
     {
-        if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) != 0)
+        if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) != 0)
         {
-            Errno.Value = Errno.EOPNOTSUPP; // MSG_MORE, MSG_ZEROCOPY, MSG_EOR, ...: not in the stack's API
+            Errno.Value = Errno.EOPNOTSUPP; // MSG_OOB, MSG_ZEROCOPY, ...: not in the stack's API
             return -1;
         }
         if (buffer == null && count > 0)
@@ -230,7 +231,8 @@ internal static unsafe class Calls
             Errno.Value = Errno.EFAULT;
             return -1;
         }
-        return Guard(() => Table.Write(fd, new ReadOnlySpan<byte>(buffer, (int)count), (flags & MSG_DONTWAIT) != 0), "write");
+        TcpWriteFlags writeFlags = ((flags & MSG_MORE) != 0 ? TcpWriteFlags.More : 0) | ((flags & MSG_EOR) != 0 ? TcpWriteFlags.EndOfRecord : 0);
+        return Guard(() => Table.Write(fd, new ReadOnlySpan<byte>(buffer, (int)count), (flags & MSG_DONTWAIT) != 0, writeFlags), "write");
     }
 
     [UnmanagedCallersOnly]

@@ -75,6 +75,7 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
             SendBufferSize = 256 * 1024,
         };
         host.Sysctls.Apply(options);
+        host.Link.SegmentsInSoftware = host.Sysctls.SegmentationOff();
         return options;
     }
 
@@ -197,13 +198,13 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
             or TcpConnectionState.FinWait1 or TcpConnectionState.FinWait2 ? -Errno.EAGAIN : 0;
     }
 
-    public long Write(ReadOnlySpan<byte> source)
+    public long Write(ReadOnlySpan<byte> source, TcpWriteFlags flags = TcpWriteFlags.None)
     {
         if (Endpoint is null)
         {
             return -Errno.EPIPE;
         }
-        int written = Endpoint.Send(source, armWaiter: false, out SocketError error);
+        int written = Endpoint.Send(source, flags, armWaiter: false, out SocketError error);
         if (written > 0 || source.IsEmpty)
         {
             return written;

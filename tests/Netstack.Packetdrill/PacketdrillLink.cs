@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Netstack.Buffers;
 using Netstack.Link;
+using Netstack.Offload;
 
 namespace Netstack.Packetdrill;
 
@@ -30,17 +31,41 @@ internal sealed class PacketdrillLink(VirtualClock clock) : ILinkEndpoint
 
     public void Attach(INetworkDispatcher dispatcher) => _dispatcher = dispatcher;
 
+    /// <summary>
+    /// The script turned TSO/GSO off on tun0 (ethtool): super-segments are split here, in software, as Linux splits
+    /// them before a device without TSO (validate_xmit_skb), so packetdrill sees one MSS per packet; the stack still
+    /// builds them, as Linux's TCP does.
+    /// </summary>
+    public bool SegmentsInSoftware { get; set; }
+
+    private readonly PacketBatch _segments = new(64);
+
     public void WritePackets(PacketBatch batch)
     {
         foreach (PacketBuffer packet in batch.AsSpan())
         {
-            if (!packet.Offload.NeedsChecksum || ChecksumHelp.TryComplete(packet))
+            if (SegmentsInSoftware && packet.Offload.GsoType is GsoType.TcpV4 or GsoType.TcpV6)
             {
-                _outbound.Enqueue((packet.Span.ToArray(), clock.NowMicroseconds));
+                TcpSegmenter.Segment(packet, Pool ?? PacketPool.Shared, _segments, partialChecksum: false);
+                foreach (PacketBuffer segment in _segments.AsSpan())
+                {
+                    Enqueue(segment);
+                }
+                _segments.Clear();
+                continue;
             }
-            packet.Release();
+            Enqueue(packet);
         }
         batch.Clear();
+    }
+
+    private void Enqueue(PacketBuffer packet)
+    {
+        if (!packet.Offload.NeedsChecksum || ChecksumHelp.TryComplete(packet))
+        {
+            _outbound.Enqueue((packet.Span.ToArray(), clock.NowMicroseconds));
+        }
+        packet.Release();
     }
 
     /// <summary>Hands one IP packet from packetdrill to the stack, processed before this returns.</summary>

@@ -38,6 +38,26 @@ internal sealed partial class ScriptSysctls : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the script turned TSO or GSO off on tun0 (<c>ethtool -K tun0 tso off</c>): Linux then still builds
+    /// super-segments but segments them in software before the device, so packetdrill sees MSS-sized packets.
+    /// </summary>
+    public bool SegmentationOff()
+    {
+        if (!File.Exists(_path))
+        {
+            return false;
+        }
+        foreach (string line in File.ReadLines(_path))
+        {
+            if (line.Trim() is "ethtool.tso=off" or "ethtool.gso=off")
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void Apply(TcpEndpointOptions options, string key, string value)
     {
         string[] numbers = value.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);

@@ -17,6 +17,7 @@ internal static class SocketOptions
         SO_LINGER = 13, SO_REUSEPORT = 15;
     public const int TCP_NODELAY = 1, TCP_MAXSEG = 2, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6,
         TCP_INFO = 11, TCP_CONGESTION = 13, TCP_USER_TIMEOUT = 18, TCP_NOTSENT_LOWAT = 25, TCP_INQ = 36;
+    public const int TCP_CORK = 3;
 
     public static long Set(DrillSocket socket, int level, int name, ReadOnlySpan<byte> value)
     {
@@ -55,6 +56,10 @@ internal static class SocketOptions
                 return 0;
             case (IPPROTO_TCP, TCP_NODELAY):
                 options.NoDelay = number != 0;
+                socket.Endpoint?.OptionsChanged(push: number != 0); // tcp(7): setting it flushes, even while corked
+                return 0;
+            case (IPPROTO_TCP, TCP_CORK):
+                options.Cork = number != 0;
                 socket.Endpoint?.OptionsChanged();
                 return 0;
             case (IPPROTO_TCP, TCP_KEEPIDLE):
@@ -202,6 +207,9 @@ internal static class SocketOptions
                 break;
             case (IPPROTO_TCP, TCP_NODELAY):
                 number = options.NoDelay ? 1 : 0;
+                break;
+            case (IPPROTO_TCP, TCP_CORK):
+                number = options.Cork ? 1 : 0;
                 break;
             case (IPPROTO_TCP, TCP_MAXSEG):
                 // Linux: the sending MSS once connected; before, the clamp set (user_mss) or the default 536.

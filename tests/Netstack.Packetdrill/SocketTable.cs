@@ -123,7 +123,7 @@ internal sealed class SocketTable(PacketdrillHost host)
     }
 
     /// <summary>A blocking socket's write takes everything (waiting for room); a non-blocking one what fits.</summary>
-    public unsafe long Write(int fd, ReadOnlySpan<byte> source, bool dontWait)
+    public unsafe long Write(int fd, ReadOnlySpan<byte> source, bool dontWait, TcpWriteFlags flags = TcpWriteFlags.None)
     {
         if (Socket(fd) is not DrillSocket s)
         {
@@ -140,7 +140,7 @@ internal sealed class SocketTable(PacketdrillHost host)
                 {
                     return -Errno.EAGAIN; // Linux's sk_stream_wait_memory resumes only once the socket is writable again
                 }
-                long r = s.Write(new ReadOnlySpan<byte>((void*)(address + (nint)done), length - (int)done));
+                long r = s.Write(new ReadOnlySpan<byte>((void*)(address + (nint)done), length - (int)done), flags);
                 if (r > 0)
                 {
                     done += r;

@@ -56,8 +56,8 @@ printf '#!/bin/sh\nexit 0\n' >"$f"
 chmod u+x "$f"
 SH
     # The init commands run sysctl, tc, ip and ethtool for the kernel's tun0. Under the library these stand-ins come
-    # first on PATH (run.sh, PacketdrillTests): they change nothing on the machine; sysctl records KEY=VALUE in the
-    # file the library names in NETSTACK_PACKETDRILL_SYSCTLS, and the library applies what it knows to new sockets.
+    # first on PATH (run.sh, PacketdrillTests): they change nothing on the machine; sysctl (and ethtool -K) record
+    # KEY=VALUE in the file the library names in NETSTACK_PACKETDRILL_SYSCTLS, and the library applies what it knows.
     mkdir -p "$dest/bin"
     cat >"$dest/bin/sysctl" <<'SH'
 #!/bin/sh
@@ -69,9 +69,21 @@ for a in "$@"; do
 done
 exit 0
 SH
-    for tool in tc ip ethtool; do
+    for tool in tc ip; do
       printf '#!/bin/sh\n# No-op: there is no kernel device under the library.\nexit 0\n' >"$dest/bin/$tool"
     done
+    # ethtool -K DEV tso off / gso off: recorded as ethtool.tso=off / ethtool.gso=off, and the library's link then
+    # segments TCP super-segments in software before packetdrill sees them, as Linux does for a device without TSO.
+    cat >"$dest/bin/ethtool" <<'SH'
+#!/bin/sh
+[ "$1" = -K ] || exit 0
+shift 2
+while [ $# -ge 2 ]; do
+  [ -n "${NETSTACK_PACKETDRILL_SYSCTLS:-}" ] && printf 'ethtool.%s=%s\n' "$1" "$2" >>"$NETSTACK_PACKETDRILL_SYSCTLS"
+  shift 2
+done
+exit 0
+SH
     chmod +x "$dest/bin/"*
     ;;
   *) echo "prepare-scripts.sh: MODE is kernel or ours" >&2; exit 2 ;;

@@ -38,12 +38,29 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
     public TcpEndpoint Endpoint => _endpoint;
 
     /// <summary>TCP_NODELAY: send small segments at once instead of waiting for outstanding data to be acknowledged (Nagle, RFC 896). Off by default.</summary>
+    /// <remarks>Setting it to true also sends what is queued at once, even while <see cref="Cork"/> holds it (as Linux).</remarks>
     public bool NoDelay
     {
         get => _endpoint.Options.NoDelay;
         set
         {
             _endpoint.Options.NoDelay = value;
+            _endpoint.OptionsChanged(push: value);
+        }
+    }
+
+    /// <summary>
+    /// TCP_CORK: hold a partial last segment back until more data fills it or the cork is removed, so that headers and
+    /// body written separately share segments; full segments still go, and a held tail leaves after one
+    /// retransmission timeout with nothing in flight (Linux's 200 ms bound). Setting it to false sends what it held.
+    /// Off by default. For one write, <see cref="TcpWriteFlags.More"/> does the same.
+    /// </summary>
+    public bool Cork
+    {
+        get => _endpoint.Options.Cork;
+        set
+        {
+            _endpoint.Options.Cork = value;
             _endpoint.OptionsChanged();
         }
     }

@@ -103,13 +103,22 @@ public sealed class TcpStream : Stream
     /// byte is queued (not when it is acknowledged).
     /// </summary>
     /// <exception cref="IOException">The connection failed or was closed (wraps a <see cref="SocketException"/>).</exception>
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        WriteAsync(buffer, TcpWriteFlags.None, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, with <paramref name="flags"/> saying how
+    /// the write is segmented: <see cref="TcpWriteFlags.More"/> holds it back for what follows (Linux MSG_MORE),
+    /// <see cref="TcpWriteFlags.EndOfRecord"/> keeps it out of any segment with later data (MSG_EOR).
+    /// </summary>
+    /// <exception cref="IOException">The connection failed or was closed (wraps a <see cref="SocketException"/>).</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, TcpWriteFlags flags, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         while (!buffer.IsEmpty)
         {
-            int n = _endpoint.Send(buffer.Span, armWaiter: true, out SocketError error);
+            int n = _endpoint.Send(buffer.Span, flags, armWaiter: true, out SocketError error);
             if (error != SocketError.Success)
             {
                 throw TcpConnection.StreamError(error);
@@ -187,7 +196,14 @@ public sealed class TcpStream : Stream
     /// calling thread). When <see cref="WriteTimeout"/> passes first it throws an <see cref="IOException"/> wrapping a
     /// <see cref="SocketException"/> (TimedOut); what was copied before stays queued.
     /// </summary>
-    public override void Write(ReadOnlySpan<byte> buffer)
+    public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer, TcpWriteFlags.None);
+
+    /// <summary>
+    /// As <see cref="Write(ReadOnlySpan{byte})"/>, with <paramref name="flags"/> saying how the write is segmented:
+    /// <see cref="TcpWriteFlags.More"/> holds it back for what follows (Linux MSG_MORE),
+    /// <see cref="TcpWriteFlags.EndOfRecord"/> keeps it out of any segment with later data (MSG_EOR).
+    /// </summary>
+    public void Write(ReadOnlySpan<byte> buffer, TcpWriteFlags flags)
     {
         if (buffer.IsEmpty)
         {
@@ -200,7 +216,7 @@ public sealed class TcpStream : Stream
             var deadline = new Deadline(WriteTimeout);
             while (!buffer.IsEmpty)
             {
-                int n = _endpoint.Send(buffer, armWaiter: true, out SocketError error);
+                int n = _endpoint.Send(buffer, flags, armWaiter: true, out SocketError error);
                 if (error != SocketError.Success)
                 {
                     throw TcpConnection.StreamError(error);

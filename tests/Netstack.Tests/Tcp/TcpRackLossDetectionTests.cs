@@ -126,8 +126,10 @@ public class TcpRackLossDetectionTests
         TcpEndpoint? ep = listener.TryAccept(false, out _);
         Assert.NotNull(ep);
         ep.Send(new byte[4000], false, out _);
-        TcpSegment burst = t.Expect(Ack | Psh, seq: 1001);
-        Assert.Equal(4000, burst.PayloadLength);       // one super-segment
+        TcpSegment head = t.Expect(Ack | Psh, seq: 1001);
+        Assert.Equal(2000, head.PayloadLength);        // TSO autosizing at 100 ms: two MSS per super-segment
+        TcpSegment burst = t.Expect(Ack | Psh, seq: 3001);
+        Assert.Equal(2000, burst.PayloadLength);       // the super-segment whose tail is SACKed below
         t.ExpectNothing();
         t.Advance(100);
         Assert.Equal(TcpCongestionState.Open, ep.GetInfo().CongestionState);

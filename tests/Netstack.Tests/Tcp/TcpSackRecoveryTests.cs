@@ -67,7 +67,7 @@ public class TcpLossProbeTests
             waited += TimeSpan.FromMilliseconds(1);
         }
         Assert.True(waited < rto, "no probe before the RTO");
-        t.Expect(Ack, seq: 3921);                     // the probe retransmits the last segment
+        t.Expect(Ack | Psh, seq: 3921);               // the probe retransmits the last segment, with its write's PSH
         Assert.Equal(1, t.Tcp.Statistics.TCPLossProbes);
         Assert.Equal(0, t.Tcp.Statistics.TCPTimeouts);
         TcpSegment ack = TcpTestContext.Seg(Ack, 5001, 5381);

@@ -73,6 +73,7 @@ public sealed partial class TcpEndpoint
         }
         SetDeadline(TimerKind.TimeWait, _options.TimeWaitDuration);
         _sender.Source.Clear();
+        _sender.Marks.Clear();
         _receiver.Reassembly.Clear();
         _signals |= Signals.Read | Signals.Write;
     }

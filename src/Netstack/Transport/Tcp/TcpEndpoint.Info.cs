@@ -79,7 +79,13 @@ public sealed partial class TcpEndpoint
     public string CongestionControlName => _congestion.Name;
 
     /// <summary>Applies changed options: arms or disarms the keepalive timer, and sends what the options now allow (after <see cref="TcpEndpointOptions.NoDelay"/> was set, say).</summary>
-    public void OptionsChanged()
+    public void OptionsChanged() => OptionsChanged(push: false);
+
+    /// <summary>
+    /// As <see cref="OptionsChanged()"/>; with <paramref name="push"/> what is queued goes now even while corked
+    /// (setting TCP_NODELAY does that in Linux: tcp(7) "forces an explicit flush of pending output").
+    /// </summary>
+    internal void OptionsChanged(bool push)
     {
         using TransmitFlush flush = new(this);
         Signals signals;
@@ -94,7 +100,14 @@ public sealed partial class TcpEndpoint
             {
                 _deadlines[(int)TimerKind.Keepalive] = Never;
             }
-            Output();
+            if (push)
+            {
+                OutputWith(TcpNagleMode.Push);
+            }
+            else
+            {
+                Output();
+            }
             signals = Leave();
         }
         Deliver(signals);

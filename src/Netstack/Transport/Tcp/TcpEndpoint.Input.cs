@@ -17,6 +17,7 @@ public sealed partial class TcpEndpoint
         {
             _lastReceived = _host.Now;
             _keepaliveProbes = 0;
+            _moreFollows = false; // a segment in lets a MSG_MORE tail go as Nagle allows (Linux tcp_data_snd_check)
             switch (_state)
             {
                 case TcpConnectionState.Closed:

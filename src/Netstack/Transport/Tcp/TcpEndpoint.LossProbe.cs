@@ -46,7 +46,7 @@ public sealed partial class TcpEndpoint
             SetDeadline(TimerKind.Retransmit, CurrentRto());
             return;
         }
-        if (_sender.SndNxt == _sender.SndMax && SendData(maxSegments: 1, _sender.SndWnd) > 0)
+        if (_sender.SndNxt == _sender.SndMax && SendData(maxSegments: 1, _sender.SndWnd, CurrentMss) > 0) // one new segment: an MSS, not a super-segment
         {
             TcpStatistics.Increment(ref Stats.TCPLossProbes);
             _rack.OnProbeSent(_sender.SndMax, retransmission: false);

@@ -41,7 +41,8 @@ public sealed partial class TcpEndpoint
     /// <summary>
     /// Sends new (or, after a timeout, go-back-N) data while the flight fits <paramref name="congestionWindow"/>
     /// (cwnd when negative) and the peer's window, in segments of at most <paramref name="maxSegmentBytes"/>;
-    /// returns the segments sent. The sender decides each segment's length (windows, Nagle, SWS avoidance).
+    /// returns the segments sent. The sender decides each segment's length (windows, Nagle, cork, SWS avoidance,
+    /// record ends).
     /// </summary>
     private int SendData(int maxSegments = int.MaxValue, long congestionWindow = -1, int maxSegmentBytes = int.MaxValue)
     {
@@ -54,20 +55,22 @@ public sealed partial class TcpEndpoint
             {
                 return segments;
             }
-            int length = _sender.SegmentLength(unsent, congestionWindow < 0 ? CongestionWindow : congestionWindow,
-                Math.Min(MaxSegmentPayload(), maxSegmentBytes), CurrentMss, _options.NoDelay, out bool needsProbe);
+            long take = _sender.Marks.Clip(_sender.SndNxt, unsent, out bool recordEnds);
+            int length = _sender.SegmentLength(take, recordEnds, congestionWindow < 0 ? CongestionWindow : congestionWindow,
+                Math.Min(MaxSegmentPayload(), maxSegmentBytes), CurrentMss, NagleMode, out bool needsProbe, out bool tailHeld);
             if (length < 0)
             {
                 if (needsProbe && !IsArmed(TimerKind.Persist))
                 {
-                    // Nothing in flight, so no ACK will come: a lost window update would stall us forever.
+                    // Nothing in flight, so no ACK will come: a lost window update would stall us forever (and a
+                    // corked tail would wait for ever: Linux lets it go when this timer fires, tcp_write_wakeup).
                     _persistBackoff = 0;
                     SetDeadline(TimerKind.Persist, CurrentRto());
                 }
                 return segments;
             }
             bool fin = finPending && length == unsent;
-            SendAtSndNxt(length, fin, push: length == unsent && length > 0);
+            SendAtSndNxt(length, fin, PushesNewSegment(length, unsent, tailHeld));
             segments++;
             if (fin)
             {
@@ -75,6 +78,58 @@ public sealed partial class TcpEndpoint
             }
         }
         return segments;
+    }
+
+    /// <summary>
+    /// Whether the segment of <paramref name="length"/> bytes at SND.NXT carries PSH (RFC 9293 §3.9.1 leaves it to the
+    /// sender): it holds the end of a write that asked for a push (RFC 1122 §4.2.2.2); or it is new data in a
+    /// super-segment the link splits, whose last piece then carries PSH so the receiver's GRO delivers the burst at
+    /// once (Linux forces PSH on every GSO packet in __tcp_transmit_skb), unless cork held its partial tail back; or
+    /// it is a tail cork held until the persist timer let it go (Linux tcp_write_wakeup). An attached source has no
+    /// write boundaries: PSH goes on the segment that empties it (<paramref name="unsent"/> bytes were waiting).
+    /// </summary>
+    private bool PushesNewSegment(int length, long unsent, bool tailHeld)
+    {
+        if (!_sender.UsesOwnBuffer)
+        {
+            return length == unsent && length > 0;
+        }
+        SeqNumber seq = _sender.SndNxt;
+        return length > 0 && (_sender.Marks.Pushes(seq, length) || _pushReleased
+            || (seq >= _sender.SndMax && length > CurrentMss && !tailHeld));
+    }
+
+    /// <summary>
+    /// What may hold a short segment back now: an explicit push sends all; TCP_CORK, or a last write with
+    /// <see cref="TcpWriteFlags.More"/>, corks (overriding TCP_NODELAY, as in Linux); else Nagle unless TCP_NODELAY.
+    /// </summary>
+    private TcpNagleMode NagleMode => _holdOverride
+        ?? (_options.Cork || _moreFollows ? TcpNagleMode.Cork : _options.NoDelay ? TcpNagleMode.NoDelay : TcpNagleMode.Nagle);
+
+    /// <summary>Set only while one <see cref="Output"/> runs for an explicit push.</summary>
+    private TcpNagleMode? _holdOverride;
+
+    /// <summary>Set only while the persist timer lets a held tail go: it carries PSH.</summary>
+    private bool _pushReleased;
+
+    /// <summary>
+    /// The last write passed <see cref="TcpWriteFlags.More"/>: its partial tail waits until the next write without it,
+    /// the next segment from the peer (Linux lets the tail go on an ACK as Nagle allows), or the persist timer.
+    /// </summary>
+    private bool _moreFollows;
+
+    /// <summary>Output with <paramref name="hold"/> in force for this call only (Linux passes the nonagle bits to one tcp_push).</summary>
+    private void OutputWith(TcpNagleMode hold)
+    {
+        _holdOverride = hold;
+        try
+        {
+            Output();
+        }
+        finally
+        {
+            _holdOverride = null;
+        }
     }
 
     /// <summary>One segment of <paramref name="length"/> bytes at SND.NXT (a retransmission after go-back-N, or new data), then SND.NXT advances.</summary>
@@ -121,7 +176,9 @@ public sealed partial class TcpEndpoint
         if ((_route.Capabilities & LinkCapabilities.Gso) != 0 && _route.GsoMaxSize > mss)
         {
             int limit = Math.Min(_route.GsoMaxSize, PacketPool.MaxPacketSize) - MaxTcpHeader - 60;
-            return Math.Max(mss, limit / mss * mss);
+            int segments = TcpTsoAutosize.MaxSegments(_congestion.CongestionWindow, _congestion.SlowStartThreshold, BytesInFlight,
+                mss, _rtt.SmoothedRtt, MinRtt, limit);
+            return Math.Max(mss, Math.Min(limit / mss, segments) * mss);
         }
         return mss;
     }

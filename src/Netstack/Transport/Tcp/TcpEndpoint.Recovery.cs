@@ -185,13 +185,17 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
             return 0;
         }
         CountRetransmission(seq, length);
-        SendSegment(TcpFlags.Ack, seq, seq - _sender.SndUna, length);
+        SendSegment(TcpFlags.Ack | RetransmissionPush(seq, length), seq, seq - _sender.SndUna, length);
         if (!IsArmed(TimerKind.Retransmit))
         {
             SetDeadline(TimerKind.Retransmit, CurrentRto());
         }
         return length;
     }
+
+    /// <summary>A resent segment keeps the PSH of a write end it carries (Linux resends the buffer the write marked).</summary>
+    private TcpFlags RetransmissionPush(SeqNumber seq, int length) =>
+        length > 0 && _sender.Marks.Pushes(seq, length) ? TcpFlags.Psh : 0;
 
     private int RetransmitFirstUnacknowledged()
     {
@@ -201,7 +205,8 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
             return 0;
         }
         CountRetransmission(_sender.SndUna, length);
-        SendSegment(fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack, _sender.SndUna, 0, length);
+        TcpFlags flags = (fin ? TcpFlags.Ack | TcpFlags.Fin : TcpFlags.Ack) | RetransmissionPush(_sender.SndUna, length);
+        SendSegment(flags, _sender.SndUna, 0, length);
         SetDeadline(TimerKind.Retransmit, CurrentRto());
         return length;
     }

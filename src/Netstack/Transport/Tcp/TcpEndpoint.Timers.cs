@@ -235,6 +235,15 @@ public sealed partial class TcpEndpoint
             AbortOnTimeout(); // RFC 5482 §3 / Linux tcp_probe_timer: a user timeout bounds probing a closed window too
             return;
         }
+        if (_sender.SndWnd != 0 && _sender.SndMax == _sender.SndUna && _sender.Source.Length - (_sender.SndNxt - _sender.SndUna) <= _sender.SndWnd)
+        {
+            // The window is open and takes all: only cork held the tail. It waited one RTO, the bound Linux gives
+            // TCP_CORK (its probe timer's tcp_write_wakeup sends the tail, with PSH).
+            _pushReleased = true;
+            OutputWith(TcpNagleMode.Push);
+            _pushReleased = false;
+            return;
+        }
         SendProbe(); // also when SWS avoidance holds data back: the answer carries the current window
         _persistBackoff = Math.Min(_persistBackoff + 1, 10);
         TimeSpan delay = CurrentRto() * (1 << _persistBackoff);

@@ -107,7 +107,7 @@ public sealed partial class TcpEndpoint
     public FourTuple Id => _id;
 
     /// <summary>
-    /// The options this connection uses, read as needed (the buffer sizes, Nagle, timeouts); call <see cref="OptionsChanged"/>
+    /// The options this connection uses, read as needed (the buffer sizes, Nagle, timeouts); call <see cref="OptionsChanged()"/>
     /// after changing the keepalive settings. The negotiated ones (window scaling, timestamps, SACK) count only at the handshake.
     /// </summary>
     public TcpEndpointOptions Options => _options;
@@ -123,12 +123,17 @@ public sealed partial class TcpEndpoint
 
     // ---- Application data ----------------------------------------------------------------------
 
+    /// <summary>An ordinary write: <see cref="Send(ReadOnlySpan{byte}, TcpWriteFlags, bool, out SocketError)"/> without flags.</summary>
+    internal int Send(ReadOnlySpan<byte> data, bool armWaiter, out SocketError error) => Send(data, TcpWriteFlags.None, armWaiter, out error);
+
     /// <summary>
     /// Copies as much of <paramref name="data"/> as the send buffer takes and sends what the window
     /// allows. Returns the byte count; 0 with <paramref name="error"/> Success means "full, wait"
-    /// (the write waiter is armed when <paramref name="armWaiter"/>).
+    /// (the write waiter is armed when <paramref name="armWaiter"/>). The end of what was taken is pushed unless
+    /// <paramref name="flags"/> has <see cref="TcpWriteFlags.More"/>; it ends a record only when all of
+    /// <paramref name="data"/> was taken (Linux sets MSG_EOR's mark on the last buffer of the whole message).
     /// </summary>
-    internal int Send(ReadOnlySpan<byte> data, bool armWaiter, out SocketError error)
+    internal int Send(ReadOnlySpan<byte> data, TcpWriteFlags flags, bool armWaiter, out SocketError error)
     {
         using TransmitFlush flush = new(this);
         Signals signals;
@@ -168,6 +173,10 @@ public sealed partial class TcpEndpoint
                 written = WriteWithinWatermark(data);
                 if (written > 0)
                 {
+                    bool more = (flags & TcpWriteFlags.More) != 0;
+                    bool record = (flags & TcpWriteFlags.EndOfRecord) != 0 && written == data.Length;
+                    _sender.Marks.OnWrite(_sender.SndUna + (uint)_sender.Buffer.Length, push: !more, record, _sender.SndMax);
+                    _moreFollows = more;
                     Output();
                 }
                 else if (armWaiter && !data.IsEmpty)
@@ -400,6 +409,7 @@ public sealed partial class TcpEndpoint
             _deadlines[i] = Never;
         }
         _sender.Source.Clear();
+        _sender.Marks.Clear();
         _receiver.Reassembly.Clear();
         if (error != SocketError.Success)
         {

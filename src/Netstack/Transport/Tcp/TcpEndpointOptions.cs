@@ -49,6 +49,13 @@ public sealed class TcpEndpointOptions
     /// <summary>TCP_NODELAY: send small segments without waiting (disables Nagle, RFC 896).</summary>
     public bool NoDelay { get; set; }
 
+    /// <summary>
+    /// TCP_CORK: hold a partial last segment until more data fills it, the cork is removed, or one retransmission
+    /// timeout passes with nothing in flight (Linux's bound, about 200 ms); full segments still go. Overrides
+    /// <see cref="NoDelay"/>.
+    /// </summary>
+    public bool Cork { get; set; }
+
     /// <summary>SO_KEEPALIVE: probe an idle connection (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6) and end it when the peer stays silent.</summary>
     public bool KeepAlive { get; set; }
 

@@ -17,6 +17,9 @@ internal sealed class TcpSender
     /// <summary>The application's bytes, the default send source.</summary>
     internal readonly TcpSendBuffer Buffer = new();
 
+    /// <summary>Where the application's writes (and records) ended in the bytes of <see cref="Buffer"/>: PSH and record boundaries.</summary>
+    internal readonly TcpWriteMarks Marks = new();
+
     /// <summary>Where segments copy their payload from: <see cref="Buffer"/>, or a source a forwarder attached.</summary>
     internal ITcpSendSource Source;
 
@@ -147,6 +150,7 @@ internal sealed class TcpSender
             FinAcked = true;
         }
         SndUna = ack;
+        Marks.Acknowledge(ack);
         if (SndNxt < SndUna)
         {
             SndNxt = SndUna;
@@ -171,13 +175,19 @@ internal sealed class TcpSender
     /// and <paramref name="congestionWindow"/>, less the flight), at most <paramref name="maxSegment"/>, then Nagle with
     /// Minshall's refinement (as Linux) and sender SWS avoidance (RFC 9293 §3.8.6.2.1): a segment shorter than
     /// <paramref name="mss"/> goes only when it empties the buffer and no other short segment is unacknowledged (or
-    /// <paramref name="noDelay"/>, or closing), or when it is at least half the largest window the peer ever offered.
+    /// <paramref name="hold"/> is not <see cref="TcpNagleMode.Nagle"/>, or closing), or when it is at least half the
+    /// largest window the peer ever offered. <paramref name="unsent"/> may be cut at a record end
+    /// (<paramref name="recordEnds"/>): a record's last segment never waits for data that cannot join it. Corked
+    /// (<see cref="TcpNagleMode.Cork"/>), a partial last segment of new data waits (Linux TCP_CORK / MSG_MORE), and the
+    /// full segments before it go without it (<paramref name="tailHeld"/>).
     /// When it must wait with nothing in flight, <paramref name="needsProbe"/> says so: no ACK will come to reopen the
     /// window, so the persist timer must (RFC 9293 §3.8.6.1, and RFC 1122 §4.2.3.4's override timeout for SWS).
     /// </summary>
-    internal int SegmentLength(long unsent, long congestionWindow, int maxSegment, int mss, bool noDelay, out bool needsProbe)
+    internal int SegmentLength(long unsent, bool recordEnds, long congestionWindow, int maxSegment, int mss, TcpNagleMode hold,
+        out bool needsProbe, out bool tailHeld)
     {
         needsProbe = false;
+        tailHeld = false;
         long inFlight = SndNxt - SndUna;
         long usable = Math.Min(SndWnd, congestionWindow) - inFlight;
         int length = (int)Math.Min(Math.Min(unsent, maxSegment), Math.Max(usable, 0));
@@ -186,9 +196,20 @@ internal sealed class TcpSender
             needsProbe = SndWnd == 0 && inFlight == 0;
             return -1;
         }
-        if (length < mss && unsent > 0 && SndNxt >= SndMax)
+        bool newData = SndNxt >= SndMax;
+        if (hold == TcpNagleMode.Cork && newData && length == unsent && !recordEnds && !FinQueued && length % mss != 0)
         {
-            bool push = length == unsent && (noDelay || SmallEnd <= SndUna || FinQueued);
+            if (length < mss)
+            {
+                needsProbe = inFlight == 0;
+                return -1;
+            }
+            tailHeld = true;
+            return length - length % mss;
+        }
+        if (length < mss && unsent > 0 && newData)
+        {
+            bool push = length == unsent && (hold != TcpNagleMode.Nagle || SmallEnd <= SndUna || FinQueued || recordEnds);
             if (!push && length < MaxSndWnd / 2)
             {
                 needsProbe = inFlight == 0;
@@ -224,13 +245,13 @@ internal sealed class TcpSender
 
     /// <summary>[<paramref name="seq"/>, + <paramref name="length"/>) clipped to <paramref name="mss"/>, SND.MAX and the bytes held: the length to resend (≤ 0: nothing).</summary>
     internal int RetransmittableLength(SeqNumber seq, int length, int mss) =>
-        (int)Math.Min(Math.Min(length, mss), Math.Min(Source.Length - (seq - SndUna), SndMax - seq));
+        (int)Marks.Clip(seq, Math.Min(Math.Min(length, mss), Math.Min(Source.Length - (seq - SndUna), SndMax - seq)), out _);
 
     /// <summary>The first unacknowledged segment: its payload (up to <paramref name="mss"/>), and whether our FIN rides on it.</summary>
     internal int FirstUnacknowledged(int mss, out bool fin)
     {
         long outstanding = SndMax - SndUna;
-        int length = (int)Math.Min(Math.Min(mss, Source.Length), outstanding);
+        int length = (int)Marks.Clip(SndUna, Math.Min(Math.Min(mss, Source.Length), outstanding), out _);
         fin = FinQueued && !FinAcked && length == Source.Length && outstanding > Source.Length;
         return length;
     }
