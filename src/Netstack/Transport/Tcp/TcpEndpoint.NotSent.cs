@@ -54,13 +54,16 @@ public sealed partial class TcpEndpoint
         return notSent < _options.NotSentLowWatermark ? goal : 0;
     }
 
-    /// <summary>Linux <c>tcp_xmit_size_goal</c>: one burst (a GSO super-segment) of whole segments, at most half the peer's largest window.</summary>
+    /// <summary>
+    /// Linux <c>tcp_xmit_size_goal</c>: one GSO super-segment of whole segments, at most half the peer's largest window.
+    /// Not autosized: Linux builds its buffers at this size and splits them by the pacing rate only when it sends.
+    /// </summary>
     private int WriteSizeGoal()
     {
         int mss = CurrentMss;
         uint largest = _sender.MaxSndWnd;
         long half = largest > 536 ? largest / 2 : largest; // tcp_bound_to_half_wnd
-        long goal = Math.Min(MaxSegmentPayload(), half);
+        long goal = Math.Min(GsoPayloadLimit(), half);
         return (int)Math.Max(mss, goal / mss * mss);
     }
 

@@ -173,14 +173,23 @@ public sealed partial class TcpEndpoint
     private int MaxSegmentPayload()
     {
         int mss = CurrentMss;
-        if ((_route.Capabilities & LinkCapabilities.Gso) != 0 && _route.GsoMaxSize > mss)
+        int limit = GsoPayloadLimit();
+        if (limit > mss)
         {
-            int limit = Math.Min(_route.GsoMaxSize, PacketPool.MaxPacketSize) - MaxTcpHeader - 60;
             int segments = TcpTsoAutosize.MaxSegments(_congestion.CongestionWindow, _congestion.SlowStartThreshold, BytesInFlight,
                 mss, _rtt.SmoothedRtt, MinRtt, limit);
             return Math.Max(mss, Math.Min(limit / mss, segments) * mss);
         }
         return mss;
+    }
+
+    /// <summary>The payload a super-segment could carry on this route before TSO autosizing; the MSS without GSO.</summary>
+    private int GsoPayloadLimit()
+    {
+        int mss = CurrentMss;
+        return (_route.Capabilities & LinkCapabilities.Gso) != 0 && _route.GsoMaxSize > mss
+            ? Math.Min(_route.GsoMaxSize, PacketPool.MaxPacketSize) - MaxTcpHeader - 60
+            : mss;
     }
 
     /// <summary>
