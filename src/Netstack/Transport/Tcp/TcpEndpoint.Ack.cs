@@ -23,6 +23,7 @@ public sealed partial class TcpEndpoint
             _sackBlocksReceived += seg.SackCount;
         }
         uint sackedBefore = _scoreboard.SackedBytes;
+        SeqNumber priorFack = ForwardAcked;
         bool wasInRecovery = _inRecovery;
         _newLossOnThisAck = false;
         UpdateScoreboard(seg);
@@ -44,7 +45,7 @@ public sealed partial class TcpEndpoint
         {
             OnDsackForUndo();
         }
-        RackOnAck(carriesSack);
+        RackOnAck(carriesSack, priorFack);
         if (_inRecovery)
         {
             // RFC 6937 §3: DeliveredData = change in SND.UNA + change in SACKed bytes.
@@ -85,5 +86,6 @@ public sealed partial class TcpEndpoint
         {
             _signals |= Signals.Write;
         }
+        SendBufferFreed();
     }
 }

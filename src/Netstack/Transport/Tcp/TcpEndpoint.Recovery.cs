@@ -155,7 +155,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
             return;
         }
         _dupAcks = 0;
-        _congestion.OnAck(acked, BytesInFlight, _host.Now, MinRtt);
+        _congestion.OnAck(acked, IsCwndLimited, _host.Now, MinRtt);
     }
 
     private void OnRetransmitTimeoutForRecovery()

@@ -166,6 +166,7 @@ public sealed partial class TcpEndpoint
             else
             {
                 written = _sender.Buffer.Write(data, _options.SendBufferSize);
+                NoteWrite(data.Length, written);
                 if (written > 0)
                 {
                     Output();

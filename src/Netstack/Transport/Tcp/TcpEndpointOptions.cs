@@ -103,6 +103,17 @@ public sealed class TcpEndpointOptions
     /// <summary>The ceiling of the retransmission timeout and of the zero-window probe back-off (RFC 6298 §2.5).</summary>
     public TimeSpan MaxRto { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// Restart the congestion window after idle (Linux <c>tcp_slow_start_after_idle</c>): when the application queues
+    /// data on a connection with nothing in flight that has sent no data for longer than the RTO, cwnd is halved for
+    /// every RTO of that time, down to the restart window min(IW, cwnd), and ssthresh keeps 3/4 of the old cwnd (RFC 5681
+    /// §4.1, in Linux's form <c>tcp_cwnd_restart</c>). On by default: RFC 5681 §4.1 says SHOULD and it is Linux's default,
+    /// because a window learned long ago may no longer fit the path, and sending all of it at once is a line-rate burst
+    /// into queues the connection no longer knows. Turn it off for long-lived connections that send bursts after pauses
+    /// over a path they own (RFC 7661 keeps a validated window through idle periods, as Linux with the sysctl at 0).
+    /// </summary>
+    public bool SlowStartAfterIdle { get; set; } = true;
+
     /// <summary>"cubic" (default), "reno" or "newreno" (<see cref="CongestionControlFactory.KnownNames"/>); any other name throws <see cref="ArgumentException"/>.</summary>
     public string CongestionControl
     {
