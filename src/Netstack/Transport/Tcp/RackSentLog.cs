@@ -86,14 +86,15 @@ internal sealed class RackSentLog
 
     /// <summary>
     /// [<paramref name="start"/>, <paramref name="end"/>) was just retransmitted: marks the first transmissions it overlaps
-    /// as resent. Those are kept in sequence order, so the walk ends at the first one past <paramref name="end"/>.
+    /// as resent, splitting a record the retransmission covers in part (as Linux fragments the skb it retransmits). First
+    /// transmissions are kept in sequence order, so the walk ends at the first one past <paramref name="end"/>.
     /// </summary>
     public void MarkResent(SeqNumber start, SeqNumber end)
     {
         for (int i = 0; i < _count; i++)
         {
-            ref Record r = ref this[i];
-            if (r.Retransmitted)
+            Record r = this[i];
+            if (r.Retransmitted || r.End <= start)
             {
                 continue;
             }
@@ -101,10 +102,16 @@ internal sealed class RackSentLog
             {
                 return;
             }
-            if (r.End > start)
+            if (r.Start < start)
             {
-                r.Resent = true;
+                Split(i, start); // the part before the retransmission stays as it was; mark the rest next
+                continue;
             }
+            if (r.End > end)
+            {
+                Split(i, end);
+            }
+            this[i].Resent = true;
         }
     }
 
