@@ -14,7 +14,7 @@ public class CwndUsageTests
     {
         var usage = new CwndUsage();
         usage.OnTransmit(At(0), At(5 * Mss), 5 * Mss, limited: false); // 5 of 10 segments (slow-start-ack-per-2pkt-send-5pkt)
-        Assert.False(usage.IsCwndLimited(10 * Mss, inSlowStart: true));
+        Assert.False(usage.IsCwndLimited(10 * Mss));
     }
 
     [Fact]
@@ -22,10 +22,9 @@ public class CwndUsageTests
     {
         var usage = new CwndUsage();
         usage.OnTransmit(At(0), At(9 * Mss), 9 * Mss, limited: false); // 9 of 10 (slow-start-app-limited-9-packets-out)
-        Assert.True(usage.IsCwndLimited(10 * Mss, inSlowStart: true));
-        Assert.True(usage.IsCwndLimited(16 * Mss, inSlowStart: true));
-        Assert.False(usage.IsCwndLimited(18 * Mss, inSlowStart: true)); // doubled what was used
-        Assert.False(usage.IsCwndLimited(10 * Mss, inSlowStart: false)); // congestion avoidance needs a full window
+        Assert.True(usage.IsCwndLimited(10 * Mss));
+        Assert.True(usage.IsCwndLimited(16 * Mss));
+        Assert.False(usage.IsCwndLimited(18 * Mss)); // doubled what was used
     }
 
     [Fact]
@@ -35,12 +34,12 @@ public class CwndUsageTests
         usage.OnTransmit(At(0), At(10 * Mss), 10 * Mss, limited: true);
         // Smaller flights later in the same window do not erase it.
         usage.OnTransmit(At(2 * Mss), At(11 * Mss), 9 * Mss, limited: false);
-        Assert.True(usage.IsCwndLimited(40 * Mss, inSlowStart: false));
+        Assert.True(usage.IsCwndLimited(40 * Mss)); // full: grows however large cwnd became
         // Once SND.UNA passes the end of that window, the next transmission starts a new one.
         usage.OnTransmit(At(11 * Mss), At(12 * Mss), Mss, limited: false);
         Assert.False(usage.WindowWasFull);
         Assert.Equal(Mss, usage.MaxFlight);
-        Assert.False(usage.IsCwndLimited(10 * Mss, inSlowStart: true));
+        Assert.False(usage.IsCwndLimited(10 * Mss));
     }
 
     [Fact]

@@ -1,13 +1,15 @@
 namespace Netstack.Transport.Tcp;
 
 /// <summary>
-/// Whether the sender is using its congestion window, so cwnd may grow (RFC 7661 §4.3: do not increase cwnd while
-/// not cwnd-limited; RFC 9438 §5.8). The form is Linux's (<c>tcp_cwnd_validate</c> and <c>tcp_is_cwnd_limited</c>):
-/// after each transmission the endpoint reports whether the flight filled cwnd; once per window of data (until
-/// SND.UNA passes what was sent when the window began) the largest flight and that flag are remembered. cwnd may
-/// grow while that window was cwnd-limited, and in slow start also while cwnd is below twice the largest flight, so
-/// an application that sends 9 segments with a cwnd of 10 still gets a cwnd of 18 from their ACKs, and one that
-/// sends 5 keeps 10.
+/// Whether the sender is using its congestion window, so cwnd may grow (RFC 7661 §4.3: cwnd grows only while it is
+/// validated, pipeACK ≥ ½·cwnd; RFC 9438 §5.8). The bookkeeping is Linux's (<c>tcp_cwnd_validate</c>): after each
+/// transmission the endpoint reports the flight and whether it filled cwnd; once per window of data (until SND.UNA
+/// passes what was sent when the window began) the largest flight and that flag are remembered. cwnd may grow while
+/// that window filled it, or while cwnd is below twice the largest flight (RFC 7661's half, with the window's largest
+/// flight for pipeACK; Linux <c>tcp_is_cwnd_limited</c> does this in slow start). So an application that sends 9
+/// segments with a cwnd of 10 still gets a cwnd of 18 from their ACKs, and one that sends 5 keeps 10. Linux stops
+/// growth in congestion avoidance unless the window was full; RFC 7661's half is kept there too, because a sender
+/// held by its send buffer would otherwise pin cwnd at the buffer's size, and every loss would then cut the flight.
 /// </summary>
 internal struct CwndUsage
 {
@@ -40,7 +42,6 @@ internal struct CwndUsage
         }
     }
 
-    /// <summary>Whether an ACK may grow <paramref name="cwnd"/> (bytes): the window was full, or in slow start cwnd is below twice the largest flight.</summary>
-    public readonly bool IsCwndLimited(uint cwnd, bool inSlowStart) =>
-        _limited || (inSlowStart && cwnd < 2 * (ulong)_maxFlight);
+    /// <summary>Whether an ACK may grow <paramref name="cwnd"/> (bytes): the window was full, or cwnd is below twice the largest flight.</summary>
+    public readonly bool IsCwndLimited(uint cwnd) => _limited || cwnd < 2 * (ulong)_maxFlight;
 }

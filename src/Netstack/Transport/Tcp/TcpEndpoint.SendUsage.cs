@@ -15,7 +15,7 @@ public sealed partial class TcpEndpoint
     private TimeSpan _lastDataSent; // when the last data segment went out (Linux tp->lsndtime)
 
     /// <summary>Whether an ACK now may grow cwnd (RFC 7661 §4.3; <see cref="CwndUsage.IsCwndLimited"/>).</summary>
-    private bool IsCwndLimited => _cwndUsage.IsCwndLimited(_congestion.CongestionWindow, _congestion.InSlowStart);
+    private bool IsCwndLimited => _cwndUsage.IsCwndLimited(_congestion.CongestionWindow);
 
     /// <summary>A segment with <paramref name="length"/> payload bytes went out.</summary>
     private void NoteDataSent(int length)
