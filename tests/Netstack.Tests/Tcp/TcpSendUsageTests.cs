@@ -184,4 +184,40 @@ public class TcpSendUsageTests
         Assert.Equal(2, info.ReorderingEvents);
         Assert.Equal(0, t.Tcp.Statistics.RetransSegs);
     }
+
+    /// <summary>
+    /// Reordering, not loss (packetdrill limited-transmit-sack): two SACKed segments, then the hole fills. The ACK that
+    /// fills it delivers one new segment, so slow start adds one MSS, not the three SND.UNA moved (RFC 6937 DeliveredData).
+    /// </summary>
+    [Fact]
+    public void AckFillingAHoleGrowsCwndByWhatItDeliveredFirst_WithSack()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = EstablishWithRtt(t, rttMs: 50);
+        ep.Send(new byte[15 * Mss], false, out _);
+        Assert.Equal(10, t.DrainDataSeqs().Count);
+        t.Advance(50);
+        t.Send(TcpTestContext.SackAck(Data, (Data + Mss, Data + 2 * Mss)));
+        t.Send(TcpTestContext.SackAck(Data, (Data + Mss, Data + 3 * Mss)));
+        Assert.Equal(2, t.DrainDataSeqs().Count); // limited transmit (RFC 3042)
+        Assert.Equal(10u * Mss, Cwnd(ep));
+        t.Send(Ack, 5001, Data + 3 * Mss);
+        Assert.Equal(11u * Mss, Cwnd(ep));
+        Assert.Equal(2, t.DrainDataSeqs().Count); // 9 in flight, cwnd 11
+    }
+
+    [Fact]
+    public void AckFillingAHoleGrowsCwndByWhatItDeliveredFirst_WithoutSack()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive();
+        ep.Send(new byte[15 * Mss], false, out _);
+        Assert.Equal(10, t.DrainDataSeqs().Count);
+        t.Advance(50);
+        t.Send(Ack, 5001, Data); // two duplicate ACKs: two segments arrived beyond a hole
+        t.Send(Ack, 5001, Data);
+        Assert.Equal(2, t.DrainDataSeqs().Count);
+        t.Send(Ack, 5001, Data + 3 * Mss);
+        Assert.Equal(11u * Mss, Cwnd(ep));
+    }
 }

@@ -23,6 +23,7 @@ public sealed partial class TcpEndpoint
             _sackBlocksReceived += seg.SackCount;
         }
         uint sackedBefore = _scoreboard.SackedBytes;
+        _sackedBeforeAck = sackedBefore;
         SeqNumber priorFack = ForwardAcked;
         bool wasInRecovery = _inRecovery;
         _newLossOnThisAck = false;
