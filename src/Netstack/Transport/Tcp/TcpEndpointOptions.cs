@@ -97,7 +97,7 @@ public sealed class TcpEndpointOptions
     /// <summary>The retransmission timeout before the first RTT sample (RFC 6298 §2.1: 1 s).</summary>
     public TimeSpan InitialRto { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The floor of the retransmission timeout (RFC 6298 §2.4 says 1 s; Linux uses 200 ms).</summary>
+    /// <summary>The least the retransmission timeout exceeds SRTT by (RFC 6298 §2.4 asks an RTO of at least 1 s; Linux keeps it at least 200 ms above SRTT, tcp_rto_min, and so does this).</summary>
     public TimeSpan MinRto { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The ceiling of the retransmission timeout and of the zero-window probe back-off (RFC 6298 §2.5).</summary>
