@@ -315,4 +315,20 @@ public class CongestionControlTests
         now = Round(cc, now, Ms(100));
         Assert.Equal(TimeSpan.Zero, cc.K);
     }
+
+    [Fact]
+    public void CubicReportsWholeSegmentsWhileItsWindowGrowsByFractions()
+    {
+        var cc = new Cubic();
+        cc.Init(Mss, TimeSpan.Zero);
+        TimeSpan now = Round(cc, TimeSpan.Zero, Ms(100));
+        cc.OnEnterRecovery(cc.CongestionWindow, now);
+        cc.OnExitRecovery(now);
+        for (int i = 0; i < 5; i++)
+        {
+            cc.OnAck(Mss, cwndLimited: true, now + Ms(i), Ms(100));
+            Assert.NotEqual(Math.Floor(cc.CongestionWindowSegments), cc.CongestionWindowSegments); // a fraction grew
+            Assert.Equal(0u, cc.CongestionWindow % Mss);                                         // never a partial segment
+        }
+    }
 }

@@ -235,5 +235,7 @@ internal sealed class Cubic : ICongestionControl
 
     private double MaxSegments => (double)CongestionWindowMath.MaxWindow / _mss;
 
-    private uint ToBytes(double segments) => (uint)Math.Min(segments * _mss, CongestionWindowMath.MaxWindow);
+    // Whole segments, as Linux's integer snd_cwnd with its fractional counter: the fraction grown so far stays in _cwnd, and
+    // a cwnd of 7.075 segments does not let a 75-byte piece follow 7 full ones (sender SWS avoidance, RFC 9293 §3.8.6.2.1).
+    private uint ToBytes(double segments) => (uint)Math.Min(Math.Floor(segments + 1e-9) * _mss, CongestionWindowMath.MaxWindow);
 }
