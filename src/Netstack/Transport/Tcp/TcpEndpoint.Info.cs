@@ -54,7 +54,7 @@ public sealed partial class TcpEndpoint
                 ReorderingEvents = _reordering.Events,
                 ReceiveMss = IsSynchronized ? _receiveMss.Mss : 0,
                 SinceLastDataReceived = IsSynchronized && now > _lastDataReceived ? now - _lastDataReceived : TimeSpan.Zero,
-                SinceLastDataSent = _sentData && now > _lastDataSent ? now - _lastDataSent : TimeSpan.Zero,
+                SinceLastDataSent = _sentData && now > LastDataSent ? now - LastDataSent : TimeSpan.Zero,
                 BusyTime = _chrono.Total(SendLimit.Busy, now) + _chrono.Total(SendLimit.ReceiveWindow, now) + _chrono.Total(SendLimit.SendBuffer, now),
                 ReceiveWindowLimitedTime = _chrono.Total(SendLimit.ReceiveWindow, now),
                 SendBufferLimitedTime = _chrono.Total(SendLimit.SendBuffer, now),

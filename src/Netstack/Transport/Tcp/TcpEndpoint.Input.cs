@@ -280,7 +280,7 @@ public sealed partial class TcpEndpoint
     /// <summary>Seventh step: the receiver queues the bytes and decides the ACK; a FIN waiting behind them may follow.</summary>
     private void DataArrives(in TcpSegment seg, PacketBuffer packet)
     {
-        _lastDataReceived = _host.Now;
+        _lastDataReceived = _lastReceived; // this segment's arrival, read once in HandleSegment
         _receiveMss.OnSegment(seg.PayloadLength, packet.Offload.GsoSize, seg.HeaderLength,
             TcpSegment.MinHeaderLength + (_timestamps ? 12 : 0), seg.Has(TcpFlags.Psh), _receiver.AdvertisedMss);
         if (!_receiver.Accept(seg, packet, _sack, _rtt.Rto, out bool delayAck))

@@ -12,18 +12,33 @@ public sealed partial class TcpEndpoint
     private SendChrono _chrono;
     private bool _sendBufferFull;   // a write found no room and nothing freed enough since (Linux SOCK_NOSPACE)
     private bool _sentData;         // a data segment has gone out
+    private bool _dataSentUnstamped; // one went out since _lastDataSent was read from the clock (once per Output, not per segment)
     private TimeSpan _lastDataSent; // when the last data segment went out (Linux tp->lsndtime)
 
     /// <summary>Whether an ACK now may grow cwnd (RFC 7661 §4.3; <see cref="CwndUsage.IsCwndLimited"/>).</summary>
     private bool IsCwndLimited => _cwndUsage.IsCwndLimited(_congestion.CongestionWindow);
 
-    /// <summary>A segment with <paramref name="length"/> payload bytes went out.</summary>
+    /// <summary>A segment with <paramref name="length"/> payload bytes went out; <see cref="LastDataSent"/> reads the clock for it later.</summary>
     private void NoteDataSent(int length)
     {
         if (length > 0)
         {
             _sentData = true;
-            _lastDataSent = _host.Now;
+            _dataSentUnstamped = true;
+        }
+    }
+
+    /// <summary>When the last data segment went out (all segments of one entry point leave at the same clock reading).</summary>
+    private TimeSpan LastDataSent
+    {
+        get
+        {
+            if (_dataSentUnstamped)
+            {
+                _dataSentUnstamped = false;
+                _lastDataSent = _host.Now;
+            }
+            return _lastDataSent;
         }
     }
 
@@ -33,12 +48,15 @@ public sealed partial class TcpEndpoint
     /// </summary>
     private void AfterTransmit(bool hadUnsent, SeqNumber sndMaxBefore)
     {
+        _ = LastDataSent; // stamp what this Output sent
         if (!hadUnsent)
         {
             return;
         }
-        TimeSpan now = _host.Now;
-        _chrono.Start(SendLimit.Busy, now);
+        if (_chrono.Current < SendLimit.Busy)
+        {
+            _chrono.Start(SendLimit.Busy, _host.Now);
+        }
         uint flight = BytesInFlight;
         uint cwnd = _congestion.CongestionWindow;
         int mss = Math.Max(CurrentMss, 1);
@@ -46,11 +64,14 @@ public sealed partial class TcpEndpoint
         long unsent = _sender.Unsent(_sender.Source.Length, out _);
         if (unsent > 0 && !cwndFull && _sender.SndWnd - (long)flight < Math.Min(unsent, mss))
         {
-            _chrono.Start(SendLimit.ReceiveWindow, now); // cwnd has room, the peer's window has none (Linux tcp_snd_wnd_test)
+            if (_chrono.Current < SendLimit.ReceiveWindow)
+            {
+                _chrono.Start(SendLimit.ReceiveWindow, _host.Now); // cwnd has room, the peer's window has none (Linux tcp_snd_wnd_test)
+            }
         }
-        else
+        else if (_chrono.Current == SendLimit.ReceiveWindow)
         {
-            _chrono.Stop(SendLimit.ReceiveWindow, now, idle: false);
+            _chrono.Stop(SendLimit.ReceiveWindow, _host.Now, idle: false);
         }
         if (_sender.SndMax == sndMaxBefore && !(cwndFull && unsent > 0))
         {
@@ -60,7 +81,7 @@ public sealed partial class TcpEndpoint
         if (!IsCwndLimited && unsent <= 0 && _sendBufferFull && _state is TcpConnectionState.Established or TcpConnectionState.CloseWait)
         {
             // Everything written is out, cwnd has room, and the writer waits for buffer space: the buffer is the limit.
-            _chrono.Start(SendLimit.SendBuffer, now);
+            _chrono.Start(SendLimit.SendBuffer, _host.Now);
         }
     }
 
@@ -73,7 +94,7 @@ public sealed partial class TcpEndpoint
             _sendBufferFull = false;
             _chrono.Stop(SendLimit.SendBuffer, _host.Now, idle: queued == 0);
         }
-        if (_sender.SndUna == _sender.SndMax)
+        if (_sender.SndUna == _sender.SndMax && _chrono.Current != SendLimit.None)
         {
             _chrono.Stop(SendLimit.Busy, _host.Now, idle: queued == 0);
         }

@@ -134,7 +134,7 @@ public sealed partial class TcpEndpoint
     {
         if (_options.SlowStartAfterIdle && _sender.SndUna == _sender.SndMax && _sentData && IsSynchronized)
         {
-            _congestion.RestartAfterIdle(_host.Now - _lastDataSent, CurrentRto());
+            _congestion.RestartAfterIdle(_host.Now - LastDataSent, CurrentRto());
         }
     }
 }
