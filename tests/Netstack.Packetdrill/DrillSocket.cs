@@ -63,8 +63,8 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
     }
 
     /// <summary>
-    /// Linux's defaults as packetdrill's scripts set them (tcp_rmem "4096 540000 15728640", tcp_wmem default 256 KiB),
-    /// then what the script's own init commands set (<see cref="ScriptSysctls"/>).
+    /// Linux's defaults as packetdrill's scripts set them (tcp_rmem "4096 540000 15728640", tcp_wmem default 256 KiB,
+    /// tcp_slow_start_after_idle 0), then what the script's own init commands set (<see cref="ScriptSysctls"/>).
     /// </summary>
     public static TcpEndpointOptions DefaultOptions(PacketdrillHost host)
     {
@@ -73,6 +73,7 @@ internal sealed class DrillSocket(PacketdrillHost host, int family)
             ReceiveBufferSize = 540000,
             MaxReceiveBufferSize = 15 * 1024 * 1024,
             SendBufferSize = 256 * 1024,
+            SlowStartAfterIdle = false,
         };
         host.Sysctls.Apply(options);
         host.Link.SegmentsInSoftware = host.Sysctls.SegmentationOff();

@@ -7,7 +7,8 @@ namespace Netstack.Packetdrill;
 /// The sysctls a script's init commands set. Under the library those commands run stand-ins (prepare-scripts.sh
 /// "ours") that change nothing on the machine and append <c>KEY=VALUE</c> lines to the file this class names in the
 /// environment packetdrill's children inherit; a new socket takes the settings the stack has from it, as a Linux
-/// socket takes the namespace's sysctls when it is created.
+/// socket takes the namespace's sysctls when it is created (tcp_ecn, tcp_timestamps, tcp_sack, tcp_window_scaling,
+/// tcp_slow_start_after_idle, tcp_wmem, tcp_rmem).
 /// </summary>
 internal sealed partial class ScriptSysctls : IDisposable
 {
@@ -75,6 +76,9 @@ internal sealed partial class ScriptSysctls : IDisposable
                 break;
             case "net.ipv4.tcp_sack":
                 options.Sack = first != 0;
+                break;
+            case "net.ipv4.tcp_slow_start_after_idle":
+                options.SlowStartAfterIdle = first != 0;
                 break;
             case "net.ipv4.tcp_window_scaling":
                 options.WindowScaling = first != 0;

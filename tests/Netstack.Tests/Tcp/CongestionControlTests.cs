@@ -17,7 +17,7 @@ public class CongestionControlTests
         int acks = (int)Math.Max(1, cc.CongestionWindow / Mss);
         for (int i = 0; i < acks; i++)
         {
-            cc.OnAck(Mss, cc.CongestionWindow - Math.Min(cc.CongestionWindow, Mss), now + rtt * i / acks, rtt);
+            cc.OnAck(Mss, cwndLimited: true, now + rtt * i / acks, rtt);
         }
         return now + rtt;
     }
@@ -63,12 +63,27 @@ public class CongestionControlTests
 
     [Theory]
     [MemberData(nameof(Algorithms))]
-    public void ByteCountingLimitsSlowStartIncreaseToTwoMssPerAck(string name)
+    public void StretchAckInSlowStartCountsEverySegmentItCovers(string name)
     {
         var cc = Create(name);
         cc.Init(Mss, TimeSpan.Zero);
-        cc.OnAck(8 * Mss, 2 * Mss, Ms(10), Ms(10)); // one stretch ACK for 8 segments
-        Assert.Equal(12 * Mss, cc.CongestionWindow);
+        cc.OnAck(8 * Mss, cwndLimited: true, Ms(10), Ms(10)); // one stretch ACK for 8 segments, as from a GRO receiver
+        Assert.Equal(18 * Mss, cc.CongestionWindow);
+    }
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void StretchAckCrossingSsthreshGoesOnInCongestionAvoidance(string name)
+    {
+        var cc = Create(name);
+        cc.Init(Mss, TimeSpan.Zero);
+        TimeSpan now = Round(cc, TimeSpan.Zero, Ms(50));
+        cc.OnRetransmitTimeout(20 * Mss, now); // cwnd 1 MSS, ssthresh 10 (Reno) or 14 (CUBIC) MSS
+        uint ssthresh = cc.SlowStartThreshold;
+        cc.OnAck(40 * Mss, cwndLimited: true, now + Ms(10), Ms(50));
+        Assert.False(cc.InSlowStart);
+        // Slow start stops at ssthresh; the other segments count towards congestion avoidance, which grows far less.
+        Assert.InRange(cc.CongestionWindow, ssthresh, (uint)(1.5 * ssthresh) + Mss);
     }
 
     [Theory]
@@ -77,9 +92,9 @@ public class CongestionControlTests
     {
         var cc = Create(name);
         cc.Init(Mss, TimeSpan.Zero);
-        // Only 2 of 10 segments were in flight: far below half of cwnd.
-        cc.OnAck(Mss, Mss, Ms(10), Ms(10));
-        cc.OnAck(Mss, 0, Ms(10), Ms(10));
+        // The endpoint found the sender not cwnd-limited (CwndUsage): the ACKs leave cwnd alone.
+        cc.OnAck(Mss, cwndLimited: false, Ms(10), Ms(10));
+        cc.OnAck(Mss, cwndLimited: false, Ms(10), Ms(10));
         Assert.Equal(10 * Mss, cc.CongestionWindow);
     }
 
@@ -129,7 +144,7 @@ public class CongestionControlTests
         cc.OnRetransmitTimeout(20 * Mss, now + Ms(500));
         Assert.Equal(ssthresh, cc.SlowStartThreshold);
         Assert.True(cc.InSlowStart);
-        cc.OnAck(Mss, 0, now + Ms(600), Ms(50));
+        cc.OnAck(Mss, cwndLimited: true, now + Ms(600), Ms(50));
         Assert.Equal(2 * Mss, cc.CongestionWindow);
     }
 
@@ -145,12 +160,12 @@ public class CongestionControlTests
             now = Round(cc, now, Ms(50));
         }
         Assert.Equal(160 * Mss, cc.CongestionWindow);
-        cc.OnIdle(Ms(100), Ms(200), now);
+        cc.RestartAfterIdle(Ms(100), Ms(200));
         Assert.Equal(160 * Mss, cc.CongestionWindow);
-        cc.OnIdle(Ms(650), Ms(200), now); // three whole RTOs elapsed: halved three times (Linux tcp_cwnd_restart)
+        cc.RestartAfterIdle(Ms(650), Ms(200)); // three whole RTOs elapsed: halved three times (Linux tcp_cwnd_restart)
         Assert.Equal(20 * Mss, cc.CongestionWindow);
         Assert.Equal(uint.MaxValue, cc.SlowStartThreshold);
-        cc.OnIdle(TimeSpan.FromSeconds(60), Ms(200), now);
+        cc.RestartAfterIdle(TimeSpan.FromSeconds(60), Ms(200));
         Assert.Equal(10 * Mss, cc.CongestionWindow);
     }
 
@@ -299,5 +314,21 @@ public class CongestionControlTests
         }
         now = Round(cc, now, Ms(100));
         Assert.Equal(TimeSpan.Zero, cc.K);
+    }
+
+    [Fact]
+    public void CubicReportsWholeSegmentsWhileItsWindowGrowsByFractions()
+    {
+        var cc = new Cubic();
+        cc.Init(Mss, TimeSpan.Zero);
+        TimeSpan now = Round(cc, TimeSpan.Zero, Ms(100));
+        cc.OnEnterRecovery(cc.CongestionWindow, now);
+        cc.OnExitRecovery(now);
+        for (int i = 0; i < 5; i++)
+        {
+            cc.OnAck(Mss, cwndLimited: true, now + Ms(i), Ms(100));
+            Assert.NotEqual(Math.Floor(cc.CongestionWindowSegments), cc.CongestionWindowSegments); // a fraction grew
+            Assert.Equal(0u, cc.CongestionWindow % Mss);                                         // never a partial segment
+        }
     }
 }

@@ -55,4 +55,22 @@ public class RackSentLogTests
             Assert.Equal(TimeSpan.FromMilliseconds(i + 1), log[i].XmitTime);
         }
     }
+
+    [Fact]
+    public void MarkResent_MarksOnlyTheRetransmittedPartOfAFirstTransmission()
+    {
+        var log = new RackSentLog(capacity: 4);
+        var seq = new SeqNumber(uint.MaxValue - 500); // across the sequence wrap
+        log.Add(seq, seq + 1000, TimeSpan.FromMilliseconds(1), retransmitted: false); // a TSO burst of 10 segments
+        log.Add(seq + 1000, seq + 1200, TimeSpan.FromMilliseconds(2), retransmitted: false);
+        log.MarkResent(seq + 300, seq + 400);
+        log.Add(seq + 300, seq + 400, TimeSpan.FromMilliseconds(3), retransmitted: true);
+        Assert.Equal(5, log.Count);
+        Assert.Equal((seq, seq + 300, false), (log[0].Start, log[0].End, log[0].Resent));
+        Assert.Equal((seq + 300, seq + 400, true), (log[1].Start, log[1].End, log[1].Resent));
+        Assert.Equal((seq + 400, seq + 1000, false), (log[2].Start, log[2].End, log[2].Resent));
+        Assert.False(log[3].Resent);
+        Assert.True(log[4].Retransmitted);
+        Assert.False(log[4].Resent);
+    }
 }

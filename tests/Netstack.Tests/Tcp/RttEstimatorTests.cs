@@ -39,7 +39,7 @@ public class RttEstimatorTests
     }
 
     [Fact]
-    public void RtoIsClampedToMinimumAndGranularityApplies()
+    public void RtoStaysTheMinimumAboveSrttAndGranularityApplies()
     {
         var e = new RttEstimator();
         for (int i = 0; i < 200; i++)
@@ -47,7 +47,13 @@ public class RttEstimatorTests
             e.AddSample(Ms(10));
         }
         Assert.Equal(Ms(10), e.SmoothedRtt);
-        Assert.Equal(Ms(200), e.Rto);
+        Assert.Equal(Ms(210), e.Rto); // SRTT + max(4·RTTVAR, 200 ms), as Linux's tcp_set_rto
+
+        var first = new RttEstimator();
+        first.AddSample(Ms(100));
+        Assert.Equal(Ms(300), first.Rto); // 3·RTT after one sample (Linux: "make sure rto = 3*rtt")
+        first.AddSample(Ms(100));
+        Assert.Equal(Ms(300), first.Rto); // 4·RTTVAR = 150 ms < 200 ms
 
         var fine = new RttEstimator(minRto: TimeSpan.Zero, granularity: Ms(5));
         for (int i = 0; i < 200; i++)

@@ -41,8 +41,8 @@ public class TcpAlgorithmAllocationTests
                 _ = board.TryNextSegment(una, una + 10_000, una, 1000, out _, out _);
                 _ = board.IsLost(una, 1000);
                 rtt.AddSample(TimeSpan.FromMilliseconds(10 + (i % 7)));
-                cubic.OnAck(1000, cubic.CongestionWindow, now, TimeSpan.FromMilliseconds(10));
-                reno.OnAck(1000, reno.CongestionWindow, now, TimeSpan.FromMilliseconds(10));
+                cubic.OnAck(1000, cwndLimited: true, now, TimeSpan.FromMilliseconds(10));
+                reno.OnAck(1000, cwndLimited: true, now, TimeSpan.FromMilliseconds(10));
                 if (i % 100 == 99)
                 {
                     cubic.OnEnterRecovery(cubic.CongestionWindow, now);

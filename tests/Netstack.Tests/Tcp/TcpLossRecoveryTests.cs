@@ -224,8 +224,8 @@ public class TcpLossRecoveryTests
         t.Send(ack);
         TcpInfo after = ep.GetInfo();
         Assert.Equal(1, t.Tcp.Statistics.TCPTimestampUndo);
-        // Restored, then grown by this ACK as by any ACK outside recovery (slow start, RFC 3465 L = 2).
-        Assert.Equal(before.CongestionWindow + 2 * mss, after.CongestionWindow);
+        // Restored, then grown by this ACK as by any ACK outside recovery (slow start: every segment it covers).
+        Assert.Equal(before.CongestionWindow + 10 * mss, after.CongestionWindow);
         Assert.Equal(before.SlowStartThreshold, after.SlowStartThreshold);
     }
 

@@ -10,7 +10,8 @@ namespace Netstack.Transport.Tcp;
 /// whenever W_cubic(t) &lt; W_est, which is what happens at small RTTs. On loss cwnd = ssthresh = β·cwnd
 /// with β = 0.7 (§4.6), and fast convergence (§4.7) lowers W_max to cwnd·(1+β)/2 when a flow's
 /// maximum shrinks. After a timeout the next stage uses K = 0 and W_max = cwnd_epoch (§4.8).
-/// Slow start is the standard one with RFC 3465 byte counting (HyStart++ is not implemented).
+/// Slow start is the standard one with RFC 3465 byte counting, every acknowledged byte counted
+/// (<see cref="CongestionWindowMath.SlowStartIncrease"/>; HyStart++ is not implemented).
 /// Windows are kept in segments as doubles; <see cref="CongestionWindow"/> reports bytes. Time comes
 /// only from the <c>now</c> arguments; idle time is excluded from t (§5.8).
 /// </summary>
@@ -22,7 +23,6 @@ internal sealed class Cubic : ICongestionControl
     /// <summary>RFC 9438 §5: β_cubic = 0.7.</summary>
     public const double Beta = 0.7;
 
-    private const double AbcLimit = 2; // RFC 3465 L = 2·SMSS in slow start
     private static readonly double RenoFriendlyAlpha = 3 * (1 - Beta) / (1 + Beta);
 
     private uint _mss = 1460;
@@ -90,17 +90,17 @@ internal sealed class Cubic : ICongestionControl
         SaveForUndo();
     }
 
-    public void OnAck(uint ackedBytes, uint bytesInFlight, TimeSpan now, TimeSpan minRtt)
+    public void OnAck(uint ackedBytes, bool cwndLimited, TimeSpan now, TimeSpan minRtt)
     {
         _inTimeoutLoss = false;
-        if (ackedBytes == 0 || !CongestionWindowMath.IsCwndLimited(ackedBytes, bytesInFlight, CongestionWindow))
+        if (ackedBytes == 0 || !cwndLimited)
         {
             return;
         }
         double acked = (double)ackedBytes / _mss;
         if (InSlowStart)
         {
-            double grown = Math.Min(_cwnd + Math.Min(acked, AbcLimit), _ssthresh);
+            double grown = Math.Min(_cwnd + (double)CongestionWindowMath.SlowStartIncrease(ackedBytes) / _mss, _ssthresh);
             acked -= grown - _cwnd;
             _cwnd = Math.Min(grown, MaxSegments);
             if (acked <= 0 || InSlowStart)
@@ -180,13 +180,17 @@ internal sealed class Cubic : ICongestionControl
         _cwnd = 1;
     }
 
-    public void OnIdle(TimeSpan idle, TimeSpan rto, TimeSpan now)
+    public void OnIdle(TimeSpan idle, TimeSpan now)
     {
         // §5.8: t must not include the time the sender was idle.
         if (_epochValid && idle > TimeSpan.Zero)
         {
             _epochStart += idle;
         }
+    }
+
+    public void RestartAfterIdle(TimeSpan idle, TimeSpan rto)
+    {
         uint ssthreshBytes = SlowStartThreshold;
         (uint cwnd, uint ssthresh) = CongestionWindowMath.RestartAfterIdle(CongestionWindow, ssthreshBytes, _mss, idle, rto);
         if (cwnd != CongestionWindow)
@@ -231,5 +235,7 @@ internal sealed class Cubic : ICongestionControl
 
     private double MaxSegments => (double)CongestionWindowMath.MaxWindow / _mss;
 
-    private uint ToBytes(double segments) => (uint)Math.Min(segments * _mss, CongestionWindowMath.MaxWindow);
+    // Whole segments, as Linux's integer snd_cwnd with its fractional counter: the fraction grown so far stays in _cwnd, and
+    // a cwnd of 7.075 segments does not let a 75-byte piece follow 7 full ones (sender SWS avoidance, RFC 9293 §3.8.6.2.1).
+    private uint ToBytes(double segments) => (uint)Math.Min(Math.Floor(segments + 1e-9) * _mss, CongestionWindowMath.MaxWindow);
 }

@@ -29,11 +29,10 @@ internal interface ICongestionControl
     /// <summary>
     /// New data was cumulatively acknowledged outside loss recovery. <paramref name="ackedBytes"/> is the
     /// number of newly acknowledged bytes (SND.UNA's advance, plus newly SACKed bytes if the endpoint
-    /// counts them); <paramref name="bytesInFlight"/> is the flight size <em>after</em> removing them.
-    /// The window only grows while the sender actually used it (Linux <c>tcp_is_cwnd_limited</c>, the
-    /// application-limited rule of RFC 7661 and RFC 9438 §5.8).
+    /// counts them). The window only grows when <paramref name="cwndLimited"/>: the sender actually used it
+    /// (<see cref="CwndUsage"/>, Linux <c>tcp_is_cwnd_limited</c>; RFC 7661 §4.3, RFC 9438 §5.8).
     /// </summary>
-    void OnAck(uint ackedBytes, uint bytesInFlight, TimeSpan now, TimeSpan minRtt);
+    void OnAck(uint ackedBytes, bool cwndLimited, TimeSpan now, TimeSpan minRtt);
 
     /// <summary>A loss was detected by fast retransmit, SACK or RACK (one call per window of data): reduce ssthresh and cwnd (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4, RFC 9438 §4.6).</summary>
     void OnEnterRecovery(uint bytesInFlight, TimeSpan now);
@@ -44,8 +43,16 @@ internal interface ICongestionControl
     /// <summary>The retransmission timer expired: ssthresh is reduced (once per run of back-to-back timeouts, RFC 5681 §3.1 note) and cwnd becomes one MSS (the loss window).</summary>
     void OnRetransmitTimeout(uint bytesInFlight, TimeSpan now);
 
-    /// <summary>The sender is about to transmit after having had nothing in flight for <paramref name="idle"/>: restart the window (RFC 5681 §4.1, RFC 7661 §4.4).</summary>
-    void OnIdle(TimeSpan idle, TimeSpan rto, TimeSpan now);
+    /// <summary>The sender is about to transmit after having had nothing in flight for <paramref name="idle"/> (CUBIC leaves that time out of t, RFC 9438 §5.8).</summary>
+    void OnIdle(TimeSpan idle, TimeSpan now)
+    {
+    }
+
+    /// <summary>
+    /// The application queued data after the connection sent none for <paramref name="idle"/>, with nothing in flight:
+    /// restart the window when that exceeds <paramref name="rto"/> (RFC 5681 §4.1, <see cref="CongestionWindowMath.RestartAfterIdle"/>).
+    /// </summary>
+    void RestartAfterIdle(TimeSpan idle, TimeSpan rto);
 
     /// <summary>The last window reduction turned out to be spurious (D-SACK, Eifel, F-RTO): restore the state saved at the reduction (RFC 4015 §3.2, RFC 9438 §4.9).</summary>
     void OnSpuriousRecovery()

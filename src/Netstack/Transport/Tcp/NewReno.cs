@@ -2,16 +2,15 @@ namespace Netstack.Transport.Tcp;
 
 /// <summary>
 /// Reno/NewReno congestion control (RFC 5681 §3 with the RFC 6582 recovery the endpoint drives): slow
-/// start and congestion avoidance with Appropriate Byte Counting (RFC 3465, L = 2 in slow start, one MSS
-/// per cwnd of acknowledged bytes in congestion avoidance), ssthresh = max(FlightSize/2, 2·MSS) on loss
+/// start and congestion avoidance with Appropriate Byte Counting (RFC 3465: in slow start every acknowledged
+/// byte, see <see cref="CongestionWindowMath.SlowStartIncrease"/>; one MSS per cwnd of acknowledged bytes in
+/// congestion avoidance), ssthresh = max(FlightSize/2, 2·MSS) on loss
 /// (RFC 5681 eq. 4), cwnd = ssthresh during recovery (<see cref="NewRenoLossRecovery"/> adds the
 /// RFC 6582 window inflation on top, <see cref="SackLossRecovery"/> lets PRR decide), and cwnd = 1·MSS
 /// after a retransmission timeout.
 /// </summary>
 internal sealed class NewReno : ICongestionControl
 {
-    private const uint AbcLimit = 2; // RFC 3465 §2.2: L = 2·SMSS
-
     private uint _mss = 1460;
     private uint _cwnd;
     private uint _ssthresh = uint.MaxValue;
@@ -40,18 +39,18 @@ internal sealed class NewReno : ICongestionControl
         _priorSsthresh = _ssthresh;
     }
 
-    public void OnAck(uint ackedBytes, uint bytesInFlight, TimeSpan now, TimeSpan minRtt)
+    public void OnAck(uint ackedBytes, bool cwndLimited, TimeSpan now, TimeSpan minRtt)
     {
         _inTimeoutLoss = false;
-        if (ackedBytes == 0 || !CongestionWindowMath.IsCwndLimited(ackedBytes, bytesInFlight, _cwnd))
+        if (ackedBytes == 0 || !cwndLimited)
         {
             return;
         }
         if (InSlowStart)
         {
-            // RFC 3465 §2.2: cwnd += min(N, L·SMSS), and not past ssthresh; the rest counts towards avoidance.
-            uint increase = Math.Min(ackedBytes, AbcLimit * _mss);
-            uint grown = (uint)Math.Min((ulong)_cwnd + increase, Math.Min(_ssthresh, CongestionWindowMath.MaxWindow));
+            // RFC 3465 byte counting, not past ssthresh; the rest counts towards congestion avoidance.
+            ulong increase = CongestionWindowMath.SlowStartIncrease(ackedBytes);
+            uint grown = (uint)Math.Min(_cwnd + increase, Math.Min(_ssthresh, CongestionWindowMath.MaxWindow));
             ackedBytes -= Math.Min(ackedBytes, grown - _cwnd);
             _cwnd = grown;
             if (ackedBytes == 0 || InSlowStart)
@@ -98,7 +97,7 @@ internal sealed class NewReno : ICongestionControl
         _bytesAcked = 0;
     }
 
-    public void OnIdle(TimeSpan idle, TimeSpan rto, TimeSpan now) =>
+    public void RestartAfterIdle(TimeSpan idle, TimeSpan rto) =>
         (_cwnd, _ssthresh) = CongestionWindowMath.RestartAfterIdle(_cwnd, _ssthresh, _mss, idle, rto);
 
     public void OnSpuriousRecovery()

@@ -15,6 +15,7 @@ internal sealed class RackSentLog
         public SeqNumber End;
         public TimeSpan XmitTime;
         public bool Retransmitted;
+        public bool Resent; // a later record retransmitted (part of) this range
         public bool Delivered;
         public bool Lost;
     }
@@ -80,6 +81,37 @@ internal sealed class RackSentLog
             }
             _records = grown;
             _head = 0;
+        }
+    }
+
+    /// <summary>
+    /// [<paramref name="start"/>, <paramref name="end"/>) was just retransmitted: marks the first transmissions it overlaps
+    /// as resent, splitting a record the retransmission covers in part (as Linux fragments the skb it retransmits). First
+    /// transmissions are kept in sequence order, so the walk ends at the first one past <paramref name="end"/>.
+    /// </summary>
+    public void MarkResent(SeqNumber start, SeqNumber end)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            Record r = this[i];
+            if (r.Retransmitted || r.End <= start)
+            {
+                continue;
+            }
+            if (r.Start >= end)
+            {
+                return;
+            }
+            if (r.Start < start)
+            {
+                Split(i, start); // the part before the retransmission stays as it was; mark the rest next
+                continue;
+            }
+            if (r.End > end)
+            {
+                Split(i, end);
+            }
+            this[i].Resent = true;
         }
     }
 

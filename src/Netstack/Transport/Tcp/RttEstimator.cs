@@ -2,8 +2,9 @@ namespace Netstack.Transport.Tcp;
 
 /// <summary>
 /// The retransmission timer's estimator of RFC 6298: a smoothed round-trip time (SRTT) and its mean
-/// deviation (RTTVAR) with gains alpha = 1/8 and beta = 1/4 (§2.3), RTO = SRTT + max(G, 4·RTTVAR)
-/// clamped to [min, max] (§2.4 allows a minimum below 1 s; Linux uses 200 ms), and exponential back-off
+/// deviation (RTTVAR) with gains alpha = 1/8 and beta = 1/4 (§2.3), RTO = SRTT + max(G, 4·RTTVAR, min) up to
+/// the maximum (the minimum, 200 ms as Linux's tcp_rto_min where §2.4 asks 1 s, bounds the variance term as in
+/// Linux, so the RTO is at least SRTT + min; a first sample of R gives 3·R), and exponential back-off
 /// on expiry (§5.5). The first sample sets SRTT = R and RTTVAR = R/2 (§2.2); until then the RTO is the
 /// initial value (1 s, §2.1). A new sample clears the back-off, as Linux does in
 /// <c>tcp_ack_update_rtt</c> (the recomputed RTO replaces the backed-off one, §5.7 note). Callers obey
@@ -85,7 +86,10 @@ internal sealed class RttEstimator
             _srtt += (r - _srtt) >> 3;
         }
         _latestRtt = r;
-        _baseRto = Math.Clamp(_srtt + Math.Max(_granularity, 4 * _rttvar), _minRto, _maxRto);
+        // §2.3 RTO = SRTT + max(G, K·RTTVAR) with the minimum on the variance term, as Linux (tcp_set_rto: rttvar is at least
+        // tcp_rto_min): the RTO stays at least the minimum above SRTT, so a delayed ACK (up to 200 ms in Linux and here) on a
+        // path of steady RTT is not taken for a loss. It is never below the §2.4 floor applied to the total, only above it.
+        _baseRto = Math.Min(_srtt + Math.Max(Math.Max(_granularity, 4 * _rttvar), _minRto), _maxRto);
         _backoff = 0;
     }
 

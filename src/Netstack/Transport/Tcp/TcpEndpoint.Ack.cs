@@ -23,6 +23,8 @@ public sealed partial class TcpEndpoint
             _sackBlocksReceived += seg.SackCount;
         }
         uint sackedBefore = _scoreboard.SackedBytes;
+        _sackedBeforeAck = sackedBefore;
+        SeqNumber priorFack = ForwardAcked;
         bool wasInRecovery = _inRecovery;
         _newLossOnThisAck = false;
         UpdateScoreboard(seg);
@@ -44,7 +46,7 @@ public sealed partial class TcpEndpoint
         {
             OnDsackForUndo();
         }
-        RackOnAck(carriesSack);
+        RackOnAck(carriesSack, priorFack);
         if (_inRecovery)
         {
             // RFC 6937 §3: DeliveredData = change in SND.UNA + change in SACKed bytes.
@@ -86,5 +88,6 @@ public sealed partial class TcpEndpoint
         {
             _signals |= Signals.Write;
         }
+        SendBufferFreed();
     }
 }

@@ -9,6 +9,8 @@ public sealed partial class TcpEndpoint
 {
     private long _retransmitCount;
     private long _sackBlocksReceived;
+    private TimeSpan _lastDataReceived;
+    private ReceiveMssEstimator _receiveMss;
 
     /// <summary>
     /// A consistent snapshot (taken under the lock, like Linux TCP_INFO) of the state, the congestion and RTT estimates,
@@ -18,6 +20,7 @@ public sealed partial class TcpEndpoint
     {
         lock (_lock)
         {
+            TimeSpan now = _host.Now;
             return new TcpInfo
             {
                 State = _state,
@@ -47,6 +50,14 @@ public sealed partial class TcpEndpoint
                 CongestionState = CongestionStateLocked(),
                 SackedBytes = _scoreboard.SackedBytes,
                 LostBytes = _sack ? _scoreboard.LostBytes(_sender.SndUna, _sender.SndMax, (uint)Math.Max(_sender.Mss, 1)) : 0,
+                Reordering = _reordering.Degree,
+                ReorderingEvents = _reordering.Events,
+                ReceiveMss = IsSynchronized ? _receiveMss.Mss : 0,
+                SinceLastDataReceived = IsSynchronized && now > _lastDataReceived ? now - _lastDataReceived : TimeSpan.Zero,
+                SinceLastDataSent = _sentData && now > LastDataSent ? now - LastDataSent : TimeSpan.Zero,
+                BusyTime = _chrono.Total(SendLimit.Busy, now) + _chrono.Total(SendLimit.ReceiveWindow, now) + _chrono.Total(SendLimit.SendBuffer, now),
+                ReceiveWindowLimitedTime = _chrono.Total(SendLimit.ReceiveWindow, now),
+                SendBufferLimitedTime = _chrono.Total(SendLimit.SendBuffer, now),
             };
         }
     }

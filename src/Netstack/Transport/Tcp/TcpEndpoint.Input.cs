@@ -284,6 +284,9 @@ public sealed partial class TcpEndpoint
     /// <summary>Seventh step: the receiver queues the bytes and decides the ACK; a FIN waiting behind them may follow.</summary>
     private void DataArrives(in TcpSegment seg, PacketBuffer packet)
     {
+        _lastDataReceived = _lastReceived; // this segment's arrival, read once in HandleSegment
+        _receiveMss.OnSegment(seg.PayloadLength, packet.Offload.GsoSize, seg.HeaderLength,
+            TcpSegment.MinHeaderLength + (_timestamps ? 12 : 0), seg.Has(TcpFlags.Psh), _receiver.AdvertisedMss);
         if (!_receiver.Accept(seg, packet, _sack, _rtt.Rto, out bool delayAck))
         {
             return;
@@ -309,8 +312,11 @@ public sealed partial class TcpEndpoint
         _rtt.ResetBackoff();
         _deadlines[(int)TimerKind.Retransmit] = Never;
         _congestion.Init((uint)_sender.Mss, _host.Now);
+        _cwndUsage.Reset();
         ChooseLossRecovery();
         _idleSince = _host.Now;
+        _lastDataReceived = _host.Now; // as Linux, the handshake counts as the last arrival until data comes
+        _receiveMss.Initialize(_receiver.AdvertisedMss, _sender.Mss, _receiver.Window);
         if (_options.KeepAlive)
         {
             SetDeadline(TimerKind.Keepalive, _options.KeepAliveTime);

@@ -24,6 +24,7 @@ public sealed partial class TcpEndpoint
         {
             if (written > 0)
             {
+                RestartWindowIfIdle(); // before the first chunk leaves, as NoteWrite would for the whole write
                 Output();
             }
             int room = WatermarkRoom();

@@ -18,6 +18,8 @@ public sealed partial class TcpEndpoint
     {
         if (_state is TcpConnectionState.Established or TcpConnectionState.CloseWait or TcpConnectionState.FinWait1 or TcpConnectionState.Closing or TcpConnectionState.LastAck && _sender.SndUna != _sender.Iss)
         {
+            bool hadUnsent = _sender.Unsent(_sender.Source.Length, out _) > 0;
+            SeqNumber sndMaxBefore = _sender.SndMax;
             if (_inRecovery)
             {
                 _recovery.Send();
@@ -26,10 +28,11 @@ public sealed partial class TcpEndpoint
             {
                 if (_sender.SndUna == _sender.SndMax)
                 {
-                    RestartAfterIdle();
+                    ResumeAfterIdle();
                 }
                 SendData();
             }
+            AfterTransmit(hadUnsent, sndMaxBefore);
         }
         if (_receiver.AckNow)
         {
@@ -306,6 +309,7 @@ public sealed partial class TcpEndpoint
         }
         h.Window = _receiver.AdvertiseWindow();
         RackOnSent(seq, length);
+        NoteDataSent(length);
         Emit(ref h, bufferOffset, length, ecn);
     }
 

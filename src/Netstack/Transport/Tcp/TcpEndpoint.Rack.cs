@@ -11,18 +11,27 @@ namespace Netstack.Transport.Tcp;
 public sealed partial class TcpEndpoint
 {
     private readonly RackSentLog _sentLog = new(); // starts small (8 records) and doubles with the flight
+    private ReorderingEstimator _reordering;
 
     /// <summary>§6.1: remembers the transmit time of a data range just sent (new data or retransmission).</summary>
     private void RackOnSent(SeqNumber seq, int length)
     {
         if (_sack && length > 0)
         {
-            _sentLog.Add(seq, seq + (uint)length, _host.Now, retransmitted: seq < _sender.SndMax);
+            bool retransmitted = seq < _sender.SndMax;
+            if (retransmitted)
+            {
+                _sentLog.MarkResent(seq, seq + (uint)length);
+            }
+            _sentLog.Add(seq, seq + (uint)length, _host.Now, retransmitted);
         }
     }
 
-    /// <summary>RFC 8985 §6.2 steps 2-5 on an acceptable ACK (after SND.UNA and the scoreboard were updated).</summary>
-    private void RackOnAck(bool carriesSack)
+    /// <summary>
+    /// RFC 8985 §6.2 steps 2-5 on an acceptable ACK (after SND.UNA and the scoreboard were updated); <paramref name="priorFack"/>
+    /// is the highest SACKed sequence before it (SND.UNA then when nothing was SACKed), for the reordering estimate.
+    /// </summary>
+    private void RackOnAck(bool carriesSack, SeqNumber priorFack)
     {
         if (!_sack)
         {
@@ -33,6 +42,8 @@ public sealed partial class TcpEndpoint
             _rack.OnDsack(_sender.SndUna, _sender.SndMax); // §6.2 step 4: a D-SACK widens the reordering window
         }
         TimeSpan now = _host.Now;
+        SeqNumber ackedReordered = _sender.SndMax; // lowest first transmission delivered out of order, per path (Linux "reord")
+        SeqNumber sackedReordered = _sender.SndMax;
         // Step 2 for cumulatively acknowledged ranges at the front of the log (the common case).
         while (_sentLog.Count > 0 && _sentLog[0].End <= _sender.SndUna)
         {
@@ -41,11 +52,16 @@ public sealed partial class TcpEndpoint
             {
                 _rack.OnSegmentDelivered(r.XmitTime, r.End, r.Retransmitted, now - r.XmitTime);
             }
+            if (!r.Delivered && !r.Retransmitted && !r.Resent && r.Start < ackedReordered)
+            {
+                ackedReordered = r.Start;
+            }
             _sentLog.RemoveOldest();
         }
         if (_scoreboard.Count == 0 || _sentLog.Count == 0)
         {
             _deadlines[(int)TimerKind.RackReorder] = Never;
+            NoteReordering(ackedReordered, sackedReordered, priorFack);
             return;
         }
         // Step 2 for ranges acknowledged out of send order or (partly) SACKed, in send order.
@@ -63,6 +79,17 @@ public sealed partial class TcpEndpoint
             r = ref _sentLog[i];
             if (r.End <= _sender.SndUna || _scoreboard.AnySacked(r.Start, r.End))
             {
+                if (!r.Retransmitted && !r.Resent)
+                {
+                    if (r.End <= _sender.SndUna)
+                    {
+                        ackedReordered = r.Start < ackedReordered ? r.Start : ackedReordered;
+                    }
+                    else if (r.Start < priorFack && r.Start < sackedReordered)
+                    {
+                        sackedReordered = r.Start;
+                    }
+                }
                 r.Delivered = true;
                 if (!r.Lost)
                 {
@@ -70,7 +97,28 @@ public sealed partial class TcpEndpoint
                 }
             }
         }
+        NoteReordering(ackedReordered, sackedReordered, priorFack);
         RackDetectLoss(now);
+    }
+
+    /// <summary>The highest SACKed sequence, or SND.UNA when nothing above it is SACKed (Linux <c>tcp_highest_sack_seq</c>).</summary>
+    private SeqNumber ForwardAcked => _scoreboard.Count > 0 ? _scoreboard.HighestSacked : _sender.SndUna;
+
+    /// <summary>
+    /// Feeds the reordering estimate (Linux <c>tcp_check_sack_reordering</c>, from the SACK pass and then from the
+    /// cumulative one): first transmissions that were delivered below the highest SACKed sequence arrived out of order.
+    /// </summary>
+    private void NoteReordering(SeqNumber ackedReordered, SeqNumber sackedReordered, SeqNumber priorFack)
+    {
+        uint mss = (uint)Math.Max(_sender.Mss, 1);
+        if (sackedReordered < _sender.SndMax)
+        {
+            _reordering.OnReordered(sackedReordered, ForwardAcked, mss);
+        }
+        if (ackedReordered < priorFack)
+        {
+            _reordering.OnReordered(ackedReordered, ForwardAcked, mss);
+        }
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     private SeqNumber _rttSeq;
     private TimeSpan _rttStart;
     private int _dupAcks;
+    private uint _sackedBeforeAck; // SACKed bytes before the ACK being processed
     private bool _inRecovery;
     private SeqNumber _recover;
     private readonly WindowedMinFilter _minRtt = new(TimeSpan.FromMinutes(5)); // Linux tcp_min_rtt_wlen; shared with RACK and CUBIC
@@ -154,8 +155,22 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
             }
             return;
         }
+        uint delivered = NewlyDelivered(acked);
         _dupAcks = 0;
-        _congestion.OnAck(acked, BytesInFlight, _host.Now, MinRtt);
+        _congestion.OnAck(delivered, IsCwndLimited, _host.Now, MinRtt);
+    }
+
+    /// <summary>
+    /// The bytes an ACK that advanced SND.UNA by <paramref name="acked"/> delivered for the first time, which is what
+    /// grows cwnd: bytes SACKed before were delivered then (RFC 6937 DeliveredData), and without SACK each duplicate ACK
+    /// stood for a segment that arrived (RFC 5681 §3.2), so an ACK that fills a hole after reordering counts the hole,
+    /// not the whole run behind it again (Linux counts <c>tp->delivered</c> the same way, tcp_remove_reno_sacks without
+    /// SACK). At least one segment's worth when SND.UNA advanced.
+    /// </summary>
+    private uint NewlyDelivered(uint acked)
+    {
+        long earlier = _sack ? (long)_sackedBeforeAck - _scoreboard.SackedBytes : (long)_dupAcks * _sender.Mss;
+        return (uint)Math.Max(acked - Math.Max(earlier, 0), Math.Min(acked, (long)Math.Max(_sender.Mss, 1)));
     }
 
     private void OnRetransmitTimeoutForRecovery()

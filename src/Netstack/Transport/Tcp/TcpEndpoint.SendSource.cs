@@ -66,6 +66,7 @@ public sealed partial class TcpEndpoint
                 }
                 else
                 {
+                    RestartWindowIfIdle();
                     Output();
                 }
             }

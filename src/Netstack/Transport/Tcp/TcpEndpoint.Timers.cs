@@ -128,6 +128,13 @@ public sealed partial class TcpEndpoint
         {
             _scheduledAt = Never;
             TimeSpan now = _host.Now;
+            if (_deadlines[(int)TimerKind.LossProbe] <= now)
+            {
+                // First: a PTO capped at the RTO (RFC 8985 §7.2) is due with it, and the probe goes in the RTO's place
+                // (it re-arms the RTO), as Linux, which schedules the probe instead of the retransmission timer.
+                _deadlines[(int)TimerKind.LossProbe] = Never;
+                LossProbeTimerExpired();
+            }
             if (_deadlines[(int)TimerKind.Retransmit] <= now)
             {
                 _deadlines[(int)TimerKind.Retransmit] = Never;
@@ -150,11 +157,6 @@ public sealed partial class TcpEndpoint
             {
                 _deadlines[(int)TimerKind.Keepalive] = Never;
                 KeepaliveTimerExpired(now);
-            }
-            if (_deadlines[(int)TimerKind.LossProbe] <= now)
-            {
-                _deadlines[(int)TimerKind.LossProbe] = Never;
-                LossProbeTimerExpired();
             }
             if (_deadlines[(int)TimerKind.RackReorder] <= now)
             {

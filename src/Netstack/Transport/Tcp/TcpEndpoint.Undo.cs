@@ -113,18 +113,28 @@ public sealed partial class TcpEndpoint
         }
     }
 
-    /// <summary>
-    /// RFC 5681 §4.1 / RFC 7661: the flight is empty and data waits: tell the controller how long the
-    /// connection was idle (cwnd restarts after more than an RTO; CUBIC leaves the idle time out of t).
-    /// </summary>
-    private void RestartAfterIdle()
+    /// <summary>The flight is empty and data waits: tell the controller how long nothing was in flight (CUBIC leaves that time out of t, RFC 9438 §5.8).</summary>
+    private void ResumeAfterIdle()
     {
         if (_sender.Source.Length == 0 || _sender.SndNxt != _sender.SndMax)
         {
             return;
         }
         TimeSpan now = _host.Now;
-        _congestion.OnIdle(now - _idleSince, CurrentRto(), now);
+        _congestion.OnIdle(now - _idleSince, now);
         _idleSince = now;
+    }
+
+    /// <summary>
+    /// New data was queued: with nothing in flight and no data sent for longer than the RTO, restart the window
+    /// (RFC 5681 §4.1 "has not sent data in an interval exceeding the retransmission timeout"; Linux
+    /// <c>tcp_slow_start_after_idle_check</c>, run when data is queued, so a window that opens later does not restart it).
+    /// </summary>
+    private void RestartWindowIfIdle()
+    {
+        if (_options.SlowStartAfterIdle && _sender.SndUna == _sender.SndMax && _sentData && IsSynchronized)
+        {
+            _congestion.RestartAfterIdle(_host.Now - LastDataSent, CurrentRto());
+        }
     }
 }

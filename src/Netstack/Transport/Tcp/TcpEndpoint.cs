@@ -171,6 +171,7 @@ public sealed partial class TcpEndpoint
             else
             {
                 written = WriteWithinWatermark(data);
+                NoteWrite(data.Length, written);
                 if (written > 0)
                 {
                     bool more = (flags & TcpWriteFlags.More) != 0;

@@ -104,7 +104,7 @@ public sealed class TcpEndpointOptions
     /// <summary>The retransmission timeout before the first RTT sample (RFC 6298 §2.1: 1 s).</summary>
     public TimeSpan InitialRto { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The floor of the retransmission timeout (RFC 6298 §2.4 says 1 s; Linux uses 200 ms).</summary>
+    /// <summary>The least the retransmission timeout exceeds SRTT by (RFC 6298 §2.4 asks an RTO of at least 1 s; Linux keeps it at least 200 ms above SRTT, tcp_rto_min, and so does this).</summary>
     public TimeSpan MinRto { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The ceiling of the retransmission timeout and of the zero-window probe back-off (RFC 6298 §2.5).</summary>
@@ -190,6 +190,17 @@ public sealed class TcpEndpointOptions
     /// are ignored. IPv6 has no DF bit: there path MTU discovery stays on.
     /// </summary>
     public bool DontFragment { get; set; } = true;
+
+    /// <summary>
+    /// Restart the congestion window after idle (Linux <c>tcp_slow_start_after_idle</c>): when the application queues
+    /// data on a connection with nothing in flight that has sent no data for longer than the RTO, cwnd is halved for
+    /// every RTO of that time, down to the restart window min(IW, cwnd), and ssthresh keeps 3/4 of the old cwnd (RFC 5681
+    /// §4.1, in Linux's form <c>tcp_cwnd_restart</c>). On by default: RFC 5681 §4.1 says SHOULD and it is Linux's default,
+    /// because a window learned long ago may no longer fit the path, and sending all of it at once is a line-rate burst
+    /// into queues the connection no longer knows. Turn it off for long-lived connections that send bursts after pauses
+    /// over a path they own (RFC 7661 keeps a validated window through idle periods, as Linux with the sysctl at 0).
+    /// </summary>
+    public bool SlowStartAfterIdle { get; set; } = true;
 
     /// <summary>"cubic" (default), "reno" or "newreno" (<see cref="CongestionControlFactory.KnownNames"/>); any other name throws <see cref="ArgumentException"/>.</summary>
     public string CongestionControl

@@ -57,4 +57,33 @@ public readonly record struct TcpInfo
     public uint SackedBytes { get; init; }
     /// <summary>Bytes above SND.UNA deemed lost (RFC 6675 IsLost, or RACK, RFC 8985) and not yet acknowledged.</summary>
     public uint LostBytes { get; init; }
+    /// <summary>
+    /// How far the network reordered this connection's data, in segments (Linux tcpi_reordering): 3 (RFC 6675 DupThresh)
+    /// until a segment sent once arrives (SACKed or acknowledged) below the highest SACKed sequence; then the largest such
+    /// distance, at most 300. Measured on SACK connections only; loss detection (RACK, RFC 8985) keeps its own window.
+    /// </summary>
+    public int Reordering { get; init; }
+    /// <summary>How many times reordering was seen (Linux tcpi_reord_seen).</summary>
+    public long ReorderingEvents { get; init; }
+    /// <summary>
+    /// The peer's segment size as seen in the data it sends (Linux tcpi_rcv_mss): the largest segment (or, for a
+    /// super-segment the link coalesced, its MSS), at most the MSS this side advertised; 536 or less before data came.
+    /// </summary>
+    public int ReceiveMss { get; init; }
+    /// <summary>Time since the last data segment arrived, or since the handshake completed when none has (Linux tcpi_last_data_recv).</summary>
+    public TimeSpan SinceLastDataReceived { get; init; }
+    /// <summary>Time since the last data segment went out (Linux tcpi_last_data_sent); zero before any did.</summary>
+    public TimeSpan SinceLastDataSent { get; init; }
+    /// <summary>
+    /// Time the connection had data queued or in flight (Linux tcpi_busy_time), <see cref="ReceiveWindowLimitedTime"/>
+    /// and <see cref="SendBufferLimitedTime"/> included.
+    /// </summary>
+    public TimeSpan BusyTime { get; init; }
+    /// <summary>Time data waited because the peer's receive window had no room for the next segment while cwnd had (Linux tcpi_rwnd_limited).</summary>
+    public TimeSpan ReceiveWindowLimitedTime { get; init; }
+    /// <summary>
+    /// Time all written data was sent without filling cwnd while a write waited for send-buffer space, so the buffer,
+    /// not the network, limited the connection (Linux tcpi_sndbuf_limited).
+    /// </summary>
+    public TimeSpan SendBufferLimitedTime { get; init; }
 }
