@@ -77,6 +77,43 @@ public class TcpLossProbeTests
     }
 
     /// <summary>
+    /// RFC 8985 §7.2 (e): after a retransmission timeout the connection is in loss recovery, so no tail loss probe is
+    /// armed until what was outstanding at the timeout is acknowledged: the next retransmission waits for the backed-off
+    /// RTO (a probe 2·SRTT after the timeout's retransmission used to cut it short).
+    /// </summary>
+    [Fact]
+    public void AfterATimeout_NoProbeCutsTheBackedOffRtoShort()
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(sack: true);
+        byte[] data = new byte[1460];
+        ep.Send(data, false, out _);
+        t.Expect(Ack | Psh, seq: 1001);
+        t.Advance(50);
+        t.Send(Ack, 5001, 2461);                       // an RTT sample of 50 ms
+        ep.Send(data, false, out _);
+        t.Expect(Ack | Psh, seq: 2461);                // lost, and so is everything after it
+        int sent = 0;
+        TimeSpan since = TimeSpan.Zero;
+        var gaps = new List<TimeSpan>();
+        for (int ms = 0; ms < 10_000 && sent < 4; ms++)
+        {
+            t.Advance(1);
+            since += TimeSpan.FromMilliseconds(1);
+            while (t.Host.Sent.Count > 0)
+            {
+                t.Expect(Ack | Psh, seq: 2461);
+                gaps.Add(since);
+                since = TimeSpan.Zero;
+                sent++;
+            }
+        }
+        Assert.Equal(4, sent);                          // the probe, then timeouts
+        Assert.Equal(1, t.Tcp.Statistics.TCPLossProbes);
+        Assert.True(gaps[3] >= gaps[2] * 2 - TimeSpan.FromMilliseconds(2), $"the retransmissions came after {string.Join(", ", gaps)}: no back-off");
+    }
+
+    /// <summary>
     /// RFC 8985 §7.3 probes with the last segment sent. After a shutdown that is our FIN, so the probe is the FIN
     /// alone, before the RTO; it used to be no probe at all in FIN-WAIT-1, then the RTO resent the first data.
     /// </summary>

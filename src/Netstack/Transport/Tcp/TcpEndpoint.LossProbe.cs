@@ -5,13 +5,21 @@ namespace Netstack.Transport.Tcp;
 /// <summary>The tail loss probe of RACK-TLP (RFC 8985 §7).</summary>
 public sealed partial class TcpEndpoint
 {
+    private bool _inTimeoutRecovery; // a retransmission timeout fired and SND.UNA has not passed _recover since
+
     /// <summary>
     /// RFC 8985 §7.2: with SACK, data outstanding and no recovery under way, a tail loss probe fires
     /// after PTO = 2·SRTT (+ delayed-ACK allowance for a lone segment), well before the RTO.
     /// </summary>
     private void ArmLossProbe()
     {
-        if (!_sack || _inRecovery || _rack.ProbeOutstanding || _sender.SndUna == _sender.SndMax || IsArmed(TimerKind.LossProbe)
+        if (_inTimeoutRecovery && _sender.SndUna > _recover)
+        {
+            _inTimeoutRecovery = false; // what was outstanding at the timeout is acknowledged
+        }
+        // RFC 8985 §7.2 (e): no probe while the connection is in loss recovery, and a timeout's go-back-N is one
+        // (Linux schedules none outside CA_Open): a probe there would cut the backed-off RTO short.
+        if (!_sack || _inRecovery || _inTimeoutRecovery || _rack.ProbeOutstanding || _sender.SndUna == _sender.SndMax || IsArmed(TimerKind.LossProbe)
             || !ProbingState || !_rtt.HasSample)
         {
             return;

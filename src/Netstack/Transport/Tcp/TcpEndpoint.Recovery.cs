@@ -189,6 +189,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         _inRecovery = false;
         _dupAcks = 0;
         _recover = _sender.SndMax;
+        _inTimeoutRecovery = true;
     }
 
     /// <summary>Resends [seq, seq + length) clipped to one current MSS, SND.MAX and the buffered data; returns the bytes sent.</summary>
