@@ -85,12 +85,8 @@ public class TcpLossProbeTests
     public void AfterATimeout_NoProbeCutsTheBackedOffRtoShort()
     {
         using var t = new TcpTestContext();
-        TcpEndpoint ep = t.EstablishPassive(sack: true);
+        TcpEndpoint ep = EstablishWithRttSample(t);
         byte[] data = new byte[1460];
-        ep.Send(data, false, out _);
-        t.Expect(Ack | Psh, seq: 1001);
-        t.Advance(50);
-        t.Send(Ack, 5001, 2461);                       // an RTT sample of 50 ms
         ep.Send(data, false, out _);
         t.Expect(Ack | Psh, seq: 2461);                // lost, and so is everything after it
         int sent = 0;
@@ -121,12 +117,7 @@ public class TcpLossProbeTests
     public void AfterShutdown_TheProbeIsTheFinAlone()
     {
         using var t = new TcpTestContext();
-        TcpEndpoint ep = t.EstablishPassive(sack: true);
-        byte[] data = new byte[1460];
-        ep.Send(data, false, out _);
-        t.Expect(Ack | Psh, seq: 1001);
-        t.Advance(50);
-        t.Send(Ack, 5001, 2461);                     // an RTT sample of 50 ms
+        TcpEndpoint ep = EstablishWithRttSample(t);
         ep.Send(new byte[2920], false, out _);
         t.Expect(Ack, seq: 2461);
         t.Expect(Ack | Psh, seq: 3921);
@@ -150,6 +141,17 @@ public class TcpLossProbeTests
         Assert.Equal(TcpConnectionState.FinWait2, ep.State);
         t.Advance(TimeSpan.FromSeconds(5));
         t.ExpectNothing();
+    }
+
+    /// <summary>A SACK connection whose first 1460 bytes were acknowledged after 50 ms: one RTT sample, SND.NXT 2461.</summary>
+    private static TcpEndpoint EstablishWithRttSample(TcpTestContext t)
+    {
+        TcpEndpoint ep = t.EstablishPassive(sack: true);
+        ep.Send(new byte[1460], false, out _);
+        t.Expect(Ack | Psh, seq: 1001);
+        t.Advance(50);
+        t.Send(Ack, 5001, 2461); // an RTT sample of 50 ms
+        return ep;
     }
 }
 
