@@ -80,6 +80,9 @@ internal sealed partial class ScriptSysctls : IDisposable
             case "net.ipv4.tcp_slow_start_after_idle":
                 options.SlowStartAfterIdle = first != 0;
                 break;
+            case "net.ipv4.tcp_min_tso_segs" when first is >= 1 and <= 255:
+                options.MinTsoSegments = (int)first;
+                break;
             case "net.ipv4.tcp_window_scaling":
                 options.WindowScaling = first != 0;
                 break;

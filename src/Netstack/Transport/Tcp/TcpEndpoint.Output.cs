@@ -180,7 +180,10 @@ public sealed partial class TcpEndpoint
         if (limit > mss)
         {
             int segments = TcpTsoAutosize.MaxSegments(_congestion.CongestionWindow, _congestion.SlowStartThreshold, BytesInFlight,
-                mss, _rtt.SmoothedRtt, MinRtt, limit);
+                mss, _rtt.SmoothedRtt, MinRtt, limit, _options.MinTsoSegments);
+            // Linux tcp_cwnd_test: a super-segment carries at most half the congestion window, so at least two are in
+            // flight and an ACK clock keeps running on small windows (no effect once cwnd passes twice the GSO size).
+            segments = Math.Min(segments, Math.Max((int)(_congestion.CongestionWindow / (uint)mss) / 2, 1));
             return Math.Max(mss, Math.Min(limit / mss, segments) * mss);
         }
         return mss;

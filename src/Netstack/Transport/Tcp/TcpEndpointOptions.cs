@@ -217,4 +217,10 @@ public sealed class TcpEndpointOptions
 
     /// <summary>A copy: each endpoint and listener takes its own, so later changes to the template do not reach it.</summary>
     public TcpEndpointOptions Clone() => (TcpEndpointOptions)MemberwiseClone();
+
+    /// <summary>
+    /// The fewest segments TSO autosizing gives a super-segment (Linux <c>tcp_min_tso_segs</c>, 2): internal, for the
+    /// packetdrill shim, whose scripts set the sysctl.
+    /// </summary>
+    internal int MinTsoSegments { get; set; } = 2;
 }

@@ -10,7 +10,7 @@ namespace Netstack.Transport.Tcp;
 internal static class TcpTsoAutosize
 {
     /// <summary>The most MSS-sized segments a super-segment may hold now; <see cref="int.MaxValue"/> before the first RTT sample.</summary>
-    internal static int MaxSegments(uint cwnd, uint ssthresh, uint bytesInFlight, int mss, TimeSpan srtt, TimeSpan minRtt, int gsoMaxSize)
+    internal static int MaxSegments(uint cwnd, uint ssthresh, uint bytesInFlight, int mss, TimeSpan srtt, TimeSpan minRtt, int gsoMaxSize, int minSegments = 2)
     {
         if (srtt <= TimeSpan.Zero)
         {
@@ -25,6 +25,6 @@ internal static class TcpTsoAutosize
             bytes += gsoMaxSize >> (int)shift;
         }
         bytes = Math.Min(bytes, gsoMaxSize);
-        return (int)Math.Max(bytes / mss, 2);
+        return (int)Math.Max(bytes / mss, minSegments);
     }
 }
