@@ -51,6 +51,10 @@ internal interface IRecoveryTransmitter
     /// <summary>Resends the first unacknowledged segment (with the FIN if it is the last one); returns the bytes sent.</summary>
     int RetransmitFirstUnacknowledged();
 
-    /// <summary>Sends up to <paramref name="maxSegments"/> new segments of at most one segment size while the flight stays within <paramref name="window"/> (and the peer's window); returns the bytes sent.</summary>
-    int SendNewData(long window, int maxSegments);
+    /// <summary>
+    /// Sends up to <paramref name="maxSegments"/> new segments while the flight stays within <paramref name="window"/> (and
+    /// the peer's window); each is one segment size, or with <paramref name="maxBytes"/> above it a super-segment of up to
+    /// that many bytes (as Linux sends a recovery's new data in GSO packets). Returns the bytes sent.
+    /// </summary>
+    int SendNewData(long window, int maxSegments, int maxBytes = 0);
 }

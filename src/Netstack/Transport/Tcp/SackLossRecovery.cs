@@ -67,7 +67,7 @@ internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard s
                 sent = tx.Retransmit(seq, (int)length);
                 _highRxt = seq + (uint)sent;
             }
-            else if ((sent = tx.SendNewData(long.MaxValue, 1)) > 0)
+            else if ((sent = tx.SendNewData(long.MaxValue, 1, WholeSegments(_budget, mss))) > 0)
             {
             }
             else if (scoreboard.TryNextSegment(una, tx.SndMax, _highRxt, mss, out seq, out length))
@@ -83,6 +83,9 @@ internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard s
             _prr.OnSent((uint)sent);
         }
     }
+
+    /// <summary>The budget in whole segments, rounded up (the class's rounding), as one burst of new data.</summary>
+    private static int WholeSegments(long budget, uint mss) => (int)Math.Min((budget + mss - 1) / mss * mss, int.MaxValue);
 
     public void OnRetransmissionLost(SeqNumber start)
     {

@@ -252,14 +252,14 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
 
     int IRecoveryTransmitter.RetransmitFirstUnacknowledged() => RetransmitFirstUnacknowledged();
 
-    int IRecoveryTransmitter.SendNewData(long window, int maxSegments)
+    int IRecoveryTransmitter.SendNewData(long window, int maxSegments, int maxBytes)
     {
         if (_sender.SndNxt != _sender.SndMax)
         {
             return 0; // go-back-N after a timeout is not new data
         }
         SeqNumber before = _sender.SndNxt;
-        SendData(maxSegments, window, CurrentMss);
+        SendData(maxSegments, window, Math.Max(maxBytes, CurrentMss));
         return (int)(_sender.SndNxt - before);
     }
 }
