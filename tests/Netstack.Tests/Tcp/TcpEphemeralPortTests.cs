@@ -19,13 +19,8 @@ public class TcpEphemeralPortTests
         p.A.Ports.SetEphemeralRange(45000, 45000);
         using TcpConnectionListener http = p.B.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
         using TcpConnectionListener other = p.B.ListenTcp(new IPEndPoint(IPAddress.Any, 81));
-        (TcpEndpoint first, TcpEndpoint firstServer) = Open(p, http, 80);
+        TcpEndpoint first = OpenIntoTimeWait(p, http, 80);
         Assert.Equal(45000, first.Id.LocalPort);
-        first.Close();
-        p.Run(TimeSpan.FromMilliseconds(50));
-        firstServer.Close();
-        p.Run(TimeSpan.FromMilliseconds(50));
-        Assert.Equal(TcpConnectionState.TimeWait, first.State);
 
         TcpEndpoint refused = p.TcpA.Connect(TcpPair.B4, 80, out SocketError error);
         Assert.Equal(SocketError.AddressNotAvailable, error); // the only port's four-tuple towards :80 is in TIME-WAIT
@@ -51,12 +46,7 @@ public class TcpEphemeralPortTests
         using var p = new TcpPair();
         p.A.Ports.SetEphemeralRange(45000, 45000);
         using TcpConnectionListener http = p.B.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
-        (TcpEndpoint first, TcpEndpoint firstServer) = Open(p, http, 80);
-        first.Close();
-        p.Run(TimeSpan.FromMilliseconds(50));
-        firstServer.Close();
-        p.Run(TimeSpan.FromMilliseconds(50));
-        Assert.Equal(TcpConnectionState.TimeWait, first.State);
+        TcpEndpoint first = OpenIntoTimeWait(p, http, 80);
 
         TcpEndpoint early = p.TcpA.Connect(TcpPair.B4, 80, out SocketError error);
         Assert.Equal(SocketError.AddressNotAvailable, error); // within a second of the peer's last timestamp: PAWS could not tell
@@ -82,17 +72,10 @@ public class TcpEphemeralPortTests
         p.A.Ports.SetEphemeralRange(45000, 45000);
         var noTimestamps = new TcpEndpointOptions { Timestamps = false };
         using TcpConnectionListener http = p.B.ListenTcp(new IPEndPoint(IPAddress.Any, 80));
-        TcpEndpoint first = p.TcpA.Connect(TcpPair.B4, 80, out SocketError error, noTimestamps);
-        Assert.Equal(SocketError.Success, error);
-        p.Pump();
-        TcpEndpoint? firstServer = http.Socket.TryAccept(false, out _);
-        Assert.NotNull(firstServer);
-        first.Close();
-        p.Run(TimeSpan.FromMilliseconds(50));
-        firstServer.Close();
+        TcpEndpoint first = OpenIntoTimeWait(p, http, 80, noTimestamps);
         p.Run(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
         Assert.Equal(TcpConnectionState.TimeWait, first.State);
-        TcpEndpoint refused = p.TcpA.Connect(TcpPair.B4, 80, out error);
+        TcpEndpoint refused = p.TcpA.Connect(TcpPair.B4, 80, out SocketError error);
         Assert.Equal(SocketError.AddressNotAvailable, error); // nothing would tell an old duplicate from new data
         refused.Abort();
         Assert.Equal(0, p.A.GetStatistics().Tcp.TWRecycled);
@@ -211,9 +194,21 @@ public class TcpEphemeralPortTests
         }
     }
 
-    private static (TcpEndpoint Client, TcpEndpoint Server) Open(TcpPair p, TcpConnectionListener listener, ushort port)
+    /// <summary>Opens a connection to <paramref name="port"/>, closes it from the client's side first, then the server's: the client is left in TIME-WAIT.</summary>
+    private static TcpEndpoint OpenIntoTimeWait(TcpPair p, TcpConnectionListener listener, ushort port, TcpEndpointOptions? options = null)
     {
-        TcpEndpoint client = p.TcpA.Connect(TcpPair.B4, port, out SocketError error);
+        (TcpEndpoint client, TcpEndpoint server) = Open(p, listener, port, options);
+        client.Close();
+        p.Run(TimeSpan.FromMilliseconds(50));
+        server.Close();
+        p.Run(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(TcpConnectionState.TimeWait, client.State);
+        return client;
+    }
+
+    private static (TcpEndpoint Client, TcpEndpoint Server) Open(TcpPair p, TcpConnectionListener listener, ushort port, TcpEndpointOptions? options = null)
+    {
+        TcpEndpoint client = p.TcpA.Connect(TcpPair.B4, port, out SocketError error, options);
         Assert.Equal(SocketError.Success, error);
         p.Pump();
         TcpEndpoint? server = listener.Socket.TryAccept(false, out _);
