@@ -232,4 +232,40 @@ public class TcpSocketOptionTests
         }
         Assert.Equal(TcpConnectionState.Established, ep.State);
     }
+
+    [Theory]
+    [InlineData(20, 20)]   // longer than the probes' count allows (10 + 3 × 2 = 16 s): probing goes on to 20 s
+    [InlineData(5, 12)]    // shorter than the idle time: the first probe still goes out at 10 s, the end at the next
+    public void UserTimeout_ReplacesTheKeepaliveProbeCount(int userTimeoutSeconds, int endSeconds)
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(options: new TcpEndpointOptions
+        {
+            KeepAlive = true,
+            KeepAliveTime = TimeSpan.FromSeconds(10),
+            KeepAliveInterval = TimeSpan.FromSeconds(2),
+            KeepAliveProbes = 3,
+            UserTimeout = TimeSpan.FromSeconds(userTimeoutSeconds),
+        });
+        int probes = 0;
+        for (int second = 1; second <= 30 && ep.State != TcpConnectionState.Closed; second++)
+        {
+            t.Advance(TimeSpan.FromSeconds(1));
+            while (t.Host.Sent.Count > 0)
+            {
+                TcpSegment s = t.Next(out _);
+                if (s.Has(Rst))
+                {
+                    Assert.Equal(endSeconds, second);
+                }
+                else
+                {
+                    Assert.Equal(1000u, s.Seq.Value);          // a keepalive probe, never answered
+                    probes++;
+                }
+            }
+        }
+        Assert.Equal(SocketError.TimedOut, ep.Error);
+        Assert.Equal((endSeconds - 10) / 2, probes);
+    }
 }

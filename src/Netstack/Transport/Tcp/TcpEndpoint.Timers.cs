@@ -252,7 +252,10 @@ public sealed partial class TcpEndpoint
         SetDeadline(TimerKind.Persist, ClampToUserTimeout(delay < _options.MaxRto ? delay : _options.MaxRto, _zeroWindowSince));
     }
 
-    /// <summary>RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6 keepalive: probe after idle time, give up after the probe count.</summary>
+    /// <summary>
+    /// RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6 keepalive: probe after idle time, give up after the probe count, or with a
+    /// user timeout once a probe is out and nothing has arrived for that long (RFC 5482 §3; Linux tcp_keepalive_timer).
+    /// </summary>
     private void KeepaliveTimerExpired(TimeSpan now)
     {
         if (!_options.KeepAlive || _state is not (TcpConnectionState.Established or TcpConnectionState.CloseWait))
@@ -265,11 +268,9 @@ public sealed partial class TcpEndpoint
             _deadlines[(int)TimerKind.Keepalive] = _lastReceived + _options.KeepAliveTime;
             return;
         }
-        if (_keepaliveProbes >= _options.KeepAliveProbes)
+        if (HasUserTimeout ? _keepaliveProbes > 0 && idle >= _options.UserTimeout : _keepaliveProbes >= _options.KeepAliveProbes)
         {
-            TcpStatistics.Increment(ref Stats.TCPAbortOnTimeout);
-            SendAbortReset();
-            Terminate(SocketError.TimedOut, TcpConnectionState.Closed);
+            AbortOnTimeout();
             return;
         }
         _keepaliveProbes++;

@@ -5,7 +5,8 @@ namespace Netstack.Transport.Tcp;
 // TCP_USER_TIMEOUT (RFC 5482; TcpEndpointOptions.UserTimeout), as Linux applies it: while retransmission timeouts
 // repeat, the connection ends once the data has gone unacknowledged that long since it was last sent before the first
 // timeout (Linux retrans_stamp), instead of after MaxRetransmits; and while the peer's window stays closed, once the zero-
-// window probes have gone on that long (icsk_probes_tstamp), even though the peer answers them. The timers are clamped so
+// window probes have gone on that long (icsk_probes_tstamp), even though the peer answers them; and, with keepalive, once
+// a probe is out and nothing has arrived for that long (KeepaliveTimerExpired). The timers are clamped so
 // the end comes on time, not at the next backed-off expiry (tcp_clamp_rto_to_user_timeout, tcp_clamp_probe0_to_user_timeout).
 public sealed partial class TcpEndpoint
 {

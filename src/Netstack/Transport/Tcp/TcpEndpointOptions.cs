@@ -65,7 +65,11 @@ public sealed class TcpEndpointOptions
     /// <summary>Time between unanswered keepalive probes (TCP_KEEPINTVL).</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(75);
 
-    /// <summary>Unanswered keepalive probes before the connection is reset and fails with TimedOut (TCP_KEEPCNT).</summary>
+    /// <summary>
+    /// Unanswered keepalive probes before the connection is reset and fails with TimedOut (TCP_KEEPCNT). With a
+    /// <see cref="UserTimeout"/> the count does not apply: the connection ends once a probe is out and nothing has arrived
+    /// for the user timeout, as Linux does.
+    /// </summary>
     public int KeepAliveProbes { get; set; } = 9;
 
     /// <summary>Abortive close (RST) on dispose, like SO_LINGER with a zero timeout.</summary>
@@ -133,8 +137,9 @@ public sealed class TcpEndpointOptions
 
     /// <summary>
     /// TCP_USER_TIMEOUT (RFC 5482, RFC 9293 §3.8.3's USER TIMEOUT): how long sent data may stay unacknowledged, or the
-    /// peer's window stay closed to our probes, before the connection is reset and fails with TimedOut; it replaces the
-    /// count of <see cref="MaxRetransmits"/> and bounds the retransmission back-off, as Linux does. <see cref="TimeSpan.Zero"/>
+    /// peer's window stay closed to our probes, or the peer stay silent to keepalive probes, before the connection is reset
+    /// and fails with TimedOut; it replaces the counts of <see cref="MaxRetransmits"/> and <see cref="KeepAliveProbes"/> and
+    /// bounds the retransmission back-off, as Linux does. <see cref="TimeSpan.Zero"/>
     /// (the default) leaves the limit to <see cref="MaxRetransmits"/>; negative values throw <see cref="ArgumentOutOfRangeException"/>.
     /// </summary>
     public TimeSpan UserTimeout
