@@ -8,7 +8,8 @@ namespace Netstack.Packetdrill;
 /// "ours") that change nothing on the machine and append <c>KEY=VALUE</c> lines to the file this class names in the
 /// environment packetdrill's children inherit; a new socket takes the settings the stack has from it, as a Linux
 /// socket takes the namespace's sysctls when it is created (tcp_ecn, tcp_timestamps, tcp_sack, tcp_window_scaling,
-/// tcp_slow_start_after_idle, tcp_wmem, tcp_rmem).
+/// tcp_slow_start_after_idle, tcp_wmem, tcp_rmem), and CUBIC's <c>hystart_detect</c> module parameter, which
+/// prepare-scripts.sh turns from an <c>echo</c> into /sys into such a line.
 /// </summary>
 internal sealed partial class ScriptSysctls : IDisposable
 {
@@ -91,6 +92,9 @@ internal sealed partial class ScriptSysctls : IDisposable
                 break;
             case "net.ipv4.tcp_wmem" when numbers.Length == 3 && int.TryParse(numbers[1], out int send):
                 options.SendBufferSize = send;
+                break;
+            case "sys.module.tcp_cubic.parameters.hystart_detect":
+                options.HyStart = (HyStartDetection)(first & (long)HyStartDetection.Both);
                 break;
             case "net.ipv4.tcp_rmem" when numbers.Length == 3 && int.TryParse(numbers[1], out int receive) && int.TryParse(numbers[2], out int max):
                 options.ReceiveBufferSize = receive;

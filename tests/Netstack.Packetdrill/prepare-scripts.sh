@@ -55,6 +55,11 @@ f=/tmp/sysctl_restore_${PACKETDRILL_PID}.sh
 printf '#!/bin/sh\nexit 0\n' >"$f"
 chmod u+x "$f"
 SH
+    # A few scripts set a module parameter with `echo V > /sys/module/M/parameters/P`: a shell builtin, so no stand-in
+    # catches it, and run as root it would change the machine's kernel. Rewritten into the sysctl stand-in's record
+    # sys.module.M.parameters.P=V, which the library applies where it has the setting (ScriptSysctls.cs).
+    find "$dest/tcp" -name '*.pkt' -exec sed -E -i \
+      's#echo[[:space:]]+([^[:space:]>]+)[[:space:]]*>[[:space:]]*/sys/module/([A-Za-z0-9_]+)/parameters/([A-Za-z0-9_]+)#sysctl -q sys.module.\2.parameters.\3=\1#' {} +
     # The init commands run sysctl, tc, ip and ethtool for the kernel's tun0. Under the library these stand-ins come
     # first on PATH (run.sh, PacketdrillTests): they change nothing on the machine; sysctl (and ethtool -K) record
     # KEY=VALUE in the file the library names in NETSTACK_PACKETDRILL_SYSCTLS, and the library applies what it knows.

@@ -41,6 +41,7 @@ public class TcpAlgorithmAllocationTests
                 _ = board.TryNextSegment(una, una + 10_000, una, 1000, out _, out _);
                 _ = board.IsLost(una, 1000);
                 rtt.AddSample(TimeSpan.FromMilliseconds(10 + (i % 7)));
+                cubic.OnRttSample(new AckRttSample(TimeSpan.FromMilliseconds(10 + (i % 9)), una, una + 10_000, rtt.SmoothedRtt, 10_000), now);
                 cubic.OnAck(1000, cwndLimited: true, now, TimeSpan.FromMilliseconds(10));
                 reno.OnAck(1000, cwndLimited: true, now, TimeSpan.FromMilliseconds(10));
                 if (i % 100 == 99)

@@ -13,11 +13,14 @@ public static class CongestionControlFactory
     public static bool IsKnown(string? name) =>
         name is not null && (Is(name, "cubic") || Is(name, "reno") || Is(name, "newreno"));
 
-    /// <summary>A new controller for <paramref name="name"/>; throws <see cref="ArgumentException"/> naming the known algorithms otherwise.</summary>
-    internal static ICongestionControl Create(string name)
+    /// <summary>
+    /// A new controller for <paramref name="name"/>, CUBIC with the HyStart signals of <paramref name="options"/> (Linux's
+    /// default without); throws <see cref="ArgumentException"/> naming the known algorithms otherwise.
+    /// </summary>
+    internal static ICongestionControl Create(string name, TcpEndpointOptions? options = null)
     {
         ThrowIfUnknown(name);
-        return Is(name, "cubic") ? new Cubic() : new NewReno();
+        return Is(name, "cubic") ? new Cubic(options?.HyStart ?? HyStartDetection.Both) : new NewReno();
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="name"/> is known.</summary>

@@ -11,7 +11,8 @@ namespace Netstack.Transport.Tcp;
 /// with β = 0.7 (§4.6), and fast convergence (§4.7) lowers W_max to cwnd·(1+β)/2 when a flow's
 /// maximum shrinks. After a timeout the next stage uses K = 0 and W_max = cwnd_epoch (§4.8).
 /// Slow start is the standard one with RFC 3465 byte counting, every acknowledged byte counted
-/// (<see cref="CongestionWindowMath.SlowStartIncrease"/>; HyStart++ is not implemented).
+/// (<see cref="CongestionWindowMath.SlowStartIncrease"/>), and ends early, as Linux's, on HyStart's ACK-train or delay
+/// signal (<see cref="Tcp.HyStart"/>; ssthresh = cwnd).
 /// Windows are kept in segments as doubles; <see cref="CongestionWindow"/> reports bytes. Time comes
 /// only from the <c>now</c> arguments; idle time is excluded from t (§5.8).
 /// </summary>
@@ -44,8 +45,23 @@ internal sealed class Cubic : ICongestionControl
     private double _undoWMax;
     private double _undoCwndPrior;
 
+    private readonly HyStart _hyStart = new();
+
+    // Linux bictcp_acked: RTT samples of the first second of a congestion-avoidance stage are left out (right after
+    // recovery they still carry the queue the loss built).
+    private static readonly TimeSpan EpochSampleHoldOff = TimeSpan.FromSeconds(1);
+
+    /// <summary>A controller whose slow start ends on the given HyStart signals (<see cref="HyStartDetection.Both"/>, as Linux, by default).</summary>
+    public Cubic(HyStartDetection hyStart = HyStartDetection.Both) => _hyStart.Detection = hyStart;
+
     /// <summary>Whether fast convergence (RFC 9438 §4.7) is used; on by default.</summary>
     public bool FastConvergence { get; set; } = true;
+
+    /// <summary>The HyStart signals in use.</summary>
+    public HyStartDetection HyStartDetection => _hyStart.Detection;
+
+    /// <summary>The HyStart signal that ended slow start, <see cref="HyStartDetection.None"/> while none did (since the start or the last timeout).</summary>
+    public HyStartDetection HyStartFoundBy => _hyStart.FoundBy;
 
     public string Name => "cubic";
 
@@ -87,7 +103,22 @@ internal sealed class Cubic : ICongestionControl
         _epochValid = false;
         _afterTimeout = false;
         _inTimeoutLoss = false;
+        _hyStart.Reset();
         SaveForUndo();
+    }
+
+    public void OnRttSample(in AckRttSample sample, TimeSpan now)
+    {
+        if (_epochValid && now - _epochStart < EpochSampleHoldOff)
+        {
+            return;
+        }
+        uint cwnd = CongestionWindow;
+        double rate = PacingRate.BytesPerSecond(cwnd, SlowStartThreshold, sample.BytesInFlight, sample.SmoothedRtt);
+        if (_hyStart.OnRttSample(sample.Rtt, sample.SndUna, sample.SndMax, now, cwnd / _mss, InSlowStart, rate))
+        {
+            _ssthresh = WholeSegments(_cwnd); // Linux: tp->snd_ssthresh = tcp_snd_cwnd(tp)
+        }
     }
 
     public void OnAck(uint ackedBytes, bool cwndLimited, TimeSpan now, TimeSpan minRtt)
@@ -178,6 +209,7 @@ internal sealed class Cubic : ICongestionControl
         }
         _afterTimeout = true;
         _cwnd = 1;
+        _hyStart.Reset(); // Linux cubictcp_state(TCP_CA_Loss): the next slow start learns min_RTT and HyStart anew
     }
 
     public void OnIdle(TimeSpan idle, TimeSpan now)
@@ -237,5 +269,7 @@ internal sealed class Cubic : ICongestionControl
 
     // Whole segments, as Linux's integer snd_cwnd with its fractional counter: the fraction grown so far stays in _cwnd, and
     // a cwnd of 7.075 segments does not let a 75-byte piece follow 7 full ones (sender SWS avoidance, RFC 9293 §3.8.6.2.1).
-    private uint ToBytes(double segments) => (uint)Math.Min(Math.Floor(segments + 1e-9) * _mss, CongestionWindowMath.MaxWindow);
+    private uint ToBytes(double segments) => (uint)Math.Min(WholeSegments(segments) * _mss, CongestionWindowMath.MaxWindow);
+
+    private static double WholeSegments(double segments) => Math.Floor(segments + 1e-9);
 }

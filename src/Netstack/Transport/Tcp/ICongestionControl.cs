@@ -34,6 +34,14 @@ internal interface ICongestionControl
     /// </summary>
     void OnAck(uint ackedBytes, bool cwndLimited, TimeSpan now, TimeSpan minRtt);
 
+    /// <summary>
+    /// An ACK that newly acknowledged data gave an RTT sample (Linux <c>pkts_acked</c>): called before <see cref="OnAck"/>,
+    /// also during loss recovery. CUBIC's HyStart may end slow start here.
+    /// </summary>
+    void OnRttSample(in AckRttSample sample, TimeSpan now)
+    {
+    }
+
     /// <summary>A loss was detected by fast retransmit, SACK or RACK (one call per window of data): reduce ssthresh and cwnd (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4, RFC 9438 §4.6).</summary>
     void OnEnterRecovery(uint bytesInFlight, TimeSpan now);
 

@@ -66,9 +66,11 @@ public sealed partial class TcpEndpoint
 
     private void NewDataAcked(in TcpSegment seg)
     {
-        uint acked = (uint)(seg.Ack - _sender.SndUna);
+        SeqNumber priorUna = _sender.SndUna;
+        uint acked = (uint)(seg.Ack - priorUna);
         long data = _sender.Acknowledge(seg.Ack);
-        TakeRttSample(seg);
+        TimeSpan echoedRtt = TakeRttSample(seg);
+        CongestionRttSample(priorUna, echoedRtt);
         if (_undoTsPending)
         {
             CheckEifel(seg);

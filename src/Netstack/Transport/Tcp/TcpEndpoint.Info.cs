@@ -75,7 +75,7 @@ public sealed partial class TcpEndpoint
     /// </summary>
     public void SetCongestionControl(string name)
     {
-        ICongestionControl congestion = CongestionControlFactory.Create(name);
+        ICongestionControl congestion = CongestionControlFactory.Create(name, _options);
         lock (_lock)
         {
             if (_state is not (TcpConnectionState.Closed or TcpConnectionState.Listen or TcpConnectionState.SynSent or TcpConnectionState.SynReceived))

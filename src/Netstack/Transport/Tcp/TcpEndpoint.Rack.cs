@@ -13,10 +13,13 @@ public sealed partial class TcpEndpoint
     private readonly RackSentLog _sentLog = new(); // starts small (8 records) and doubles with the flight
     private ReorderingEstimator _reordering;
 
-    /// <summary>§6.1: remembers the transmit time of a data range just sent (new data or retransmission).</summary>
+    /// <summary>
+    /// §6.1: remembers the transmit time of a data range just sent (new data or retransmission). Without SACK the log
+    /// serves only the congestion control's per-ACK RTT (<see cref="NewestAckedSendTime"/>).
+    /// </summary>
     private void RackOnSent(SeqNumber seq, int length)
     {
-        if (_sack && length > 0)
+        if (length > 0)
         {
             bool retransmitted = seq < _sender.SndMax;
             if (retransmitted)
@@ -35,6 +38,10 @@ public sealed partial class TcpEndpoint
     {
         if (!_sack)
         {
+            while (_sentLog.Count > 0 && _sentLog[0].End <= _sender.SndUna)
+            {
+                _sentLog.RemoveOldest();
+            }
             return;
         }
         if (carriesSack && _scoreboard.LastAckWasDsack)
@@ -99,6 +106,39 @@ public sealed partial class TcpEndpoint
         }
         NoteReordering(ackedReordered, sackedReordered, priorFack);
         RackDetectLoss(now);
+    }
+
+    /// <summary>
+    /// The send time of the most recently sent range that SND.UNA's advance from <paramref name="priorUna"/> acknowledged
+    /// first (not SACKed before), or null when there is none or the advance covered a retransmitted range (Karn's rule;
+    /// Linux FLAG_RETRANS_DATA_ACKED). Call before <see cref="RackOnAck"/> drops the acknowledged records. First
+    /// transmissions are logged in sequence order and a retransmission marks the ones it repeats, so the walk stops at
+    /// the first range above SND.UNA.
+    /// </summary>
+    private TimeSpan? NewestAckedSendTime(SeqNumber priorUna)
+    {
+        TimeSpan? newest = null;
+        for (int i = 0; i < _sentLog.Count; i++)
+        {
+            ref RackSentLog.Record r = ref _sentLog[i];
+            if (r.Start >= _sender.SndUna)
+            {
+                break;
+            }
+            if (r.End <= priorUna)
+            {
+                continue;
+            }
+            if (r.Retransmitted || r.Resent)
+            {
+                return null;
+            }
+            if (!r.Delivered && (newest is not TimeSpan t || r.XmitTime >= t))
+            {
+                newest = r.XmitTime;
+            }
+        }
+        return newest;
     }
 
     /// <summary>The highest SACKed sequence, or SND.UNA when nothing above it is SACKed (Linux <c>tcp_highest_sack_seq</c>).</summary>

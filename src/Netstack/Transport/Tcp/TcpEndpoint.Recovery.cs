@@ -49,16 +49,21 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
 
     private TimeSpan _synSentAt;
 
-    /// <summary>RTT from the echoed timestamp (RFC 7323 §4.1) or from one timed segment (Karn's rule).</summary>
-    private void TakeRttSample(in TcpSegment seg)
+    /// <summary>
+    /// RTT from the echoed timestamp (RFC 7323 §4.1) or from one timed segment (Karn's rule); returns the timestamp's
+    /// sample, or a negative value when the ACK gave none.
+    /// </summary>
+    private TimeSpan TakeRttSample(in TcpSegment seg)
     {
+        TimeSpan echoed = TimeSpan.MinValue;
         if (_timestamps && seg.HasTimestamp && seg.TsEcr != 0)
         {
             TimeSpan now = _host.Now;
             uint ms = TsAt(now) - seg.TsEcr;
             if (ms < 600_000)
             {
-                AddRttSample(TimeSpan.FromMilliseconds(ms), now);
+                echoed = TimeSpan.FromMilliseconds(ms);
+                AddRttSample(echoed, now);
             }
         }
         else if (_rttTiming && seg.Ack > _rttSeq)
@@ -68,6 +73,22 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
             AddRttSample(now - _rttStart, now);
         }
         _rtt.ResetBackoff();
+        return echoed;
+    }
+
+    /// <summary>
+    /// Gives the congestion control the RTT of the newest segment the ACK that moved SND.UNA up from
+    /// <paramref name="priorUna"/> acknowledged first (Linux <c>ca_rtt_us</c>: per ACK, from the send times, in µs), or the
+    /// timestamp's <paramref name="echoedRtt"/> when that was a retransmission.
+    /// </summary>
+    private void CongestionRttSample(SeqNumber priorUna, TimeSpan echoedRtt)
+    {
+        TimeSpan now = _host.Now;
+        TimeSpan rtt = NewestAckedSendTime(priorUna) is TimeSpan sent ? now - sent : echoedRtt;
+        if (rtt >= TimeSpan.Zero)
+        {
+            _congestion.OnRttSample(new AckRttSample(rtt, _sender.SndUna, _sender.SndMax, _rtt.SmoothedRtt, BytesInFlight), now);
+        }
     }
 
     private void AddRttSample(TimeSpan sample, TimeSpan now)

@@ -95,7 +95,7 @@ public sealed partial class TcpEndpoint
         _sender = new TcpSender();
         _receiver = new TcpReceiver(protocol, options);
         _rtt = new RttEstimator(options.InitialRto, options.MinRto, options.MaxRto);
-        _congestion = CongestionControlFactory.Create(options.CongestionControl);
+        _congestion = CongestionControlFactory.Create(options.CongestionControl, options);
         _rack = new RackTlp(_minRtt);
         ReadWaiter.InlineCompletions = WriteWaiter.InlineCompletions = options.InlineCompletions;
     }

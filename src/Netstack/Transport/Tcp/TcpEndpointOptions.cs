@@ -220,6 +220,31 @@ public sealed class TcpEndpointOptions
 
     private string _congestionControl = "cubic";
 
+    /// <summary>
+    /// The HyStart signals that end CUBIC's slow start before the first loss, setting ssthresh to cwnd (Linux's
+    /// <c>tcp_cubic</c> parameter <c>hystart_detect</c>): <see cref="HyStartDetection.Both"/> by default, as Linux, so a
+    /// flow stops doubling once a queue starts to build (the delay signal) or its flight spans about half the path's delay
+    /// (the ACK-train signal), rather than at the loss that overflowing the bottleneck's buffer causes. It acts from a cwnd
+    /// of 16 segments on, once per connection (again after a retransmission timeout). <see cref="HyStartDetection.None"/>
+    /// leaves slow start to end at the first loss. Read when the endpoint is created and when
+    /// <see cref="TcpEndpoint.SetCongestionControl"/> switches algorithms; other algorithms ignore it. Values outside
+    /// <see cref="HyStartDetection.Both"/> throw <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public HyStartDetection HyStart
+    {
+        get => _hyStart;
+        set
+        {
+            if ((value & ~HyStartDetection.Both) != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "HyStart's signals are AckTrain and Delay.");
+            }
+            _hyStart = value;
+        }
+    }
+
+    private HyStartDetection _hyStart = HyStartDetection.Both;
+
     /// <summary>A copy: each endpoint and listener takes its own, so later changes to the template do not reach it.</summary>
     public TcpEndpointOptions Clone() => (TcpEndpointOptions)MemberwiseClone();
 

@@ -2,10 +2,10 @@ namespace Netstack.Transport.Tcp;
 
 /// <summary>
 /// How many MSS one super-segment may carry (Linux tcp_tso_autosize): about a millisecond of data at the rate Linux
-/// would pace at (twice cwnd per SRTT while cwnd is below half of ssthresh, 1.2 times after: tcp_update_pacing_rate),
-/// at least two, plus a bonus of up to the whole GSO size on paths with a short minimum RTT (tcp_tso_rtt_log = 9:
-/// the bonus halves for each 512 µs of it). A slow path so gets small super-segments, the burst a TSO sender puts on
-/// the wire stays short, and the receiver sees a PSH every few segments; loopback and LAN paths keep full-size ones.
+/// would pace at (<see cref="PacingRate"/>), at least two, plus a bonus of up to the whole GSO size on paths with a
+/// short minimum RTT (tcp_tso_rtt_log = 9: the bonus halves for each 512 µs of it). A slow path so gets small
+/// super-segments, the burst a TSO sender puts on the wire stays short, and the receiver sees a PSH every few
+/// segments; loopback and LAN paths keep full-size ones.
 /// </summary>
 internal static class TcpTsoAutosize
 {
@@ -16,8 +16,7 @@ internal static class TcpTsoAutosize
         {
             return int.MaxValue; // no pacing rate yet: Linux starts it unlimited
         }
-        double ratio = cwnd < ssthresh / 2 ? 2.0 : 1.2;
-        double bytesPerSecond = ratio * Math.Max(cwnd, bytesInFlight) / srtt.TotalSeconds;
+        double bytesPerSecond = PacingRate.BytesPerSecond(cwnd, ssthresh, bytesInFlight, srtt);
         long bytes = (long)Math.Min(bytesPerSecond / 1024, gsoMaxSize); // sk_pacing_shift 10: about 1 ms
         long shift = (long)minRtt.TotalMicroseconds >> 9;
         if (minRtt > TimeSpan.Zero && shift < 32)
