@@ -66,14 +66,21 @@ run_one() { # mode script -> "pass" | "fail"; the output goes to $work/logs
     (cd "$work/kernel/tcp/$dir" && timeout 120 "$pd/in_netns.sh" "$pd/packetdrill" "$name") >"$log" 2>&1
   else
     # preloaded as well, so the code events' own getsockopt(TCP_INFO) reaches the stack (PreloadedGetsockopt.cs);
-    # ours/bin first on PATH, so the init commands' sysctl/tc/ip/ethtool change nothing here (prepare-scripts.sh)
-    (cd "$work/ours/tcp/$dir" && timeout 120 env PATH="$work/ours/bin:$PATH" LD_PRELOAD="$lib" "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
+    # ours/bin first on PATH, so the init commands' sysctl/tc/ip/ethtool change nothing here (prepare-scripts.sh);
+    # TMPDIR of this run, so the library's record of the script's sysctls (ScriptSysctls.cs) is this run's alone
+    mkdir -p "$work/tmp"
+    (cd "$work/ours/tcp/$dir" && timeout 120 bash -c 'echo $$ >"$0"; exec "$@"' "$work/pid" \
+      env PATH="$work/ours/bin:$PATH" TMPDIR="$work/tmp" LD_PRELOAD="$lib" \
+      "$pd/packetdrill" --so_filename="$lib" --local_ip=192.168.0.2 "$name") >"$log" 2>&1
   fi
   rc=$?
-  # sysctl restore scripts of scripts that failed before their cleanup (the namespace's sysctls died with it)
-  find /tmp -maxdepth 1 -name 'sysctl_restore_*.sh' -newer "$work/stamp" -delete 2>/dev/null
-  # and the file where the library read the script's sysctls (ScriptSysctls.cs)
-  find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'netstack-packetdrill-sysctls.*' -newer "$work/stamp" -delete 2>/dev/null
+  # the sysctl restore script of a script that failed before its cleanup: by packetdrill's PID under the library, so
+  # another run's are left alone; for the kernel, any made since this run began (the namespace's sysctls died with it)
+  if [ "$mode" = ours ]; then
+    rm -f "/tmp/sysctl_restore_$(cat "$work/pid" 2>/dev/null).sh" "$work"/tmp/netstack-packetdrill-sysctls.*
+  else
+    find /tmp -maxdepth 1 -name 'sysctl_restore_*.sh' -newer "$work/stamp" -delete 2>/dev/null
+  fi
   [ $rc = 0 ] && echo pass || echo fail
   if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS/$mode"; cp "$log" "$KEEP_LOGS/$mode/"; fi
 }
