@@ -44,7 +44,7 @@ internal sealed class NetstackConnection : ConnectionContext,
         MemoryPool = memoryPool;
         LocalEndPoint = tcp.LocalEndPoint;
         RemoteEndPoint = tcp.RemoteEndPoint;
-        _input = new TcpPipeReader(tcp.Endpoint, this);
+        _input = new TcpPipeReader(tcp.Endpoint, OnReceiveFailed);
         // The send loop runs inline in Kestrel's flush (it only copies into the send buffer); Kestrel's continuation
         // after back-pressure runs on the thread pool, never on the thread that freed the space.
         _output = new Pipe(new PipeOptions(

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Netstack.Transport.Tcp;
@@ -14,6 +15,7 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
     private readonly TcpEndpoint _endpoint;
     private IPEndPoint? _localEndPoint;  // made when first asked for: many connections are never asked
     private IPEndPoint? _remoteEndPoint;
+    private TcpPipeReader? _input;       // made on first use of Input
     private int _disposed;
 
     internal TcpConnection(TcpEndpoint endpoint)
@@ -24,6 +26,24 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
 
     /// <summary>The connection's byte stream; disposing it closes the connection.</summary>
     public TcpStream Stream { get; }
+
+    /// <summary>
+    /// The received bytes as a <see cref="PipeReader"/> that lends the stack's own packet buffers instead of copying
+    /// them: a read returns everything queued as a <see cref="System.Buffers.ReadOnlySequence{T}"/>, and
+    /// <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/> drops what was consumed, which opens the
+    /// receive window as a <see cref="Stream"/> read would (unconsumed bytes stay in TCP: the window is the
+    /// back-pressure). The result is complete after the peer's FIN; a failed connection throws an
+    /// <see cref="IOException"/> wrapping a <see cref="System.Net.Sockets.SocketException"/>, as the stream does.
+    /// </summary>
+    /// <remarks>
+    /// One reader per connection: once this is used, reading <see cref="Stream"/> throws
+    /// <see cref="InvalidOperationException"/> (writing it is fine). Completing the reader does not close the
+    /// connection; disposing the connection does, and ends the input.
+    /// </remarks>
+    public PipeReader Input => Volatile.Read(ref _input) ?? CreateInput();
+
+    /// <summary>Whether <see cref="Input"/> was used, so that the stream must not be read.</summary>
+    internal bool IsReadThroughInput => Volatile.Read(ref _input) is not null;
 
     /// <summary>This side's address and port.</summary>
     public IPEndPoint LocalEndPoint => _localEndPoint ??= new IPEndPoint(_endpoint.Id.LocalAddress.ToIPAddress(), _endpoint.Id.LocalPort);
@@ -216,6 +236,12 @@ public sealed class TcpConnection : IAsyncDisposable, IDisposable
 
     /// <summary>"TCP LOCAL -> REMOTE STATE".</summary>
     public override string ToString() => $"TCP {LocalEndPoint} -> {RemoteEndPoint} {State}";
+
+    private TcpPipeReader CreateInput()
+    {
+        var reader = new TcpPipeReader(_endpoint, static error => error == SocketError.OperationAborted ? null : StreamError(error));
+        return Interlocked.CompareExchange(ref _input, reader, null) ?? reader;
+    }
 
     internal static IOException StreamError(SocketError error) =>
         new($"Unable to transfer data on the TCP connection: {error}.", new SocketException((int)error));

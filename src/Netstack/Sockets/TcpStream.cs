@@ -55,6 +55,7 @@ public sealed class TcpStream : Stream
     /// stream (0) or an error arrives.
     /// </summary>
     /// <exception cref="IOException">The connection failed or was reset (wraps a <see cref="SocketException"/>).</exception>
+    /// <exception cref="InvalidOperationException">The connection is read through <see cref="TcpConnection.Input"/>.</exception>
     /// <remarks>
     /// A zero-byte read completes, returning 0, once data or the end of the stream is there, without taking any
     /// (the runtime's sockets and SslStream do the same): a relay can wait for data before it rents a buffer.
@@ -63,6 +64,7 @@ public sealed class TcpStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfReadThroughInput();
         while (true)
         {
             if (TryReadNow(buffer.Span, out int n))
@@ -70,6 +72,14 @@ public sealed class TcpStream : Stream
                 return n;
             }
             await _endpoint.ReadWaiter.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void ThrowIfReadThroughInput()
+    {
+        if (_connection.IsReadThroughInput)
+        {
+            throw new InvalidOperationException("The connection is read through TcpConnection.Input; its stream cannot be read as well.");
         }
     }
 
@@ -154,6 +164,7 @@ public sealed class TcpStream : Stream
     /// </summary>
     public override int Read(Span<byte> buffer)
     {
+        ThrowIfReadThroughInput();
         TcpWaiter waiter = _endpoint.ReadWaiter;
         waiter.BeginBlocking();
         try

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using Netstack.Sockets;
 
 namespace Netstack.Cli.Bench.Iperf3;
@@ -56,7 +58,7 @@ public sealed class Iperf3DataStreams : IAsyncDisposable
             TcpConnection c = _connections[i];
             _loops[i] = send
                 ? Task.Run(() => SendAsync(c.Stream, block, index, limitPerStream, _stop.Token, _abort.Token))
-                : Task.Run(() => ReceiveAsync(c.Stream, length, index, _abort.Token));
+                : Task.Run(() => ReceiveAsync(c.Input, index, _abort.Token));
         }
     }
 
@@ -207,15 +209,23 @@ public sealed class Iperf3DataStreams : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveAsync(Stream stream, int length, int index, CancellationToken cancellationToken)
+    // The bytes are counted where the stack received them, lent through the connection's PipeReader: like iperf3's
+    // own server, which reads them from the kernel once and discards them, the data is copied into this process once
+    // (by the TUN read), not a second time into a buffer of ours.
+    private async Task ReceiveAsync(PipeReader input, int index, CancellationToken cancellationToken)
     {
-        var buffer = new byte[Math.Max(length, 64 * 1024)];
         try
         {
-            int n;
-            while ((n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while (true)
             {
-                Volatile.Write(ref _bytes[index], _bytes[index] + n);
+                ReadResult result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> received = result.Buffer;
+                Volatile.Write(ref _bytes[index], _bytes[index] + received.Length);
+                input.AdvanceTo(received.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)

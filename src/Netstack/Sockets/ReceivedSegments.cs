@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Netstack.AspNetCore;
+namespace Netstack.Sockets;
 
 /// <summary>
 /// Builds a <see cref="ReadOnlySequence{T}"/> over the payloads of received packet buffers, reusing its segment

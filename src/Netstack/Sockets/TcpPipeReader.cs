@@ -2,14 +2,14 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Connections;
 using Netstack.Buffers;
 using Netstack.Transport.Tcp;
 
-namespace Netstack.AspNetCore;
+namespace Netstack.Sockets;
 
 /// <summary>
-/// The read side of a connection's transport: a <see cref="PipeReader"/> straight over the TCP receive queue. A read
+/// A <see cref="PipeReader"/> straight over a connection's TCP receive queue (<see cref="TcpConnection.Input"/>, and the
+/// read side of the Kestrel transport in Netstack.AspNetCore). A read
 /// lends the queued packet buffers themselves as a <see cref="ReadOnlySequence{T}"/> (no copy; each buffer holds a
 /// reference while lent), and <see cref="AdvanceTo(SequencePosition, SequencePosition)"/> drops what was consumed
 /// from the queue, which opens the receive window as a socket read would. Unconsumed data stays in TCP, so the
@@ -18,13 +18,13 @@ namespace Netstack.AspNetCore;
 /// </summary>
 /// <remarks>
 /// One reader at a time (the PipeReader contract); <see cref="CancelPendingRead"/> and <see cref="Complete"/> may come
-/// from other threads. Waits use the endpoint's reusable read waiter, so the connection's <c>TcpStream</c> must not
-/// be read alongside.
+/// from other threads. Waits use the endpoint's reusable read waiter, so the connection's <see cref="TcpStream"/> must not
+/// be read alongside (<see cref="TcpConnection.Input"/> enforces that).
 /// </remarks>
 internal sealed class TcpPipeReader : PipeReader
 {
     private readonly TcpEndpoint _endpoint;
-    private readonly NetstackConnection _connection;
+    private readonly Func<SocketError, Exception?> _onFailure;
     private readonly Lock _lock = new(); // lending, advancing and completing may race only on teardown
     private readonly List<ArraySegment<byte>> _payloads = [];
     private readonly List<PacketBuffer> _held = [];
@@ -35,10 +35,15 @@ internal sealed class TcpPipeReader : PipeReader
     private int _cancelRequested;
     private bool _completed;
 
-    public TcpPipeReader(TcpEndpoint endpoint, NetstackConnection connection)
+    /// <param name="endpoint">The connection's endpoint.</param>
+    /// <param name="onFailure">
+    /// What a read reports when the connection failed: the exception to throw, or null to end the input quietly (as
+    /// for <see cref="SocketError.OperationAborted"/>, this side's own close).
+    /// </param>
+    public TcpPipeReader(TcpEndpoint endpoint, Func<SocketError, Exception?> onFailure)
     {
         _endpoint = endpoint;
-        _connection = connection;
+        _onFailure = onFailure;
     }
 
     /// <inheritdoc/>
@@ -97,7 +102,7 @@ internal sealed class TcpPipeReader : PipeReader
         {
             return new ReadResult(_lent, canceled, endOfStream);
         }
-        Exception? failure = _connection.OnReceiveFailed(error);
+        Exception? failure = _onFailure(error);
         if (failure is null)
         {
             return new ReadResult(_lent, canceled, isCompleted: true); // closed by this side: the input simply ends

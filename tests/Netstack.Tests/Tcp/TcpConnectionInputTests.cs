@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Netstack.Sockets;
+using Netstack.Transport.Tcp;
+
+namespace Netstack.Tests.Tcp;
+
+/// <summary>
+/// <see cref="TcpConnection.Input"/>: a <see cref="PipeReader"/> that lends the received packet buffers. Everything
+/// runs on the test thread with a manual clock; reads use <see cref="PipeReader.TryRead"/> between pumps.
+/// </summary>
+public class TcpConnectionInputTests
+{
+    private static byte[] Pattern(int length)
+    {
+        byte[] data = new byte[length];
+        new Random(11).NextBytes(data);
+        return data;
+    }
+
+    /// <summary>Sends <paramref name="data"/> from <paramref name="from"/> as the window allows, reading B's input with <paramref name="read"/> between pumps, until <paramref name="done"/>.</summary>
+    private static void Drive(TcpPair pair, TcpEndpoint from, byte[] data, bool close, Func<bool> read, Func<bool> done)
+    {
+        int sent = 0;
+        bool closed = false;
+        for (int round = 0; round < 10_000 && !done(); round++)
+        {
+            bool progress = false;
+            if (sent < data.Length)
+            {
+                int n = from.Send(data.AsSpan(sent), false, out SocketError error);
+                Assert.Equal(SocketError.Success, error);
+                sent += n;
+                progress |= n > 0;
+            }
+            else if (close && !closed)
+            {
+                from.Shutdown();
+                closed = true;
+            }
+            pair.Pump();
+            progress |= read();
+            if (!progress)
+            {
+                pair.Clock.Advance(TimeSpan.FromMilliseconds(5));
+            }
+        }
+        Assert.True(done(), "the transfer stalled");
+    }
+
+    [Fact]
+    public void Reads_lend_the_bytes_in_order_and_complete_after_the_peers_fin()
+    {
+        using var pair = new TcpPair();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
+        using TcpConnectionListener listening = listener;
+        using var connection = new TcpConnection(server);
+        PipeReader input = connection.Input;
+        byte[] data = Pattern(300_000);
+        var received = new MemoryStream();
+        bool completed = false;
+        int reads = 0;
+        Drive(pair, client, data, close: true,
+            read: () =>
+            {
+                if (!input.TryRead(out ReadResult result))
+                {
+                    return false;
+                }
+                reads++;
+                foreach (ReadOnlyMemory<byte> piece in result.Buffer)
+                {
+                    received.Write(piece.Span);
+                }
+                input.AdvanceTo(result.Buffer.End);
+                completed = result.IsCompleted;
+                return true;
+            },
+            done: () => completed);
+        Assert.Equal(data, received.ToArray());
+        Assert.True(reads < data.Length / 1460, $"{reads} reads: each read should lend everything queued, several segments at once");
+        Assert.Same(input, connection.Input);
+    }
+
+    [Fact]
+    public void Unconsumed_bytes_stay_in_tcp_and_hold_the_window_until_consumed()
+    {
+        using var pair = new TcpPair();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect(serverOptions: new TcpEndpointOptions { ReceiveBufferSize = 32 * 1024, ReceiveBufferAutoTuning = false });
+        using TcpConnectionListener listening = listener;
+        using var connection = new TcpConnection(server);
+        PipeReader input = connection.Input;
+        byte[] data = Pattern(200_000);
+        int sent = client.Send(data, false, out SocketError error);
+        Assert.Equal(SocketError.Success, error);
+        pair.Run(TimeSpan.FromSeconds(2));
+
+        // Neither consumed nor examined: the bytes stay queued, the window stays shut, and the next read lends them again.
+        Assert.True(input.TryRead(out ReadResult first));
+        long held = first.Buffer.Length;
+        Assert.InRange(held, 1, 32 * 1024);
+        input.AdvanceTo(first.Buffer.Start);
+        pair.Run(TimeSpan.FromSeconds(2));
+        Assert.Equal(held, server.GetInfo().ReceiveQueueBytes);
+
+        // Consumed: the window opens and more arrives, starting right after what was consumed.
+        Assert.True(input.TryRead(out ReadResult again));
+        Assert.Equal(held, again.Buffer.Length);
+        Assert.Equal(data.AsSpan(0, (int)held).ToArray(), again.Buffer.ToArray());
+        input.AdvanceTo(again.Buffer.End);
+        client.Send(data.AsSpan(sent), false, out _);
+        pair.Run(TimeSpan.FromSeconds(2));
+        Assert.True(input.TryRead(out ReadResult next));
+        Assert.Equal(data.AsSpan((int)held, (int)next.Buffer.Length).ToArray(), next.Buffer.ToArray());
+        input.AdvanceTo(next.Buffer.End);
+    }
+
+    [Fact]
+    public void A_read_after_examining_everything_waits_for_bytes_beyond_it()
+    {
+        using var pair = new TcpPair();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
+        using TcpConnectionListener listening = listener;
+        using var connection = new TcpConnection(server);
+        PipeReader input = connection.Input;
+        client.Send("abc"u8, false, out _);
+        pair.Pump();
+        Assert.True(input.TryRead(out ReadResult abc));
+        input.AdvanceTo(abc.Buffer.Start, abc.Buffer.End);
+        Assert.False(input.TryRead(out _));
+        client.Send("def"u8, false, out _);
+        pair.Pump();
+        Assert.True(input.TryRead(out ReadResult abcdef));
+        Assert.Equal("abcdef"u8.ToArray(), abcdef.Buffer.ToArray());
+        input.AdvanceTo(abcdef.Buffer.End);
+    }
+
+    [Fact]
+    public void Once_the_input_is_used_the_stream_cannot_be_read_but_still_writes()
+    {
+        using var pair = new TcpPair();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
+        using TcpConnectionListener listening = listener;
+        using var connection = new TcpConnection(server);
+        _ = connection.Input;
+        Assert.Throws<InvalidOperationException>(() => connection.Stream.Read(new byte[10]));
+        Assert.Throws<InvalidOperationException>(() => connection.Stream.ReadAsync(new byte[10]).AsTask().GetAwaiter().GetResult());
+        connection.Stream.Write("reply"u8);
+        pair.Pump();
+        byte[] buffer = new byte[16];
+        Assert.Equal(5, client.Receive(buffer, false, out _, out _));
+    }
+
+    [Fact]
+    public void A_reset_throws_an_io_exception_wrapping_connection_reset()
+    {
+        using var pair = new TcpPair();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
+        using TcpConnectionListener listening = listener;
+        using var connection = new TcpConnection(server);
+        client.Abort();
+        pair.Pump();
+        IOException e = Assert.Throws<IOException>(() => connection.Input.TryRead(out _));
+        Assert.Equal(SocketError.ConnectionReset, Assert.IsType<SocketException>(e.InnerException).SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_waiting_read_completes_when_data_arrives_and_ends_when_the_connection_is_disposed()
+    {
+        using var pair = new TcpPair();
+        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
+        using TcpConnectionListener listening = listener;
+        var connection = new TcpConnection(server);
+        PipeReader input = connection.Input;
+
+        ValueTask<ReadResult> waiting = input.ReadAsync();
+        Assert.False(waiting.IsCompleted);
+        client.Send("hello"u8, false, out _);
+        pair.Pump();
+        ReadResult hello = await waiting;
+        Assert.Equal("hello"u8.ToArray(), hello.Buffer.ToArray());
+        input.AdvanceTo(hello.Buffer.End);
+
+        ValueTask<ReadResult> pending = input.ReadAsync();
+        connection.Dispose();
+        pair.Pump();
+        ReadResult end = await pending;
+        Assert.True(end.IsCompleted);
+        Assert.True(end.Buffer.IsEmpty);
+        input.AdvanceTo(end.Buffer.End);
+        input.Complete();
+    }
+}
