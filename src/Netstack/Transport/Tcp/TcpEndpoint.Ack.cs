@@ -69,8 +69,9 @@ public sealed partial class TcpEndpoint
         SeqNumber priorUna = _sender.SndUna;
         uint acked = (uint)(seg.Ack - priorUna);
         long data = _sender.Acknowledge(seg.Ack);
-        TimeSpan echoedRtt = TakeRttSample(seg);
-        CongestionRttSample(priorUna, echoedRtt);
+        (TimeSpan Oldest, TimeSpan Newest)? ackedSendTimes = AckedSendTimes(priorUna);
+        TimeSpan echoedRtt = TakeRttSample(seg, ackedSendTimes);
+        CongestionRttSample(ackedSendTimes, echoedRtt);
         if (_undoTsPending)
         {
             CheckEifel(seg);

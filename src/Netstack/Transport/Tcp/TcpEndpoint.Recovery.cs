@@ -50,10 +50,13 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     private TimeSpan _synSentAt;
 
     /// <summary>
-    /// RTT from the echoed timestamp (RFC 7323 §4.1) or from one timed segment (Karn's rule); returns the timestamp's
-    /// sample, or a negative value when the ACK gave none.
+    /// RTT from the echoed timestamp (RFC 7323 §4.1); without timestamps, on a SACK connection, from the send log: the
+    /// oldest range the ACK newly acknowledged times the estimator and the newest the minimum filter, on every ACK (Linux
+    /// tcp_clean_rtx_queue, whose samples Karn's rule drops when the ACK covers a retransmission,
+    /// <paramref name="ackedSendTimes"/> null); otherwise from one timed segment at a time (Karn's rule). Returns the
+    /// timestamp's sample, or a negative value when the ACK gave none.
     /// </summary>
-    private TimeSpan TakeRttSample(in TcpSegment seg)
+    private TimeSpan TakeRttSample(in TcpSegment seg, (TimeSpan Oldest, TimeSpan Newest)? ackedSendTimes)
     {
         TimeSpan echoed = TimeSpan.MinValue;
         if (_timestamps && seg.HasTimestamp && seg.TsEcr != 0)
@@ -66,6 +69,15 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
                 AddRttSample(echoed, now);
             }
         }
+        else if (TimesRttFromSentLog)
+        {
+            if (ackedSendTimes is (TimeSpan oldest, TimeSpan newest))
+            {
+                TimeSpan now = _host.Now;
+                _minRtt.Update(now, now - newest);
+                _rtt.AddSample(now - oldest);
+            }
+        }
         else if (_rttTiming && seg.Ack > _rttSeq)
         {
             _rttTiming = false;
@@ -76,15 +88,18 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         return echoed;
     }
 
+    /// <summary>Whether each ACK's RTT sample comes from the send log (SACK without timestamps) rather than one timed segment.</summary>
+    private bool TimesRttFromSentLog => _sack && !_timestamps;
+
     /// <summary>
-    /// Gives the congestion control the RTT of the newest segment the ACK that moved SND.UNA up from
-    /// <paramref name="priorUna"/> acknowledged first (Linux <c>ca_rtt_us</c>: per ACK, from the send times, in µs), or the
-    /// timestamp's <paramref name="echoedRtt"/> when that was a retransmission.
+    /// Gives the congestion control the RTT of the newest segment the ACK acknowledged first (Linux <c>ca_rtt_us</c>: per
+    /// ACK, from the send times, in µs; <paramref name="ackedSendTimes"/>), or the timestamp's <paramref name="echoedRtt"/>
+    /// when that was a retransmission.
     /// </summary>
-    private void CongestionRttSample(SeqNumber priorUna, TimeSpan echoedRtt)
+    private void CongestionRttSample((TimeSpan Oldest, TimeSpan Newest)? ackedSendTimes, TimeSpan echoedRtt)
     {
         TimeSpan now = _host.Now;
-        TimeSpan rtt = NewestAckedSendTime(priorUna) is TimeSpan sent ? now - sent : echoedRtt;
+        TimeSpan rtt = ackedSendTimes is (_, TimeSpan sent) ? now - sent : echoedRtt;
         if (rtt >= TimeSpan.Zero)
         {
             _congestion.OnRttSample(new AckRttSample(rtt, _sender.SndUna, _sender.SndMax, _rtt.SmoothedRtt, BytesInFlight), now);
