@@ -228,10 +228,13 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         _inTimeoutRecovery = true;
     }
 
-    /// <summary>Resends [seq, seq + length) clipped to one current MSS, SND.MAX and the buffered data; returns the bytes sent.</summary>
-    private int RetransmitRange(SeqNumber seq, int length)
+    /// <summary>
+    /// Resends [seq, seq + length) clipped to <paramref name="maxBytes"/> (one current MSS when 0), SND.MAX, the buffered
+    /// data and record ends; returns the bytes sent.
+    /// </summary>
+    private int RetransmitRange(SeqNumber seq, int length, int maxBytes = 0)
     {
-        length = _sender.RetransmittableLength(seq, length, CurrentMss);
+        length = _sender.RetransmittableLength(seq, length, maxBytes > 0 ? maxBytes : CurrentMss);
         if (length <= 0)
         {
             return 0;
@@ -245,9 +248,45 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         return length;
     }
 
-    /// <summary>A resent segment keeps the PSH of a write end it carries (Linux resends the buffer the write marked).</summary>
+    /// <summary>
+    /// A resent segment keeps the PSH of a write end it carries (Linux resends the buffer the write marked); a resent
+    /// super-segment carries PSH as every GSO packet Linux sends (__tcp_transmit_skb).
+    /// </summary>
     private TcpFlags RetransmissionPush(SeqNumber seq, int length) =>
-        length > 0 && _sender.Marks.Pushes(seq, length) ? TcpFlags.Psh : 0;
+        length > 0 && (length > CurrentMss || _sender.Marks.Pushes(seq, length)) ? TcpFlags.Psh : 0;
+
+    /// <summary>
+    /// The lost data at <paramref name="seq"/> in the unit it was first sent in: up to the end of its send-log record
+    /// (which ACKs, SACKs and earlier retransmissions split, as Linux fragments the skb), at most <paramref name="length"/>
+    /// and <paramref name="maxBytes"/> bytes and the super-segment TSO autosizing allows now.
+    /// </summary>
+    private int RetransmitLostUnit(SeqNumber seq, int length, int maxBytes)
+    {
+        long unit = Math.Min(Math.Min(length, maxBytes), MaxSegmentPayload());
+        if (unit > CurrentMss && SentUnitEnd(seq) is SeqNumber end)
+        {
+            unit = Math.Min(unit, end - seq);
+        }
+        else
+        {
+            unit = Math.Min(unit, CurrentMss);
+        }
+        return RetransmitRange(seq, length, (int)Math.Max(unit, 1));
+    }
+
+    /// <summary>The end of the first transmission's send-log record holding <paramref name="seq"/>, or null when none does.</summary>
+    private SeqNumber? SentUnitEnd(SeqNumber seq)
+    {
+        for (int i = 0; i < _sentLog.Count; i++)
+        {
+            ref RackSentLog.Record r = ref _sentLog[i];
+            if (!r.Retransmitted && r.Start <= seq && seq < r.End)
+            {
+                return r.End;
+            }
+        }
+        return null;
+    }
 
     private int RetransmitFirstUnacknowledged()
     {
@@ -285,6 +324,8 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     private bool _newLossOnThisAck;
 
     int IRecoveryTransmitter.Retransmit(SeqNumber seq, int length) => RetransmitRange(seq, length);
+
+    int IRecoveryTransmitter.RetransmitLost(SeqNumber seq, int length, int maxBytes) => RetransmitLostUnit(seq, length, maxBytes);
 
     int IRecoveryTransmitter.RetransmitFirstUnacknowledged() => RetransmitFirstUnacknowledged();
 
