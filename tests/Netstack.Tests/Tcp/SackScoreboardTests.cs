@@ -143,6 +143,20 @@ public class SackScoreboardTests
     }
 
     [Fact]
+    public void LostRunIsTheWholeLostPartOfTheHole_NotOneSegment()
+    {
+        var b = Board(At(1000), Block(400, 500), Block(600, 700), Block(800, 900));
+        Assert.True(b.TryNextLostSegment(Una, At(1000), Una, Mss, out SeqNumber seq, out uint len));
+        Assert.Equal((At(0), Mss), (seq, len));
+        Assert.True(b.TryNextLostRun(Una, At(1000), Una, Mss, out seq, out len));
+        Assert.Equal((At(0), 400u), (seq, len));            // up to the next SACKed range
+        var rack = Board(At(1000), Block(400, 500));
+        rack.MarkLostBelow(At(250));
+        Assert.True(rack.TryNextLostRun(Una, At(1000), At(50), Mss, out seq, out len));
+        Assert.Equal((At(50), 200u), (seq, len));           // up to where RACK marked
+    }
+
+    [Fact]
     public void PipeWithoutSacksIsTheFlight()
     {
         var b = new SackScoreboard();

@@ -95,6 +95,30 @@ public class TcpSendUsageTests
         Assert.Equal(expectedSegments, t.DrainDataSeqs().Count);
     }
 
+    /// <summary>
+    /// packetdrill's slow-start-after-win-update: data queued behind a zero window right after the last send keeps the
+    /// window through the probes; when the window opens seconds later with nothing in flight, the restart check runs
+    /// (Linux tcp_ack_update_window) and the data goes out in the restart window.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 10)]
+    [InlineData(false, 20)]
+    public void WindowOpeningAfterIdleRestartsTheWindowOnlyWhenAsked(bool slowStartAfterIdle, int expectedSegments)
+    {
+        using var t = new TcpTestContext();
+        TcpEndpoint ep = t.EstablishPassive(options: new TcpEndpointOptions { QuickAck = false, SlowStartAfterIdle = slowStartAfterIdle });
+        SendSegments(t, ep, 10);
+        t.Send(Ack, 5001, Data + 10 * Mss, window: 0); // everything acknowledged, and the window closes
+        ep.Send(new byte[30 * Mss], false, out _);
+        Assert.Equal(20u * Mss, Cwnd(ep)); // the last data went out 20 ms ago: no restart at the write
+        t.Advance(TimeSpan.FromSeconds(3)); // zero-window probes only
+        Assert.Empty(t.DrainDataSeqs());
+        Assert.Equal(20u * Mss, Cwnd(ep));
+        t.Send(Ack, 5001, Data + 10 * Mss, window: 65535);
+        Assert.Equal((uint)expectedSegments * Mss, Cwnd(ep));
+        Assert.Equal(expectedSegments, t.DrainDataSeqs().Count);
+    }
+
     [Fact]
     public void WriteSoonAfterTheLastSendKeepsTheWindowThoughTheFlightDrainedLongAgo()
     {

@@ -48,6 +48,14 @@ internal interface IRecoveryTransmitter
     /// <summary>Resends [seq, seq + length) clipped to one segment and the buffered data; returns the bytes sent.</summary>
     int Retransmit(SeqNumber seq, int length);
 
+    /// <summary>
+    /// Resends lost data at <paramref name="seq"/> in the unit it was sent in (what is left of that segment or
+    /// super-segment after ACKs and SACKs split it, as Linux retransmits the skb), at most <paramref name="length"/> bytes
+    /// (the lost run) and <paramref name="maxBytes"/> (the budget), as one super-segment where the link takes them;
+    /// returns the bytes sent.
+    /// </summary>
+    int RetransmitLost(SeqNumber seq, int length, int maxBytes);
+
     /// <summary>Resends the first unacknowledged segment (with the FIN if it is the last one); returns the bytes sent.</summary>
     int RetransmitFirstUnacknowledged();
 

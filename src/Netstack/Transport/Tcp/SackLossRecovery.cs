@@ -3,9 +3,10 @@ namespace Netstack.Transport.Tcp;
 /// <summary>
 /// SACK-based loss recovery (RFC 6675 §5) with Proportional Rate Reduction (RFC 6937) deciding how much
 /// may be sent per ACK: each ACK of the episode yields sndcnt bytes (<see cref="ProportionalRateReduction"/>),
-/// spent on NextSeg() in RFC 6675 §4 order — segments presumed lost, new data, then the rescue
-/// retransmission. Budgets are spent in whole segments: a positive remainder sends one more segment, which
-/// is how the RFC's segment-counting CEIL() rounds (RFC 6937 §3.1 example).
+/// spent on NextSeg() in RFC 6675 §4 order — segments presumed lost (each resent in the unit it was sent in, a lost
+/// super-segment as one, as Linux resends the skb), new data, then the rescue retransmission. Budgets are spent in
+/// whole segments: a positive remainder sends one more segment, which is how the RFC's segment-counting CEIL() rounds
+/// (RFC 6937 §3.1 example).
 /// </summary>
 internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard scoreboard) : ILossRecovery
 {
@@ -62,9 +63,9 @@ internal sealed class SackLossRecovery(IRecoveryTransmitter tx, SackScoreboard s
         while (_budget > 0)
         {
             int sent;
-            if (scoreboard.TryNextLostSegment(una, tx.SndMax, _highRxt, mss, out SeqNumber seq, out uint length))
+            if (scoreboard.TryNextLostRun(una, tx.SndMax, _highRxt, mss, out SeqNumber seq, out uint length))
             {
-                sent = tx.Retransmit(seq, (int)length);
+                sent = tx.RetransmitLost(seq, (int)Math.Min(length, int.MaxValue), WholeSegments(_budget, mss));
                 _highRxt = seq + (uint)sent;
             }
             else if ((sent = tx.SendNewData(long.MaxValue, 1, WholeSegments(_budget, mss))) > 0)

@@ -267,7 +267,14 @@ internal sealed class SackScoreboard
     /// next SACKed range.
     /// </summary>
     public bool TryNextLostSegment(SeqNumber sndUna, SeqNumber sndNxt, SeqNumber highRxt, uint mss, out SeqNumber seq, out uint length) =>
-        TryFindHole(sndUna, sndNxt, highRxt, mss, requireLost: true, out seq, out length);
+        TryFindHole(sndUna, sndNxt, highRxt, mss, requireLost: true, mss, out seq, out length);
+
+    /// <summary>
+    /// As <see cref="TryNextLostSegment"/>, but <paramref name="length"/> is the whole lost run from <paramref name="seq"/>
+    /// (up to the next SACKed range, or the end of what RACK marked lost), for a sender that resends in larger units.
+    /// </summary>
+    public bool TryNextLostRun(SeqNumber sndUna, SeqNumber sndNxt, SeqNumber highRxt, uint mss, out SeqNumber seq, out uint length) =>
+        TryFindHole(sndUna, sndNxt, highRxt, mss, requireLost: true, uint.MaxValue, out seq, out length);
 
     /// <summary>
     /// RFC 6675 §4 NextSeg() rules 1 and 3: a lost segment if there is one (rule 1), otherwise the first
@@ -276,8 +283,8 @@ internal sealed class SackScoreboard
     /// <see cref="TryNextLostSegment"/>, then tries new data, then this.
     /// </summary>
     public bool TryNextSegment(SeqNumber sndUna, SeqNumber sndNxt, SeqNumber highRxt, uint mss, out SeqNumber seq, out uint length) =>
-        TryFindHole(sndUna, sndNxt, highRxt, mss, requireLost: true, out seq, out length) ||
-        TryFindHole(sndUna, sndNxt, highRxt, mss, requireLost: false, out seq, out length);
+        TryFindHole(sndUna, sndNxt, highRxt, mss, requireLost: true, mss, out seq, out length) ||
+        TryFindHole(sndUna, sndNxt, highRxt, mss, requireLost: false, mss, out seq, out length);
 
     /// <summary>Forgets every range (on RTO, RFC 6675 §5.1 allows keeping them; RFC 2018 §8 requires tolerating reneging).</summary>
     public void Clear()
@@ -288,7 +295,8 @@ internal sealed class SackScoreboard
         LastAckWasDsack = false;
     }
 
-    private bool TryFindHole(SeqNumber sndUna, SeqNumber sndNxt, SeqNumber highRxt, uint mss, bool requireLost, out SeqNumber seq, out uint length)
+    private bool TryFindHole(SeqNumber sndUna, SeqNumber sndNxt, SeqNumber highRxt, uint mss, bool requireLost, uint maxLength, out SeqNumber seq,
+        out uint length)
     {
         ulong bytesAbove = _sackedBytes;
         ulong lostLimit = (ulong)(DupThresh - 1) * mss;
@@ -306,7 +314,7 @@ internal sealed class SackScoreboard
                     break; // IsLost (and RACK's lost prefix) only weaken going up: no later hole is lost either.
                 }
                 seq = cursor;
-                length = Math.Min(mss, requireLost && !lost ? rackLost : holeEnd.BytesFrom(cursor));
+                length = Math.Min(maxLength, requireLost && !lost ? rackLost : holeEnd.BytesFrom(cursor));
                 return true;
             }
             bytesAbove -= _ranges[i].Length;

@@ -22,6 +22,7 @@ public sealed partial class TcpEndpoint
         {
             _sackBlocksReceived += seg.SackCount;
         }
+        bool nothingInFlight = _sender.SndUna == _sender.SndMax; // before this ACK, as Linux reads packets_out
         uint sackedBefore = _scoreboard.SackedBytes;
         _sackedBeforeAck = sackedBefore;
         SeqNumber priorFack = ForwardAcked;
@@ -55,11 +56,18 @@ public sealed partial class TcpEndpoint
         }
         EcnOnAck(seg, acked);
         CheckLossProbe(seg, duplicate);
+        uint priorWindow = _sender.SndWnd;
         if (_sender.UpdateWindow(seg.Seq, seg.Ack, newWindow)) // a zero window opened
         {
             _deadlines[(int)TimerKind.Persist] = Never;
             _zeroWindowSince = Never;
             _signals |= Signals.Write;
+        }
+        if (_sender.SndWnd != priorWindow && nothingInFlight && _sender.Unsent(_sender.Source.Length, out _) > 0)
+        {
+            // The peer's window changed while data waits and none is in flight (a zero window opening, say): the data
+            // goes now, so this is where an idle period may end, as Linux runs its restart check in tcp_ack_update_window.
+            RestartWindowIfIdle();
         }
         return true;
     }
@@ -69,8 +77,9 @@ public sealed partial class TcpEndpoint
         SeqNumber priorUna = _sender.SndUna;
         uint acked = (uint)(seg.Ack - priorUna);
         long data = _sender.Acknowledge(seg.Ack);
-        TimeSpan echoedRtt = TakeRttSample(seg);
-        CongestionRttSample(priorUna, echoedRtt);
+        (TimeSpan Oldest, TimeSpan Newest)? ackedSendTimes = AckedSendTimes(priorUna);
+        TimeSpan echoedRtt = TakeRttSample(seg, ackedSendTimes);
+        CongestionRttSample(ackedSendTimes, echoedRtt);
         if (_undoTsPending)
         {
             CheckEifel(seg);

@@ -158,9 +158,9 @@ public sealed partial class TcpEndpoint
             _sender.BytesSent += length;
             _deadlines[(int)TimerKind.LossProbe] = Never; // RFC 8985 §7.2: new data (or our FIN) restarts the PTO, armed again by Output
         }
-        if (!retransmission && !_rttTiming && !_timestamps && length > 0)
+        if (!retransmission && !_rttTiming && !_timestamps && !TimesRttFromSentLog && length > 0)
         {
-            _rttTiming = true; // Karn's rule: time only new data, one segment at a time, when timestamps do not
+            _rttTiming = true; // Karn's rule: time only new data, one segment at a time, when timestamps and the send log do not
             _rttSeq = seq;
             _rttStart = _host.Now;
         }

@@ -15,7 +15,7 @@ public sealed partial class TcpEndpoint
 
     /// <summary>
     /// §6.1: remembers the transmit time of a data range just sent (new data or retransmission). Without SACK the log
-    /// serves only the congestion control's per-ACK RTT (<see cref="NewestAckedSendTime"/>).
+    /// serves only the congestion control's per-ACK RTT (<see cref="AckedSendTimes"/>).
     /// </summary>
     private void RackOnSent(SeqNumber seq, int length)
     {
@@ -109,14 +109,17 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
-    /// The send time of the most recently sent range that SND.UNA's advance from <paramref name="priorUna"/> acknowledged
-    /// first (not SACKed before), or null when there is none or the advance covered a retransmitted range (Karn's rule;
-    /// Linux FLAG_RETRANS_DATA_ACKED). Call before <see cref="RackOnAck"/> drops the acknowledged records. First
-    /// transmissions are logged in sequence order and a retransmission marks the ones it repeats, so the walk stops at
-    /// the first range above SND.UNA.
+    /// The send times of the oldest and the most recently sent range that SND.UNA's advance from <paramref name="priorUna"/>
+    /// acknowledged first (not SACKed before), or null when there is none or the advance covered a retransmitted range
+    /// (Karn's rule; Linux FLAG_RETRANS_DATA_ACKED). Linux times the RTT estimator's sample from the oldest
+    /// (<c>seq_rtt_us</c>) and the congestion control's and the minimum filter's from the newest (<c>ca_rtt_us</c>), in
+    /// tcp_clean_rtx_queue. Call before <see cref="RackOnAck"/> drops the acknowledged records. First transmissions are
+    /// logged in sequence order and a retransmission marks the ones it repeats, so the walk stops at the first range above
+    /// SND.UNA.
     /// </summary>
-    private TimeSpan? NewestAckedSendTime(SeqNumber priorUna)
+    private (TimeSpan Oldest, TimeSpan Newest)? AckedSendTimes(SeqNumber priorUna)
     {
+        TimeSpan? oldest = null;
         TimeSpan? newest = null;
         for (int i = 0; i < _sentLog.Count; i++)
         {
@@ -133,12 +136,19 @@ public sealed partial class TcpEndpoint
             {
                 return null;
             }
-            if (!r.Delivered && (newest is not TimeSpan t || r.XmitTime >= t))
+            if (!r.Delivered)
             {
-                newest = r.XmitTime;
+                if (oldest is not TimeSpan o || r.XmitTime < o)
+                {
+                    oldest = r.XmitTime;
+                }
+                if (newest is not TimeSpan n || r.XmitTime >= n)
+                {
+                    newest = r.XmitTime;
+                }
             }
         }
-        return newest;
+        return oldest is TimeSpan first && newest is TimeSpan last ? (first, last) : null;
     }
 
     /// <summary>The highest SACKed sequence, or SND.UNA when nothing above it is SACKed (Linux <c>tcp_highest_sack_seq</c>).</summary>

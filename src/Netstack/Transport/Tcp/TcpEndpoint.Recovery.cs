@@ -50,10 +50,13 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     private TimeSpan _synSentAt;
 
     /// <summary>
-    /// RTT from the echoed timestamp (RFC 7323 §4.1) or from one timed segment (Karn's rule); returns the timestamp's
-    /// sample, or a negative value when the ACK gave none.
+    /// RTT from the echoed timestamp (RFC 7323 §4.1); without timestamps, on a SACK connection, from the send log: the
+    /// oldest range the ACK newly acknowledged times the estimator and the newest the minimum filter, on every ACK (Linux
+    /// tcp_clean_rtx_queue, whose samples Karn's rule drops when the ACK covers a retransmission,
+    /// <paramref name="ackedSendTimes"/> null); otherwise from one timed segment at a time (Karn's rule). Returns the
+    /// timestamp's sample, or a negative value when the ACK gave none.
     /// </summary>
-    private TimeSpan TakeRttSample(in TcpSegment seg)
+    private TimeSpan TakeRttSample(in TcpSegment seg, (TimeSpan Oldest, TimeSpan Newest)? ackedSendTimes)
     {
         TimeSpan echoed = TimeSpan.MinValue;
         if (_timestamps && seg.HasTimestamp && seg.TsEcr != 0)
@@ -66,6 +69,15 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
                 AddRttSample(echoed, now);
             }
         }
+        else if (TimesRttFromSentLog)
+        {
+            if (ackedSendTimes is (TimeSpan oldest, TimeSpan newest))
+            {
+                TimeSpan now = _host.Now;
+                _minRtt.Update(now, now - newest);
+                _rtt.AddSample(now - oldest);
+            }
+        }
         else if (_rttTiming && seg.Ack > _rttSeq)
         {
             _rttTiming = false;
@@ -76,15 +88,18 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         return echoed;
     }
 
+    /// <summary>Whether each ACK's RTT sample comes from the send log (SACK without timestamps) rather than one timed segment.</summary>
+    private bool TimesRttFromSentLog => _sack && !_timestamps;
+
     /// <summary>
-    /// Gives the congestion control the RTT of the newest segment the ACK that moved SND.UNA up from
-    /// <paramref name="priorUna"/> acknowledged first (Linux <c>ca_rtt_us</c>: per ACK, from the send times, in µs), or the
-    /// timestamp's <paramref name="echoedRtt"/> when that was a retransmission.
+    /// Gives the congestion control the RTT of the newest segment the ACK acknowledged first (Linux <c>ca_rtt_us</c>: per
+    /// ACK, from the send times, in µs; <paramref name="ackedSendTimes"/>), or the timestamp's <paramref name="echoedRtt"/>
+    /// when that was a retransmission.
     /// </summary>
-    private void CongestionRttSample(SeqNumber priorUna, TimeSpan echoedRtt)
+    private void CongestionRttSample((TimeSpan Oldest, TimeSpan Newest)? ackedSendTimes, TimeSpan echoedRtt)
     {
         TimeSpan now = _host.Now;
-        TimeSpan rtt = NewestAckedSendTime(priorUna) is TimeSpan sent ? now - sent : echoedRtt;
+        TimeSpan rtt = ackedSendTimes is (_, TimeSpan sent) ? now - sent : echoedRtt;
         if (rtt >= TimeSpan.Zero)
         {
             _congestion.OnRttSample(new AckRttSample(rtt, _sender.SndUna, _sender.SndMax, _rtt.SmoothedRtt, BytesInFlight), now);
@@ -213,10 +228,13 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         _inTimeoutRecovery = true;
     }
 
-    /// <summary>Resends [seq, seq + length) clipped to one current MSS, SND.MAX and the buffered data; returns the bytes sent.</summary>
-    private int RetransmitRange(SeqNumber seq, int length)
+    /// <summary>
+    /// Resends [seq, seq + length) clipped to <paramref name="maxBytes"/> (one current MSS when 0), SND.MAX, the buffered
+    /// data and record ends; returns the bytes sent.
+    /// </summary>
+    private int RetransmitRange(SeqNumber seq, int length, int maxBytes = 0)
     {
-        length = _sender.RetransmittableLength(seq, length, CurrentMss);
+        length = _sender.RetransmittableLength(seq, length, maxBytes > 0 ? maxBytes : CurrentMss);
         if (length <= 0)
         {
             return 0;
@@ -230,9 +248,45 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         return length;
     }
 
-    /// <summary>A resent segment keeps the PSH of a write end it carries (Linux resends the buffer the write marked).</summary>
+    /// <summary>
+    /// A resent segment keeps the PSH of a write end it carries (Linux resends the buffer the write marked); a resent
+    /// super-segment carries PSH as every GSO packet Linux sends (__tcp_transmit_skb).
+    /// </summary>
     private TcpFlags RetransmissionPush(SeqNumber seq, int length) =>
-        length > 0 && _sender.Marks.Pushes(seq, length) ? TcpFlags.Psh : 0;
+        length > 0 && (length > CurrentMss || _sender.Marks.Pushes(seq, length)) ? TcpFlags.Psh : 0;
+
+    /// <summary>
+    /// The lost data at <paramref name="seq"/> in the unit it was first sent in: up to the end of its send-log record
+    /// (which ACKs, SACKs and earlier retransmissions split, as Linux fragments the skb), at most <paramref name="length"/>
+    /// and <paramref name="maxBytes"/> bytes and the super-segment TSO autosizing allows now.
+    /// </summary>
+    private int RetransmitLostUnit(SeqNumber seq, int length, int maxBytes)
+    {
+        long unit = Math.Min(Math.Min(length, maxBytes), MaxSegmentPayload());
+        if (unit > CurrentMss && SentUnitEnd(seq) is SeqNumber end)
+        {
+            unit = Math.Min(unit, end - seq);
+        }
+        else
+        {
+            unit = Math.Min(unit, CurrentMss);
+        }
+        return RetransmitRange(seq, length, (int)Math.Max(unit, 1));
+    }
+
+    /// <summary>The end of the first transmission's send-log record holding <paramref name="seq"/>, or null when none does.</summary>
+    private SeqNumber? SentUnitEnd(SeqNumber seq)
+    {
+        for (int i = 0; i < _sentLog.Count; i++)
+        {
+            ref RackSentLog.Record r = ref _sentLog[i];
+            if (!r.Retransmitted && r.Start <= seq && seq < r.End)
+            {
+                return r.End;
+            }
+        }
+        return null;
+    }
 
     private int RetransmitFirstUnacknowledged()
     {
@@ -270,6 +324,8 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
     private bool _newLossOnThisAck;
 
     int IRecoveryTransmitter.Retransmit(SeqNumber seq, int length) => RetransmitRange(seq, length);
+
+    int IRecoveryTransmitter.RetransmitLost(SeqNumber seq, int length, int maxBytes) => RetransmitLostUnit(seq, length, maxBytes);
 
     int IRecoveryTransmitter.RetransmitFirstUnacknowledged() => RetransmitFirstUnacknowledged();
 

@@ -126,9 +126,10 @@ public sealed partial class TcpEndpoint
     }
 
     /// <summary>
-    /// New data was queued: with nothing in flight and no data sent for longer than the RTO, restart the window
-    /// (RFC 5681 §4.1 "has not sent data in an interval exceeding the retransmission timeout"; Linux
-    /// <c>tcp_slow_start_after_idle_check</c>, run when data is queued, so a window that opens later does not restart it).
+    /// New data was queued, or the peer's window changed while data waited: with nothing in flight and no data sent for
+    /// longer than the RTO, restart the window (RFC 5681 §4.1 "has not sent data in an interval exceeding the
+    /// retransmission timeout"; Linux <c>tcp_slow_start_after_idle_check</c>, run from tcp_skb_entail and
+    /// tcp_ack_update_window).
     /// </summary>
     private void RestartWindowIfIdle()
     {
