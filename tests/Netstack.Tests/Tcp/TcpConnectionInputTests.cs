@@ -12,6 +12,31 @@ namespace Netstack.Tests.Tcp;
 /// </summary>
 public class TcpConnectionInputTests
 {
+    /// <summary>An established pair: <see cref="Client"/> is A's endpoint, <see cref="Connection"/> B's side as a <see cref="TcpConnection"/>.</summary>
+    private sealed class Connected : IDisposable
+    {
+        private readonly TcpConnectionListener _listener;
+
+        public Connected(TcpEndpointOptions? serverOptions = null)
+        {
+            (Client, TcpEndpoint server, _listener) = Pair.Connect(serverOptions: serverOptions);
+            Connection = new TcpConnection(server);
+        }
+
+        public TcpPair Pair { get; } = new();
+
+        public TcpEndpoint Client { get; }
+
+        public TcpConnection Connection { get; }
+
+        public void Dispose()
+        {
+            Connection.Dispose();
+            _listener.Dispose();
+            Pair.Dispose();
+        }
+    }
+
     private static byte[] Pattern(int length)
     {
         byte[] data = new byte[length];
@@ -52,10 +77,8 @@ public class TcpConnectionInputTests
     [Fact]
     public void Reads_lend_the_bytes_in_order_and_complete_after_the_peers_fin()
     {
-        using var pair = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
-        using TcpConnectionListener listening = listener;
-        using var connection = new TcpConnection(server);
+        using var c = new Connected();
+        (TcpPair pair, TcpEndpoint client, TcpConnection connection) = (c.Pair, c.Client, c.Connection);
         PipeReader input = connection.Input;
         byte[] data = Pattern(300_000);
         var received = new MemoryStream();
@@ -86,10 +109,8 @@ public class TcpConnectionInputTests
     [Fact]
     public void Unconsumed_bytes_stay_in_tcp_and_hold_the_window_until_consumed()
     {
-        using var pair = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect(serverOptions: new TcpEndpointOptions { ReceiveBufferSize = 32 * 1024, ReceiveBufferAutoTuning = false });
-        using TcpConnectionListener listening = listener;
-        using var connection = new TcpConnection(server);
+        using var c = new Connected(new TcpEndpointOptions { ReceiveBufferSize = 32 * 1024, ReceiveBufferAutoTuning = false });
+        (TcpPair pair, TcpEndpoint client, TcpConnection connection) = (c.Pair, c.Client, c.Connection);
         PipeReader input = connection.Input;
         byte[] data = Pattern(200_000);
         int sent = client.Send(data, false, out SocketError error);
@@ -102,7 +123,7 @@ public class TcpConnectionInputTests
         Assert.InRange(held, 1, 32 * 1024);
         input.AdvanceTo(first.Buffer.Start);
         pair.Run(TimeSpan.FromSeconds(2));
-        Assert.Equal(held, server.GetInfo().ReceiveQueueBytes);
+        Assert.Equal(held, connection.GetInfo().ReceiveQueueBytes);
 
         // Consumed: the window opens and more arrives, starting right after what was consumed.
         Assert.True(input.TryRead(out ReadResult again));
@@ -119,10 +140,8 @@ public class TcpConnectionInputTests
     [Fact]
     public void A_read_after_examining_everything_waits_for_bytes_beyond_it()
     {
-        using var pair = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
-        using TcpConnectionListener listening = listener;
-        using var connection = new TcpConnection(server);
+        using var c = new Connected();
+        (TcpPair pair, TcpEndpoint client, TcpConnection connection) = (c.Pair, c.Client, c.Connection);
         PipeReader input = connection.Input;
         client.Send("abc"u8, false, out _);
         pair.Pump();
@@ -139,10 +158,8 @@ public class TcpConnectionInputTests
     [Fact]
     public void Once_the_input_is_used_the_stream_cannot_be_read_but_still_writes()
     {
-        using var pair = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
-        using TcpConnectionListener listening = listener;
-        using var connection = new TcpConnection(server);
+        using var c = new Connected();
+        (TcpPair pair, TcpEndpoint client, TcpConnection connection) = (c.Pair, c.Client, c.Connection);
         _ = connection.Input;
         Assert.Throws<InvalidOperationException>(() => connection.Stream.Read(new byte[10]));
         Assert.Throws<InvalidOperationException>(() => connection.Stream.ReadAsync(new byte[10]).AsTask().GetAwaiter().GetResult());
@@ -155,10 +172,8 @@ public class TcpConnectionInputTests
     [Fact]
     public void A_reset_throws_an_io_exception_wrapping_connection_reset()
     {
-        using var pair = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
-        using TcpConnectionListener listening = listener;
-        using var connection = new TcpConnection(server);
+        using var c = new Connected();
+        (TcpPair pair, TcpEndpoint client, TcpConnection connection) = (c.Pair, c.Client, c.Connection);
         client.Abort();
         pair.Pump();
         IOException e = Assert.Throws<IOException>(() => connection.Input.TryRead(out _));
@@ -168,10 +183,8 @@ public class TcpConnectionInputTests
     [Fact]
     public async Task A_waiting_read_completes_when_data_arrives_and_ends_when_the_connection_is_disposed()
     {
-        using var pair = new TcpPair();
-        (TcpEndpoint client, TcpEndpoint server, TcpConnectionListener listener) = pair.Connect();
-        using TcpConnectionListener listening = listener;
-        var connection = new TcpConnection(server);
+        using var c = new Connected();
+        (TcpPair pair, TcpEndpoint client, TcpConnection connection) = (c.Pair, c.Client, c.Connection);
         PipeReader input = connection.Input;
 
         ValueTask<ReadResult> waiting = input.ReadAsync();
