@@ -31,6 +31,12 @@ public class TcpHyStartTests
         info = ep.GetInfo();
         Assert.Equal(36u * Mss, info.SlowStartThreshold);
         Assert.Equal(36u * Mss, info.CongestionWindow);
+
+        // Counted once, with the window it left at, as Linux's TCPHystartDelayDetect / TCPHystartDelayCwnd.
+        t.Send(Ack, 5001, Data + 29 * Mss);
+        Assert.Equal(1, t.Tcp.Statistics.TCPHystartDelayDetect);
+        Assert.Equal(36, t.Tcp.Statistics.TCPHystartDelayCwnd);
+        Assert.Equal(0, t.Tcp.Statistics.TCPHystartTrainDetect);
     }
 
     [Fact]
@@ -41,6 +47,7 @@ public class TcpHyStartTests
         TcpInfo info = SlowStartThenRisingRound(t, ep, acksInRound: 9);
         Assert.Equal(uint.MaxValue, info.SlowStartThreshold);
         Assert.Equal(38u * Mss, info.CongestionWindow);
+        Assert.Equal(0, t.Tcp.Statistics.TCPHystartDelayDetect + t.Tcp.Statistics.TCPHystartTrainDetect);
     }
 
     /// <summary>A passive connection whose handshake ACK takes 200 ms, as the script's (so the RTO is well above 200 ms).</summary>

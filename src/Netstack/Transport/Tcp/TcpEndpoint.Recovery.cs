@@ -103,6 +103,7 @@ public sealed partial class TcpEndpoint : IRecoveryTransmitter
         if (rtt >= TimeSpan.Zero)
         {
             _congestion.OnRttSample(new AckRttSample(rtt, _sender.SndUna, _sender.SndMax, _rtt.SmoothedRtt, BytesInFlight), now);
+            CountHyStartExit();
         }
     }
 

@@ -44,6 +44,10 @@ internal sealed class TcpStatistics
     public long TCPKeepAlive;
     public long TCPTimeWaitReuse;
     public long TWRecycled;
+    public long TCPHystartTrainDetect;
+    public long TCPHystartTrainCwnd;
+    public long TCPHystartDelayDetect;
+    public long TCPHystartDelayCwnd;
     public long TCPDeliveredCE;
     public long TCPECNReductions;
     public long ReceiveMemory;
@@ -94,6 +98,10 @@ internal sealed class TcpStatistics
         StatisticsInstruments.Counter(meter, "netstack.tcp.keepalives.sent", "{probe}", "Keep-alive probes sent (RFC 9293 §3.8.4).", () => Interlocked.Read(ref TCPKeepAlive));
         StatisticsInstruments.Counter(meter, "netstack.tcp.time_wait_reuses", "{connection}", "TIME-WAIT connections ended early because a new SYN for the same four-tuple arrived (RFC 6191).", () => Interlocked.Read(ref TCPTimeWaitReuse));
         StatisticsInstruments.Counter(meter, "netstack.tcp.time_wait_recycled", "{connection}", "TIME-WAIT connections ended early so an active open could take their four-tuple when every port to that destination was in use (Linux tcp_tw_reuse).", () => Interlocked.Read(ref TWRecycled));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.hystart.train_exits", "{event}", "Slow starts CUBIC ended on HyStart's ACK-train signal (Linux TCPHystartTrainDetect).", () => Interlocked.Read(ref TCPHystartTrainDetect));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.hystart.train_exit_cwnd", "{segment}", "The congestion windows those ACK-train exits left at, summed (Linux TCPHystartTrainCwnd).", () => Interlocked.Read(ref TCPHystartTrainCwnd));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.hystart.delay_exits", "{event}", "Slow starts CUBIC ended on HyStart's delay-increase signal (Linux TCPHystartDelayDetect).", () => Interlocked.Read(ref TCPHystartDelayDetect));
+        StatisticsInstruments.Counter(meter, "netstack.tcp.hystart.delay_exit_cwnd", "{segment}", "The congestion windows those delay exits left at, summed (Linux TCPHystartDelayCwnd).", () => Interlocked.Read(ref TCPHystartDelayCwnd));
         StatisticsInstruments.Counter(meter, "netstack.tcp.ecn.delivered_ce", "{segment}", "Segments acknowledged by ACKs carrying ECN-Echo (RFC 3168 §6.1.2): data the peer saw marked with congestion.", () => Interlocked.Read(ref TCPDeliveredCE));
         StatisticsInstruments.Counter(meter, "netstack.tcp.ecn.reductions", "{reduction}", "Congestion window reductions in answer to ECN-Echo, at most one per window of data (RFC 3168 §6.1.2). Linux has no counterpart; named in the TcpExt style.", () => Interlocked.Read(ref TCPECNReductions));
         StatisticsInstruments.UpDown(meter, "netstack.tcp.receive_memory", "By", "Bytes of packet buffers the receive and out-of-order queues of all connections hold now, counted by block size (truesize), not payload (a gauge, not a count of events).", () => Interlocked.Read(ref ReceiveMemory));

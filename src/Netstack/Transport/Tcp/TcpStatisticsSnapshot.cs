@@ -45,6 +45,10 @@ public readonly record struct TcpStatisticsSnapshot
         TCPKeepAlive = Interlocked.Read(ref counters.TCPKeepAlive);
         TCPTimeWaitReuse = Interlocked.Read(ref counters.TCPTimeWaitReuse);
         TWRecycled = Interlocked.Read(ref counters.TWRecycled);
+        TCPHystartTrainDetect = Interlocked.Read(ref counters.TCPHystartTrainDetect);
+        TCPHystartTrainCwnd = Interlocked.Read(ref counters.TCPHystartTrainCwnd);
+        TCPHystartDelayDetect = Interlocked.Read(ref counters.TCPHystartDelayDetect);
+        TCPHystartDelayCwnd = Interlocked.Read(ref counters.TCPHystartDelayCwnd);
         TCPDeliveredCE = Interlocked.Read(ref counters.TCPDeliveredCE);
         TCPECNReductions = Interlocked.Read(ref counters.TCPECNReductions);
         ReceiveMemory = Interlocked.Read(ref counters.ReceiveMemory);
@@ -269,6 +273,31 @@ public readonly record struct TcpStatisticsSnapshot
     /// in <c>{connection}</c>.
     /// </summary>
     public long TWRecycled { get; }
+
+    /// <summary>
+    /// Slow starts CUBIC ended on HyStart's ACK-train signal (<see cref="HyStartDetection.AckTrain"/>). Linux
+    /// <c>TcpExt: TCPHystartTrainDetect</c>; instrument <c>netstack.tcp.hystart.train_exits</c> in <c>{event}</c>.
+    /// </summary>
+    public long TCPHystartTrainDetect { get; }
+
+    /// <summary>
+    /// The congestion windows, in segments, that the ACK-train exits left at, summed (divide by
+    /// <see cref="TCPHystartTrainDetect"/> for the mean). Linux <c>TcpExt: TCPHystartTrainCwnd</c>; instrument
+    /// <c>netstack.tcp.hystart.train_exit_cwnd</c> in <c>{segment}</c>.
+    /// </summary>
+    public long TCPHystartTrainCwnd { get; }
+
+    /// <summary>
+    /// Slow starts CUBIC ended on HyStart's delay-increase signal (<see cref="HyStartDetection.Delay"/>). Linux
+    /// <c>TcpExt: TCPHystartDelayDetect</c>; instrument <c>netstack.tcp.hystart.delay_exits</c> in <c>{event}</c>.
+    /// </summary>
+    public long TCPHystartDelayDetect { get; }
+
+    /// <summary>
+    /// The congestion windows, in segments, that the delay exits left at, summed. Linux <c>TcpExt: TCPHystartDelayCwnd</c>;
+    /// instrument <c>netstack.tcp.hystart.delay_exit_cwnd</c> in <c>{segment}</c>.
+    /// </summary>
+    public long TCPHystartDelayCwnd { get; }
 
     /// <summary>
     /// Segments acknowledged by ACKs carrying ECN-Echo (RFC 3168 §6.1.2): data the peer saw marked with congestion.
