@@ -44,36 +44,6 @@ public class TcpConnectionInputTests
         return data;
     }
 
-    /// <summary>Sends <paramref name="data"/> from <paramref name="from"/> as the window allows, reading B's input with <paramref name="read"/> between pumps, until <paramref name="done"/>.</summary>
-    private static void Drive(TcpPair pair, TcpEndpoint from, byte[] data, bool close, Func<bool> read, Func<bool> done)
-    {
-        int sent = 0;
-        bool closed = false;
-        for (int round = 0; round < 10_000 && !done(); round++)
-        {
-            bool progress = false;
-            if (sent < data.Length)
-            {
-                int n = from.Send(data.AsSpan(sent), false, out SocketError error);
-                Assert.Equal(SocketError.Success, error);
-                sent += n;
-                progress |= n > 0;
-            }
-            else if (close && !closed)
-            {
-                from.Shutdown();
-                closed = true;
-            }
-            pair.Pump();
-            progress |= read();
-            if (!progress)
-            {
-                pair.Clock.Advance(TimeSpan.FromMilliseconds(5));
-            }
-        }
-        Assert.True(done(), "the transfer stalled");
-    }
-
     [Fact]
     public void Reads_lend_the_bytes_in_order_and_complete_after_the_peers_fin()
     {
@@ -84,7 +54,7 @@ public class TcpConnectionInputTests
         var received = new MemoryStream();
         bool completed = false;
         int reads = 0;
-        Drive(pair, client, data, close: true,
+        bool finished = pair.Drive(client, data, close: true,
             read: () =>
             {
                 if (!input.TryRead(out ReadResult result))
@@ -101,6 +71,7 @@ public class TcpConnectionInputTests
                 return true;
             },
             done: () => completed);
+        Assert.True(finished, "the transfer stalled");
         Assert.Equal(data, received.ToArray());
         Assert.True(reads < data.Length / 1460, $"{reads} reads: each read should lend everything queued, several segments at once");
         Assert.Same(input, connection.Input);

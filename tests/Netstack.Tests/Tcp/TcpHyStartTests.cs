@@ -51,20 +51,8 @@ public class TcpHyStartTests
     }
 
     /// <summary>A passive connection whose handshake ACK takes 200 ms, as the script's (so the RTO is well above 200 ms).</summary>
-    private static TcpEndpoint EstablishWithRtt(TcpTestContext t, bool sack, TcpEndpointOptions? options = null)
-    {
-        TcpListenSocket listener = t.Listen(options: options ?? new TcpEndpointOptions { QuickAck = false });
-        TcpSegment syn = TcpTestContext.Seg(Syn, 5000, 0);
-        syn.Mss = Mss;
-        syn.SackPermitted = sack;
-        t.Send(syn);
-        t.Expect(Syn | Ack, seq: 1000, ack: 5001);
-        t.Advance(200);
-        t.Send(Ack, 5001, Data);
-        TcpEndpoint? ep = listener.TryAccept(false, out _);
-        Assert.NotNull(ep);
-        return ep;
-    }
+    private static TcpEndpoint EstablishWithRtt(TcpTestContext t, bool sack, TcpEndpointOptions? options = null) =>
+        t.EstablishPassive(options: options, sack: sack, handshakeRttMs: 200);
 
     /// <summary>Ten segments acknowledged after 200 ms (cwnd 20), then <paramref name="acksInRound"/> ACKs of two segments, 1 ms apart, from 240 ms after they were sent.</summary>
     private static TcpInfo SlowStartThenRisingRound(TcpTestContext t, TcpEndpoint ep, int acksInRound)

@@ -138,9 +138,41 @@ internal sealed class TcpPair : IDisposable
     {
         var received = new MemoryStream();
         var buffer = new byte[64 * 1024];
+        bool endOfStream = false;
+        bool ReadAll()
+        {
+            bool any = false;
+            while (true)
+            {
+                int r = to.Receive(buffer, false, out bool eof, out SocketError error);
+                Assert.Equal(SocketError.Success, error);
+                if (r == 0)
+                {
+                    endOfStream = eof;
+                    return any;
+                }
+                received.Write(buffer, 0, r);
+                any = true;
+            }
+        }
+        if (!Drive(from, data, close, ReadAll, () => endOfStream || (!close && received.Length == data.Length), limit))
+        {
+            Assert.Fail($"transfer stalled: {received.Length} of {data.Length} bytes after {limit}; from {from.GetInfo()}, to {to.GetInfo()}");
+        }
+        return received.ToArray();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> from <paramref name="from"/> as its window allows (then a FIN when
+    /// <paramref name="close"/>), pumping and calling <paramref name="read"/> (true when it took anything) after each
+    /// send, and advancing the clock 5 ms when nothing moved; true once <paramref name="done"/> is, false when
+    /// <paramref name="limit"/> of stack time (10 minutes) passed first.
+    /// </summary>
+    public bool Drive(TcpEndpoint from, byte[] data, bool close, Func<bool> read, Func<bool> done, TimeSpan? limit = null)
+    {
         int sent = 0;
-        TimeSpan deadline = Clock.Elapsed + (limit ?? TimeSpan.FromMinutes(10));
         bool closed = false;
+        TimeSpan deadline = Clock.Elapsed + (limit ?? TimeSpan.FromMinutes(10));
         while (Clock.Elapsed < deadline)
         {
             bool progress = false;
@@ -157,32 +189,17 @@ internal sealed class TcpPair : IDisposable
                 closed = true;
             }
             Pump();
-            while (true)
+            progress |= read();
+            if (done())
             {
-                int r = to.Receive(buffer, false, out bool eof, out SocketError rerr);
-                Assert.Equal(SocketError.Success, rerr);
-                if (r == 0)
-                {
-                    if (eof)
-                    {
-                        return received.ToArray();
-                    }
-                    break;
-                }
-                received.Write(buffer, 0, r);
-                progress = true;
-            }
-            if (received.Length == data.Length && !close)
-            {
-                return received.ToArray();
+                return true;
             }
             if (!progress)
             {
                 Clock.Advance(TimeSpan.FromMilliseconds(5));
             }
         }
-        Assert.Fail($"transfer stalled: {received.Length} of {data.Length} bytes after {limit}; from {from.GetInfo()}, to {to.GetInfo()}");
-        return [];
+        return false;
     }
 
     public void Dispose()

@@ -57,19 +57,6 @@ public class TcpRttFromSentLogTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), ep.GetInfo().SmoothedRtt);
     }
 
-    /// <summary>A passive connection whose handshake ACK takes 100 ms (its RTT sample), with or without SACK, no timestamps.</summary>
-    private static TcpEndpoint EstablishWithRtt(TcpTestContext t, bool sack)
-    {
-        TcpListenSocket listener = t.Listen(options: new TcpEndpointOptions { QuickAck = false });
-        TcpSegment syn = TcpTestContext.Seg(Syn, 5000, 0);
-        syn.Mss = Mss;
-        syn.SackPermitted = sack;
-        t.Send(syn);
-        t.Expect(Syn | Ack, seq: 1000, ack: 5001);
-        t.Advance(100);
-        t.Send(Ack, 5001, Data);
-        TcpEndpoint? ep = listener.TryAccept(false, out _);
-        Assert.NotNull(ep);
-        return ep;
-    }
+    /// <summary>A passive connection without timestamps whose handshake ACK takes 100 ms.</summary>
+    private static TcpEndpoint EstablishWithRtt(TcpTestContext t, bool sack) => t.EstablishPassive(sack: sack, handshakeRttMs: 100);
 }

@@ -36,18 +36,5 @@ public class TcpSackRetransmitUnitTests
     }
 
     /// <summary>A passive SACK connection without timestamps whose handshake ACK takes 100 ms.</summary>
-    private static TcpEndpoint EstablishWithRtt(TcpTestContext t)
-    {
-        TcpListenSocket listener = t.Listen(options: new TcpEndpointOptions { QuickAck = false, NoDelay = false });
-        TcpSegment syn = TcpTestContext.Seg(Syn, 5000, 0);
-        syn.Mss = Mss;
-        syn.SackPermitted = true;
-        t.Send(syn);
-        t.Expect(Syn | Ack, seq: 1000, ack: 5001);
-        t.Advance(100);
-        t.Send(Ack, 5001, Data);
-        TcpEndpoint? ep = listener.TryAccept(false, out _);
-        Assert.NotNull(ep);
-        return ep;
-    }
+    private static TcpEndpoint EstablishWithRtt(TcpTestContext t) => t.EstablishPassive(sack: true, handshakeRttMs: 100);
 }

@@ -23,20 +23,7 @@ public class TcpSendUsageTests
     }
 
     /// <summary>A SACK connection whose handshake ACK takes <paramref name="rttMs"/>.</summary>
-    private static TcpEndpoint EstablishWithRtt(TcpTestContext t, int rttMs)
-    {
-        TcpListenSocket listener = t.Listen(options: new TcpEndpointOptions { QuickAck = false });
-        TcpSegment syn = TcpTestContext.Seg(Syn, 5000, 0);
-        syn.Mss = Mss;
-        syn.SackPermitted = true;
-        t.Send(syn);
-        t.Expect(Syn | Ack, seq: 1000, ack: 5001);
-        t.Advance(rttMs);
-        t.Send(Ack, 5001, Data);
-        TcpEndpoint? ep = listener.TryAccept(false, out _);
-        Assert.NotNull(ep);
-        return ep;
-    }
+    private static TcpEndpoint EstablishWithRtt(TcpTestContext t, int rttMs) => t.EstablishPassive(sack: true, handshakeRttMs: rttMs);
 
     [Fact]
     public void SenderUsingHalfTheWindowKeepsIt()

@@ -188,9 +188,11 @@ internal sealed class TcpTestContext : IDisposable
 
     /// <summary>
     /// Brings a passive connection to ESTABLISHED with no options (so sequence numbers are easy to
-    /// follow): peer SYN at <paramref name="peerIss"/>, our SYN-ACK, peer ACK. Returns the accepted endpoint.
+    /// follow): peer SYN at <paramref name="peerIss"/>, our SYN-ACK, peer ACK <paramref name="handshakeRttMs"/> later (so
+    /// the handshake gives the first RTT sample). Returns the accepted endpoint.
     /// </summary>
-    public TcpEndpoint EstablishPassive(uint peerIss = 5000, ushort peerWindow = 65535, TcpEndpointOptions? options = null, bool timestamps = false, bool sack = false)
+    public TcpEndpoint EstablishPassive(uint peerIss = 5000, ushort peerWindow = 65535, TcpEndpointOptions? options = null, bool timestamps = false, bool sack = false,
+        int handshakeRttMs = 0)
     {
         options ??= new TcpEndpointOptions { QuickAck = false };
         TcpListenSocket listener = Listen(options: options);
@@ -210,6 +212,10 @@ internal sealed class TcpTestContext : IDisposable
             ack.HasTimestamp = true;
             ack.TsVal = 101;
             ack.TsEcr = 1;
+        }
+        if (handshakeRttMs > 0)
+        {
+            Advance(handshakeRttMs);
         }
         Send(ack);
         TcpEndpoint? ep = listener.TryAccept(false, out _);
