@@ -244,15 +244,17 @@ internal sealed class TimerWheel : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Arms the timer for <paramref name="deadlineTick"/>, rounding the wait up to whole milliseconds: a system timer
+    /// truncates its due time to milliseconds, so 0.6 ms would become 0 and the wheel would fire, find nothing due and
+    /// re-arm in a loop until the tick passed. Rounded up, an early fire (the system timer's clock is coarser than
+    /// the stack's) costs one more wake-up at most.
+    /// </summary>
     private void Arm(long deadlineTick, long nowTick)
     {
         _armedTick = deadlineTick;
-        TimeSpan due = TimeSpan.FromMilliseconds(deadlineTick) - Now;
-        if (due < TimeSpan.Zero || deadlineTick <= nowTick)
-        {
-            due = TimeSpan.Zero;
-        }
-        _timer.Change(due, Timeout.InfiniteTimeSpan);
+        double dueMs = deadlineTick <= nowTick ? 0 : Math.Ceiling(deadlineTick - Now.TotalMilliseconds);
+        _timer.Change(TimeSpan.FromMilliseconds(Math.Max(dueMs, 0)), Timeout.InfiniteTimeSpan);
     }
 
     private void Link(TimerEntry entry, long deadline)

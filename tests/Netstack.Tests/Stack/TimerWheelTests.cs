@@ -97,6 +97,55 @@ public class TimerWheelTests
         Assert.False(clock.Armed);
     }
 
+    [Fact]
+    public void A_timer_that_truncates_to_milliseconds_fires_at_most_twice_per_deadline()
+    {
+        // System.Threading.Timer truncates its due time to whole milliseconds; a wheel that asked for 0.6 ms got 0,
+        // fired with nothing due and re-armed in a loop until the millisecond passed.
+        var clock = new TruncatingTimeProvider();
+        using var wheel = new TimerWheel(clock);
+        int callbacks = 0;
+        var entry = new TimerEntry(_ => callbacks++);
+        clock.Inner.Advance(TimeSpan.FromMilliseconds(0.4));
+        wheel.Schedule(entry, TimeSpan.FromMilliseconds(5));
+        for (int step = 0; step < 100 && callbacks == 0; step++)
+        {
+            clock.Inner.Advance(TimeSpan.FromMilliseconds(0.1), maxFires: 1000);
+        }
+        Assert.Equal(1, callbacks);
+        Assert.InRange(clock.Inner.Elapsed.TotalMilliseconds, 5, 6.5); // not before its deadline tick, at most a tick late
+        Assert.InRange(clock.Fires, 1, 2);
+    }
+
+    /// <summary>A manual clock whose timers, like System.Threading.Timer's, wait whole milliseconds (truncated).</summary>
+    private sealed class TruncatingTimeProvider : TimeProvider
+    {
+        public ManualTimeProvider Inner { get; } = new();
+
+        public int Fires;
+
+        public override long GetTimestamp() => Inner.GetTimestamp();
+
+        public override long TimestampFrequency => Inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new Truncating(Inner.CreateTimer(s => { Fires++; callback(s); }, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
+            timer.Change(dueTime, period);
+            return timer;
+        }
+
+        private sealed class Truncating(ITimer inner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) =>
+                inner.Change(dueTime == Timeout.InfiniteTimeSpan ? dueTime : TimeSpan.FromMilliseconds((long)dueTime.TotalMilliseconds), period);
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+    }
+
     /// <summary>A manual clock that also tells whether its single timer is armed.</summary>
     private sealed class CountingTimeProvider : TimeProvider
     {
