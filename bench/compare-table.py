@@ -78,8 +78,14 @@ veth = med(("kernel veth", 65520), "up", 0)
 ours65520 = [k for k in order if rows[k]["kind"] == "ours" and k[1] == 65520]
 if veth and ours65520:
     print()
+    veth_rounds = [v[0] for v in rows[("kernel veth", 65520)]["up"]]
     for key in ours65520:
-        print("%s, MTU 65520 up / kernel veth MTU 65520 up: %s" % (key[0], f(ratio(med(key, "up", 0), veth), "%.3f")))
+        ours_rounds = [v[0] for v in rows[key]["up"]]
+        # Round by round as well: the two rows ran seconds apart in each round, so these ratios show the spread
+        # that the ratio of the medians hides (only when no round of either failed, so rounds pair up).
+        each = " ".join("%.2f" % (o / v) for o, v in zip(ours_rounds, veth_rounds)) if len(ours_rounds) == len(veth_rounds) else "-"
+        print("%s, MTU 65520 up / kernel veth MTU 65520 up: %s (round by round: %s)"
+              % (key[0], f(ratio(med(key, "up", 0), veth), "%.3f"), each))
 
 if latency:
     print()

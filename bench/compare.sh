@@ -4,7 +4,7 @@
 # medians, with ratios to gVisor's best variant in the same cell (MTU, direction) and to the kernel.
 #
 #   sudo bench/compare.sh                      # everything: needs root and /dev/net/tun; installs what is missing
-#   T=5 ROUNDS=3 sudo bench/compare.sh         # seconds per measurement, rounds (the defaults)
+#   T=5 ROUNDS=5 sudo bench/compare.sh         # seconds per measurement, rounds (the defaults)
 #   ROWS="tun gvisor veth" MTUS=1500 T=1 ROUNDS=1 sudo bench/compare.sh    # a subset
 #   SKIP_GVISOR=1 sudo bench/compare.sh        # everything but the gVisor rows
 #
@@ -50,7 +50,7 @@
 set -euo pipefail
 
 T=${T:-5}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 MTUS=${MTUS:-"1500 65520"}
 ROWS=${ROWS:-"lo inproc tun gvisor veth relay pasta slirp streams latency"}
 [[ ${SKIP_GVISOR:-0} == 1 ]] && ROWS=" $ROWS " && ROWS=${ROWS// gvisor / }
