@@ -194,6 +194,6 @@ done
 
 # ---- table ----
 echo
-echo "netstack compare.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $T s per measurement, $ROUNDS rounds (medians)"
+echo "netstack compare.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r) (TCP congestion control $(sysctl -n net.ipv4.tcp_congestion_control)), $T s per measurement, $ROUNDS rounds (medians)"
 [[ -f $NOTES ]] && cat "$NOTES"
 python3 "$ROOT/bench/compare-table.py" "$RESULTS"
