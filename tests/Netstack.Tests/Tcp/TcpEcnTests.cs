@@ -12,8 +12,8 @@ namespace Netstack.Tests.Tcp;
 /// </summary>
 public class TcpEcnTests
 {
-    private const int Mss = 1460;
-    private const uint Data = 1001;
+    private const int Mss = TcpTestContext.PeerMss;
+    private const uint Data = TcpTestContext.DefaultIss + 1; // our first data byte
 
     /// <summary>A passive open whose SYN asks for ECN (ECE and CWR, §6.1.1); the SYN-ACK must agree with ECE alone.</summary>
     private static TcpEndpoint EstablishEcn(TcpTestContext t, TcpEndpointOptions? options = null)

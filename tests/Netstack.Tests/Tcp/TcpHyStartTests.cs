@@ -9,8 +9,8 @@ namespace Netstack.Tests.Tcp;
 /// </summary>
 public class TcpHyStartTests
 {
-    private const int Mss = 1460;
-    private const uint Data = 1001; // our first data byte (ISS 1000)
+    private const int Mss = TcpTestContext.PeerMss;
+    private const uint Data = TcpTestContext.DefaultIss + 1; // our first data byte
 
     /// <summary>
     /// packetdrill's cubic-hystart-delay-rtt-jumps-upward on the endpoint: 10 segments with a 200 ms RTT, then 20 whose

@@ -11,7 +11,7 @@ namespace Netstack.Tests.Tcp;
 public class TcpLossRecoveryTests
 {
     private const uint Mss = 1460;
-    private const uint Data = 1001;
+    private const uint Data = TcpTestContext.DefaultIss + 1; // our first data byte
 
     private static uint SegmentAt(int index) => Data + (uint)index * Mss;
 

@@ -10,8 +10,8 @@ namespace Netstack.Tests.Tcp;
 /// </summary>
 public class TcpRttFromSentLogTests
 {
-    private const int Mss = 1460;
-    private const uint Data = 1001; // our first data byte (ISS 1000)
+    private const int Mss = TcpTestContext.PeerMss;
+    private const uint Data = TcpTestContext.DefaultIss + 1; // our first data byte
 
     [Fact]
     public void EveryAckTimesTheOldestSegmentItAcknowledges()

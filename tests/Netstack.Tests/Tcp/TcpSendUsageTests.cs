@@ -9,8 +9,8 @@ namespace Netstack.Tests.Tcp;
 /// </summary>
 public class TcpSendUsageTests
 {
-    private const int Mss = 1460;
-    private const uint Data = 1001; // our first data byte (ISS 1000)
+    private const int Mss = TcpTestContext.PeerMss;
+    private const uint Data = TcpTestContext.DefaultIss + 1; // our first data byte
 
     private static uint Cwnd(TcpEndpoint ep) => ep.GetInfo().CongestionWindow;
 

@@ -35,8 +35,14 @@ internal sealed class TcpTestContext : IDisposable
 
     public TcpProtocol Tcp { get; }
 
+    /// <summary>Our initial sequence number unless a test sets <see cref="Iss"/>: our first data byte is DefaultIss + 1.</summary>
+    public const uint DefaultIss = 1000;
+
+    /// <summary>The MSS the peer announces in <see cref="EstablishPassive"/>'s SYN, so our full segments carry this much.</summary>
+    public const int PeerMss = 1460;
+
     /// <summary>The ISN our TCP will pick.</summary>
-    public uint Iss { get; set; } = 1000;
+    public uint Iss { get; set; } = DefaultIss;
 
     public static TcpSegment Seg(TcpFlags flags, uint seq, uint ack = 0, ushort window = 65535)
     {
@@ -197,7 +203,7 @@ internal sealed class TcpTestContext : IDisposable
         options ??= new TcpEndpointOptions { QuickAck = false };
         TcpListenSocket listener = Listen(options: options);
         TcpSegment syn = Seg(TcpFlags.Syn, peerIss, 0, peerWindow);
-        syn.Mss = 1460;
+        syn.Mss = PeerMss;
         if (timestamps)
         {
             syn.HasTimestamp = true;
